@@ -1,0 +1,104 @@
+import { HTTPException } from 'hono/http-exception';
+import { createDatabase, isDatabaseUnavailable } from './db/client';
+import { type AppEnv, ConfigError, getConfig } from './env';
+import { AppError } from './lib/errors';
+import { createLogger, describeError } from './lib/logger';
+import { createRouter } from './lib/openapi';
+import { problemResponse } from './lib/problem';
+import { requestIdFrom } from './lib/request-id';
+import { allowedMethods } from './lib/routes';
+import { bodyGuard } from './middleware/body-guard';
+import { systemRoutes } from './system/routes';
+
+export const app = createRouter();
+
+// Request id and the one access-log line per request (id, method, route, status, duration).
+app.use('*', async (c, next) => {
+  const started = Date.now();
+  const requestId = requestIdFrom(c.req.header('X-Request-Id'));
+  c.set('requestId', requestId);
+  const logger = createLogger({ request_id: requestId }, (c.env.LOG_LEVEL as 'info' | undefined) ?? 'info');
+  c.set('logger', logger);
+  await next();
+  c.header('X-Request-Id', requestId);
+  logger.info('request', {
+    method: c.req.method,
+    route: c.req.routePath,
+    status: c.res.status,
+    duration_ms: Date.now() - started,
+  });
+});
+
+// Configuration (parsed once per isolate) and the per-request database handle.
+app.use('*', async (c, next) => {
+  const config = getConfig(c.env);
+  c.set('config', config);
+  c.set('db', createDatabase(config.DATABASE_URL, c.get('requestId')));
+  await next();
+});
+
+app.use('/api/*', bodyGuard());
+
+app.route('/', systemRoutes);
+
+app.doc31('/openapi.json', (c) => ({
+  openapi: '3.1.0',
+  info: {
+    title: 'StackPay API',
+    version: '1.0.0',
+    description: 'Sign-up, customer profiles and KYC, and PayMob payments. Errors are RFC 9457 problem+json.',
+  },
+  servers: [{ url: c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin }],
+}));
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+});
+
+app.notFound((c) => {
+  const requestId = c.get('requestId') ?? requestIdFrom(undefined);
+  const allow = allowedMethods(app, c.req.path);
+  if (allow.length > 0) {
+    const err = new AppError(405, 'method_not_allowed', `Method "${c.req.method}" is not allowed here.`, {
+      headers: { Allow: allow.join(', ') },
+    });
+    return problemResponse(err, requestId);
+  }
+  return problemResponse(new AppError(404, 'not_found', 'No such resource.'), requestId);
+});
+
+app.onError((err, c) => {
+  const requestId = c.get('requestId') ?? requestIdFrom(undefined);
+  const logger = c.get('logger') ?? createLogger({ request_id: requestId });
+  if (err instanceof AppError) return problemResponse(err, requestId);
+  if (err instanceof HTTPException) {
+    // Hono's own refusals (malformed JSON or form data).
+    const code = err.status === 400 ? 'malformed_body' : 'http_error';
+    const detail = err.status === 400 ? 'The request body could not be parsed.' : err.message;
+    return problemResponse(new AppError(err.status, code, detail), requestId);
+  }
+  if (isDatabaseUnavailable(err)) {
+    logger.error('database unavailable', describeError(err));
+    return problemResponse(
+      new AppError(503, 'database_unavailable', 'The database is unavailable. Try again shortly.', {
+        headers: { 'Retry-After': '5' },
+      }),
+      requestId,
+    );
+  }
+  if (err instanceof ConfigError) {
+    logger.error('configuration error', { problems: err.problems.join('; ') });
+    return problemResponse(
+      new AppError(503, 'service_misconfigured', 'The service is not configured correctly.'),
+      requestId,
+    );
+  }
+  logger.error('unhandled error', describeError(err));
+  return problemResponse(
+    new AppError(500, 'internal_error', 'An unexpected error occurred. It has been logged.'),
+    requestId,
+  );
+});
+
+export type App = typeof app;

@@ -1,0 +1,64 @@
+import { Client, DatabaseError } from '@planetscale/database';
+import { drizzle } from 'drizzle-orm/planetscale-serverless';
+import * as schema from './schema';
+
+export type Database = ReturnType<typeof createDatabase>;
+
+/** The database could not be reached (network, auth, or the service itself): answered as 503. */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('The database is unreachable.', { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/**
+ * One Drizzle instance per request over PlanetScale's HTTP driver. Each query carries the request id as
+ * `X-Request-Id`, so the local simulator can count round trips per API request (PlanetScale ignores it).
+ */
+export function createDatabase(url: string, requestId: string) {
+  const client = new Client({
+    url,
+    fetch: async (input: string, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      headers.set('X-Request-Id', requestId);
+      let response: Response;
+      try {
+        response = await fetch(input, { ...init, headers });
+      } catch (err) {
+        throw new DatabaseUnavailableError(err);
+      }
+      // Auth failures and server-side outages are infrastructure problems, not query errors.
+      if (response.status === 401 || response.status === 403 || response.status >= 500) {
+        throw new DatabaseUnavailableError(new Error(`database HTTP ${response.status}`));
+      }
+      return response;
+    },
+  });
+  return drizzle({ client, schema });
+}
+
+/** Walks an error's cause chain (Drizzle wraps driver errors). */
+function* causes(err: unknown): Generator<unknown> {
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    yield current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+}
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (const e of causes(err)) if (e instanceof DatabaseUnavailableError) return true;
+  return false;
+}
+
+/**
+ * MySQL's "duplicate entry" (errno 1062). Matched on the errno, not the key name: MariaDB and MySQL word
+ * the message differently. When `key` is given, the message must also name that unique index.
+ */
+export function isDuplicateKey(err: unknown, key?: string): boolean {
+  for (const e of causes(err)) {
+    if (e instanceof DatabaseError && /\b1062\b/.test(e.message)) return key ? e.message.includes(key) : true;
+  }
+  return false;
+}

@@ -1,0 +1,96 @@
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { RateLimitDecision } from '../durable/rate-limiter';
+import type { AppEnv } from '../env';
+import { AppError } from '../lib/errors';
+import { describeError } from '../lib/logger';
+
+/** SPEC §7. Windows are fixed; counts are exact (one Durable Object per scope and key). */
+export const RATE_LIMITS = {
+  sign_up: { limit: 20, windowSeconds: 60 },
+  login: { limit: 10, windowSeconds: 60 },
+  verify_code: { limit: 10, windowSeconds: 60 },
+  resend_code: { limit: 3, windowSeconds: 60 },
+  profile: { limit: 30, windowSeconds: 60 },
+  new_password: { limit: 10, windowSeconds: 86_400 },
+  payments: { limit: 30, windowSeconds: 60 },
+  default: { limit: 100, windowSeconds: 60 },
+  admin_login: { limit: 10, windowSeconds: 60 },
+} as const;
+export type RateLimitScope = keyof typeof RATE_LIMITS;
+
+// Guessing passwords and codes must never become unlimited because the limiter is down.
+const FAIL_CLOSED: ReadonlySet<RateLimitScope> = new Set(['login', 'verify_code', 'admin_login']);
+
+/** A named key: `name` appears in the RateLimit headers (e.g. "login-ip"), `value` picks the counter. */
+export interface RateLimitKey {
+  name: string;
+  value: (c: Context<AppEnv>) => string | undefined | Promise<string | undefined>;
+}
+
+/** The client address as Cloudflare reports it; X-Forwarded-For is client-controlled and never trusted. */
+export function clientIp(c: Context<AppEnv>): string {
+  return c.req.header('CF-Connecting-IP') ?? 'unknown';
+}
+
+export const byIp: RateLimitKey = { name: 'ip', value: clientIp };
+export const byUser: RateLimitKey = {
+  name: 'user',
+  value: (c) => (c.var.actor ? String(c.var.actor.id) : undefined),
+};
+
+/** Consumes one unit for (scope, key) in the Durable Object. */
+export async function consumeRateLimit(
+  namespace: AppEnv['Bindings']['RATE_LIMITER'],
+  scope: RateLimitScope,
+  key: string,
+): Promise<RateLimitDecision> {
+  const { limit, windowSeconds } = RATE_LIMITS[scope];
+  const stub = namespace.get(namespace.idFromName(`${scope}:${key}`));
+  return stub.consume(limit, windowSeconds);
+}
+
+/**
+ * Limits a route per scope and one or more keys (e.g. login: per IP and per username). Every key's counter
+ * is consumed; the request is refused when any is exhausted. Sets the IETF RateLimit-Policy / RateLimit
+ * headers of the tightest key, and Retry-After on 429.
+ */
+export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
+  const { limit, windowSeconds } = RATE_LIMITS[scope];
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const decisions: Array<{ name: string; decision: RateLimitDecision }> = [];
+    try {
+      for (const key of keys) {
+        const value = await key.value(c);
+        if (value === undefined) continue;
+        const decision = await consumeRateLimit(c.env.RATE_LIMITER, scope, `${key.name}:${value.toLowerCase()}`);
+        decisions.push({ name: `${scope}-${key.name}`, decision });
+      }
+    } catch (err) {
+      c.var.logger.error('rate limiter failed', { scope, ...describeError(err) });
+      if (FAIL_CLOSED.has(scope)) {
+        throw new AppError(503, 'rate_limiter_unavailable', 'Please try again in a moment.', {
+          headers: { 'Retry-After': '5' },
+        });
+      }
+      return next();
+    }
+    if (decisions.length === 0) return next();
+    const tightest = decisions.reduce((a, b) => (b.decision.remaining < a.decision.remaining ? b : a));
+    const policy = decisions.map((d) => `"${d.name}";q=${limit};w=${windowSeconds}`).join(', ');
+    const state = `"${tightest.name}";r=${tightest.decision.remaining};t=${tightest.decision.resetSeconds}`;
+    const denied = decisions.find((d) => !d.decision.allowed);
+    if (denied) {
+      throw new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
+        headers: {
+          'RateLimit-Policy': policy,
+          RateLimit: `"${denied.name}";r=0;t=${denied.decision.resetSeconds}`,
+          'Retry-After': String(denied.decision.resetSeconds),
+        },
+      });
+    }
+    await next();
+    c.res.headers.set('RateLimit-Policy', policy);
+    c.res.headers.set('RateLimit', state);
+  });
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * Messages on the `notifications` queue (SPEC §6). Each names the one logical e-mail it stands for through
+ * `idempotency_key`, which becomes the unique key of its `email_events` row: a redelivered message can
+ * never send a second e-mail.
+ */
+const base = {
+  idempotency_key: z.string().min(1).max(191),
+  to: z.email(),
+  user_id: z.number().int().positive().nullable(),
+};
+
+export const VerificationCodeMessage = z.object({
+  type: z.literal('verification_code'),
+  ...base,
+  username: z.string(),
+  // Plain code, needed to write the e-mail; the database keeps only its hash.
+  code: z.string().regex(/^\d{6}$/),
+  valid_minutes: z.number().int().positive(),
+});
+
+export const TransactionStatusMessage = z.object({
+  type: z.literal('transaction_status'),
+  ...base,
+  username: z.string(),
+  transaction_id: z.number().int().positive(),
+  merchant_order_id: z.string(),
+  status: z.string(),
+  amount: z.string(),
+  currency: z.string().length(3),
+  failure_reason: z.string().nullable(),
+});
+
+export const KycReviewMessage = z.object({
+  type: z.literal('kyc_review'),
+  ...base,
+  username: z.string(),
+  status: z.enum(['approved', 'rejected']),
+  reason: z.string().nullable(),
+});
+
+export const NotificationMessage = z.discriminatedUnion('type', [
+  VerificationCodeMessage,
+  TransactionStatusMessage,
+  KycReviewMessage,
+]);
+export type NotificationMessage = z.infer<typeof NotificationMessage>;
+
+/** Validates before sending so a malformed message never reaches the queue. */
+export async function enqueueNotification(queue: Queue, message: NotificationMessage): Promise<void> {
+  await queue.send(NotificationMessage.parse(message), { contentType: 'json' });
+}

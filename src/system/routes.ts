@@ -1,0 +1,44 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
+import { describeError } from '../lib/logger';
+import { createRouter } from '../lib/openapi';
+import { DOCS_SCRIPT, docsPage } from './docs-page';
+
+export const systemRoutes = createRouter();
+
+const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    database: z.enum(['ok', 'unavailable']),
+  })
+  .openapi('Health');
+
+systemRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/health',
+    tags: ['System'],
+    summary: 'Liveness and database reachability',
+    responses: {
+      200: { description: 'Everything is reachable', content: { 'application/json': { schema: HealthSchema } } },
+      503: { description: 'A dependency is down', content: { 'application/json': { schema: HealthSchema } } },
+    },
+  }),
+  async (c) => {
+    try {
+      await c.var.db.execute(sql`select 1`);
+      return c.json({ status: 'ok', database: 'ok' } as const, 200);
+    } catch (err) {
+      c.var.logger.error('health: database check failed', describeError(err));
+      c.header('Cache-Control', 'no-store');
+      return c.json({ status: 'unavailable', database: 'unavailable' } as const, 503);
+    }
+  },
+);
+
+systemRoutes.get('/docs', (c) => c.html(docsPage()));
+systemRoutes.get('/docs.js', (c) => {
+  c.header('Content-Type', 'text/javascript; charset=utf-8');
+  c.header('Cache-Control', 'public, max-age=300');
+  return c.body(DOCS_SCRIPT);
+});

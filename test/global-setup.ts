@@ -1,0 +1,50 @@
+import type { TestProject } from 'vitest/node';
+// biome-ignore lint/correctness/noUnresolvedImports: plain ESM tools with JSDoc types
+import { dropDatabase, ensureDatabase, ensureMysql, migrate } from '../tools/db.mjs';
+import { startSimulator } from '../tools/psdb-sim/server.mjs';
+import { startSandbox } from '../tools/sandbox/server.mjs';
+import { TEST_SECRETS } from './test-env';
+
+/**
+ * Starts what the tests need, once per run: the private MariaDB (reused when already running), a fresh
+ * `stackpay_test_<pid>` database with every migration applied, the PlanetScale HTTP simulator in front of
+ * it, and the provider sandbox. Their URLs reach the Worker's bindings through `provide`/`inject`.
+ */
+export default async function setup(project: TestProject) {
+  const mysql = await ensureMysql();
+  const database = `stackpay_test_${process.pid}`;
+  await dropDatabase(mysql.url, database);
+  await ensureDatabase(mysql.url, database);
+  await migrate(mysql.url, database);
+  const simulator = await startSimulator({ port: 0, mysqlUrl: mysql.url, database });
+  const sandbox = await startSandbox({
+    port: 0,
+    mailgunApiKey: TEST_SECRETS.MAILGUN_API_KEY,
+    mailgunDomain: TEST_SECRETS.MAILGUN_DOMAIN,
+    mailgunWebhookSigningKey: TEST_SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY,
+    workerBaseUrl: '',
+  });
+
+  project.provide('mysqlUrl', mysql.url);
+  project.provide('testDatabase', database);
+  project.provide('databaseUrl', simulator.url);
+  project.provide('simulatorAdminUrl', `http://127.0.0.1:${simulator.port}`);
+  project.provide('sandboxUrl', sandbox.url);
+
+  return async () => {
+    await sandbox.close();
+    await simulator.close();
+    await dropDatabase(mysql.url, database);
+    await mysql.stop();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mysqlUrl: string;
+    testDatabase: string;
+    databaseUrl: string;
+    simulatorAdminUrl: string;
+    sandboxUrl: string;
+  }
+}

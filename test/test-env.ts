@@ -1,0 +1,16 @@
+/**
+ * Secrets for the test Worker: fixed, obviously fake values, used nowhere else. The PayMob HMAC secret is
+ * deliberately not DESIGN.md's published test secret (that one is only a test vector).
+ */
+export const TEST_SECRETS = {
+  JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789abcdef',
+  PAYMOB_API_KEY: 'test-paymob-api-key',
+  PAYMOB_SECRET_KEY: 'egy_sk_test_stackpay',
+  PAYMOB_PUBLIC_KEY: 'egy_pk_test_stackpay',
+  PAYMOB_HMAC_SECRET: 'TESTHMACSECRET0123456789ABCDEF01',
+  PAYMOB_INTEGRATION_ID: '4097558',
+  PAYMOB_IFRAME_ID: '812345',
+  MAILGUN_API_KEY: 'test-mailgun-key',
+  MAILGUN_DOMAIN: 'mg.stackpay.test',
+  MAILGUN_WEBHOOK_SIGNING_KEY: 'test-mailgun-webhook-signing-key',
+} as const;

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * `npm run dev`: the whole product on loopback (SPEC §10). Starts (or reuses) the private MariaDB, applies
+ * pending migrations, runs the PlanetScale simulator and the provider sandbox in this process, seeds the
+ * development admin, then `wrangler dev` with scheduled handlers callable. Ctrl-C stops what it started.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureDatabase, ensureMysql, migrate } from './db.mjs';
+import { loadDevVars, REPO_ROOT } from './dev-vars.mjs';
+import { startSimulator } from './psdb-sim/server.mjs';
+import { startSandbox } from './sandbox/server.mjs';
+import { seedDevAdmin } from './seed-admin.mjs';
+
+const WORKER_PORT = Number(process.env.STACKPAY_PORT ?? 8787);
+const DATABASE = process.env.STACKPAY_DATABASE ?? 'stackpay';
+const log = (msg) => console.log(`[dev] ${msg}`);
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 22) {
+  console.error(
+    `[dev] Node ${process.versions.node} is too old: wrangler needs Node >= 22. Run through npm ` +
+      '(`npm run dev`), which uses the project\'s node@22 devDependency, after `npm ci`.',
+  );
+  process.exit(1);
+}
+
+async function answers(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+const cleanups = [];
+let stopping = false;
+async function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping…');
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (err) {
+      console.error(`[dev] cleanup failed: ${err.message}`);
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+async function main() {
+  const vars = loadDevVars({ log });
+  const dbUrl = new URL(vars.DATABASE_URL);
+  const simulatorPort = Number(dbUrl.port || 8790);
+  const sandboxPort = Number(new URL(vars.PAYMOB_BASE_URL ?? 'http://127.0.0.1:8788').port || 8788);
+
+  if (await answers(`http://127.0.0.1:${WORKER_PORT}/health`)) {
+    log(`StackPay is already running at http://127.0.0.1:${WORKER_PORT} (another npm run dev). Nothing to do.`);
+    process.exit(0);
+  }
+
+  const mysql = await ensureMysql({ log });
+  cleanups.push(() => mysql.stop());
+  await ensureDatabase(mysql.url, DATABASE);
+  await migrate(mysql.url, DATABASE);
+  log(`database ${DATABASE} migrated on ${mysql.host}:${mysql.port}`);
+
+  if (await answers(`http://127.0.0.1:${simulatorPort}/_sim/health`)) {
+    log(`reusing the PlanetScale simulator already on port ${simulatorPort}`);
+  } else {
+    const simulator = await startSimulator({
+      port: simulatorPort,
+      mysqlUrl: mysql.url,
+      database: DATABASE,
+      username: decodeURIComponent(dbUrl.username),
+      password: decodeURIComponent(dbUrl.password),
+    });
+    cleanups.push(() => simulator.close());
+  }
+
+  if (await answers(`http://127.0.0.1:${sandboxPort}/health`)) {
+    log(`reusing the provider sandbox already on port ${sandboxPort}`);
+  } else {
+    const sandbox = await startSandbox({
+      port: sandboxPort,
+      mailgunApiKey: vars.MAILGUN_API_KEY,
+      mailgunDomain: vars.MAILGUN_DOMAIN,
+      mailgunWebhookSigningKey: vars.MAILGUN_WEBHOOK_SIGNING_KEY,
+      paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
+      paymobApiKey: vars.PAYMOB_API_KEY,
+      workerBaseUrl: `http://127.0.0.1:${WORKER_PORT}`,
+    });
+    cleanups.push(() => sandbox.close());
+  }
+
+  const admin = await seedDevAdmin(mysql.url, DATABASE, vars.DEV_ADMIN_PASSWORD || 'Admin-Pass1!');
+
+  const wrangler = spawn(
+    join(REPO_ROOT, 'node_modules/.bin/wrangler'),
+    ['dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), '--test-scheduled', '--show-interactive-dev-session=false'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        if (wrangler.exitCode !== null) return resolve();
+        wrangler.once('exit', resolve);
+        wrangler.kill('SIGTERM');
+      }),
+  );
+  wrangler.once('exit', (code) => {
+    if (!stopping) {
+      console.error(`[dev] wrangler exited (${code}); stopping the rest.`);
+      stopAll(code ?? 1);
+    }
+  });
+
+  const deadline = Date.now() + 90_000;
+  while (!(await answers(`http://127.0.0.1:${WORKER_PORT}/health`))) {
+    if (Date.now() > deadline) {
+      console.error('[dev] the Worker did not answer /health within 90 s');
+      return stopAll(1);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  const api = `http://127.0.0.1:${WORKER_PORT}`;
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  console.log(`
+  StackPay is running (Ctrl-C stops everything started here)
+
+  API            ${api}/api/v1/
+  Health         ${api}/health
+  API reference  ${api}/docs   (OpenAPI: ${api}/openapi.json)
+  Admin          ${api}/admin/   user "${admin.username}", password "${admin.password}"
+  Pay page       ${api}/api/v1/transactions/testpay-view/
+  Cron jobs      ${api}/cdn-cgi/handler/scheduled?cron=*/5+*+*+*+*   (also */10 * * * * and 0 3 * * *)
+  Sandbox        ${sandboxUrl}   mailbox: ${sandboxUrl}/mailbox
+  DB simulator   http://127.0.0.1:${simulatorPort}/_sim/stats   (query counts per request)
+  MariaDB        ${mysql.url}/${DATABASE}
+`);
+}
+
+main().catch((err) => {
+  console.error(`[dev] ${err.message}`);
+  stopAll(1);
+});

@@ -1,0 +1,130 @@
+// Provider sandbox: one loopback HTTP server imitating StackPay's external providers for local development
+// and tests. Each provider lives in its own module exposing { name, handle, reset, close }; this file owns
+// the server, the shared fault store and the sandbox-wide control routes.
+//
+// CLI: npx node tools/sandbox/server.mjs --port 8788
+// Environment: MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_WEBHOOK_SIGNING_KEY, WORKER_BASE_URL (default
+// http://127.0.0.1:8787; set it empty to send no webhooks), MAILGUN_WEBHOOK_DELAY_MS (default 200).
+
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { createFaults, FaultError } from './faults.mjs';
+import { HttpError, methodNotAllowed, readJson, sendError, sendJson } from './http.mjs';
+import { createMailgun } from './mailgun.mjs';
+
+export const DEFAULT_PORT = 8788;
+export const DEFAULT_WORKER_BASE_URL = 'http://127.0.0.1:8787';
+
+export async function startSandbox({
+  port = DEFAULT_PORT,
+  host = '127.0.0.1',
+  mailgunApiKey,
+  mailgunDomain,
+  mailgunWebhookSigningKey,
+  mailgunWebhookDelayMs = 200,
+  workerBaseUrl,
+  log = () => {},
+} = {}) {
+  const faults = createFaults();
+  const services = [
+    createMailgun({
+      apiKey: mailgunApiKey,
+      domain: mailgunDomain,
+      signingKey: mailgunWebhookSigningKey,
+      workerBaseUrl,
+      webhookDelayMs: mailgunWebhookDelayMs,
+      faults,
+      log,
+    }),
+  ];
+
+  const server = createServer((req, res) => {
+    route(req, res, { services, faults }).catch((error) => answerError(res, error, log));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const actualPort = server.address().port;
+
+  async function close() {
+    for (const service of services) service.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  return { url: `http://${host}:${actualPort}`, port: actualPort, close };
+}
+
+async function route(req, res, { services, faults }) {
+  const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+  if (url.pathname === '/health') {
+    if (req.method !== 'GET') throw methodNotAllowed(['GET']);
+    return sendJson(res, 200, { status: 'ok', services: services.map((service) => service.name) });
+  }
+  if (url.pathname === '/sandbox/faults') return handleFaults(req, res, url, faults);
+  if (url.pathname === '/sandbox/reset') {
+    if (req.method !== 'POST') throw methodNotAllowed(['POST']);
+    for (const service of services) service.reset();
+    faults.clear();
+    return sendJson(res, 200, { status: 'ok' });
+  }
+  for (const service of services) {
+    if (await service.handle(req, res, url)) return;
+  }
+  sendJson(res, 404, { message: 'Not Found' });
+}
+
+async function handleFaults(req, res, url, faults) {
+  if (req.method === 'GET') return sendJson(res, 200, faults.list());
+  if (req.method === 'DELETE') {
+    return sendJson(res, 200, { cleared: faults.clear(url.searchParams.get('service') ?? undefined) });
+  }
+  if (req.method !== 'POST') throw methodNotAllowed(['GET', 'POST', 'DELETE']);
+  try {
+    return sendJson(res, 201, faults.add(await readJson(req)));
+  } catch (error) {
+    if (error instanceof FaultError) throw new HttpError(400, { message: error.message });
+    throw error;
+  }
+}
+
+function answerError(res, error, log) {
+  if (res.headersSent) return res.destroy();
+  if (error instanceof HttpError) return sendError(res, error);
+  log(`sandbox: internal error: ${error.stack ?? error}`);
+  sendJson(res, 500, { message: 'Internal Server Error' });
+}
+
+function parsePortArgument(args) {
+  const index = args.indexOf('--port');
+  const value = index === -1 ? (process.env.SANDBOX_PORT ?? DEFAULT_PORT) : args[index + 1];
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid port: ${value}`);
+  return port;
+}
+
+async function main() {
+  const env = process.env;
+  const sandbox = await startSandbox({
+    port: parsePortArgument(process.argv.slice(2)),
+    mailgunApiKey: env.MAILGUN_API_KEY,
+    mailgunDomain: env.MAILGUN_DOMAIN,
+    mailgunWebhookSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
+    mailgunWebhookDelayMs: env.MAILGUN_WEBHOOK_DELAY_MS ? Number(env.MAILGUN_WEBHOOK_DELAY_MS) : 200,
+    // An explicitly empty WORKER_BASE_URL turns delivery webhooks off.
+    workerBaseUrl: env.WORKER_BASE_URL ?? DEFAULT_WORKER_BASE_URL,
+    log: (line) => console.log(line),
+  });
+  console.log(`provider sandbox listening on ${sandbox.url} (mailbox: ${sandbox.url}/mailbox)`);
+  const stop = () => sandbox.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

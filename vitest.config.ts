@@ -1,0 +1,56 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import { TEST_SECRETS } from './test/test-env';
+
+/**
+ * One run, two projects in order: `unit` (Node: pure modules and the local tools) then `integration`
+ * (the Worker inside workerd with real local KV, Durable Object, Queue and R2 bindings, talking to the real
+ * MariaDB through the PlanetScale simulator and to the provider sandbox over HTTP).
+ * test/global-setup.ts starts those servers once and provides their URLs.
+ */
+export default defineConfig({
+  test: {
+    globalSetup: ['./test/global-setup.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
+    // Worker log lines are printed only for failing tests.
+    silent: 'passed-only',
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/tools/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 0 },
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './src/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                APP_ENV: 'test',
+                DATABASE_URL: inject<string>('databaseUrl'),
+                PAYMOB_BASE_URL: inject<string>('sandboxUrl'),
+                MAILGUN_BASE_URL: inject<string>('sandboxUrl'),
+                SIMULATOR_ADMIN_URL: inject<string>('simulatorAdminUrl'),
+                SANDBOX_URL: inject<string>('sandboxUrl'),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
