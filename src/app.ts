@@ -1,6 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import { createDatabase, isDatabaseUnavailable } from './db/client';
-import { type AppEnv, ConfigError, getConfig } from './env';
+import { ConfigError, getConfig } from './env';
 import { AppError } from './lib/errors';
 import { createLogger, describeError } from './lib/logger';
 import { createRouter } from './lib/openapi';

@@ -1,5 +1,4 @@
 import type { TestProject } from 'vitest/node';
-// biome-ignore lint/correctness/noUnresolvedImports: plain ESM tools with JSDoc types
 import { dropDatabase, ensureDatabase, ensureMysql, migrate } from '../tools/db.mjs';
 import { startSimulator } from '../tools/psdb-sim/server.mjs';
 import { startSandbox } from '../tools/sandbox/server.mjs';

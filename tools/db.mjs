@@ -80,7 +80,9 @@ function externalUrl() {
  */
 function handle(parsed, startedHere, stop) {
   const { host, port, user, password } = parsed;
-  const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}` : encodeURIComponent(user);
+  const auth = password
+    ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}`
+    : encodeURIComponent(user);
   return { url: `mysql://${auth}@${host}:${port}`, host, port, user, password, startedHere, stop };
 }
 
@@ -189,7 +191,10 @@ function initialiseDataDir(server, log) {
             '--skip-test-db',
           ],
         ]
-      : [server.binary, ['--no-defaults', '--initialize-insecure', `--user=${user}`, `--datadir=${DATA_DIR}`]];
+      : [
+          server.binary,
+          ['--no-defaults', '--initialize-insecure', `--user=${user}`, `--datadir=${DATA_DIR}`],
+        ];
   const result = spawnSync(command, args, { encoding: 'utf8' });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`;
@@ -206,7 +211,8 @@ function initialiseDataDir(server, log) {
 function spawnServer(server, port, detach) {
   // A unix socket path must stay under ~108 bytes; fall back to the temp dir for deep checkouts.
   const socketInRepo = path.join(BASE_DIR, 'mysqld.sock');
-  const socket = socketInRepo.length < 100 ? socketInRepo : path.join(os.tmpdir(), `stackpay-mysqld-${port}.sock`);
+  const socket =
+    socketInRepo.length < 100 ? socketInRepo : path.join(os.tmpdir(), `stackpay-mysqld-${port}.sock`);
   const args = [
     '--no-defaults',
     `--user=${os.userInfo().username}`,
@@ -320,7 +326,15 @@ async function connectProblem(mysqlUrl) {
  */
 function connect(mysqlUrl, database, extra = {}) {
   const { host, port, user, password } = parseMysqlUrl(mysqlUrl);
-  return mysql.createConnection({ host, port, user, password, database, charset: 'UTF8MB4_UNICODE_CI', ...extra });
+  return mysql.createConnection({
+    host,
+    port,
+    user,
+    password,
+    database,
+    charset: 'UTF8MB4_UNICODE_CI',
+    ...extra,
+  });
 }
 
 /** @param {string} name */
@@ -389,7 +403,9 @@ async function stopPrivateServer() {
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  console.log(isAlive(pid) ? `MariaDB (pid ${pid}) did not stop within 30 s` : `stopped MariaDB (pid ${pid})`);
+  console.log(
+    isAlive(pid) ? `MariaDB (pid ${pid}) did not stop within 30 s` : `stopped MariaDB (pid ${pid})`,
+  );
 }
 
 /** @param {number} pid */
@@ -407,7 +423,8 @@ async function status() {
   const url = external ?? `mysql://root@127.0.0.1:${process.env.STACKPAY_MYSQL_PORT ?? DEFAULT_PORT}`;
   const problem = await connectProblem(url);
   console.log(problem ? `${redact(url)}: not reachable (${problem})` : `${redact(url)}: ok`);
-  if (!external && existsSync(PID_FILE)) console.log(`pid file ${PID_FILE}: ${readFileSync(PID_FILE, 'utf8').trim()}`);
+  if (!external && existsSync(PID_FILE))
+    console.log(`pid file ${PID_FILE}: ${readFileSync(PID_FILE, 'utf8').trim()}`);
   if (problem) process.exitCode = 1;
 }
 

@@ -20,7 +20,7 @@ const [major] = process.versions.node.split('.').map(Number);
 if (major < 22) {
   console.error(
     `[dev] Node ${process.versions.node} is too old: wrangler needs Node >= 22. Run through npm ` +
-      '(`npm run dev`), which uses the project\'s node@22 devDependency, after `npm ci`.',
+      "(`npm run dev`), which uses the project's node@22 devDependency, after `npm ci`.",
   );
   process.exit(1);
 }
@@ -59,7 +59,9 @@ async function main() {
   const sandboxPort = Number(new URL(vars.PAYMOB_BASE_URL ?? 'http://127.0.0.1:8788').port || 8788);
 
   if (await answers(`http://127.0.0.1:${WORKER_PORT}/health`)) {
-    log(`StackPay is already running at http://127.0.0.1:${WORKER_PORT} (another npm run dev). Nothing to do.`);
+    log(
+      `StackPay is already running at http://127.0.0.1:${WORKER_PORT} (another npm run dev). Nothing to do.`,
+    );
     process.exit(0);
   }
 
@@ -101,7 +103,15 @@ async function main() {
 
   const wrangler = spawn(
     join(REPO_ROOT, 'node_modules/.bin/wrangler'),
-    ['dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), '--test-scheduled', '--show-interactive-dev-session=false'],
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(WORKER_PORT),
+      '--test-scheduled',
+      '--show-interactive-dev-session=false',
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
   );
   cleanups.push(

@@ -47,8 +47,15 @@ function* causes(err: unknown): Generator<unknown> {
   }
 }
 
+// PlanetScale answers an outage of the database behind it with an error body, not an HTTP status.
+const UNAVAILABLE_CODES = new Set(['UNAVAILABLE', 'unavailable', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED']);
+
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (const e of causes(err)) if (e instanceof DatabaseUnavailableError) return true;
+  for (const e of causes(err)) {
+    if (e instanceof DatabaseUnavailableError) return true;
+    if (e instanceof DatabaseError && UNAVAILABLE_CODES.has(String((e.body as { code?: unknown })?.code)))
+      return true;
+  }
   return false;
 }
 

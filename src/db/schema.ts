@@ -50,10 +50,7 @@ export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 const id = () => bigint('id', { mode: 'number', unsigned: true }).autoincrement().primaryKey();
 const ref = (name: string) => bigint(name, { mode: 'number', unsigned: true });
 const timestamp = (name: string) => datetime(name, { mode: 'date', fsp: 3 });
-const createdAt = () =>
-  timestamp('created_at')
-    .notNull()
-    .default(sql`CURRENT_TIMESTAMP(3)`);
+const createdAt = () => timestamp('created_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`);
 const updatedAt = () =>
   timestamp('updated_at')
     .notNull()
@@ -72,9 +69,7 @@ export const users = mysqlTable(
     role: mysqlEnum('role_management', ROLES).notNull().default('CUSTOMER'),
     isActive: boolean('is_active').notNull().default(false),
     isStaff: boolean('is_staff').notNull().default(false),
-    dateJoined: timestamp('date_joined')
-      .notNull()
-      .default(sql`CURRENT_TIMESTAMP(3)`),
+    dateJoined: timestamp('date_joined').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     lastLogin: timestamp('last_login'),
     // Access and refresh tokens issued before this instant are rejected (password change, deactivation).
     tokensValidAfter: timestamp('tokens_valid_after'),
@@ -194,7 +189,10 @@ export const kycRecords = mysqlTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('kyc_records_customer_unique').on(t.customerId), index('kyc_records_status_idx').on(t.status)],
+  (t) => [
+    uniqueIndex('kyc_records_customer_unique').on(t.customerId),
+    index('kyc_records_status_idx').on(t.status),
+  ],
 );
 
 export const transactions = mysqlTable(
@@ -254,9 +252,7 @@ export const paymentEvents = mysqlTable(
     outcome: varchar('outcome', { length: 16 }).notNull(),
     message: varchar('message', { length: 500 }),
     rawBody: json('raw_body').notNull(),
-    receivedAt: timestamp('received_at')
-      .notNull()
-      .default(sql`CURRENT_TIMESTAMP(3)`),
+    receivedAt: timestamp('received_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     uniqueIndex('payment_events_paymob_kind_unique').on(t.paymobTransactionId, t.kind),
@@ -365,9 +361,7 @@ export const adminSessions = mysqlTable(
     ipAddress: varchar('ip_address', { length: 45 }),
     userAgent: varchar('user_agent', { length: 255 }),
     createdAt: createdAt(),
-    lastSeenAt: timestamp('last_seen_at')
-      .notNull()
-      .default(sql`CURRENT_TIMESTAMP(3)`),
+    lastSeenAt: timestamp('last_seen_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     expiresAt: timestamp('expires_at').notNull(),
     revokedAt: timestamp('revoked_at'),
   },

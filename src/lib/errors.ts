@@ -66,8 +66,12 @@ export function fieldError(field: string, message: string, code = 'validation_er
 }
 
 export const notFound = (detail = 'Not found.', code = 'not_found') => new AppError(404, code, detail);
-export const forbidden = (detail = 'You do not have permission to perform this action.', code = 'forbidden') =>
-  new AppError(403, code, detail);
+export const forbidden = (
+  detail = 'You do not have permission to perform this action.',
+  code = 'forbidden',
+) => new AppError(403, code, detail);
 export const conflict = (code: string, detail: string) => new AppError(409, code, detail);
 export const unauthorized = (detail = 'Authentication credentials were not provided or are invalid.') =>
-  new AppError(401, 'not_authenticated', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="stackpay"' } });
+  new AppError(401, 'not_authenticated', detail, {
+    headers: { 'WWW-Authenticate': 'Bearer realm="stackpay"' },
+  });

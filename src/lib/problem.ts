@@ -37,8 +37,10 @@ export function genericProblem(status: number, code: string, detail: string) {
 
 /** Shared OpenAPI response entries for problem answers. */
 export function problemResponses(...statuses: number[]) {
-  const entries: Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> =
-    {};
+  const entries: Record<
+    number,
+    { description: string; content: Record<string, { schema: typeof ProblemSchema }> }
+  > = {};
   for (const status of statuses) {
     entries[status] = {
       description: problemTitle(status),

@@ -26,7 +26,10 @@ function toPattern(path: string): RegExp {
 }
 
 /** Methods that have a real handler for this path: used for 405 answers with an `Allow` header. */
-export function allowedMethods(app: { routes: Array<{ method: string; path: string }> }, path: string): string[] {
+export function allowedMethods(
+  app: { routes: Array<{ method: string; path: string }> },
+  path: string,
+): string[] {
   let routes = cache.get(app);
   if (!routes) {
     routes = app.routes

@@ -20,7 +20,10 @@ systemRoutes.openapi(
     tags: ['System'],
     summary: 'Liveness and database reachability',
     responses: {
-      200: { description: 'Everything is reachable', content: { 'application/json': { schema: HealthSchema } } },
+      200: {
+        description: 'Everything is reachable',
+        content: { 'application/json': { schema: HealthSchema } },
+      },
       503: { description: 'A dependency is down', content: { 'application/json': { schema: HealthSchema } } },
     },
   }),

@@ -1,5 +1,5 @@
-import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 
@@ -26,7 +26,11 @@ describe('health', () => {
     const ctx = createExecutionContext();
     const url = new URL(env.DATABASE_URL as string);
     url.password = 'wrong-password';
-    const res = await worker.fetch(new Request(`${BASE}/health`), { ...env, DATABASE_URL: url.toString() }, ctx);
+    const res = await worker.fetch(
+      new Request(`${BASE}/health`),
+      { ...env, DATABASE_URL: url.toString() },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(503);
   });

@@ -6,7 +6,14 @@
 // session is told so on its next statement, as vttablet's transaction killer does.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import { encodeRows, sqlError, statementKind, toVitessField, unavailableError, vttabletError } from './vitess.mjs';
+import {
+  encodeRows,
+  sqlError,
+  statementKind,
+  toVitessField,
+  unavailableError,
+  vttabletError,
+} from './vitess.mjs';
 
 /**
  * @typedef {object} Transaction
@@ -69,9 +76,14 @@ export function createExecutor({ pool, database, username, idleTimeoutMs, log })
   /** @param {unknown} session */
   function sessionInfo(session) {
     const vitess = /** @type {{ vitessSession?: Record<string, any> } | null} */ (session)?.vitessSession;
-    const id = typeof vitess?.SessionUUID === 'string' ? vitess.SessionUUID : randomBytes(16).toString('base64url');
-    const claimedTransaction = vitess?.inTransaction === true ? vitess.shardSessions?.[0]?.transactionId : undefined;
-    return { id, claimedTransaction: claimedTransaction === undefined ? undefined : String(claimedTransaction) };
+    const id =
+      typeof vitess?.SessionUUID === 'string' ? vitess.SessionUUID : randomBytes(16).toString('base64url');
+    const claimedTransaction =
+      vitess?.inTransaction === true ? vitess.shardSessions?.[0]?.transactionId : undefined;
+    return {
+      id,
+      claimedTransaction: claimedTransaction === undefined ? undefined : String(claimedTransaction),
+    };
   }
 
   /**
@@ -101,7 +113,8 @@ export function createExecutor({ pool, database, username, idleTimeoutMs, log })
     const kind = statementKind(sql);
     const transaction = transactions.get(id);
     if (transaction) return inTransaction(id, transaction, kind, sql);
-    const gone = ended.get(id) ?? (claimedTransaction ? { id: claimedTransaction, reason: 'not found' } : undefined);
+    const gone =
+      ended.get(id) ?? (claimedTransaction ? { id: claimedTransaction, reason: 'not found' } : undefined);
     if (gone) return afterEnded(id, gone, kind);
     if (kind === 'begin') return begin(id, sql);
     // Vitess treats COMMIT/ROLLBACK outside a transaction as no-ops.
@@ -183,7 +196,9 @@ export function createExecutor({ pool, database, username, idleTimeoutMs, log })
    */
   function armIdleTimer(id, transaction) {
     transaction.idleTimer = setTimeout(() => {
-      rollbackIdle(id, transaction).catch((error) => log(`psdb-sim: idle rollback failed: ${describe(error)}`));
+      rollbackIdle(id, transaction).catch((error) =>
+        log(`psdb-sim: idle rollback failed: ${describe(error)}`),
+      );
     }, idleTimeoutMs);
     transaction.idleTimer.unref();
   }
@@ -196,7 +211,10 @@ export function createExecutor({ pool, database, username, idleTimeoutMs, log })
     if (transactions.get(id) !== transaction || transaction.busy) return;
     transactions.delete(id);
     const endedAt = new Date().toISOString().replace('T', ' ').replace('Z', ' UTC');
-    rememberEnded(id, { id: transaction.id, reason: `ended at ${endedAt} (exceeded timeout: ${idleTimeoutMs / 1000}s)` });
+    rememberEnded(id, {
+      id: transaction.id,
+      reason: `ended at ${endedAt} (exceeded timeout: ${idleTimeoutMs / 1000}s)`,
+    });
     try {
       await transaction.connection.query('ROLLBACK');
       transaction.connection.release();

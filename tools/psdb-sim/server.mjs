@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import mysql from 'mysql2/promise';
+import mysql from 'mysql2';
 import { ensureDatabase, ensureMysql, parseMysqlUrl } from '../db.mjs';
 import { createExecutor } from './executor.mjs';
 import { createStats } from './stats.mjs';
@@ -21,7 +21,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 // PlanetScale runs MySQL 8 with its default sql_mode. ONLY_FULL_GROUP_BY is left out on purpose:
 // MariaDB's version of it rejects queries MySQL 8 accepts (it ignores functional dependencies).
-const SQL_MODE = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+const SQL_MODE =
+  'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
 /**
  * @typedef {object} SimulatorOptions
@@ -61,11 +62,19 @@ export async function startSimulator({
   const pool = createPool(mysqlUrl, database);
   const executor = createExecutor({ pool, database, username, idleTimeoutMs, log });
   const stats = createStats();
-  const context = { executor, stats, database, username, checkAuth: basicAuthChecker(username, password), log };
+  const context = {
+    executor,
+    stats,
+    database,
+    username,
+    checkAuth: basicAuthChecker(username, password),
+    log,
+  };
   const server = createServer((request, response) => {
     handle(context, request, response).catch((error) => {
       log(`psdb-sim: ${error instanceof Error ? error.stack : error}`);
-      if (!response.headersSent) sendJson(response, 500, { error: { code: 'internal', message: 'Internal Server Error' } });
+      if (!response.headersSent)
+        sendJson(response, 500, { error: { code: 'internal', message: 'Internal Server Error' } });
     });
   });
   await new Promise((resolve, reject) => {
@@ -117,7 +126,7 @@ function createPool(mysqlUrl, database) {
   pool.on('connection', (connection) => {
     connection.query(`SET time_zone = '+00:00', sql_mode = '${SQL_MODE}'`, () => {});
   });
-  return pool;
+  return pool.promise();
 }
 
 /**
@@ -174,7 +183,8 @@ function isLoopback(address) {
 function handleAdmin({ stats }, request, response, pathname) {
   const requestMatch = /^\/_sim\/stats\/requests\/(.+)$/.exec(pathname);
   const sessionMatch = /^\/_sim\/stats\/sessions\/(.+)$/.exec(pathname);
-  if (request.method === 'GET' && pathname === '/_sim/health') return sendJson(response, 200, { status: 'ok' });
+  if (request.method === 'GET' && pathname === '/_sim/health')
+    return sendJson(response, 200, { status: 'ok' });
   if (request.method === 'GET' && pathname === '/_sim/stats') return sendJson(response, 200, stats.summary());
   if (request.method === 'GET' && requestMatch) {
     return sendJson(response, 200, stats.request(decodeURIComponent(requestMatch[1])));
@@ -201,11 +211,15 @@ async function handleApi(context, request, response, pathname) {
   }
   // Same status and body as PlanetScale: the driver turns it into DatabaseError(message, 401).
   if (!context.checkAuth(request.headers.authorization)) {
-    return sendJson(response, 401, { error: { code: 'unauthenticated', message: 'invalid auth credentials' } });
+    return sendJson(response, 401, {
+      error: { code: 'unauthenticated', message: 'invalid auth credentials' },
+    });
   }
   const body = await readJson(request);
   if (body === undefined) {
-    return sendJson(response, 400, { error: { code: 'invalid_argument', message: 'request body is not JSON' } });
+    return sendJson(response, 400, {
+      error: { code: 'invalid_argument', message: 'request body is not JSON' },
+    });
   }
   if (pathname === '/psdb.v1alpha1.Database/CreateSession') return createSession(context, response);
   if (pathname === '/psdb.v1alpha1.Database/Execute') return execute(context, request, response, body);
@@ -268,7 +282,10 @@ async function readJson(request) {
  */
 function sendJson(response, status, payload) {
   const text = JSON.stringify(payload);
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 

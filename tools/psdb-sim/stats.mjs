@@ -28,7 +28,8 @@ export function createStats() {
     if (requestId === undefined) return;
     const stats = requests.get(requestId) ?? { queries: 0, statements: [] };
     stats.queries += 1;
-    if (stats.statements.length < MAX_STATEMENTS_PER_REQUEST) stats.statements.push(sql.slice(0, STATEMENT_PREVIEW));
+    if (stats.statements.length < MAX_STATEMENTS_PER_REQUEST)
+      stats.statements.push(sql.slice(0, STATEMENT_PREVIEW));
     touch(requests, requestId, stats, MAX_REQUESTS);
   }
 

@@ -75,7 +75,7 @@ const SET_FLAG = 2048;
 export function vitessType(field) {
   if (field.extendedFormat === 'json') return 'JSON';
   const base = MYSQL_TO_VITESS.get(/** @type {number} */ (field.columnType)) ?? 'VARBINARY';
-  const flags = field.flags ?? 0;
+  const flags = numericFlags(field);
   if (/^INT(8|16|24|32|64)$/.test(base) && flags & UNSIGNED_FLAG) return `U${base}`;
   if (base === 'TEXT' && flags & BINARY_FLAG) return 'BLOB';
   if (base === 'VARCHAR' && flags & BINARY_FLAG) return 'VARBINARY';
@@ -103,8 +103,17 @@ export function toVitessField(field) {
     columnLength: field.columnLength,
     charset: field.characterSet,
     decimals: field.decimals,
-    flags: field.flags,
+    flags: numericFlags(field),
   });
+}
+
+/**
+ * mysql2 types flags loosely (number | string[]); on the wire they are always a bit mask.
+ * @param {MysqlField} field
+ * @returns {number}
+ */
+function numericFlags(field) {
+  return typeof field.flags === 'number' ? field.flags : 0;
 }
 
 /**
@@ -130,25 +139,25 @@ export function encodeRows(rows) {
   });
 }
 
-// MySQL errno → gRPC code, after vitess' tabletserver convertErrorCode (the commonly met subset).
-const ERRNO_CODES = new Map([
-  ...[1050, 1062, 1086, 1125].map((errno) => /** @type {[number, string]} */ ([errno, 'ALREADY_EXISTS'])),
-  ...[1054, 1109, 1146, 1176, 1305].map((errno) => /** @type {[number, string]} */ ([errno, 'NOT_FOUND'])),
-  ...[1044, 1045, 1095, 1142, 1143, 1227].map(
-    (errno) => /** @type {[number, string]} */ ([errno, 'PERMISSION_DENIED']),
-  ),
-  ...[1046, 1091, 1169, 1216, 1217, 1241, 1242, 1264, 1364, 1451, 1452].map(
-    (errno) => /** @type {[number, string]} */ ([errno, 'FAILED_PRECONDITION']),
-  ),
-  ...[1040, 1041, 1153, 1203, 1206].map((errno) => /** @type {[number, string]} */ ([errno, 'RESOURCE_EXHAUSTED'])),
-  ...[1053, 2002, 2003, 2006, 2013].map((errno) => /** @type {[number, string]} */ ([errno, 'UNAVAILABLE'])),
-  [1205, 'DEADLINE_EXCEEDED'],
-  [1213, 'ABORTED'],
-  [1317, 'CANCELED'],
-  ...[
+// gRPC code → MySQL errnos, after vitess' tabletserver convertErrorCode (the commonly met subset).
+const ERRNOS_BY_CODE = {
+  ALREADY_EXISTS: [1050, 1062, 1086, 1125],
+  NOT_FOUND: [1054, 1109, 1146, 1176, 1305],
+  PERMISSION_DENIED: [1044, 1045, 1095, 1142, 1143, 1227],
+  FAILED_PRECONDITION: [1046, 1091, 1169, 1216, 1217, 1241, 1242, 1264, 1364, 1451, 1452],
+  RESOURCE_EXHAUSTED: [1040, 1041, 1153, 1203, 1206],
+  UNAVAILABLE: [1053, 2002, 2003, 2006, 2013],
+  DEADLINE_EXCEEDED: [1205],
+  ABORTED: [1213],
+  CANCELED: [1317],
+  INVALID_ARGUMENT: [
     1048, 1049, 1051, 1052, 1060, 1061, 1064, 1065, 1067, 1068, 1111, 1136, 1149, 1292, 1366, 1406, 1690,
-  ].map((errno) => /** @type {[number, string]} */ ([errno, 'INVALID_ARGUMENT'])),
-]);
+  ],
+};
+/** @type {Map<number, string>} */
+const ERRNO_CODES = new Map(
+  Object.entries(ERRNOS_BY_CODE).flatMap(([code, errnos]) => errnos.map((errno) => [errno, code])),
+);
 
 /** @param {string} code gRPC code in SCREAMING_CASE */
 function grpcName(code) {
