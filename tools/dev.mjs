@@ -119,7 +119,8 @@ async function main() {
       new Promise((resolve) => {
         if (wrangler.exitCode !== null) return resolve();
         wrangler.once('exit', resolve);
-        wrangler.kill('SIGTERM');
+        // SIGINT is wrangler's own graceful stop (what Ctrl-C sends); SIGTERM leaves esbuild dumping goroutines.
+        wrangler.kill('SIGINT');
       }),
   );
   wrangler.once('exit', (code) => {
