@@ -7,6 +7,21 @@ export interface SandboxOptions {
   mailgunDomain?: string;
   mailgunWebhookSigningKey?: string;
   mailgunWebhookDelayMs?: number;
+  /** PayMob credentials; an unset key accepts any value. */
+  paymobApiKey?: string;
+  paymobSecretKey?: string;
+  paymobPublicKey?: string;
+  /** Signs processed callbacks and response redirects; without it callbacks are recorded, not sent. */
+  paymobHmacSecret?: string;
+  /** Known integration and iframe ids; empty accepts any. */
+  paymobIntegrationIds?: number[];
+  paymobIframeIds?: number[];
+  /** Delay before each processed callback is posted (default 0). */
+  paymobCallbackDelayMs?: number;
+  /** How long the pending test card stays pending before it succeeds (default 3000). */
+  paymobPendingDelayMs?: number;
+  /** Lifetime of auth tokens (default one hour). */
+  paymobAuthTokenTtlMs?: number;
   workerBaseUrl?: string;
   log?: (line: string) => void;
 }

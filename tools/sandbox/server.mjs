@@ -4,13 +4,17 @@
 //
 // CLI: npx node tools/sandbox/server.mjs --port 8788
 // Environment: MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_WEBHOOK_SIGNING_KEY, WORKER_BASE_URL (default
-// http://127.0.0.1:8787; set it empty to send no webhooks), MAILGUN_WEBHOOK_DELAY_MS (default 200).
+// http://127.0.0.1:8787; set it empty to send no webhooks), MAILGUN_WEBHOOK_DELAY_MS (default 200),
+// PAYMOB_API_KEY, PAYMOB_SECRET_KEY, PAYMOB_PUBLIC_KEY, PAYMOB_HMAC_SECRET, PAYMOB_INTEGRATION_ID and
+// PAYMOB_IFRAME_ID (comma lists; empty accepts any id), PAYMOB_CALLBACK_DELAY_MS (default 0),
+// PAYMOB_PENDING_DELAY_MS (default 3000).
 
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { createFaults, FaultError } from './faults.mjs';
 import { HttpError, methodNotAllowed, readJson, sendError, sendJson } from './http.mjs';
 import { createMailgun } from './mailgun.mjs';
+import { createPaymob } from './paymob.mjs';
 
 export const DEFAULT_PORT = 8788;
 export const DEFAULT_WORKER_BASE_URL = 'http://127.0.0.1:8787';
@@ -22,6 +26,15 @@ export async function startSandbox({
   mailgunDomain,
   mailgunWebhookSigningKey,
   mailgunWebhookDelayMs = 200,
+  paymobApiKey,
+  paymobSecretKey,
+  paymobPublicKey,
+  paymobHmacSecret,
+  paymobIntegrationIds = [],
+  paymobIframeIds = [],
+  paymobCallbackDelayMs = 0,
+  paymobPendingDelayMs = 3000,
+  paymobAuthTokenTtlMs,
   workerBaseUrl,
   log = () => {},
 } = {}) {
@@ -33,6 +46,20 @@ export async function startSandbox({
       signingKey: mailgunWebhookSigningKey,
       workerBaseUrl,
       webhookDelayMs: mailgunWebhookDelayMs,
+      faults,
+      log,
+    }),
+    createPaymob({
+      apiKey: paymobApiKey,
+      secretKey: paymobSecretKey,
+      publicKey: paymobPublicKey,
+      hmacSecret: paymobHmacSecret,
+      integrationIds: paymobIntegrationIds,
+      iframeIds: paymobIframeIds,
+      workerBaseUrl,
+      callbackDelayMs: paymobCallbackDelayMs,
+      pendingDelayMs: paymobPendingDelayMs,
+      authTokenTtlMs: paymobAuthTokenTtlMs,
       faults,
       log,
     }),
@@ -104,6 +131,17 @@ function parsePortArgument(args) {
   return port;
 }
 
+function parseIdList(value) {
+  return (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      if (!/^\d+$/.test(part)) throw new Error(`invalid id in list: ${part}`);
+      return Number(part);
+    });
+}
+
 async function main() {
   const env = process.env;
   const sandbox = await startSandbox({
@@ -112,6 +150,14 @@ async function main() {
     mailgunDomain: env.MAILGUN_DOMAIN,
     mailgunWebhookSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
     mailgunWebhookDelayMs: env.MAILGUN_WEBHOOK_DELAY_MS ? Number(env.MAILGUN_WEBHOOK_DELAY_MS) : 200,
+    paymobApiKey: env.PAYMOB_API_KEY,
+    paymobSecretKey: env.PAYMOB_SECRET_KEY,
+    paymobPublicKey: env.PAYMOB_PUBLIC_KEY,
+    paymobHmacSecret: env.PAYMOB_HMAC_SECRET,
+    paymobIntegrationIds: parseIdList(env.PAYMOB_INTEGRATION_ID),
+    paymobIframeIds: parseIdList(env.PAYMOB_IFRAME_ID),
+    paymobCallbackDelayMs: env.PAYMOB_CALLBACK_DELAY_MS ? Number(env.PAYMOB_CALLBACK_DELAY_MS) : 0,
+    paymobPendingDelayMs: env.PAYMOB_PENDING_DELAY_MS ? Number(env.PAYMOB_PENDING_DELAY_MS) : 3000,
     // An explicitly empty WORKER_BASE_URL turns delivery webhooks off.
     workerBaseUrl: env.WORKER_BASE_URL ?? DEFAULT_WORKER_BASE_URL,
     log: (line) => console.log(line),

@@ -1,0 +1,125 @@
+// HTML of the sandbox's PayMob checkout: the legacy iframe page, the unified checkout page and their error
+// pages. Self-contained (no scripts, fonts, images or other external resources) so they work offline and
+// inside the Worker's test pay page. The card form posts to /sandbox/paymob/pay with target=_top, so the
+// whole browser window, not just an iframe, lands on the signed transaction-response URL.
+
+import { escapeHtml } from './http.mjs';
+import { formatAmount, TEST_CARDS } from './paymob-model.mjs';
+
+// Pages may be framed by the merchant's site; nothing else is ever loaded.
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'";
+
+const STYLE = `
+  * { box-sizing: border-box; }
+  body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; background: #f3f5f8;
+    color: #1f2933; }
+  main { max-width: 26rem; margin: 2rem auto; background: #fff; border-radius: 10px; padding: 1.5rem;
+    box-shadow: 0 1px 4px rgba(15, 23, 42, 0.12); }
+  h1 { font-size: 1.1rem; margin: 0 0 0.25rem; }
+  .merchant { color: #52606d; margin: 0 0 1rem; font-size: 0.9rem; }
+  .amount { font-size: 1.6rem; font-weight: 700; margin: 0 0 1.25rem; }
+  label { display: block; font-size: 0.85rem; font-weight: 600; margin: 0.75rem 0 0.25rem; }
+  input { width: 100%; padding: 0.6rem; border: 1px solid #cbd2d9; border-radius: 6px; font-size: 1rem; }
+  .row { display: flex; gap: 0.75rem; } .row > div { flex: 1; }
+  button { margin-top: 1.25rem; width: 100%; padding: 0.75rem; border: 0; border-radius: 6px;
+    background: #0a6cff; color: #fff; font-size: 1rem; font-weight: 700; cursor: pointer; }
+  table { width: 100%; border-collapse: collapse; font-size: 0.8rem; margin-top: 1.5rem; }
+  th, td { text-align: left; padding: 0.25rem; border-top: 1px solid #e4e7eb; }
+  code { font-size: 0.8rem; }
+  .note { color: #7b8794; font-size: 0.75rem; margin-top: 1rem; }
+  .error { color: #b42318; }
+`;
+
+const CARD_LABELS = {
+  success: 'Succeeds',
+  declined: 'Declined ("Do not honor")',
+  pending: 'Pending, then succeeds',
+};
+
+function layout(title, body) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+// credential: { name: 'payment_token' | 'client_secret', value }
+export function renderCheckoutPage({ title, credential, amountCents, currency, orderId, merchantOrderId }) {
+  const cards = Object.entries(TEST_CARDS)
+    .map(([number, outcome]) => `<tr><td><code>${number}</code></td><td>${CARD_LABELS[outcome]}</td></tr>`)
+    .join('\n');
+  const reference = merchantOrderId ? ` &middot; ${escapeHtml(merchantOrderId)}` : '';
+  return layout(
+    `${title} - PayMob sandbox`,
+    `<h1>${escapeHtml(title)}</h1>
+<p class="merchant">StackPay Sandbox &middot; order ${escapeHtml(orderId)}${reference}</p>
+<p class="amount" data-testid="amount">${escapeHtml(formatAmount(amountCents, currency))}</p>
+<form method="post" action="/sandbox/paymob/pay" target="_top" autocomplete="off">
+  <input type="hidden" name="${escapeHtml(credential.name)}" value="${escapeHtml(credential.value)}">
+  <label for="card_number">Card number</label>
+  <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number"
+    placeholder="5123 4567 8901 2346" required>
+  <label for="card_holder">Name on card</label>
+  <input id="card_holder" name="card_holder" autocomplete="cc-name" placeholder="Test User">
+  <div class="row">
+    <div>
+      <label for="expiry">Expiry (MM/YY)</label>
+      <input id="expiry" name="expiry" autocomplete="cc-exp" placeholder="12/30">
+    </div>
+    <div>
+      <label for="cvv">CVV</label>
+      <input id="cvv" name="cvv" inputmode="numeric" autocomplete="cc-csc" placeholder="123">
+    </div>
+  </div>
+  <button type="submit">Pay</button>
+</form>
+<table>
+<thead><tr><th>Test card</th><th>Outcome</th></tr></thead>
+<tbody>
+${cards}
+</tbody>
+</table>
+<p class="note">Local PayMob sandbox: no real payment is made. Any name, expiry and CVV are accepted.</p>`,
+  );
+}
+
+export function renderErrorPage(title, message) {
+  return layout(
+    `${title} - PayMob sandbox`,
+    `<h1 class="error">${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`,
+  );
+}
+
+// Where the browser lands when neither the payment nor the sandbox names a transaction-response URL.
+export function renderResponsePage(query) {
+  const rows = [...query]
+    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)
+    .join('\n');
+  const outcome =
+    query.get('pending') === 'true'
+      ? 'Payment pending'
+      : query.get('success') === 'true'
+        ? 'Payment succeeded'
+        : 'Payment failed';
+  return layout(
+    `${outcome} - PayMob sandbox`,
+    `<h1>${outcome}</h1>
+<p class="merchant">No transaction-response callback URL is configured; these are the signed values
+PayMob would have sent to it.</p>
+<table><tbody>
+${rows}
+</tbody></table>`,
+  );
+}

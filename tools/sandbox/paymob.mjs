@@ -1,0 +1,1117 @@
+// Imitation of PayMob Accept: auth tokens, orders, payment keys (legacy iframe flow), intentions (unified
+// checkout), the checkout pages with test cards, signed transaction-processed callbacks and signed
+// transaction-response redirects, inquiry, refund and void. Paths, status codes, error bodies and payload
+// shapes follow PayMob's documented behaviour (DESIGN.md §5) so the Worker's client and webhook handlers
+// are exercised as in production. State is in memory; POST /sandbox/reset clears it.
+
+import { timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { FaultError } from './faults.mjs';
+import { HttpError, readBody, sendHtml, sendJson, sleep } from './http.mjs';
+import {
+  buildTransaction,
+  cardOutcome,
+  createIdSequence,
+  createOpaqueToken,
+  flattenTransaction,
+  freshTimestamp,
+  normalizeCardNumber,
+  OWNER_ID,
+  orderObject,
+  PROFILE_ID,
+  parseBoolean,
+  parseInteger,
+  paymobTimestamp,
+  REAL_BILLING_FIELDS,
+  randomHex,
+  settleTransaction,
+  transactionObject,
+  validateBillingData,
+} from './paymob-model.mjs';
+import { PAGE_CSP, renderCheckoutPage, renderErrorPage, renderResponsePage } from './paymob-pages.mjs';
+import { signFlattened, signTransaction } from './paymob-signing.mjs';
+
+export const PAYMOB_WEBHOOK_PATH = '/api/v1/transactions/webhook/';
+export const PAYMOB_ENDPOINTS = Object.freeze([
+  'auth',
+  'orders',
+  'payment_keys',
+  'intention',
+  'inquiry',
+  'transactions',
+  'refund',
+  'void',
+]);
+export const PAYMOB_FAULT_MODES = {
+  status: ['status'],
+  delay: ['ms'],
+  'drop-callback': [],
+  'duplicate-callback': [],
+  'token-expiry': ['ms'],
+};
+
+const AUTH_TOKEN_TTL_MS = 60 * 60 * 1000;
+const DEFAULT_INTEGRATION_ID = 4097558;
+const CALLBACK_TIMEOUT_MS = 10_000;
+const MAX_BODY_BYTES = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const NO_CREDENTIALS = 'Authentication credentials were not provided.';
+const NOT_FOUND = { detail: 'Not found.' };
+const UNKNOWN_INTEGRATION =
+  'Integration ID/Name does not exist in our system . You can find the list of Integration ID’/Names ' +
+  'from Merchant Dashboard under Developers → Payment Integrations Tab';
+
+export function createPaymob({
+  apiKey,
+  secretKey,
+  publicKey,
+  hmacSecret,
+  integrationIds = [],
+  iframeIds = [],
+  workerBaseUrl,
+  callbackDelayMs = 0,
+  pendingDelayMs = 3000,
+  authTokenTtlMs = AUTH_TOKEN_TTL_MS,
+  faults,
+  log = () => {},
+}) {
+  const signingKey = Buffer.from(randomHex(32), 'hex');
+  const defaultCallbackUrl = workerBaseUrl
+    ? `${workerBaseUrl.replace(/\/+$/, '')}${PAYMOB_WEBHOOK_PATH}`
+    : null;
+  const nextOrderId = createIdSequence();
+  const nextTransactionId = createIdSequence(300_000_000_000);
+  const timers = new Set();
+  let closed = false;
+
+  const authTokens = new Map();
+  const orders = new Map();
+  const ordersByReference = new Map();
+  const paymentKeys = new Map();
+  const intentions = new Map();
+  const intentionsBySecret = new Map();
+  const transactions = new Map();
+  const callbacks = [];
+
+  faults.register('paymob', PAYMOB_FAULT_MODES, validatePaymobFault);
+
+  const routes = [
+    [/^\/api\/auth\/tokens\/?$/, { POST: issueAuthToken }],
+    [/^\/api\/ecommerce\/orders\/?$/, { POST: createOrder, GET: listOrders }],
+    [/^\/api\/ecommerce\/orders\/transaction_inquiry\/?$/, { POST: inquireTransaction }],
+    [/^\/api\/ecommerce\/orders\/(\d+)\/?$/, { GET: getOrder }],
+    [/^\/api\/acceptance\/payment_keys\/?$/, { POST: createPaymentKey }],
+    [/^\/api\/acceptance\/transactions\/(\d+)\/?$/, { GET: getTransaction }],
+    [/^\/api\/acceptance\/void_refund\/refund\/?$/, { POST: refundTransaction }],
+    [/^\/api\/acceptance\/void_refund\/void\/?$/, { POST: voidTransaction }],
+    [/^\/v1\/intention\/?$/, { POST: createIntention }],
+    [/^\/api\/acceptance\/iframes\/(\d+)\/?$/, { GET: iframePage }],
+    [/^\/unifiedcheckout\/?$/, { GET: unifiedCheckoutPage }],
+    [/^\/sandbox\/paymob\/pay\/?$/, { POST: pay }],
+    [/^\/sandbox\/paymob\/callbacks\/?$/, { GET: listCallbacks }],
+    [/^\/sandbox\/paymob\/transactions\/?$/, { GET: listTransactions }],
+    [/^\/sandbox\/paymob\/transactions\/(\d+)\/backdate\/?$/, { POST: backdateTransaction }],
+    [/^\/sandbox\/paymob\/expire-tokens\/?$/, { POST: expireAuthTokens }],
+    [/^\/sandbox\/paymob\/response\/?$/, { GET: responsePage }],
+  ];
+
+  async function handle(req, res, url) {
+    for (const [pattern, methods] of routes) {
+      const match = pattern.exec(url.pathname);
+      if (!match) continue;
+      const handler = methods[req.method];
+      if (!handler) {
+        // Django REST framework's wording, which PayMob's API answers with.
+        sendJson(
+          res,
+          405,
+          { detail: `Method "${req.method}" not allowed.` },
+          { allow: Object.keys(methods) },
+        );
+        return true;
+      }
+      await handler(req, res, url, match[1]);
+      return true;
+    }
+    return false;
+  }
+
+  // ---- auth ---------------------------------------------------------------------------------------
+
+  async function issueAuthToken(req, res) {
+    const body = await readPayload(req);
+    await applyFaults('auth', {});
+    if (body.api_key === undefined || body.api_key === null || body.api_key === '') {
+      throw new HttpError(400, { api_key: ['This field is required.'] });
+    }
+    if (apiKey && !constantTimeEqual(String(body.api_key), apiKey)) {
+      // PayMob refuses a wrong API key with 403, not 401.
+      throw new HttpError(403, { detail: 'incorrect credentials' });
+    }
+    const expiry = faults.take('paymob', 'token-expiry', { endpoint: 'auth' });
+    const expiresMs = Date.now() + (expiry ? expiry.ms : authTokenTtlMs);
+    const token = createOpaqueToken(
+      {
+        class: 'Merchant',
+        profile_pk: PROFILE_ID,
+        phash: randomHex(28),
+        exp: Math.floor(expiresMs / 1000),
+        jti: randomHex(8),
+      },
+      signingKey,
+    );
+    authTokens.set(token, { expires_ms: expiresMs });
+    sendJson(res, 201, { profile: merchantProfile(), token });
+  }
+
+  function expireAuthTokens(_req, res) {
+    for (const entry of authTokens.values()) entry.expires_ms = 0;
+    sendJson(res, 200, { expired: authTokens.size });
+  }
+
+  // PayMob takes the auth token in the body (`auth_token`), as a Bearer header or as ?token=.
+  function requireAuthToken(req, url, body = {}) {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearer ?? nonEmpty(body.auth_token) ?? nonEmpty(url.searchParams.get('token'));
+    if (!token) throw new HttpError(401, { detail: NO_CREDENTIALS });
+    const entry = authTokens.get(String(token));
+    if (!entry) throw new HttpError(401, { detail: 'Error decoding signature.' });
+    if (Date.now() >= entry.expires_ms) throw new HttpError(401, { detail: 'Signature has expired.' });
+  }
+
+  // The intention API, and refund/void in PayMob's newer API, authenticate with `Token <secret key>`.
+  function requireSecretKey(req) {
+    const match = /^Token\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!match) throw new HttpError(401, { detail: NO_CREDENTIALS });
+    if (secretKey && !constantTimeEqual(match[1], secretKey))
+      throw new HttpError(401, { detail: 'Invalid token.' });
+  }
+
+  function requireMerchant(req, url, body) {
+    if (/^Token\s/i.test(req.headers.authorization ?? '')) requireSecretKey(req);
+    else requireAuthToken(req, url, body);
+  }
+
+  // ---- orders -------------------------------------------------------------------------------------
+
+  async function createOrder(req, res, url) {
+    const body = await readPayload(req);
+    const reference = nonEmpty(body.merchant_order_id);
+    await applyFaults('orders', { merchant_order_id: reference });
+    requireAuthToken(req, url, body);
+
+    const errors = {};
+    const amount = integerField(errors, body, 'amount_cents', { min: 1 });
+    const currency = currencyField(errors, body, { fallback: 'EGP' });
+    const deliveryNeeded = parseBoolean(body.delivery_needed, false);
+    if (deliveryNeeded === null) errors.delivery_needed = ['Must be a valid boolean.'];
+    const items = body.items ?? [];
+    if (!Array.isArray(items)) errors.items = [`Expected a list of items but got type "${typeName(items)}".`];
+    if (reference !== null && reference.length > 255) {
+      errors.merchant_order_id = ['Ensure this field has no more than 255 characters.'];
+    }
+    if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
+    if (reference !== null && ordersByReference.has(reference)) {
+      // Exactly PayMob's answer to a reused merchant_order_id.
+      throw new HttpError(422, { message: 'duplicate' });
+    }
+    const order = storeOrder({
+      amountCents: amount,
+      currency,
+      reference,
+      items,
+      deliveryNeeded,
+      shippingData: body.shipping_data ?? null,
+      apiSource: 'OTHER',
+    });
+    log(`paymob: order ${order.id} (${reference ?? 'no merchant_order_id'}) for ${amount} ${currency}`);
+    sendJson(res, 201, orderObject(order));
+  }
+
+  function storeOrder({ amountCents, currency, reference, items, deliveryNeeded, shippingData, apiSource }) {
+    const created = freshTimestamp();
+    const order = {
+      id: nextOrderId(),
+      created_at: created.text,
+      created_ms: created.ms,
+      delivery_needed: deliveryNeeded,
+      amount_cents: amountCents,
+      currency,
+      merchant_order_id: reference,
+      items,
+      shipping_data: shippingData,
+      is_payment_locked: false,
+      paid_amount_cents: 0,
+      api_source: apiSource,
+    };
+    orders.set(order.id, order);
+    if (reference !== null) ordersByReference.set(reference, order);
+    return order;
+  }
+
+  // Not needed by the payment flow, but lets a client recover an order after a "duplicate" answer.
+  async function listOrders(req, res, url) {
+    requireAuthToken(req, url);
+    const reference = nonEmpty(url.searchParams.get('merchant_order_id'));
+    const results = [...orders.values()]
+      .filter((order) => reference === null || order.merchant_order_id === reference)
+      .toReversed()
+      .map(orderObject);
+    sendJson(res, 200, { count: results.length, next: null, previous: null, results });
+  }
+
+  async function getOrder(req, res, url, id) {
+    requireAuthToken(req, url);
+    const order = orders.get(Number(id));
+    if (!order) throw new HttpError(404, NOT_FOUND);
+    sendJson(res, 200, orderObject(order));
+  }
+
+  // ---- payment keys (legacy flow) -----------------------------------------------------------------
+
+  async function createPaymentKey(req, res, url) {
+    const body = await readPayload(req);
+    const orderId = parseInteger(body.order_id);
+    const order = orderId === null ? undefined : orders.get(orderId);
+    await applyFaults('payment_keys', { merchant_order_id: order?.merchant_order_id, order_id: orderId });
+    requireAuthToken(req, url, body);
+
+    const errors = {};
+    const amount = integerField(errors, body, 'amount_cents', { min: 1 });
+    const currency = currencyField(errors, body);
+    const integrationId = integrationField(errors, body.integration_id);
+    const expiration = integerField(errors, body, 'expiration', { min: 1, fallback: 3600 });
+    if (body.order_id === undefined) errors.order_id = ['This field is required.'];
+    else if (!order) errors.order_id = [`Invalid pk "${body.order_id}" - object does not exist.`];
+    const lock = parseBoolean(body.lock_order_when_paid, false);
+    if (lock === null) errors.lock_order_when_paid = ['Must be a valid boolean.'];
+    const { billing, errors: billingErrors } = validateBillingData(body.billing_data);
+    if (billingErrors) errors.billing_data = billingErrors;
+    const notificationUrl = urlField(errors, body, 'notification_url');
+    const redirectionUrl = urlField(errors, body, 'redirection_url');
+    if (order && amount !== null && amount !== order.amount_cents && !errors.amount_cents) {
+      errors.amount_cents = [
+        `amount_cents (${amount}) must equal the order's amount_cents (${order.amount_cents}).`,
+      ];
+    }
+    if (order && currency !== null && currency !== order.currency && !errors.currency) {
+      errors.currency = [`currency (${currency}) must equal the order's currency (${order.currency}).`];
+    }
+    if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
+
+    const key = storePaymentKey({
+      order,
+      amountCents: amount,
+      currency,
+      integrationId,
+      expiration,
+      billing,
+      lock,
+      extra: body.extras ?? {},
+      notificationUrl,
+      redirectionUrl,
+      apiSource: 'IFRAME',
+    });
+    sendJson(res, 201, { token: key.token });
+  }
+
+  function storePaymentKey({
+    order,
+    amountCents,
+    currency,
+    integrationId,
+    expiration,
+    billing,
+    lock,
+    extra,
+    notificationUrl,
+    redirectionUrl,
+    apiSource,
+    intentionId = null,
+  }) {
+    const expiresMs = Date.now() + expiration * 1000;
+    const claims = {
+      user_id: OWNER_ID,
+      amount_cents: amountCents,
+      currency,
+      integration_id: integrationId,
+      order_id: order.id,
+      billing_data: billing,
+      lock_order_when_paid: lock,
+      extra,
+      single_payment_attempt: false,
+      exp: Math.floor(expiresMs / 1000),
+      pmk_ip: '127.0.0.1',
+      ...(redirectionUrl ? { redirect_url: redirectionUrl } : {}),
+      ...(notificationUrl ? { notification_url: notificationUrl } : {}),
+      ...(intentionId ? { next_payment_intention: intentionId } : {}),
+    };
+    const token = createOpaqueToken({ ...claims, jti: randomHex(8) }, signingKey);
+    const key = {
+      token,
+      claims,
+      order_id: order.id,
+      expires_ms: expiresMs,
+      notification_url: notificationUrl,
+      redirection_url: redirectionUrl,
+      api_source: apiSource,
+    };
+    paymentKeys.set(token, key);
+    return key;
+  }
+
+  // ---- intention (unified checkout) ---------------------------------------------------------------
+
+  async function createIntention(req, res) {
+    const body = await readPayload(req);
+    const reference = nonEmpty(body.special_reference);
+    await applyFaults('intention', { merchant_order_id: reference });
+    requireSecretKey(req);
+
+    const errors = {};
+    const amount = integerField(errors, body, 'amount', { min: 1 });
+    const currency = currencyField(errors, body);
+    const methods = body.payment_methods;
+    let integrationIdsChosen = [];
+    if (methods === undefined) errors.payment_methods = ['This field is required.'];
+    else if (!Array.isArray(methods) || methods.length === 0) {
+      errors.payment_methods = ['Expected a non-empty list of integration ids or names.'];
+    } else {
+      const resolved = methods.map(resolvePaymentMethod);
+      if (resolved.includes(null)) throw new HttpError(404, { detail: UNKNOWN_INTEGRATION });
+      integrationIdsChosen = [...new Set(resolved)];
+    }
+    const items = validateItems(errors, body.items, amount);
+    const { billing, errors: billingErrors } = validateBillingData(body.billing_data, {
+      required: REAL_BILLING_FIELDS,
+    });
+    if (billingErrors) errors.billing_data = billingErrors;
+    const expiration = integerField(errors, body, 'expiration', { min: 1, fallback: 3600 });
+    const notificationUrl = urlField(errors, body, 'notification_url');
+    const redirectionUrl = urlField(errors, body, 'redirection_url');
+    if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
+    if (reference !== null && ordersByReference.has(reference)) {
+      throw new HttpError(400, {
+        special_reference: ['Payment intention with this special reference already exists.'],
+      });
+    }
+
+    const order = storeOrder({
+      amountCents: amount,
+      currency,
+      reference,
+      items,
+      deliveryNeeded: false,
+      shippingData: null,
+      apiSource: 'OTHER',
+    });
+    const created = freshTimestamp();
+    const id = `pi_test_${randomHex(16)}`;
+    const key = storePaymentKey({
+      order,
+      amountCents: amount,
+      currency,
+      integrationId: integrationIdsChosen[0],
+      expiration,
+      billing,
+      lock: true,
+      extra: body.extras ?? {},
+      notificationUrl,
+      redirectionUrl,
+      apiSource: 'OTHER',
+      intentionId: id,
+    });
+    const intention = {
+      id,
+      client_secret: `${keyRegion()}_csk_test_${randomHex(16)}`,
+      order_id: order.id,
+      payment_key: key.token,
+      integration_ids: integrationIdsChosen,
+      amount,
+      currency,
+      items,
+      billing_data: billing,
+      special_reference: reference,
+      extras: body.extras ?? null,
+      created: `${created.text.slice(0, 26)}Z`,
+    };
+    intentions.set(id, intention);
+    intentionsBySecret.set(intention.client_secret, intention);
+    log(`paymob: intention ${id} (order ${order.id}) for ${amount} ${currency}`);
+    sendJson(res, 201, intentionObject(intention, key));
+  }
+
+  function intentionObject(intention, key) {
+    return {
+      payment_keys: intention.integration_ids.map((integrationId) => ({
+        integration: integrationId,
+        key: key.token,
+        gateway_type: 'VPC',
+        iframe_id: null,
+        order_id: intention.order_id,
+        redirection_url: key.redirection_url ?? '',
+        save_card: false,
+      })),
+      intention_order_id: intention.order_id,
+      id: intention.id,
+      intention_detail: {
+        amount: intention.amount,
+        items: intention.items,
+        currency: intention.currency,
+        billing_data: intention.billing_data,
+      },
+      client_secret: intention.client_secret,
+      payment_methods: intention.integration_ids.map((integrationId) => ({
+        integration_id: integrationId,
+        alias: null,
+        name: null,
+        method_type: 'online_card',
+        currency: intention.currency,
+        live: false,
+        use_cvc_with_moto: false,
+      })),
+      special_reference: intention.special_reference,
+      extras: { creation_extras: intention.extras, confirmation_extras: null },
+      confirmed: false,
+      status: 'intended',
+      created: intention.created,
+      card_detail: null,
+      card_tokens: [],
+      object: 'paymentintention',
+    };
+  }
+
+  function resolvePaymentMethod(method) {
+    const id = parseInteger(method);
+    if (id !== null) return isKnownIntegration(id) ? id : null;
+    // Names such as "card" resolve to the first card integration.
+    if (typeof method === 'string' && method.trim() !== '')
+      return integrationIds[0] ?? DEFAULT_INTEGRATION_ID;
+    return null;
+  }
+
+  function validateItems(errors, items, amount) {
+    if (items === undefined || items === null) return [];
+    if (!Array.isArray(items)) {
+      errors.items = [`Expected a list of items but got type "${typeName(items)}".`];
+      return [];
+    }
+    const itemErrors = {};
+    let total = 0;
+    for (const item of items) {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        itemErrors.non_field_errors = ['Invalid data. Expected a dictionary.'];
+        continue;
+      }
+      if (nonEmpty(item.name) === null) itemErrors.name = ['This field is required.'];
+      const itemAmount = parseInteger(item.amount);
+      if (item.amount === undefined) itemErrors.amount = ['This field is required.'];
+      else if (itemAmount === null) itemErrors.amount = ['A valid integer is required.'];
+      total += (itemAmount ?? 0) * (parseInteger(item.quantity) ?? 1);
+    }
+    if (Object.keys(itemErrors).length > 0) errors.items = itemErrors;
+    else if (items.length > 0 && amount !== null && total !== amount) {
+      errors.items = [
+        `The sum of the items' amounts (${total}) must equal the intention amount (${amount}).`,
+      ];
+    }
+    return items;
+  }
+
+  // Country prefix of the merchant's keys (egy_sk_test_..., are_sk_test_...), as client secrets carry it.
+  function keyRegion() {
+    return /^([a-z]{3})_/.exec(secretKey ?? '')?.[1] ?? 'egy';
+  }
+
+  // ---- checkout pages -----------------------------------------------------------------------------
+
+  function iframePage(_req, res, url, iframeId) {
+    if (iframeIds.length > 0 && !iframeIds.includes(Number(iframeId))) {
+      return sendPage(res, 404, renderErrorPage('Iframe not found', `There is no iframe ${iframeId}.`));
+    }
+    const token = url.searchParams.get('payment_token');
+    const key = token ? paymentKeys.get(token) : undefined;
+    if (!key)
+      return sendPage(res, 404, renderErrorPage('Invalid payment key', 'This payment link is not valid.'));
+    if (Date.now() >= key.expires_ms) {
+      return sendPage(res, 400, renderErrorPage('Payment key expired', 'This payment link has expired.'));
+    }
+    const order = orders.get(key.order_id);
+    sendPage(
+      res,
+      200,
+      renderCheckoutPage({
+        title: 'Pay with card',
+        credential: { name: 'payment_token', value: token },
+        amountCents: key.claims.amount_cents,
+        currency: key.claims.currency,
+        orderId: order.id,
+        merchantOrderId: order.merchant_order_id,
+      }),
+    );
+  }
+
+  function unifiedCheckoutPage(_req, res, url) {
+    const givenPublicKey = url.searchParams.get('publicKey');
+    if (!givenPublicKey || (publicKey && !constantTimeEqual(givenPublicKey, publicKey))) {
+      return sendPage(res, 401, renderErrorPage('Invalid public key', 'The public key is missing or wrong.'));
+    }
+    const secret = url.searchParams.get('clientSecret');
+    const intention = secret ? intentionsBySecret.get(secret) : undefined;
+    if (!intention) {
+      return sendPage(res, 404, renderErrorPage('Payment not found', 'The client secret is not valid.'));
+    }
+    const key = paymentKeys.get(intention.payment_key);
+    if (Date.now() >= key.expires_ms) {
+      return sendPage(res, 400, renderErrorPage('Payment expired', 'This payment intention has expired.'));
+    }
+    sendPage(
+      res,
+      200,
+      renderCheckoutPage({
+        title: 'Checkout',
+        credential: { name: 'client_secret', value: secret },
+        amountCents: intention.amount,
+        currency: intention.currency,
+        orderId: intention.order_id,
+        merchantOrderId: intention.special_reference,
+      }),
+    );
+  }
+
+  function responsePage(_req, res, url) {
+    sendPage(res, 200, renderResponsePage(url.searchParams));
+  }
+
+  function sendPage(res, status, html) {
+    sendHtml(res, status, html, { 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' });
+  }
+
+  // ---- paying -------------------------------------------------------------------------------------
+
+  // JSON for scripts; the checkout form posts urlencoded and gets a 303 to the same redirect_url.
+  async function pay(req, res) {
+    const fromForm = /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
+    try {
+      const body = await readPayload(req);
+      const { transaction, redirectUrl } = processPayment(body, `http://${req.headers.host}`);
+      if (fromForm) {
+        res.writeHead(303, { location: redirectUrl, 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`See ${redirectUrl}`);
+      } else {
+        sendJson(res, 200, { redirect_url: redirectUrl, transaction_id: transaction.obj.id });
+      }
+    } catch (error) {
+      if (!fromForm || !(error instanceof HttpError)) throw error;
+      const message = error.body.detail ?? Object.values(error.body).flat().join(' ');
+      sendPage(res, error.status, renderErrorPage('Payment not processed', message));
+    }
+  }
+
+  function processPayment(body, origin) {
+    const token = nonEmpty(body.payment_token);
+    const secret = nonEmpty(body.client_secret);
+    if (token === null && secret === null) {
+      throw new HttpError(400, { detail: 'Send payment_token or client_secret.' });
+    }
+    const key =
+      token !== null ? paymentKeys.get(token) : paymentKeys.get(intentionsBySecret.get(secret)?.payment_key);
+    if (!key) throw new HttpError(404, { detail: 'Payment key or client secret not found.' });
+    const cardNumber = normalizeCardNumber(body.card_number);
+    if (cardNumber === '') throw new HttpError(400, { card_number: ['This field is required.'] });
+    if (!/^\d{12,19}$/.test(cardNumber))
+      throw new HttpError(400, { card_number: ['Enter a valid card number.'] });
+    if (Date.now() >= key.expires_ms) throw new HttpError(400, { detail: 'This payment key has expired.' });
+    const order = orders.get(key.order_id);
+    if (order.is_payment_locked) throw new HttpError(400, { detail: 'This order has already been paid.' });
+
+    const outcome = cardOutcome(cardNumber);
+    const transaction = buildTransaction({
+      id: nextTransactionId(),
+      order,
+      integrationId: key.claims.integration_id,
+      cardNumber,
+      outcomeName: outcome,
+      amountCents: key.claims.amount_cents,
+      claims: structuredClone(key.claims),
+      apiSource: key.api_source,
+    });
+    transaction.meta.notification_url = key.notification_url;
+    transaction.meta.redirection_url = key.redirection_url;
+    transactions.set(transaction.obj.id, transaction);
+    if (outcome === 'success') markPaid(order, transaction, key);
+    log(`paymob: transaction ${transaction.obj.id} on order ${order.id}: ${outcome}`);
+    sendProcessedCallback(transaction);
+    if (outcome === 'pending') settleLater(transaction, key);
+    return { transaction, redirectUrl: responseCallbackUrl(transaction, origin) };
+  }
+
+  function markPaid(order, transaction, key) {
+    order.paid_amount_cents += transaction.obj.amount_cents;
+    if (key.claims.lock_order_when_paid) order.is_payment_locked = true;
+  }
+
+  // The pending test card succeeds a little later: a second processed callback for the same transaction.
+  function settleLater(transaction, key) {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (closed || transactions.get(transaction.obj.id) !== transaction) return;
+      settleTransaction(transaction, 'success');
+      markPaid(orders.get(transaction.meta.order_id), transaction, key);
+      log(`paymob: pending transaction ${transaction.obj.id} succeeded`);
+      sendProcessedCallback(transaction);
+    }, pendingDelayMs);
+    timers.add(timer);
+  }
+
+  function responseCallbackUrl(transaction, origin) {
+    const query = flattenTransaction(shownTransaction(transaction));
+    query.append('hmac', signFlattened(query, hmacSecret ?? ''));
+    const base =
+      transaction.meta.redirection_url ?? defaultCallbackUrl ?? `${origin}/sandbox/paymob/response`;
+    return `${base}${base.includes('?') ? '&' : '?'}${query}`;
+  }
+
+  // ---- processed callbacks ------------------------------------------------------------------------
+
+  // Fault decisions and the object's state are taken now; delivery follows after callbackDelayMs.
+  function sendProcessedCallback(transaction) {
+    const obj = shownTransaction(transaction);
+    const target = transaction.meta.notification_url ?? defaultCallbackUrl;
+    const context = {
+      merchant_order_id: obj.order.merchant_order_id,
+      order_id: obj.order.id,
+      transaction_id: obj.id,
+      kind: transaction.meta.kind,
+    };
+    const record = () => {
+      const hmac = signTransaction(obj, hmacSecret ?? '');
+      const entry = {
+        url: target ? `${target}${target.includes('?') ? '&' : '?'}hmac=${hmac}` : null,
+        body: { type: 'TRANSACTION', obj, issuer_bank: null, transaction_processed_callback_responses: '' },
+        status: null,
+        sent_at: new Date().toISOString(),
+        transaction_id: obj.id,
+        merchant_order_id: obj.order.merchant_order_id,
+        kind: transaction.meta.kind,
+      };
+      callbacks.unshift(entry);
+      return entry;
+    };
+    if (faults.take('paymob', 'drop-callback', context)) {
+      Object.assign(record(), { dropped: true });
+      log(`paymob: dropped the callback for transaction ${obj.id} (fault)`);
+      return;
+    }
+    const copies = faults.take('paymob', 'duplicate-callback', context) ? 2 : 1;
+    for (let copy = 0; copy < copies; copy += 1) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!closed) deliver(record());
+      }, callbackDelayMs);
+      timers.add(timer);
+    }
+  }
+
+  async function deliver(entry) {
+    if (!entry.url) {
+      entry.error = 'no callback URL: the payment names none and workerBaseUrl is empty';
+      return;
+    }
+    if (!hmacSecret) {
+      entry.error = 'PAYMOB_HMAC_SECRET is not set; callback not sent';
+      return;
+    }
+    try {
+      const response = await fetch(entry.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(entry.body),
+        signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+      });
+      await response.arrayBuffer();
+      entry.status = response.status;
+    } catch (error) {
+      entry.error = error.cause?.code ?? error.cause?.message ?? error.message;
+    }
+    log(`paymob: callback for transaction ${entry.transaction_id} -> ${entry.status ?? entry.error}`);
+  }
+
+  function listCallbacks(_req, res, url) {
+    const reference = url.searchParams.get('merchant_order_id');
+    const transactionId = url.searchParams.get('transaction_id');
+    sendJson(
+      res,
+      200,
+      callbacks.filter(
+        (entry) =>
+          (reference === null || entry.merchant_order_id === reference) &&
+          (transactionId === null || String(entry.transaction_id) === transactionId),
+      ),
+    );
+  }
+
+  // ---- inquiry ------------------------------------------------------------------------------------
+
+  async function inquireTransaction(req, res, url) {
+    const body = await readPayload(req);
+    const reference = nonEmpty(body.merchant_order_id);
+    const orderId = parseInteger(body.order_id);
+    const order = reference !== null ? ordersByReference.get(reference) : orders.get(orderId);
+    await applyFaults('inquiry', {
+      merchant_order_id: reference ?? order?.merchant_order_id,
+      order_id: orderId,
+    });
+    requireAuthToken(req, url, body);
+    if (reference === null && orderId === null) {
+      throw new HttpError(400, { detail: 'Send merchant_order_id or order_id.' });
+    }
+    const latest = order ? transactionsOf(order).at(-1) : undefined;
+    if (!latest) throw new HttpError(404, NOT_FOUND);
+    sendJson(res, 200, shownTransaction(latest));
+  }
+
+  async function getTransaction(req, res, url, id) {
+    const transaction = transactions.get(Number(id));
+    const order = transaction ? orders.get(transaction.meta.order_id) : undefined;
+    await applyFaults('transactions', { merchant_order_id: order?.merchant_order_id, transaction_id: id });
+    requireAuthToken(req, url);
+    if (!transaction) throw new HttpError(404, NOT_FOUND);
+    sendJson(res, 200, shownTransaction(transaction));
+  }
+
+  function listTransactions(_req, res, url) {
+    const reference = url.searchParams.get('merchant_order_id');
+    const list = [...transactions.values()]
+      .filter((txn) => reference === null || orders.get(txn.meta.order_id)?.merchant_order_id === reference)
+      .toReversed()
+      .map(shownTransaction);
+    sendJson(res, 200, list);
+  }
+
+  function transactionsOf(order) {
+    return [...transactions.values()].filter((txn) => txn.meta.order_id === order.id);
+  }
+
+  function shownTransaction(transaction) {
+    return transactionObject(transaction, orders.get(transaction.meta.order_id));
+  }
+
+  // ---- refund and void ----------------------------------------------------------------------------
+
+  async function refundTransaction(req, res, url) {
+    const body = await readPayload(req);
+    const parent = transactions.get(parseInteger(body.transaction_id));
+    const order = parent ? orders.get(parent.meta.order_id) : undefined;
+    await applyFaults('refund', childContext(body, order));
+    requireMerchant(req, url, body);
+
+    const errors = {};
+    if (body.transaction_id === undefined) errors.transaction_id = ['This field is required.'];
+    const amount = integerField(errors, body, 'amount_cents', { min: 1 });
+    if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
+    if (!parent) throw new HttpError(404, NOT_FOUND);
+    const problem = refundProblem(parent);
+    if (problem) throw new HttpError(400, { message: problem });
+    const remaining = parent.obj.amount_cents - parent.obj.refunded_amount_cents;
+    if (amount > remaining) {
+      throw new HttpError(400, {
+        message: `Refund amount (${amount}) exceeds the transaction's refundable amount (${remaining}).`,
+      });
+    }
+
+    const child = createChild(parent, order, 'refund', amount);
+    parent.obj.is_refunded = true;
+    parent.obj.refunded_amount_cents += amount;
+    parent.obj.data.refunded_amount += amount;
+    parent.obj.updated_at = child.obj.created_at;
+    log(`paymob: refunded ${amount} of transaction ${parent.obj.id} as ${child.obj.id}`);
+    sendProcessedCallback(child);
+    sendJson(res, 200, shownTransaction(child));
+  }
+
+  async function voidTransaction(req, res, url) {
+    const body = await readPayload(req);
+    const parent = transactions.get(parseInteger(body.transaction_id));
+    const order = parent ? orders.get(parent.meta.order_id) : undefined;
+    await applyFaults('void', childContext(body, order));
+    requireMerchant(req, url, body);
+
+    if (body.transaction_id === undefined)
+      throw new HttpError(400, { transaction_id: ['This field is required.'] });
+    if (!parent) throw new HttpError(404, NOT_FOUND);
+    const problem =
+      refundProblem(parent) ?? (parent.obj.is_refunded ? 'Transaction has been refunded.' : null);
+    if (problem) throw new HttpError(400, { message: problem });
+    if (utcDay(parent.meta.created_ms) !== utcDay(Date.now())) {
+      throw new HttpError(400, {
+        message: 'Void is only possible on the same business day as the transaction; refund it instead.',
+      });
+    }
+
+    const child = createChild(parent, order, 'void', parent.obj.amount_cents);
+    parent.obj.is_voided = true;
+    parent.obj.updated_at = child.obj.created_at;
+    log(`paymob: voided transaction ${parent.obj.id} as ${child.obj.id}`);
+    sendProcessedCallback(child);
+    sendJson(res, 200, shownTransaction(child));
+  }
+
+  function refundProblem(parent) {
+    if (parent.meta.kind !== 'payment') return 'Refunds and voids apply to payment transactions only.';
+    if (parent.obj.pending) return 'Transaction is still pending.';
+    if (!parent.obj.success) return 'Transaction was not successful.';
+    if (parent.obj.is_voided) return 'Transaction has been voided.';
+    return null;
+  }
+
+  function createChild(parent, order, kind, amountCents) {
+    const child = buildTransaction({
+      id: nextTransactionId(),
+      order,
+      integrationId: parent.obj.integration_id,
+      cardNumber: parent.meta.card_number,
+      outcomeName: 'success',
+      kind,
+      amountCents,
+      parent,
+      apiSource: 'OTHER',
+    });
+    child.meta.notification_url = parent.meta.notification_url;
+    transactions.set(child.obj.id, child);
+    return child;
+  }
+
+  function childContext(body, order) {
+    return {
+      merchant_order_id: order?.merchant_order_id,
+      order_id: order?.id,
+      transaction_id: body.transaction_id,
+    };
+  }
+
+  // Moves a transaction's created_at into the past so tests can check the same-day rule for voids.
+  async function backdateTransaction(req, res, _url, id) {
+    const body = await readPayload(req);
+    const transaction = transactions.get(Number(id));
+    if (!transaction) throw new HttpError(404, NOT_FOUND);
+    const days = body.days ?? 1;
+    if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0) {
+      throw new HttpError(400, { days: ['Must be a positive number of days.'] });
+    }
+    transaction.meta.created_ms -= Math.round(days * DAY_MS);
+    transaction.obj.created_at = paymobTimestamp(
+      transaction.meta.created_ms,
+      transaction.meta.created_micros,
+    );
+    sendJson(res, 200, shownTransaction(transaction));
+  }
+
+  // ---- shared helpers -----------------------------------------------------------------------------
+
+  async function applyFaults(endpoint, context) {
+    const scoped = { endpoint, ...context };
+    const take = (mode) =>
+      faults.take('paymob', `${mode}@${endpoint}`, scoped) ?? faults.take('paymob', mode, scoped);
+    const delay = take('delay');
+    if (delay) await sleep(delay.ms);
+    const failure = take('status');
+    if (failure) {
+      throw new HttpError(
+        failure.status,
+        failure.body ?? { detail: STATUS_CODES[failure.status] ?? 'Error' },
+      );
+    }
+  }
+
+  function integrationField(errors, value) {
+    if (value === undefined || value === null || value === '') {
+      errors.integration_id = ['This field is required.'];
+      return null;
+    }
+    const id = parseInteger(value);
+    if (id === null || !isKnownIntegration(id)) {
+      errors.integration_id = [`Invalid pk "${value}" - object does not exist.`];
+      return null;
+    }
+    return id;
+  }
+
+  function isKnownIntegration(id) {
+    return id > 0 && (integrationIds.length === 0 || integrationIds.includes(id));
+  }
+
+  function reset() {
+    cancelTimers();
+    for (const map of [authTokens, orders, ordersByReference, paymentKeys, intentions, intentionsBySecret]) {
+      map.clear();
+    }
+    transactions.clear();
+    callbacks.length = 0;
+  }
+
+  function close() {
+    closed = true;
+    cancelTimers();
+  }
+
+  function cancelTimers() {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  }
+
+  return { name: 'paymob', handle, reset, close };
+}
+
+// `endpoint` narrows a status or delay fault to one API. The faults module matches on mode, so the
+// endpoint becomes part of the stored mode (`status@orders`); applyFaults asks for both forms.
+function validatePaymobFault(fault) {
+  if (fault.mode === 'status' && fault.status < 400) {
+    throw new FaultError("'status' must be an error status (400-599)");
+  }
+  if (fault.endpoint === undefined) return;
+  if (fault.mode !== 'status' && fault.mode !== 'delay') {
+    throw new FaultError("'endpoint' applies to the status and delay modes only");
+  }
+  if (!PAYMOB_ENDPOINTS.includes(fault.endpoint)) {
+    throw new FaultError(`unknown endpoint '${fault.endpoint}'; known: ${PAYMOB_ENDPOINTS.join(', ')}`);
+  }
+  fault.mode = `${fault.mode}@${fault.endpoint}`;
+}
+
+// Django REST framework's parsers, as PayMob runs them: JSON or urlencoded forms; anything else is 415.
+async function readPayload(req) {
+  const raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+  const header = req.headers['content-type'] ?? '';
+  const type = header.split(';')[0].trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(raw));
+  if (raw.trim() === '') return {};
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new HttpError(415, { detail: `Unsupported media type "${header}" in request.` });
+  }
+  let value;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new HttpError(400, { detail: `JSON parse error - ${error.message}` });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpError(400, {
+      non_field_errors: [`Invalid data. Expected a dictionary, but got ${typeName(value)}.`],
+    });
+  }
+  return value;
+}
+
+function integerField(errors, body, name, { min, fallback } = {}) {
+  const raw = body[name];
+  if (raw === undefined || raw === null || raw === '') {
+    if (fallback !== undefined) return fallback;
+    errors[name] = ['This field is required.'];
+    return null;
+  }
+  const value = parseInteger(raw);
+  if (value === null) {
+    errors[name] = ['A valid integer is required.'];
+    return null;
+  }
+  if (min !== undefined && value < min) {
+    errors[name] = [`Ensure this value is greater than or equal to ${min}.`];
+    return null;
+  }
+  return value;
+}
+
+function currencyField(errors, body, { fallback } = {}) {
+  const raw = nonEmpty(body.currency);
+  if (raw === null) {
+    if (fallback !== undefined) return fallback;
+    errors.currency = ['This field is required.'];
+    return null;
+  }
+  if (!/^[A-Za-z]{3}$/.test(raw)) {
+    errors.currency = [`"${raw}" is not a valid choice.`];
+    return null;
+  }
+  return raw.toUpperCase();
+}
+
+function urlField(errors, body, name) {
+  const raw = nonEmpty(body[name]);
+  if (raw === null) return null;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return raw;
+  } catch {
+    // falls through to the error below
+  }
+  errors[name] = ['Enter a valid URL.'];
+  return null;
+}
+
+function nonEmpty(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'object') return null;
+  const text = String(value).trim();
+  return text === '' ? null : text;
+}
+
+function typeName(value) {
+  if (value === null) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  return { string: 'str', number: 'int', boolean: 'bool' }[typeof value] ?? typeof value;
+}
+
+function utcDay(ms) {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function constantTimeEqual(a, b) {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function merchantProfile() {
+  return {
+    id: PROFILE_ID,
+    user: {
+      id: OWNER_ID,
+      username: '01000000000',
+      first_name: 'StackPay',
+      last_name: 'Sandbox',
+      date_joined: '2023-01-10T09:12:44.211430',
+      email: 'payments@stackpay.test',
+      is_active: true,
+      is_staff: false,
+      is_superuser: false,
+      last_login: null,
+      groups: [],
+      user_permissions: [],
+    },
+    created_at: '2023-01-10T09:12:44.318914',
+    active: true,
+    profile_type: 'Merchant',
+    phones: ['+201000000000'],
+    company_emails: ['payments@stackpay.test'],
+    company_name: 'StackPay Sandbox',
+    state: '',
+    country: 'EGY',
+    city: 'Cairo',
+    postal_code: '',
+    street: '',
+    email_notification: false,
+    order_retrieval_endpoint: null,
+    delivery_update_endpoint: null,
+    logo_url: null,
+    is_mobadra: false,
+    sector: null,
+    is_2fa_enabled: false,
+    merchant_status: 0,
+    can_process_multiple_refunds: true,
+    day_start_time: '00:00:00',
+    day_end_time: null,
+    permissions: [],
+  };
+}
