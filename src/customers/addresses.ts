@@ -1,0 +1,241 @@
+import { DatabaseError } from '@planetscale/database';
+import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { isDuplicateKey } from '../db/client';
+import { addresses, customers } from '../db/schema';
+import { type AppError, conflict, fieldError, notFound, validationError } from '../lib/errors';
+import { NON_FIELD } from '../lib/validation';
+import type { CountryCode } from './countries';
+import { customerProfileNotFound } from './profile';
+import { type AddressChanges, addressErrors, addressLimitMessage, MESSAGES } from './schemas';
+
+export interface Address {
+  id: number;
+  customerId: number;
+  country: CountryCode;
+  state: string | null;
+  city: string | null;
+  line: string | null;
+  buildingNumber: string | null;
+  apartmentNumber: string | null;
+  postalCode: string | null;
+  mainAddress: boolean;
+}
+
+type AddressValues = Omit<Address, 'id' | 'customerId'>;
+
+const addressColumns = {
+  id: addresses.id,
+  customerId: addresses.customerId,
+  country: addresses.country,
+  state: addresses.state,
+  city: addresses.city,
+  line: addresses.line,
+  buildingNumber: addresses.buildingNumber,
+  apartmentNumber: addresses.apartmentNumber,
+  postalCode: addresses.postalCode,
+  mainAddress: addresses.mainAddress,
+};
+
+/** A database or an open transaction: both run statements the same way. */
+type Runner = Pick<Database, 'execute' | 'update'>;
+
+export function addressNotFound(): AppError {
+  return notFound('No such address.', 'address_not_found');
+}
+
+function concurrentChange(): AppError {
+  return conflict(
+    'address_conflict',
+    'Another request changed your addresses at the same time. Reload them and try again.',
+  );
+}
+
+/** MySQL deadlock (1213) or lock-wait timeout (1205): a concurrent writer won; the client may retry. */
+function isLockConflict(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DatabaseError && /\b(1213|1205)\b/.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Maps the database's refusals of a concurrent write (second main address, deadlock) to a 409. */
+async function translatingConflicts<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isDuplicateKey(err, 'addresses_one_main') || isLockConflict(err)) throw concurrentChange();
+    throw err;
+  }
+}
+
+function toAddress(row: { country: string } & Omit<Address, 'country'>): Address {
+  return { ...row, country: row.country as CountryCode };
+}
+
+/** The caller's addresses, main first then oldest first: one joined query. */
+export async function listAddresses(db: Database, userId: number): Promise<Address[]> {
+  const rows = await db
+    .select({ ownerId: customers.id, address: addressColumns })
+    .from(customers)
+    .leftJoin(addresses, eq(addresses.customerId, customers.id))
+    .where(eq(customers.userId, userId))
+    .orderBy(sql`${addresses.mainAddress} desc`, asc(addresses.id));
+  if (rows.length === 0) throw customerProfileNotFound();
+  return rows.flatMap((r) => (r.address ? [toAddress(r.address)] : []));
+}
+
+/** One of the caller's addresses; anyone else's is indistinguishable from a missing one (404). */
+async function loadOwnAddress(
+  db: Database,
+  userId: number,
+  addressId: number,
+  extra?: { total: SQL<number> },
+): Promise<{ customerId: number; address: Address; total: number }> {
+  const [row] = await db
+    .select({
+      ownerId: customers.id,
+      address: addressColumns,
+      total: extra?.total ?? sql<number>`0`.mapWith(Number),
+    })
+    .from(customers)
+    .leftJoin(addresses, and(eq(addresses.customerId, customers.id), eq(addresses.id, addressId)))
+    .where(eq(customers.userId, userId))
+    .limit(1);
+  if (!row) throw customerProfileNotFound();
+  if (!row.address) throw addressNotFound();
+  return { customerId: row.ownerId, address: toAddress(row.address), total: row.total };
+}
+
+export async function getAddress(db: Database, userId: number, addressId: number): Promise<Address> {
+  return (await loadOwnAddress(db, userId, addressId)).address;
+}
+
+function throwIfInvalid(values: AddressValues): void {
+  const errors = addressErrors(values);
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+}
+
+/** Makes every other address of the customer non-main: the first statement of a main-address change. */
+async function demoteOtherMainAddresses(runner: Runner, customerId: number, keepId?: number): Promise<void> {
+  const others = and(eq(addresses.customerId, customerId), eq(addresses.mainAddress, true));
+  await runner
+    .update(addresses)
+    .set({ mainAddress: false })
+    .where(keepId === undefined ? others : and(others, ne(addresses.id, keepId)));
+}
+
+/**
+ * SPEC §3.3 create. One read (customer and address count), then either a single guarded INSERT, or —
+ * when the new address takes over as main from an existing one — demote + INSERT in one transaction.
+ * The INSERT re-checks the count itself, so concurrent creates cannot pass the limit.
+ */
+export async function createAddress(
+  db: Database,
+  userId: number,
+  input: AddressChanges,
+  limit: number,
+): Promise<Address> {
+  const [owner] = await db
+    .select({ customerId: customers.id, count: sql<number>`count(${addresses.id})`.mapWith(Number) })
+    .from(customers)
+    .leftJoin(addresses, eq(addresses.customerId, customers.id))
+    .where(eq(customers.userId, userId))
+    .groupBy(customers.id);
+  if (!owner) throw customerProfileNotFound();
+  const limitReached = () => fieldError(NON_FIELD, addressLimitMessage(limit), 'address_limit_reached');
+  if (owner.count >= limit) throw limitReached();
+
+  const values: AddressValues = {
+    country: input.country ?? 'EG',
+    state: input.state ?? null,
+    city: input.city ?? null,
+    line: input.line ?? null,
+    buildingNumber: input.building_number ?? null,
+    apartmentNumber: input.apartment_number ?? null,
+    postalCode: input.postal_code ?? null,
+    // The first address is always the main one: a customer with addresses has exactly one main.
+    mainAddress: owner.count === 0 ? true : (input.main_address ?? true),
+  };
+  throwIfInvalid(values);
+  const { customerId } = owner;
+
+  const insert = async (runner: Runner): Promise<number> => {
+    const result = await runner.execute(sql`
+      insert into addresses
+        (customer_id, country, state, city, line, building_number, apartment_number, postal_code, main_address)
+      select ${customerId}, ${values.country}, ${values.state}, ${values.city}, ${values.line},
+        ${values.buildingNumber}, ${values.apartmentNumber}, ${values.postalCode}, ${values.mainAddress}
+      from dual
+      where (select count(*) from addresses existing where existing.customer_id = ${customerId}) < ${limit}`);
+    if (result.rowsAffected === 0) throw limitReached();
+    return Number(result.insertId);
+  };
+
+  const id = await translatingConflicts(() =>
+    values.mainAddress && owner.count > 0
+      ? db.transaction(async (tx) => {
+          await demoteOtherMainAddresses(tx, customerId);
+          return insert(tx);
+        })
+      : insert(db),
+  );
+  return { id, customerId, ...values };
+}
+
+/**
+ * SPEC §3.3 PUT/PATCH. One read, then one UPDATE — or demote + UPDATE in one transaction when this
+ * address becomes the main one. The only main address cannot be switched off directly.
+ */
+export async function updateAddress(
+  db: Database,
+  userId: number,
+  addressId: number,
+  changes: AddressChanges,
+): Promise<Address> {
+  const { customerId, address: current } = await loadOwnAddress(db, userId, addressId);
+  const values: Partial<AddressValues> = {};
+  if (changes.country !== undefined) values.country = changes.country;
+  if (changes.state !== undefined) values.state = changes.state;
+  if (changes.city !== undefined) values.city = changes.city;
+  if (changes.line !== undefined) values.line = changes.line;
+  if (changes.building_number !== undefined) values.buildingNumber = changes.building_number;
+  if (changes.apartment_number !== undefined) values.apartmentNumber = changes.apartment_number;
+  if (changes.postal_code !== undefined) values.postalCode = changes.postal_code;
+  if (changes.main_address !== undefined) values.mainAddress = changes.main_address;
+  const merged: Address = { ...current, ...values };
+
+  throwIfInvalid(merged);
+  if (current.mainAddress && !merged.mainAddress) throw fieldError('main_address', MESSAGES.keepOneMain);
+  if (Object.keys(values).length === 0) return merged;
+
+  const update = (runner: Runner) =>
+    runner
+      .update(addresses)
+      .set(values)
+      .where(and(eq(addresses.id, addressId), eq(addresses.customerId, customerId)));
+
+  await translatingConflicts(async () => {
+    if (!merged.mainAddress || current.mainAddress) return void (await update(db));
+    await db.transaction(async (tx) => {
+      await demoteOtherMainAddresses(tx, customerId, addressId);
+      await update(tx);
+    });
+  });
+  return merged;
+}
+
+/** SPEC §3.3 DELETE: the main address goes only when it is the last one (409 otherwise). */
+export async function deleteAddress(db: Database, userId: number, addressId: number): Promise<void> {
+  const total = sql<number>`(select count(*) from addresses existing where existing.customer_id = ${customers.id})`;
+  const loaded = await loadOwnAddress(db, userId, addressId, { total: total.mapWith(Number) });
+  if (loaded.address.mainAddress && loaded.total > 1) {
+    throw conflict(
+      'main_address_in_use',
+      'This is your main address. Make another address the main one before deleting it.',
+    );
+  }
+  await db
+    .delete(addresses)
+    .where(and(eq(addresses.id, addressId), eq(addresses.customerId, loaded.customerId)));
+}

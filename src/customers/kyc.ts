@@ -1,0 +1,215 @@
+import { eq, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { customers, type DocumentType, type KycStatus, kycRecords } from '../db/schema';
+import { type AppError, conflict, type FieldErrors, notFound, validationError } from '../lib/errors';
+import { cleanFileName, deleteDocument, detectDocumentType, getDocument, putDocument } from './documents';
+import { customerProfileNotFound } from './profile';
+import { addFieldError, documentIdError, fileTooLargeMessage, MESSAGES } from './schemas';
+
+export interface Kyc {
+  kycId: number;
+  customerId: number;
+  documentType: DocumentType;
+  documentId: string | null;
+  documentKey: string | null;
+  documentName: string | null;
+  documentContentType: string | null;
+  status: KycStatus;
+  reviewedAt: Date | null;
+  reviewedBy: number | null;
+  rejectionReason: string | null;
+}
+
+export const kycColumns = {
+  kycId: kycRecords.id,
+  customerId: kycRecords.customerId,
+  documentType: kycRecords.documentType,
+  documentId: kycRecords.documentId,
+  documentKey: kycRecords.documentKey,
+  documentName: kycRecords.documentName,
+  documentContentType: kycRecords.documentContentType,
+  status: kycRecords.status,
+  reviewedAt: kycRecords.reviewedAt,
+  reviewedBy: kycRecords.reviewedBy,
+  rejectionReason: kycRecords.rejectionReason,
+};
+
+export function kycRecordNotFound(): AppError {
+  return notFound('This customer has no KYC record.', 'kyc_record_not_found');
+}
+
+export function customerNotFound(): AppError {
+  return notFound('No customer with this id.', 'customer_not_found');
+}
+
+function documentNotFound(): AppError {
+  return notFound('No document has been uploaded.', 'document_not_found');
+}
+
+/** The KYC record of the customer a user owns, or of a customer by id (staff): one joined query. */
+async function loadKyc(db: Database, owner: { userId: number } | { customerId: number }): Promise<Kyc> {
+  const where = 'userId' in owner ? eq(customers.userId, owner.userId) : eq(customers.id, owner.customerId);
+  const [row] = await db
+    .select({ ownerId: customers.id, kyc: kycColumns })
+    .from(customers)
+    .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
+    .where(where)
+    .limit(1);
+  if (!row) throw 'userId' in owner ? customerProfileNotFound() : customerNotFound();
+  if (!row.kyc) throw kycRecordNotFound();
+  return row.kyc;
+}
+
+export function getOwnKyc(db: Database, userId: number): Promise<Kyc> {
+  return loadKyc(db, { userId });
+}
+
+export function getCustomerKyc(db: Database, customerId: number): Promise<Kyc> {
+  return loadKyc(db, { customerId });
+}
+
+/** A file as the customer sent it; the route reads it, the rules here decide what it is. */
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface KycChanges {
+  documentType?: DocumentType;
+  documentId?: string;
+  /** A new document, or null to remove the stored one; undefined leaves it alone. */
+  file?: UploadedFile | null;
+}
+
+export interface KycDeps {
+  db: Database;
+  documents: R2Bucket;
+  maxBytes: number;
+  /** Called when an R2 object could not be removed (the database is already right; the object is orphaned). */
+  onStorageError: (err: unknown) => void;
+  now?: Date;
+}
+
+/** Size and type of an upload, by its content: every failing rule's message. */
+export function uploadErrors(file: UploadedFile, maxBytes: number): string[] {
+  if (file.bytes.byteLength === 0) return [MESSAGES.emptyFile];
+  const errors: string[] = [];
+  if (file.bytes.byteLength > maxBytes) errors.push(fileTooLargeMessage(maxBytes));
+  if (!detectDocumentType(file.bytes)) errors.push(MESSAGES.fileType);
+  return errors;
+}
+
+/**
+ * SPEC §3.4 customer changes. One read, then — only when a document field really changes — one multi-table
+ * UPDATE that writes the fields, resets the status to pending and the customer's is_verified to false
+ * together (a single statement is atomic without BEGIN/COMMIT). A new file goes to R2 first under a fresh
+ * key; the old object is deleted only after the row points at the new one.
+ */
+export async function updateKyc(deps: KycDeps, userId: number, changes: KycChanges): Promise<Kyc> {
+  const { db } = deps;
+  const current = await loadKyc(db, { userId });
+  const documentType = changes.documentType ?? current.documentType;
+  const documentId = changes.documentId ?? current.documentId;
+
+  const errors: FieldErrors = {};
+  if (documentId !== null && (changes.documentId !== undefined || changes.documentType !== undefined)) {
+    const message = documentIdError(documentType, documentId, deps.now);
+    if (message) addFieldError(errors, 'document_id', message);
+  }
+  if (changes.file) {
+    for (const message of uploadErrors(changes.file, deps.maxBytes))
+      addFieldError(errors, 'document_file', message);
+  }
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+
+  const sets: SQL[] = [];
+  if (documentType !== current.documentType) sets.push(sql`k.document_type = ${documentType}`);
+  if (documentId !== current.documentId) sets.push(sql`k.document_id = ${documentId}`);
+  const replacesFile = changes.file !== undefined && (changes.file !== null || current.documentKey !== null);
+  if (sets.length === 0 && !replacesFile) return current;
+
+  const stored =
+    changes.file && replacesFile
+      ? await putDocument(deps.documents, {
+          bytes: changes.file.bytes,
+          // uploadErrors() proved the type above.
+          contentType: detectDocumentType(changes.file.bytes) ?? 'application/pdf',
+          fileName: cleanFileName(changes.file.name),
+          customerId: current.customerId,
+        })
+      : undefined;
+  if (replacesFile) {
+    sets.push(sql`k.document_key = ${stored?.key ?? null}, k.document_name = ${stored?.fileName ?? null},
+      k.document_content_type = ${stored?.contentType ?? null}, k.document_size = ${stored?.size ?? null}`);
+  }
+  const now = deps.now ?? new Date();
+  // A concurrent upload must not be overwritten silently (its object would be orphaned): the file columns
+  // are written only if they still hold what was read.
+  const fileGuard = replacesFile ? sql` and k.document_key <=> ${current.documentKey}` : sql``;
+  let rowsAffected: number;
+  try {
+    const result = await db.execute(sql`
+      update kyc_records k join customers c on c.id = k.customer_id
+      set ${sql.join(sets, sql`, `)}, k.status = 'pending', k.rejection_reason = null, k.reviewed_at = null,
+        k.reviewed_by = null, k.updated_at = ${now}, c.is_verified = false, c.updated_at = ${now}
+      where k.id = ${current.kycId}${fileGuard}`);
+    rowsAffected = result.rowsAffected;
+  } catch (err) {
+    if (stored) await deleteDocument(deps.documents, stored.key, deps.onStorageError);
+    throw err;
+  }
+  if (rowsAffected === 0) {
+    if (stored) await deleteDocument(deps.documents, stored.key, deps.onStorageError);
+    throw conflict('kyc_changed', 'Your document was changed by another request. Reload it and try again.');
+  }
+  if (replacesFile && current.documentKey) {
+    await deleteDocument(deps.documents, current.documentKey, deps.onStorageError);
+  }
+  return {
+    ...current,
+    documentType,
+    documentId,
+    ...(replacesFile
+      ? {
+          documentKey: stored?.key ?? null,
+          documentName: stored?.fileName ?? null,
+          documentContentType: stored?.contentType ?? null,
+        }
+      : {}),
+    status: 'pending',
+    reviewedAt: null,
+    reviewedBy: null,
+    rejectionReason: null,
+  };
+}
+
+export interface OpenedDocument {
+  body: ReadableStream;
+  contentType: string;
+  fileName: string;
+  size: number;
+  etag: string;
+}
+
+/** Opens the stored document of the user's own KYC record, or of a customer's (staff). */
+export async function openDocument(
+  db: Database,
+  documents: R2Bucket,
+  owner: { userId: number } | { customerId: number },
+  onMissingObject: (key: string) => void,
+): Promise<OpenedDocument> {
+  const kyc = await loadKyc(db, owner);
+  if (!kyc.documentKey) throw documentNotFound();
+  const object = await getDocument(documents, kyc.documentKey);
+  if (!object) {
+    onMissingObject(kyc.documentKey);
+    throw documentNotFound();
+  }
+  return {
+    body: object.body,
+    contentType: kyc.documentContentType ?? object.httpMetadata?.contentType ?? 'application/octet-stream',
+    fileName: kyc.documentName ?? 'document',
+    size: object.size,
+    etag: object.httpEtag,
+  };
+}

@@ -1,0 +1,29 @@
+import type { Database } from '../db/client';
+import { auditLog } from '../db/schema';
+
+/** Who did what to which object (SPEC §8): KYC reviews, role changes, refunds, voids. */
+export interface AuditEntry {
+  actorUserId: number | null;
+  /** Dotted verb, e.g. `kyc.review`, `user.role_change`, `transaction.refund`. */
+  action: string;
+  targetType: string;
+  targetId: string | number;
+  /** Safe facts only: never secrets, tokens or document contents. */
+  details?: Record<string, unknown> | null;
+  requestId?: string | null;
+}
+
+/** A Drizzle database or an open transaction on it: audit rows belong in the transaction of the change. */
+export type AuditWriter = Pick<Database, 'insert'>;
+
+/** Appends one audit-log row. One statement; call it inside the transaction that makes the change. */
+export async function writeAudit(db: AuditWriter, entry: AuditEntry): Promise<void> {
+  await db.insert(auditLog).values({
+    actorUserId: entry.actorUserId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: String(entry.targetId),
+    details: entry.details ?? null,
+    requestId: entry.requestId ?? null,
+  });
+}
