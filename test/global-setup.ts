@@ -21,6 +21,13 @@ export default async function setup(project: TestProject) {
     mailgunApiKey: TEST_SECRETS.MAILGUN_API_KEY,
     mailgunDomain: TEST_SECRETS.MAILGUN_DOMAIN,
     mailgunWebhookSigningKey: TEST_SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY,
+    paymobApiKey: TEST_SECRETS.PAYMOB_API_KEY,
+    paymobSecretKey: TEST_SECRETS.PAYMOB_SECRET_KEY,
+    paymobPublicKey: TEST_SECRETS.PAYMOB_PUBLIC_KEY,
+    paymobHmacSecret: TEST_SECRETS.PAYMOB_HMAC_SECRET,
+    paymobIntegrationIds: [Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID)],
+    paymobIframeIds: [Number(TEST_SECRETS.PAYMOB_IFRAME_ID)],
+    // The Worker under test has no HTTP address inside vitest: callbacks are recorded, and tests deliver them.
     workerBaseUrl: '',
   });
 

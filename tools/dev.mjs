@@ -92,8 +92,12 @@ async function main() {
       mailgunApiKey: vars.MAILGUN_API_KEY,
       mailgunDomain: vars.MAILGUN_DOMAIN,
       mailgunWebhookSigningKey: vars.MAILGUN_WEBHOOK_SIGNING_KEY,
-      paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
       paymobApiKey: vars.PAYMOB_API_KEY,
+      paymobSecretKey: vars.PAYMOB_SECRET_KEY,
+      paymobPublicKey: vars.PAYMOB_PUBLIC_KEY,
+      paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
+      paymobIntegrationIds: (vars.PAYMOB_INTEGRATION_ID ?? '').split(',').filter(Boolean).map(Number),
+      paymobIframeIds: (vars.PAYMOB_IFRAME_ID ?? '').split(',').filter(Boolean).map(Number),
       workerBaseUrl: `http://127.0.0.1:${WORKER_PORT}`,
     });
     cleanups.push(() => sandbox.close());

@@ -384,7 +384,11 @@ describe('query counter', () => {
     });
     await drizzle({ client: countingClient }).select().from(items).limit(1);
 
-    const perRequest = await (await fetch(adminUrl(`/_sim/stats/requests/${requestId}`))).json();
+    const perRequest = (await (await fetch(adminUrl(`/_sim/stats/requests/${requestId}`))).json()) as {
+      request_id: string;
+      queries: number;
+      statements: string[];
+    };
     expect(perRequest.request_id).toBe(requestId);
     expect(perRequest.queries).toBe(5);
     expect(perRequest.statements.slice(0, 4)).toEqual(['SELECT 1', 'BEGIN', 'SELECT 2', 'COMMIT']);
