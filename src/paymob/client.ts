@@ -1,0 +1,509 @@
+import type { z } from 'zod';
+import { AppError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import {
+  AuthTokenResponse,
+  IntentionResponse,
+  OrderResponse,
+  PaymentKeyResponse,
+  PaymobTransaction,
+} from './schemas';
+
+/**
+ * PayMob's HTTP API (SPEC §5, DESIGN.md §5): the legacy flow (auth token → order → payment key → iframe)
+ * and the Intention API (one call → unified checkout). One client per API request: it carries that
+ * request's time budget.
+ */
+
+export type PaymobCountry = 'EG' | 'SA' | 'AE' | 'OM' | 'PK';
+
+/** What the client needs of KV (the `PAYMOB_CACHE` binding). */
+export interface TokenCache {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** The PAYMOB_* settings of the parsed configuration (src/env.ts). */
+export interface PaymobConfig {
+  PAYMOB_COUNTRY: PaymobCountry;
+  PAYMOB_BASE_URL?: string;
+  PAYMOB_API_KEY: string;
+  PAYMOB_SECRET_KEY?: string;
+  PAYMOB_PUBLIC_KEY?: string;
+  PAYMOB_INTEGRATION_ID: string;
+  PAYMOB_IFRAME_ID?: string;
+}
+
+export const PAYMOB_BASE_URLS: Record<PaymobCountry, string> = {
+  EG: 'https://accept.paymob.com',
+  SA: 'https://ksa.paymob.com',
+  AE: 'https://uae.paymob.com',
+  OM: 'https://oman.paymob.com',
+  PK: 'https://pakistan.paymob.com',
+};
+
+/** KV key of the cached auth token (documented in wrangler.toml next to the PAYMOB_CACHE binding). */
+export const authTokenCacheKey = (country: PaymobCountry) => `paymob:auth-token:${country}`;
+// PayMob's auth tokens live one hour; 50 minutes leaves room for calls that start just before expiry.
+export const AUTH_TOKEN_TTL_SECONDS = 50 * 60;
+// fetch() exposes no connect event; the response headers are the first thing we can observe. Calls that
+// are safe to repeat get 5 s for them (a stalled connection is then retried soon); others get the total.
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const CALL_TIMEOUT_MS = 15_000;
+// Everything PayMob-related in one API request, retries included, so the request stays under 25 s.
+export const REQUEST_BUDGET_MS = 22_000;
+export const MAX_RETRIES = 3;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_MAX_MS = 2_000;
+// A retry is pointless if less than this is left of the budget.
+const MIN_ATTEMPT_MS = 1_000;
+/** Payment keys (and so the checkout) stay valid this long (SPEC §4.2). */
+export const PAYMENT_KEY_EXPIRATION_SECONDS = 3_600;
+// PayMob's messages are short sentences; anything longer is not a message worth showing.
+const MAX_PROVIDER_MESSAGE_LENGTH = 200;
+
+export type PaymobFailure = 'unavailable' | 'rejected';
+
+/**
+ * The two ways PayMob can fail a request, both 502 to our client: `paymob_unavailable` (network, timeout,
+ * 5xx, 429, an answer we cannot read) and `paymob_rejected` (a 4xx, with PayMob's message, never its body).
+ */
+export class PaymobError extends AppError {
+  readonly failure: PaymobFailure;
+  readonly operation: string;
+  /** Short, safe description for logs and `failure_reason`. */
+  readonly reason: string;
+  readonly providerStatus?: number;
+
+  constructor(
+    failure: PaymobFailure,
+    operation: string,
+    reason: string,
+    options: { providerStatus?: number; cause?: unknown } = {},
+  ) {
+    const detail =
+      failure === 'rejected'
+        ? `The payment provider rejected the request: ${reason}`
+        : 'The payment provider is unavailable. Please try again shortly.';
+    super(502, failure === 'rejected' ? 'paymob_rejected' : 'paymob_unavailable', detail, {
+      cause: options.cause,
+    });
+    this.name = 'PaymobError';
+    this.failure = failure;
+    this.operation = operation;
+    this.reason = reason;
+    this.providerStatus = options.providerStatus;
+  }
+}
+
+export interface PaymobSettings {
+  country: PaymobCountry;
+  baseUrl: string;
+  apiKey: string;
+  secretKey?: string;
+  publicKey?: string;
+  integrationIds: number[];
+  iframeId?: string;
+}
+
+export function paymobSettings(config: PaymobConfig): PaymobSettings {
+  return {
+    country: config.PAYMOB_COUNTRY,
+    baseUrl: (config.PAYMOB_BASE_URL ?? PAYMOB_BASE_URLS[config.PAYMOB_COUNTRY]).replace(/\/+$/, ''),
+    apiKey: config.PAYMOB_API_KEY,
+    secretKey: config.PAYMOB_SECRET_KEY,
+    publicKey: config.PAYMOB_PUBLIC_KEY,
+    integrationIds: config.PAYMOB_INTEGRATION_ID.split(',').map(Number),
+    iframeId: config.PAYMOB_IFRAME_ID,
+  };
+}
+
+/** Billing data PayMob requires; unknown optional fields are sent as "NA" (DESIGN.md §5). */
+export interface BillingData {
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone_number: string;
+  apartment: string;
+  floor: string;
+  street: string;
+  building: string;
+  shipping_method: string;
+  postal_code: string;
+  city: string;
+  country: string;
+  state: string;
+}
+
+export interface PaymobClientDeps {
+  settings: PaymobSettings;
+  cache: TokenCache;
+  logger: Logger;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  clock?: () => number;
+  budgetMs?: number;
+  /** Overrides CONNECT_TIMEOUT_MS / CALL_TIMEOUT_MS (tests). */
+  timeouts?: { connectMs: number; callMs: number };
+}
+
+interface CallSpec<S extends z.ZodType> {
+  operation: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  schema: S;
+  /** Safe to repeat: retried on network errors, 429 and 5xx. */
+  retry: boolean;
+}
+
+type RawResult = { status: number; json: unknown };
+
+class AuthExpired extends Error {}
+
+export class PaymobClient {
+  readonly settings: PaymobSettings;
+  private readonly cache: TokenCache;
+  private readonly logger: Logger;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly clock: () => number;
+  private readonly deadline: number;
+  private readonly timeouts: { connectMs: number; callMs: number };
+
+  constructor(deps: PaymobClientDeps) {
+    this.settings = deps.settings;
+    this.cache = deps.cache;
+    this.logger = deps.logger.child({ component: 'paymob' });
+    this.fetchImpl = deps.fetch ?? ((input, init) => fetch(input, init));
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = deps.random ?? Math.random;
+    this.clock = deps.clock ?? Date.now;
+    this.deadline = this.clock() + (deps.budgetMs ?? REQUEST_BUDGET_MS);
+    this.timeouts = deps.timeouts ?? { connectMs: CONNECT_TIMEOUT_MS, callMs: CALL_TIMEOUT_MS };
+  }
+
+  get baseUrl(): string {
+    return this.settings.baseUrl;
+  }
+
+  /** Legacy checkout: PayMob's iframe with the payment key. */
+  iframeUrl(paymentToken: string): string {
+    return `${this.baseUrl}/api/acceptance/iframes/${this.settings.iframeId}?payment_token=${encodeURIComponent(paymentToken)}`;
+  }
+
+  /** Intention checkout: PayMob's unified checkout page. */
+  unifiedCheckoutUrl(clientSecret: string): string {
+    const query = new URLSearchParams({ publicKey: this.settings.publicKey ?? '', clientSecret });
+    return `${this.baseUrl}/unifiedcheckout/?${query}`;
+  }
+
+  /** The auth token, from KV when cached (50 minutes), else from PayMob (then cached). */
+  async authToken(options: { fresh?: boolean } = {}): Promise<string> {
+    const key = authTokenCacheKey(this.settings.country);
+    if (!options.fresh) {
+      try {
+        const cached = await this.cache.get(key);
+        if (cached) return cached;
+      } catch (err) {
+        // KV trouble only costs us an extra auth call.
+        this.logger.warn('paymob token cache read failed', { error: String(err).slice(0, 200) });
+      }
+    }
+    const { token } = await this.call({
+      operation: 'auth',
+      method: 'POST',
+      path: '/api/auth/tokens',
+      body: { api_key: this.settings.apiKey },
+      schema: AuthTokenResponse,
+      retry: true,
+    });
+    try {
+      await this.cache.put(key, token, { expirationTtl: AUTH_TOKEN_TTL_SECONDS });
+    } catch (err) {
+      this.logger.warn('paymob token cache write failed', { error: String(err).slice(0, 200) });
+    }
+    return token;
+  }
+
+  /**
+   * Registers the order. Safe to retry because our `merchant_order_id` is unique: when PayMob answers that
+   * it is a duplicate (an earlier attempt did reach it), the existing order is recovered by inquiry.
+   */
+  async registerOrder(input: {
+    merchantOrderId: string;
+    amountCents: number;
+    currency: string;
+  }): Promise<{ id: number; recovered: boolean }> {
+    try {
+      const order = await this.withAuth((authToken) =>
+        this.call({
+          operation: 'order registration',
+          method: 'POST',
+          path: '/api/ecommerce/orders',
+          body: {
+            auth_token: authToken,
+            delivery_needed: 'false',
+            amount_cents: input.amountCents,
+            currency: input.currency,
+            merchant_order_id: input.merchantOrderId,
+            items: [],
+          },
+          schema: OrderResponse,
+          retry: true,
+        }),
+      );
+      return { id: order.id, recovered: false };
+    } catch (err) {
+      if (!(err instanceof PaymobError && err.failure === 'rejected' && /duplicate/i.test(err.reason)))
+        throw err;
+      const existing = await this.inquireByMerchantOrderId(input.merchantOrderId);
+      const orderId = existing?.order.id;
+      if (!orderId) throw err;
+      this.logger.info('paymob order recovered after duplicate', { paymob_order_id: orderId });
+      return { id: orderId, recovered: true };
+    }
+  }
+
+  /** Payment key for the iframe. Not retried: PayMob issues a new key per call. */
+  async createPaymentKey(input: {
+    orderId: number;
+    amountCents: number;
+    currency: string;
+    billing: BillingData;
+  }): Promise<{ token: string }> {
+    const integrationId = this.settings.integrationIds[0];
+    return this.withAuth((authToken) =>
+      this.call({
+        operation: 'payment key',
+        method: 'POST',
+        path: '/api/acceptance/payment_keys',
+        body: {
+          auth_token: authToken,
+          amount_cents: input.amountCents,
+          expiration: PAYMENT_KEY_EXPIRATION_SECONDS,
+          order_id: input.orderId,
+          billing_data: input.billing,
+          currency: input.currency,
+          integration_id: integrationId,
+          lock_order_when_paid: true,
+        },
+        schema: PaymentKeyResponse,
+        retry: false,
+      }),
+    );
+  }
+
+  /** One Intention API call (order + payment key in one). Not retried: each call creates an intention. */
+  async createIntention(input: {
+    merchantOrderId: string;
+    amountCents: number;
+    currency: string;
+    billing: BillingData;
+    notificationUrl: string;
+    redirectionUrl: string;
+  }): Promise<{ id: string; clientSecret: string; orderId: number }> {
+    const intention = await this.call({
+      operation: 'intention',
+      method: 'POST',
+      path: '/v1/intention/',
+      headers: { Authorization: `Token ${this.settings.secretKey ?? ''}` },
+      body: {
+        amount: input.amountCents,
+        currency: input.currency,
+        payment_methods: this.settings.integrationIds,
+        items: [{ name: 'StackPay payment', amount: input.amountCents, description: 'Payment', quantity: 1 }],
+        billing_data: input.billing,
+        special_reference: input.merchantOrderId,
+        expiration: PAYMENT_KEY_EXPIRATION_SECONDS,
+        notification_url: input.notificationUrl,
+        redirection_url: input.redirectionUrl,
+      },
+      schema: IntentionResponse,
+      retry: false,
+    });
+    return { id: intention.id, clientSecret: intention.client_secret, orderId: intention.intention_order_id };
+  }
+
+  /** The latest transaction of one of our orders, or null when PayMob knows none. */
+  async inquireByMerchantOrderId(merchantOrderId: string): Promise<PaymobTransaction | null> {
+    try {
+      return await this.withAuth((authToken) =>
+        this.call({
+          operation: 'inquiry',
+          method: 'POST',
+          path: '/api/ecommerce/orders/transaction_inquiry',
+          body: { auth_token: authToken, merchant_order_id: merchantOrderId },
+          schema: PaymobTransaction,
+          retry: true,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof PaymobError && err.providerStatus === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Runs an authenticated call; on a 401 the cached token is replaced once and the call repeated. */
+  private async withAuth<T>(run: (authToken: string) => Promise<T>): Promise<T> {
+    const token = await this.authToken();
+    try {
+      return await run(token);
+    } catch (err) {
+      if (!(err instanceof AuthExpired)) throw err;
+      this.logger.info('paymob auth token refused; refreshing once');
+      const fresh = await this.authToken({ fresh: true });
+      try {
+        return await run(fresh);
+      } catch (again) {
+        if (again instanceof AuthExpired) {
+          throw new PaymobError('unavailable', 'auth', 'PayMob refused a fresh auth token', {
+            providerStatus: 401,
+          });
+        }
+        throw again;
+      }
+    }
+  }
+
+  private remaining(): number {
+    return this.deadline - this.clock();
+  }
+
+  private backoff(attempt: number): number {
+    // Full jitter: a random wait up to the exponential cap, so clients retrying together spread out.
+    const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+    return Math.floor(this.random() * cap);
+  }
+
+  private async call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.infer<S>> {
+    const raw = await this.send(spec);
+    if (raw.status === 401 && spec.operation !== 'auth' && spec.operation !== 'intention')
+      throw new AuthExpired();
+    if (raw.status >= 200 && raw.status < 300) {
+      const parsed = spec.schema.safeParse(raw.json);
+      if (parsed.success) return parsed.data;
+      this.logger.error('paymob answered in an unexpected shape', {
+        operation: spec.operation,
+        status: raw.status,
+      });
+      throw new PaymobError('unavailable', spec.operation, `unexpected ${spec.operation} response`, {
+        providerStatus: raw.status,
+      });
+    }
+    if (raw.status >= 400 && raw.status < 500 && raw.status !== 429) {
+      const message = providerMessage(raw.json) ?? `HTTP ${raw.status}`;
+      this.logger.warn('paymob rejected a request', { operation: spec.operation, status: raw.status });
+      throw new PaymobError('rejected', spec.operation, message, { providerStatus: raw.status });
+    }
+    throw new PaymobError('unavailable', spec.operation, `${spec.operation}: HTTP ${raw.status}`, {
+      providerStatus: raw.status,
+    });
+  }
+
+  /** Sends with timeouts; retries (when allowed) on network errors, timeouts, 429 and 5xx. */
+  private async send(spec: CallSpec<z.ZodType>): Promise<RawResult> {
+    const attempts = spec.retry ? MAX_RETRIES + 1 : 1;
+    let lastError = 'no attempt';
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) {
+        const wait = this.backoff(attempt - 1);
+        if (this.remaining() - wait < MIN_ATTEMPT_MS) break;
+        await this.sleep(wait);
+      }
+      const budget = Math.min(this.timeouts.callMs, this.remaining());
+      const started = this.clock();
+      let result: RawResult;
+      try {
+        result = await this.attempt(spec, budget);
+      } catch (err) {
+        lastError = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network error';
+        this.logger.warn('paymob call failed', {
+          operation: spec.operation,
+          attempt,
+          failure: lastError,
+          duration_ms: this.clock() - started,
+        });
+        continue;
+      }
+      this.logger.info('paymob call', {
+        operation: spec.operation,
+        attempt,
+        status: result.status,
+        duration_ms: this.clock() - started,
+      });
+      if (result.status === 429 || result.status >= 500) {
+        lastError = `HTTP ${result.status}`;
+        if (spec.retry) continue;
+      }
+      return result;
+    }
+    throw new PaymobError('unavailable', spec.operation, `${spec.operation}: ${lastError}`);
+  }
+
+  private async attempt(spec: CallSpec<z.ZodType>, budgetMs: number): Promise<RawResult> {
+    const controller = new AbortController();
+    const timeout = (ms: number) =>
+      setTimeout(() => controller.abort(new DOMException('PayMob call timed out', 'TimeoutError')), ms);
+    const total = timeout(budgetMs);
+    const connect = spec.retry ? timeout(Math.min(this.timeouts.connectMs, budgetMs)) : undefined;
+    try {
+      const headers: Record<string, string> = { Accept: 'application/json', ...spec.headers };
+      if (spec.body) headers['Content-Type'] = 'application/json';
+      const response = await this.fetchImpl(`${this.baseUrl}${spec.path}`, {
+        method: spec.method,
+        headers,
+        body: spec.body ? JSON.stringify(spec.body) : undefined,
+        signal: controller.signal,
+      });
+      if (connect !== undefined) clearTimeout(connect);
+      const text = await response.text();
+      let json: unknown = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        json = null;
+      }
+      return { status: response.status, json };
+    } catch (err) {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(total);
+      if (connect !== undefined) clearTimeout(connect);
+    }
+  }
+}
+
+/**
+ * PayMob's own words from a 4xx answer: `message` or `detail`, else the first field error
+ * (`{"merchant_order_id": ["duplicate"]}` → "merchant_order_id: duplicate"). Never the raw body.
+ */
+export function providerMessage(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  for (const key of ['message', 'detail', 'error']) {
+    const value = record[key];
+    if (typeof value === 'string' && value.trim()) return sanitize(value);
+  }
+  for (const [field, value] of Object.entries(record)) {
+    const first = Array.isArray(value) ? value.find((v) => typeof v === 'string') : value;
+    if (typeof first === 'string' && first.trim()) return sanitize(`${field}: ${first}`);
+    if (first && typeof first === 'object') {
+      const nested = providerMessage(first);
+      if (nested) return sanitize(`${field}.${nested}`);
+    }
+  }
+  return undefined;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
+
+function sanitize(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, MAX_PROVIDER_MESSAGE_LENGTH);
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * PayMob's answers and callbacks as we rely on them. Objects are loose: PayMob adds fields freely, and we
+ * validate only what we read. A response that fails these schemas is treated as PayMob being unavailable,
+ * never passed on.
+ */
+
+export const AuthTokenResponse = z.looseObject({ token: z.string().min(1) });
+
+export const OrderResponse = z.looseObject({
+  id: z.number().int().positive(),
+  merchant_order_id: z.string().nullish(),
+});
+
+export const PaymentKeyResponse = z.looseObject({ token: z.string().min(1) });
+
+export const IntentionResponse = z.looseObject({
+  id: z.string().min(1),
+  client_secret: z.string().min(1),
+  intention_order_id: z.number().int().positive(),
+});
+
+/** A transaction object as callbacks (`obj`) and the inquiry endpoints return it. */
+export const PaymobTransaction = z.looseObject({
+  id: z.number().int().positive(),
+  pending: z.boolean(),
+  success: z.boolean(),
+  amount_cents: z.number().int().nonnegative(),
+  currency: z.string().min(1).max(8),
+  is_refunded: z.boolean().optional(),
+  is_refund: z.boolean().optional(),
+  is_voided: z.boolean().optional(),
+  is_void: z.boolean().optional(),
+  has_parent_transaction: z.boolean().optional(),
+  refunded_amount_cents: z.number().int().nonnegative().nullish(),
+  order: z.looseObject({
+    id: z.number().int().positive(),
+    merchant_order_id: z.string().nullish(),
+  }),
+  data: z.looseObject({ message: z.unknown().optional() }).nullish(),
+});
+export type PaymobTransaction = z.infer<typeof PaymobTransaction>;
+
+/** The processed callback envelope: `{"type": "TRANSACTION" | "TOKEN" | ..., "obj": {...}}`. */
+export const CallbackEnvelope = z.object({
+  type: z.string().min(1).max(32),
+  obj: z.record(z.string(), z.unknown()),
+});
+
+/** A saved-card (TOKEN) callback object: stored and acknowledged, never applied to a transaction. */
+export const PaymobToken = z.looseObject({
+  id: z.number().int().positive(),
+  order_id: z.union([z.number().int(), z.string()]).nullish(),
+});
+
+const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+const queryInt = z
+  .string()
+  .regex(/^\d{1,15}$/)
+  .transform(Number);
+
+/**
+ * The browser redirect (response callback): the same transaction, flattened into query fields whose values
+ * are all strings. The order id arrives as `order` (some accounts: `order_id`).
+ */
+export const ResponseCallbackQuery = z
+  .looseObject({
+    id: queryInt,
+    pending: queryBoolean,
+    success: queryBoolean,
+    amount_cents: queryInt,
+    currency: z.string().min(1).max(8),
+    is_refunded: queryBoolean.optional(),
+    is_voided: queryBoolean.optional(),
+    has_parent_transaction: queryBoolean.optional(),
+    order: queryInt.optional(),
+    order_id: queryInt.optional(),
+    merchant_order_id: z.string().max(64).optional(),
+    'data.message': z.string().optional(),
+  })
+  .refine((q) => q.order !== undefined || q.order_id !== undefined, { path: ['order'], message: 'missing' });

@@ -1,0 +1,382 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/lib/logger';
+import {
+  AUTH_TOKEN_TTL_SECONDS,
+  authTokenCacheKey,
+  type BillingData,
+  CALL_TIMEOUT_MS,
+  CONNECT_TIMEOUT_MS,
+  PAYMOB_BASE_URLS,
+  PaymobClient,
+  PaymobError,
+  type PaymobSettings,
+  providerMessage,
+  REQUEST_BUDGET_MS,
+  type TokenCache,
+} from '../../src/paymob/client';
+
+type Reply = { status: number; body?: unknown } | 'network-error' | 'hang';
+type Handler = (path: string, body: Record<string, unknown>, headers: Headers) => Reply;
+
+/** A scripted PayMob: each path answers from its own queue of replies (the last one repeats). */
+function fakePaymob(script: Record<string, Reply[] | Handler>) {
+  const calls: Array<{ path: string; body: Record<string, unknown>; headers: Headers }> = [];
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input));
+    const body = init?.body ? (JSON.parse(String(init.body)) as Record<string, unknown>) : {};
+    const headers = new Headers(init?.headers);
+    calls.push({ path: url.pathname, body, headers });
+    const entry = script[url.pathname];
+    if (!entry) return new Response('{"detail":"Not found."}', { status: 404 });
+    const reply =
+      typeof entry === 'function'
+        ? entry(url.pathname, body, headers)
+        : entry.length > 1
+          ? entry.shift()
+          : entry[0];
+    if (reply === 'network-error' || reply === undefined) throw new TypeError('fetch failed');
+    if (reply === 'hang') {
+      return new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    }
+    return new Response(reply.body === undefined ? '' : JSON.stringify(reply.body), { status: reply.status });
+  }) as typeof fetch;
+  return { fetchImpl, calls, count: (path: string) => calls.filter((c) => c.path === path).length };
+}
+
+function fakeKv() {
+  const store = new Map<string, { value: string; ttl?: number }>();
+  const kv = {
+    get: async (key: string) => store.get(key)?.value ?? null,
+    put: async (key: string, value: string, options?: { expirationTtl?: number }) => {
+      store.set(key, { value, ttl: options?.expirationTtl });
+    },
+    delete: async (key: string) => {
+      store.delete(key);
+    },
+  };
+  return { kv: kv as unknown as TokenCache, store };
+}
+
+const settings: PaymobSettings = {
+  country: 'EG',
+  baseUrl: 'http://paymob.test',
+  apiKey: 'api-key',
+  secretKey: 'sk_test',
+  publicKey: 'pk_test',
+  integrationIds: [4097558, 4097559],
+  iframeId: '812345',
+};
+
+const billing: BillingData = {
+  first_name: 'Mona',
+  last_name: 'Adel',
+  email: 'mona@example.com',
+  phone_number: '+201001234567',
+  apartment: 'NA',
+  floor: 'NA',
+  street: 'Tahrir',
+  building: '5',
+  shipping_method: 'NA',
+  postal_code: '11511',
+  city: 'Cairo',
+  country: 'EG',
+  state: 'NA',
+};
+
+function client(
+  script: Record<string, Reply[] | Handler>,
+  options: { budgetMs?: number; kv?: TokenCache; timeouts?: { connectMs: number; callMs: number } } = {},
+) {
+  const paymob = fakePaymob(script);
+  const kv = options.kv ?? fakeKv().kv;
+  const sleeps: number[] = [];
+  const instance = new PaymobClient({
+    settings,
+    cache: kv,
+    logger: createLogger({}, 'error'),
+    fetch: paymob.fetchImpl,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    budgetMs: options.budgetMs,
+    timeouts: options.timeouts,
+  });
+  return { instance, paymob, sleeps };
+}
+
+const AUTH = '/api/auth/tokens';
+const ORDERS = '/api/ecommerce/orders';
+const KEYS = '/api/acceptance/payment_keys';
+const INQUIRY = '/api/ecommerce/orders/transaction_inquiry';
+const ok = (body: unknown): Reply => ({ status: 200, body });
+const created = (body: unknown): Reply => ({ status: 201, body });
+
+describe('base URLs', () => {
+  it('has one per PayMob country', () => {
+    expect(PAYMOB_BASE_URLS).toEqual({
+      EG: 'https://accept.paymob.com',
+      SA: 'https://ksa.paymob.com',
+      AE: 'https://uae.paymob.com',
+      OM: 'https://oman.paymob.com',
+      PK: 'https://pakistan.paymob.com',
+    });
+  });
+
+  it('builds the legacy iframe and unified checkout URLs on the configured base', () => {
+    const { instance } = client({});
+    expect(instance.iframeUrl('tok/en')).toBe(
+      'http://paymob.test/api/acceptance/iframes/812345?payment_token=tok%2Fen',
+    );
+    expect(instance.unifiedCheckoutUrl('cs_1')).toBe(
+      'http://paymob.test/unifiedcheckout/?publicKey=pk_test&clientSecret=cs_1',
+    );
+  });
+});
+
+describe('auth token', () => {
+  it('is fetched once and cached in KV for 50 minutes under the documented key', async () => {
+    const { kv, store } = fakeKv();
+    const { instance, paymob } = client({ [AUTH]: [created({ token: 'T1' })] }, { kv });
+    expect(await instance.authToken()).toBe('T1');
+    expect(await instance.authToken()).toBe('T1');
+    expect(paymob.count(AUTH)).toBe(1);
+    expect(paymob.calls[0]?.body).toEqual({ api_key: 'api-key' });
+    expect(store.get(authTokenCacheKey('EG'))).toEqual({ value: 'T1', ttl: AUTH_TOKEN_TTL_SECONDS });
+    expect(authTokenCacheKey('EG')).toBe('paymob:auth-token:EG');
+    expect(AUTH_TOKEN_TTL_SECONDS).toBe(3000);
+  });
+
+  it('is refreshed once when PayMob answers 401, and the call repeated', async () => {
+    const { kv, store } = fakeKv();
+    store.set(authTokenCacheKey('EG'), { value: 'STALE' });
+    const { instance, paymob } = client(
+      {
+        [AUTH]: [created({ token: 'FRESH' })],
+        [ORDERS]: (_p, body) =>
+          body.auth_token === 'FRESH' ? created({ id: 77 }) : { status: 401, body: {} },
+      },
+      { kv },
+    );
+    const order = await instance.registerOrder({
+      merchantOrderId: 'SP-1',
+      amountCents: 100,
+      currency: 'EGP',
+    });
+    expect(order).toEqual({ id: 77, recovered: false });
+    expect(paymob.count(AUTH)).toBe(1);
+    expect(paymob.count(ORDERS)).toBe(2);
+    expect(store.get(authTokenCacheKey('EG'))?.value).toBe('FRESH');
+  });
+
+  it('a second 401 with a fresh token is PayMob being unavailable, not a loop', async () => {
+    const { instance, paymob } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [ORDERS]: [{ status: 401, body: {} }],
+    });
+    await expect(
+      instance.registerOrder({ merchantOrderId: 'SP-1', amountCents: 100, currency: 'EGP' }),
+    ).rejects.toMatchObject({ code: 'paymob_unavailable', status: 502 });
+    expect(paymob.count(ORDERS)).toBe(2);
+  });
+});
+
+describe('retries only where repeating is safe', () => {
+  it('auth is retried on 5xx and network errors with growing, jittered waits', async () => {
+    const { instance, paymob, sleeps } = client({
+      [AUTH]: [{ status: 503 }, 'network-error', { status: 429 }, created({ token: 'T' })],
+    });
+    expect(await instance.authToken()).toBe('T');
+    expect(paymob.count(AUTH)).toBe(4);
+    expect(sleeps).toEqual([100, 200, 400]);
+  });
+
+  it('gives up after 3 retries with paymob_unavailable', async () => {
+    const { instance, paymob } = client({ [AUTH]: [{ status: 500 }] });
+    const error = await instance.authToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PaymobError);
+    expect(error).toMatchObject({ code: 'paymob_unavailable', status: 502 });
+    expect(paymob.count(AUTH)).toBe(4);
+  });
+
+  it('order registration is retried (our merchant_order_id is unique)', async () => {
+    const { instance, paymob } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [ORDERS]: [{ status: 502 }, created({ id: 5 })],
+    });
+    expect(
+      await instance.registerOrder({ merchantOrderId: 'SP-1', amountCents: 100, currency: 'EGP' }),
+    ).toEqual({
+      id: 5,
+      recovered: false,
+    });
+    expect(paymob.count(ORDERS)).toBe(2);
+    expect(paymob.calls.find((c) => c.path === ORDERS)?.body).toMatchObject({
+      auth_token: 'T',
+      delivery_needed: 'false',
+      amount_cents: 100,
+      currency: 'EGP',
+      merchant_order_id: 'SP-1',
+      items: [],
+    });
+  });
+
+  it('a duplicate merchant_order_id recovers the existing order by inquiry', async () => {
+    const { instance, paymob } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [ORDERS]: [{ status: 504 }, { status: 422, body: { message: 'duplicate' } }],
+      [INQUIRY]: [
+        ok({
+          id: 9,
+          pending: true,
+          success: false,
+          amount_cents: 100,
+          currency: 'EGP',
+          order: { id: 55, merchant_order_id: 'SP-1' },
+        }),
+      ],
+    });
+    expect(
+      await instance.registerOrder({ merchantOrderId: 'SP-1', amountCents: 100, currency: 'EGP' }),
+    ).toEqual({
+      id: 55,
+      recovered: true,
+    });
+    expect(paymob.calls.find((c) => c.path === INQUIRY)?.body).toEqual({
+      auth_token: 'T',
+      merchant_order_id: 'SP-1',
+    });
+  });
+
+  it('the payment key is not retried', async () => {
+    const { instance, paymob } = client({ [AUTH]: [created({ token: 'T' })], [KEYS]: [{ status: 503 }] });
+    await expect(
+      instance.createPaymentKey({ orderId: 5, amountCents: 100, currency: 'EGP', billing }),
+    ).rejects.toMatchObject({ code: 'paymob_unavailable' });
+    expect(paymob.count(KEYS)).toBe(1);
+  });
+
+  it('the payment key asks for a 3600 s expiration, locks the order when paid, and sends the billing data', async () => {
+    const { instance, paymob } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [KEYS]: [created({ token: 'PK' })],
+    });
+    expect(
+      await instance.createPaymentKey({ orderId: 5, amountCents: 100, currency: 'EGP', billing }),
+    ).toEqual({
+      token: 'PK',
+    });
+    expect(paymob.calls.find((c) => c.path === KEYS)?.body).toEqual({
+      auth_token: 'T',
+      amount_cents: 100,
+      expiration: 3600,
+      order_id: 5,
+      billing_data: billing,
+      currency: 'EGP',
+      integration_id: 4097558,
+      lock_order_when_paid: true,
+    });
+  });
+});
+
+describe('timeouts and the request budget', () => {
+  it('has 5 s to connect and 15 s in total per call', () => {
+    expect(CONNECT_TIMEOUT_MS).toBe(5_000);
+    expect(CALL_TIMEOUT_MS).toBe(15_000);
+    expect(REQUEST_BUDGET_MS).toBeLessThan(25_000);
+  });
+
+  it('a hanging safe call is abandoned at the connect limit and retried', async () => {
+    const { instance, paymob } = client(
+      { [AUTH]: ['hang', created({ token: 'T' })] },
+      { timeouts: { connectMs: 50, callMs: 200 } },
+    );
+    expect(await instance.authToken()).toBe('T');
+    expect(paymob.count(AUTH)).toBe(2);
+  });
+
+  it('a call that is not safe to repeat waits for the total limit, once', async () => {
+    const { instance, paymob } = client(
+      { [AUTH]: [created({ token: 'T' })], [KEYS]: ['hang'] },
+      { timeouts: { connectMs: 50, callMs: 300 } },
+    );
+    const started = Date.now();
+    await expect(
+      instance.createPaymentKey({ orderId: 5, amountCents: 100, currency: 'EGP', billing }),
+    ).rejects.toMatchObject({ code: 'paymob_unavailable' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(paymob.count(KEYS)).toBe(1);
+  });
+
+  it('stops retrying when the budget is spent', async () => {
+    const { instance, paymob } = client({ [AUTH]: ['hang'] }, { budgetMs: 1_500 });
+    const started = Date.now();
+    await expect(instance.authToken()).rejects.toMatchObject({ code: 'paymob_unavailable' });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(paymob.count(AUTH)).toBe(1);
+  });
+});
+
+describe('answers PayMob gets wrong or refuses', () => {
+  it('a 4xx becomes paymob_rejected with PayMob’s message only', async () => {
+    const { instance } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [KEYS]: [
+        { status: 400, body: { billing_data: { first_name: ['This field is required.'] }, secret: 'x' } },
+      ],
+    });
+    const error = (await instance
+      .createPaymentKey({ orderId: 5, amountCents: 100, currency: 'EGP', billing })
+      .catch((e: unknown) => e)) as PaymobError;
+    expect(error.code).toBe('paymob_rejected');
+    expect(error.status).toBe(502);
+    expect(error.message).toBe(
+      'The payment provider rejected the request: billing_data.first_name: This field is required.',
+    );
+    expect(error.message).not.toContain('secret');
+  });
+
+  it('a 2xx in an unexpected shape is paymob_unavailable', async () => {
+    const { instance } = client({ [AUTH]: [created({ tok: 'T' })] });
+    await expect(instance.authToken()).rejects.toMatchObject({ code: 'paymob_unavailable' });
+  });
+
+  it('an intention uses the secret key and is read into id, client secret and order id', async () => {
+    const { instance, paymob } = client({
+      '/v1/intention/': [created({ id: 'pi_1', client_secret: 'cs_1', intention_order_id: 88 })],
+    });
+    const intention = await instance.createIntention({
+      merchantOrderId: 'SP-1',
+      amountCents: 100,
+      currency: 'EGP',
+      billing,
+      notificationUrl: 'https://api.test/api/v1/transactions/webhook/',
+      redirectionUrl: 'https://api.test/api/v1/transactions/webhook/',
+    });
+    expect(intention).toEqual({ id: 'pi_1', clientSecret: 'cs_1', orderId: 88 });
+    const call = paymob.calls[0];
+    expect(call?.headers.get('Authorization')).toBe('Token sk_test');
+    expect(call?.body).toMatchObject({
+      amount: 100,
+      currency: 'EGP',
+      payment_methods: [4097558, 4097559],
+      special_reference: 'SP-1',
+      billing_data: billing,
+    });
+    expect(paymob.count(AUTH)).toBe(0);
+  });
+
+  it.each<[unknown, string | undefined]>([
+    [{ message: 'duplicate' }, 'duplicate'],
+    [{ detail: 'Invalid\ntoken' }, 'Invalid token'],
+    [{ merchant_order_id: ['duplicate'] }, 'merchant_order_id: duplicate'],
+    [{ message: 'x'.repeat(500) }, 'x'.repeat(200)],
+    ['<html>oops</html>', undefined],
+    [null, undefined],
+    [{ count: 3 }, undefined],
+  ])('providerMessage(%j) = %j', (body, message) => {
+    expect(providerMessage(body)).toBe(message);
+  });
+});
