@@ -8,6 +8,7 @@ import { problemResponse } from './lib/problem';
 import { requestIdFrom } from './lib/request-id';
 import { allowedMethods } from './lib/routes';
 import { bodyGuard } from './middleware/body-guard';
+import { notificationsRoutes } from './notifications/routes';
 import { systemRoutes } from './system/routes';
 
 export const app = createRouter();
@@ -40,6 +41,7 @@ app.use('*', async (c, next) => {
 app.use('/api/*', bodyGuard());
 
 app.route('/', systemRoutes);
+app.route('/api/v1/notifications', notificationsRoutes);
 
 app.doc31('/openapi.json', (c) => ({
   openapi: '3.1.0',

@@ -1,5 +1,9 @@
-import type { Env } from '../env';
+import { createDatabase, type Database } from '../db/client';
+import { type Config, type Env, getConfig } from '../env';
 import { createLogger, describeError, type Logger } from '../lib/logger';
+import { consumeNotifications } from '../notifications/consumer';
+import { consumeDeadLetters } from '../notifications/dead-letter';
+import { deleteExpiredRefreshTokens, deleteOldWebhookTokens, deleteSpentVerificationCodes } from './cleanup';
 
 /** Cron expressions as declared in wrangler.toml [triggers]. */
 export const CRON = {
@@ -10,31 +14,59 @@ export const CRON = {
 
 export interface JobContext {
   env: Env;
+  config: Config;
+  /** One database handle per cron invocation, shared by its jobs. */
+  db: Database;
   logger: Logger;
   now: Date;
 }
 
 export type Job = { name: string; run: (ctx: JobContext) => Promise<Record<string, number> | undefined> };
 
-/** Filled by later features; each job logs what it did. */
+/** Each job logs what it did. */
 export const SCHEDULE: Record<string, Job[]> = {
+  // Placeholder until payment reconciliation (SPEC §4.8) lands.
   [CRON.everyFiveMinutes]: [{ name: 'reconcile-payments', run: async () => ({ checked: 0 }) }],
-  [CRON.everyTenMinutes]: [{ name: 'cleanup-verification-codes', run: async () => ({ deleted: 0 }) }],
-  [CRON.daily]: [{ name: 'prune-expired-records', run: async () => ({ deleted: 0 }) }],
+  [CRON.everyTenMinutes]: [
+    {
+      name: 'cleanup-verification-codes',
+      run: async ({ db, now }) => ({ deleted: await deleteSpentVerificationCodes(db, now) }),
+    },
+  ],
+  [CRON.daily]: [
+    {
+      name: 'prune-refresh-tokens',
+      run: async ({ db, now }) => ({ deleted: await deleteExpiredRefreshTokens(db, now) }),
+    },
+    {
+      name: 'prune-webhook-tokens',
+      run: async ({ db, now }) => ({ deleted: await deleteOldWebhookTokens(db, now) }),
+    },
+    // Idempotency records older than 24 h are pruned here too once the payments feature stores them.
+  ],
 };
 
 /** Runs every job of a cron expression; one job failing does not stop the others. */
 export async function runScheduled(cron: string, env: Env, now = new Date()): Promise<void> {
-  const logger = createLogger({ cron, request_id: `cron-${now.getTime()}` });
+  const requestId = `cron-${now.getTime()}`;
+  const logger = createLogger({ cron, request_id: requestId });
   const jobs = SCHEDULE[cron];
   if (!jobs) {
     logger.warn('no jobs for cron expression');
     return;
   }
+  let config: Config;
+  try {
+    config = getConfig(env);
+  } catch (err) {
+    logger.error('jobs skipped: invalid configuration', describeError(err));
+    return;
+  }
+  const db = createDatabase(config.DATABASE_URL, requestId);
   for (const job of jobs) {
     const started = Date.now();
     try {
-      const result = await job.run({ env, logger: logger.child({ job: job.name }), now });
+      const result = await job.run({ env, config, db, logger: logger.child({ job: job.name }), now });
       logger.info('job finished', { job: job.name, duration_ms: Date.now() - started, ...result });
     } catch (err) {
       logger.error('job failed', { job: job.name, ...describeError(err) });
@@ -45,19 +77,24 @@ export async function runScheduled(cron: string, env: Env, now = new Date()): Pr
 /** Queue names as declared in wrangler.toml. */
 export const QUEUES = { notifications: 'notifications', deadLetters: 'notifications-dlq' } as const;
 
-export async function runQueue(batch: MessageBatch<unknown>, _env: Env): Promise<void> {
-  const logger = createLogger({ queue: batch.queue, request_id: `queue-${Date.now()}` });
-  switch (batch.queue) {
-    case QUEUES.notifications:
-    case QUEUES.deadLetters:
-      // Consumers arrive with the e-mail pipeline; until then messages are acknowledged and logged.
-      for (const message of batch.messages) {
-        logger.info('queue message received', { id: message.id, attempts: message.attempts });
-        message.ack();
-      }
-      return;
-    default:
-      logger.error('message from an unknown queue', { size: batch.messages.length });
-      batch.retryAll();
+// A configuration error will not fix itself within seconds; retry late rather than burn the retries.
+const CONFIG_ERROR_RETRY_SECONDS = 300;
+
+export async function runQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const logger = createLogger({ queue: batch.queue, request_id: `queue-${batch.queue}-${Date.now()}` });
+  try {
+    switch (batch.queue) {
+      case QUEUES.notifications:
+        return await consumeNotifications(batch, env, logger);
+      case QUEUES.deadLetters:
+        return await consumeDeadLetters(batch, env, logger);
+      default:
+        logger.error('message from an unknown queue', { size: batch.messages.length });
+        batch.retryAll();
+    }
+  } catch (err) {
+    // Only setup can throw here (configuration, provider choice): each message's own failures are handled.
+    logger.error('queue batch not processed', describeError(err));
+    batch.retryAll({ delaySeconds: CONFIG_ERROR_RETRY_SECONDS });
   }
 }

@@ -1,0 +1,73 @@
+import { createDatabase, type Database } from '../db/client';
+import { type Env, getConfig } from '../env';
+import { describeError, type Logger } from '../lib/logger';
+import { renderEmail } from '../mail/templates';
+import { NotificationMessage } from './messages';
+import { markEmailDeadLettered } from './service';
+
+/** Stored when the row has no error of its own (no attempt reached the database). */
+const GAVE_UP = 'delivery abandoned after the last retry';
+// Only a database hiccup gets here; the DLQ's own 3 retries then span a minute and a half.
+const DEAD_LETTER_RETRY_SECONDS = 30;
+
+export interface DeadLetterDeps {
+  db: Database;
+  /** The provider the e-mail was meant for, recorded on a row written here. */
+  providerName: string;
+  logger: Logger;
+}
+
+/** The `notifications-dlq` consumer for the deployed Worker. */
+export async function consumeDeadLetters(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  logger: Logger,
+): Promise<void> {
+  const config = getConfig(env);
+  await handleDeadLetterBatch(batch, {
+    db: createDatabase(config.DATABASE_URL, `queue-${batch.queue}-${Date.now()}`),
+    providerName: config.MAIL_PROVIDER,
+    logger,
+  });
+}
+
+/**
+ * Messages the `notifications` consumer gave up on: each e-mail is marked `failed` with the last error its
+ * attempts recorded. A database failure is retried (the DLQ has retries of its own); nothing is sent here.
+ */
+export async function handleDeadLetterBatch(
+  batch: MessageBatch<unknown>,
+  deps: DeadLetterDeps,
+): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const logger = deps.logger.child({ message_id: message.id, attempts: message.attempts });
+      const parsed = NotificationMessage.safeParse(message.body);
+      if (!parsed.success) {
+        logger.error('invalid dead-lettered message dropped');
+        message.ack();
+        return;
+      }
+      const notification = parsed.data;
+      try {
+        const outcome = await markEmailDeadLettered(
+          deps.db,
+          {
+            idempotencyKey: notification.idempotency_key,
+            kind: notification.type,
+            userId: notification.user_id,
+            recipient: notification.to,
+            subject: renderEmail(notification).subject,
+            provider: deps.providerName,
+          },
+          GAVE_UP,
+        );
+        logger.error('email dead-lettered', { email_key: notification.idempotency_key, outcome });
+        message.ack();
+      } catch (err) {
+        logger.error('could not mark the dead-lettered email failed; retrying', describeError(err));
+        message.retry({ delaySeconds: DEAD_LETTER_RETRY_SECONDS });
+      }
+    }),
+  );
+}
