@@ -10,6 +10,7 @@ import { allowedMethods } from './lib/routes';
 import { bodyGuard } from './middleware/body-guard';
 import { notificationsRoutes } from './notifications/routes';
 import { systemRoutes } from './system/routes';
+import { usersRoutes } from './users/routes';
 
 export const app = createRouter();
 
@@ -41,6 +42,7 @@ app.use('*', async (c, next) => {
 app.use('/api/*', bodyGuard());
 
 app.route('/', systemRoutes);
+app.route('/api/v1/users', usersRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
 
 app.doc31('/openapi.json', (c) => ({

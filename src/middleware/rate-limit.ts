@@ -58,13 +58,21 @@ export async function consumeRateLimit(
 export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
   const { limit, windowSeconds } = RATE_LIMITS[scope];
   return createMiddleware<AppEnv>(async (c, next) => {
+    // Keys are read before the limiter is called: a key that cannot be read (e.g. a malformed body for a
+    // per-username key) fails as itself, not as a limiter outage that would answer 503.
+    const named: Array<{ name: string; counter: string }> = [];
+    for (const key of keys) {
+      const value = await key.value(c);
+      if (value !== undefined)
+        named.push({ name: `${scope}-${key.name}`, counter: `${key.name}:${value.toLowerCase()}` });
+    }
     const decisions: Array<{ name: string; decision: RateLimitDecision }> = [];
     try {
-      for (const key of keys) {
-        const value = await key.value(c);
-        if (value === undefined) continue;
-        const decision = await consumeRateLimit(c.env.RATE_LIMITER, scope, `${key.name}:${value.toLowerCase()}`);
-        decisions.push({ name: `${scope}-${key.name}`, decision });
+      for (const { name, counter } of named) {
+        const decision = await consumeRateLimit(c.env.RATE_LIMITER, scope, counter);
+        decisions.push({ name, decision });
+        // Once one key refuses, the others are not charged for a request that will not run.
+        if (!decision.allowed) break;
       }
     } catch (err) {
       c.var.logger.error('rate limiter failed', { scope, ...describeError(err) });
@@ -77,7 +85,7 @@ export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
     }
     if (decisions.length === 0) return next();
     const tightest = decisions.reduce((a, b) => (b.decision.remaining < a.decision.remaining ? b : a));
-    const policy = decisions.map((d) => `"${d.name}";q=${limit};w=${windowSeconds}`).join(', ');
+    const policy = named.map((k) => `"${k.name}";q=${limit};w=${windowSeconds}`).join(', ');
     const state = `"${tightest.name}";r=${tightest.decision.remaining};t=${tightest.decision.resetSeconds}`;
     const denied = decisions.find((d) => !d.decision.allowed);
     if (denied) {

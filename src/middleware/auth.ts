@@ -1,0 +1,125 @@
+import { eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { Database } from '../db/client';
+import { type Role, users } from '../db/schema';
+import type { Actor, AppEnv } from '../env';
+import { AppError, forbidden, unauthorized } from '../lib/errors';
+import { TokenError, verifyToken } from '../lib/tokens';
+
+/** The authenticated user as the one auth query loaded it: enough to answer `profiles/mine` without another. */
+export interface AuthenticatedUser extends Actor {
+  isActive: boolean;
+  dateJoined: Date;
+  lastLogin: Date | null;
+  tokensValidAfter: Date | null;
+}
+
+const loadedUsers = new WeakMap<Actor, AuthenticatedUser>();
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
+
+function invalidToken(): AppError {
+  return new AppError(401, 'token_not_valid', 'The access token is invalid or expired.', {
+    headers: { 'WWW-Authenticate': 'Bearer realm="stackpay", error="invalid_token"' },
+  });
+}
+
+/** True when a token issued at `issuedAt` (seconds) predates the user's `tokens_valid_after`. */
+export function issuedBeforeCutoff(issuedAt: number, tokensValidAfter: Date | null): boolean {
+  // tokens_valid_after is stored truncated to the second (see users/sessions.ts), and JWT `iat` has second
+  // precision: a token issued in the same second as a password change stays valid, one issued before does not.
+  return tokensValidAfter !== null && issuedAt * 1000 < tokensValidAfter.getTime();
+}
+
+/** One query: the user a verified access token names. */
+async function loadUser(db: Database, userId: number): Promise<AuthenticatedUser | undefined> {
+  const [row] = await db
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      role: users.role,
+      isActive: users.isActive,
+      dateJoined: users.dateJoined,
+      lastLogin: users.lastLogin,
+      tokensValidAfter: users.tokensValidAfter,
+    })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row;
+}
+
+async function authenticate(c: Context<AppEnv>, header: string): Promise<void> {
+  const match = BEARER.exec(header);
+  if (!match?.[1]) throw invalidToken();
+  let claims: Awaited<ReturnType<typeof verifyToken>>;
+  try {
+    claims = await verifyToken(c.var.config, match[1], 'access');
+  } catch (err) {
+    if (err instanceof TokenError) {
+      c.var.logger.info('access token refused', { reason: err.reason });
+      throw invalidToken();
+    }
+    throw err;
+  }
+  const user = await loadUser(c.var.db, claims.userId);
+  let refusal: string | undefined;
+  if (!user) refusal = 'unknown_user';
+  else if (!user.isActive) refusal = 'inactive_user';
+  else if (issuedBeforeCutoff(claims.issuedAt, user.tokensValidAfter)) refusal = 'issued_before_cutoff';
+  if (refusal || !user) {
+    c.var.logger.info('access token refused', { reason: refusal, user_id: claims.userId });
+    throw invalidToken();
+  }
+  loadedUsers.set(user, user);
+  c.set('actor', user);
+}
+
+/**
+ * Requires a valid access token (`Authorization: Bearer <jwt>`) for an active user whose tokens were not
+ * revoked after it was issued; sets `c.var.actor`. One database query. Anything else is a 401 problem.
+ */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header('Authorization');
+  if (header === undefined || header.trim() === '') {
+    throw unauthorized('Authentication credentials were not provided.');
+  }
+  await authenticate(c, header);
+  await next();
+});
+
+/**
+ * Authenticates when an Authorization header is present (then an invalid token is still a 401, as in the
+ * original API); otherwise the request goes on anonymously.
+ */
+export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header('Authorization');
+  if (header !== undefined && header.trim() !== '') await authenticate(c, header);
+  await next();
+});
+
+/** 403 unless the authenticated user has one of `roles`. Use after requireAuth. */
+export function requireRole(...roles: Role[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const actor = c.var.actor;
+    if (!actor) throw unauthorized('Authentication credentials were not provided.');
+    if (!roles.includes(actor.role)) throw forbidden();
+    await next();
+  });
+}
+
+/** The authenticated actor; only for handlers behind requireAuth. */
+export function actorOf(c: Context<AppEnv>): AuthenticatedUser {
+  const actor = c.var.actor;
+  const user = actor && loadedUsers.get(actor);
+  if (!user) throw unauthorized('Authentication credentials were not provided.');
+  return user;
+}
+
+/** The authenticated actor, or undefined for an anonymous request (behind optionalAuth). */
+export function optionalActorOf(c: Context<AppEnv>): AuthenticatedUser | undefined {
+  const actor = c.var.actor;
+  return actor ? loadedUsers.get(actor) : undefined;
+}

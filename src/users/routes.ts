@@ -1,0 +1,335 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { notFound } from '../lib/errors';
+import { createRouter } from '../lib/openapi';
+import { pageRequest, pageResponse, pageSchema } from '../lib/pagination';
+import { problemResponses } from '../lib/problem';
+import { actorOf, optionalActorOf, optionalAuth, requireAuth, requireRole } from '../middleware/auth';
+import { byIp, byUser, type RateLimitKey, rateLimit } from '../middleware/rate-limit';
+import {
+  changePassword,
+  getProfile,
+  listProfiles,
+  PROFILE_MESSAGES,
+  updateOwnProfile,
+  updateProfile,
+} from './profiles';
+import {
+  AdminProfilePatch,
+  Detail,
+  EmptyObject,
+  LoginBody,
+  NewPasswordBody,
+  OwnProfilePatch,
+  Profile,
+  ProfileIdParams,
+  ProfileListQuery,
+  RefreshBody,
+  ResendCodeBody,
+  SignedUpUser,
+  SignUpBody,
+  TokenPair,
+  ValidateCodeBody,
+} from './schemas';
+import type { UsersContext } from './service';
+import { login, logout, rotateRefreshToken } from './sessions';
+import { signUp } from './sign-up';
+import { resendCode, VERIFICATION_MESSAGES, validateCode } from './verification';
+
+export const usersRoutes = createRouter();
+
+const TAGS = ['Users'];
+const BEARER = [{ bearerAuth: [] }];
+
+function usersContext(c: Context<AppEnv>): UsersContext {
+  return {
+    db: c.var.db,
+    config: c.var.config,
+    logger: c.var.logger,
+    now: new Date(),
+    requestId: c.var.requestId,
+  };
+}
+
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+
+/** SPEC §7: login is limited per username too. A body that is not a JSON object simply has no such key. */
+const byLoginUsername: RateLimitKey = {
+  name: 'username',
+  value: async (c) => {
+    try {
+      const body: unknown = await c.req.json();
+      if (typeof body !== 'object' || body === null || !('username' in body)) return undefined;
+      const username = body.username;
+      if (typeof username !== 'string' || username.trim() === '') return undefined;
+      return username.trim().slice(0, 254);
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** Ids are positive integers; anything else names no user (404, like an unknown id). */
+function userIdFrom(raw: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(raw))
+    throw notFound('No user profile matches the given id.', 'profile_not_found');
+  return Number(raw);
+}
+
+// --- Sign-up, login, tokens --------------------------------------------------------------------------------
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/sign-up',
+    tags: TAGS,
+    summary: 'Create an inactive user and e-mail a verification code',
+    description:
+      'ADMIN and STAFF roles may only be assigned by an authenticated ADMIN. Rate limit: 20/min per IP (`sign_up`).',
+    middleware: [rateLimit('sign_up', byIp), optionalAuth] as const,
+    request: { body: jsonBody(SignUpBody) },
+    responses: {
+      201: json(SignedUpUser, 'The user, inactive until the code is validated'),
+      ...problemResponses(400, 401, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const ctx = usersContext(c);
+    const user = await signUp(ctx, c.env.NOTIFICATIONS, optionalActorOf(c), c.req.valid('json'));
+    return c.json(user, 201);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/login',
+    tags: TAGS,
+    summary: 'Exchange a username (or e-mail) and password for tokens',
+    description: 'Rate limit: 10/min per IP and 10/min per username (`login`).',
+    middleware: [rateLimit('login', byIp, byLoginUsername)] as const,
+    request: { body: jsonBody(LoginBody) },
+    responses: {
+      200: json(TokenPair, 'Access and refresh tokens'),
+      ...problemResponses(400, 401, 413, 415, 429, 503),
+    },
+  }),
+  async (c) => {
+    const { username, password } = c.req.valid('json');
+    return c.json(await login(usersContext(c), username, password), 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/refresh',
+    tags: TAGS,
+    summary: 'Rotate a refresh token',
+    description:
+      'The presented token is revoked and a new pair issued. Presenting a revoked token again revokes every ' +
+      'token of its login and answers 401.',
+    middleware: [rateLimit('default', byIp)] as const,
+    request: { body: jsonBody(RefreshBody) },
+    responses: {
+      200: json(TokenPair, 'A new access token and a new refresh token'),
+      ...problemResponses(400, 401, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const { refresh } = c.req.valid('json');
+    return c.json(await rotateRefreshToken(usersContext(c), refresh), 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/logout',
+    tags: TAGS,
+    summary: 'Revoke a refresh token',
+    middleware: [rateLimit('default', byIp)] as const,
+    request: { body: jsonBody(RefreshBody) },
+    responses: {
+      200: json(EmptyObject, 'Revoked'),
+      ...problemResponses(400, 401, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    await logout(usersContext(c), c.req.valid('json').refresh);
+    return c.json({}, 200);
+  },
+);
+
+// --- E-mail verification -----------------------------------------------------------------------------------
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/verify-code/validate',
+    tags: TAGS,
+    summary: 'Validate an e-mail verification code: activates the user and returns tokens',
+    description:
+      'Every failure (unknown e-mail, wrong, expired, burnt or missing code) is the same 400 ' +
+      '`invalid_or_expired_code`. A code is burnt after 5 wrong attempts. Rate limit: 10/min per IP.',
+    middleware: [rateLimit('verify_code', byIp)] as const,
+    request: { body: jsonBody(ValidateCodeBody) },
+    responses: {
+      200: json(TokenPair, 'The user is active; access and refresh tokens'),
+      ...problemResponses(400, 413, 415, 429, 503),
+    },
+  }),
+  async (c) => {
+    const { email, code } = c.req.valid('json');
+    return c.json(await validateCode(usersContext(c), email, code), 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/verify-code/resend',
+    tags: TAGS,
+    summary: 'Send a new verification code',
+    description:
+      'Replaces the current code of an inactive user, at most once a minute (429 with Retry-After). An unknown ' +
+      'e-mail gets the same 200. Rate limit: 3/min per IP.',
+    middleware: [rateLimit('resend_code', byIp)] as const,
+    request: { body: jsonBody(ResendCodeBody) },
+    responses: {
+      200: json(Detail, 'Sent (or nothing to send)'),
+      ...problemResponses(400, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    await resendCode(usersContext(c), c.env.NOTIFICATIONS, c.req.valid('json').email);
+    return c.json({ detail: VERIFICATION_MESSAGES.codeSent }, 200);
+  },
+);
+
+// --- Profiles ----------------------------------------------------------------------------------------------
+// `mine` routes are registered before `{id}` so the literal segment wins.
+
+const profileLimit = rateLimit('profile', byUser);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/profiles',
+    tags: TAGS,
+    summary: 'List users (staff)',
+    security: BEARER,
+    middleware: [requireAuth, profileLimit, requireRole('ADMIN', 'STAFF')] as const,
+    request: { query: ProfileListQuery },
+    responses: {
+      200: json(pageSchema(Profile, 'ProfilePage'), 'A page of users'),
+      ...problemResponses(400, 401, 403, 404, 429),
+    },
+  }),
+  async (c) => {
+    const { page, page_size, ...filters } = c.req.valid('query');
+    const request = pageRequest({ page, page_size });
+    const { count, results } = await listProfiles(usersContext(c), filters, request);
+    return c.json(pageResponse(c.req.url, request, count, results), 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/profiles/mine',
+    tags: TAGS,
+    summary: 'The authenticated user',
+    security: BEARER,
+    middleware: [requireAuth, profileLimit] as const,
+    responses: { 200: json(Profile, 'The profile'), ...problemResponses(401, 429) },
+  }),
+  async (c) => {
+    const actor = actorOf(c);
+    return c.json(await getProfile(usersContext(c), actor, actor.id), 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/profiles/mine',
+    tags: TAGS,
+    summary: 'Update the authenticated user',
+    description: `Changing the e-mail needs \`current_password\`. Non-admins sending \`role_management\` or \`is_active\` get 403 "${PROFILE_MESSAGES.onlyAdminsChangeRoles}"`,
+    security: BEARER,
+    middleware: [requireAuth, profileLimit] as const,
+    request: { body: jsonBody(OwnProfilePatch) },
+    responses: {
+      200: json(Profile, 'The updated profile'),
+      ...problemResponses(400, 401, 403, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    return c.json(await updateOwnProfile(usersContext(c), actorOf(c), c.req.valid('json')), 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/profiles/mine/new-password',
+    tags: TAGS,
+    summary: 'Change the password',
+    description:
+      'Revokes every refresh token and every access token issued before the change. Rate limit: 10/day per user.',
+    security: BEARER,
+    middleware: [requireAuth, rateLimit('new_password', byUser)] as const,
+    request: { body: jsonBody(NewPasswordBody) },
+    responses: { 200: json(Detail, 'Changed'), ...problemResponses(400, 401, 413, 415, 429) },
+  }),
+  async (c) => {
+    const { old_password, new_password } = c.req.valid('json');
+    await changePassword(usersContext(c), actorOf(c), old_password, new_password);
+    return c.json({ detail: PROFILE_MESSAGES.passwordUpdated }, 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/profiles/{id}',
+    tags: TAGS,
+    summary: 'A user (staff, or the user themself)',
+    security: BEARER,
+    middleware: [requireAuth, profileLimit] as const,
+    request: { params: ProfileIdParams },
+    responses: { 200: json(Profile, 'The profile'), ...problemResponses(401, 404, 429) },
+  }),
+  async (c) => {
+    const id = userIdFrom(c.req.valid('param').id);
+    return c.json(await getProfile(usersContext(c), actorOf(c), id), 200);
+  },
+);
+
+usersRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/profiles/{id}',
+    tags: TAGS,
+    summary: 'Update a user (ADMIN)',
+    description:
+      'May change username, email, role_management and is_active. Deactivation revokes all tokens.',
+    security: BEARER,
+    middleware: [requireAuth, profileLimit, requireRole('ADMIN')] as const,
+    request: { params: ProfileIdParams, body: jsonBody(AdminProfilePatch) },
+    responses: {
+      200: json(Profile, 'The updated profile'),
+      ...problemResponses(400, 401, 403, 404, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const id = userIdFrom(c.req.valid('param').id);
+    return c.json(await updateProfile(usersContext(c), actorOf(c), id, c.req.valid('json')), 200);
+  },
+);

@@ -1,0 +1,250 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { Hono } from 'hono';
+import { describe, expect, it, vi } from 'vitest';
+import type { RateLimiter } from '../../src/durable/rate-limiter';
+import type { AppEnv } from '../../src/env';
+import { AppError } from '../../src/lib/errors';
+import { createLogger } from '../../src/lib/logger';
+import { problemResponse } from '../../src/lib/problem';
+import {
+  byIp,
+  byUser,
+  RATE_LIMITS,
+  type RateLimitKey,
+  type RateLimitScope,
+  rateLimit,
+} from '../../src/middleware/rate-limit';
+
+const limiter = (name = `test:${crypto.randomUUID()}`) =>
+  env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
+// An hour-long window keeps a window boundary from falling inside a test.
+const HOUR = 3600;
+
+describe('RateLimiter Durable Object', () => {
+  it('allows exactly the limit under 50 concurrent consumes', async () => {
+    const stub = limiter();
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => stub.consume(20, HOUR)));
+
+    const allowed = decisions.filter((d) => d.allowed);
+    expect(allowed).toHaveLength(20);
+    // Each allowed request saw a distinct count: no two read the same state.
+    expect(allowed.map((d) => d.remaining).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    for (const denied of decisions.filter((d) => !d.allowed)) expect(denied.remaining).toBe(0);
+    for (const d of decisions) {
+      expect(d.limit).toBe(20);
+      expect(d.resetSeconds).toBeGreaterThanOrEqual(1);
+      expect(d.resetSeconds).toBeLessThanOrEqual(HOUR);
+    }
+  });
+
+  it('keeps refusing once the limit is reached, without counting refusals', async () => {
+    const stub = limiter();
+    for (let i = 0; i < 3; i++) expect((await stub.consume(3, HOUR)).allowed).toBe(true);
+    for (let i = 0; i < 5; i++)
+      expect(await stub.consume(3, HOUR)).toMatchObject({ allowed: false, remaining: 0 });
+    const stored = await runInDurableObject(stub, (_instance: RateLimiter, state) =>
+      state.storage.get<{ count: number }>('window'),
+    );
+    expect(stored?.count).toBe(3);
+  });
+
+  it('schedules an alarm at the end of the window, which resets the count and clears storage', async () => {
+    const stub = limiter();
+    const first = await stub.consume(2, HOUR);
+    await stub.consume(2, HOUR);
+    expect((await stub.consume(2, HOUR)).allowed).toBe(false);
+
+    const alarm = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
+    const windowEnd = Math.ceil(Date.now() / (HOUR * 1000)) * HOUR * 1000;
+    expect(alarm).toBe(windowEnd);
+    expect(Math.abs((alarm ?? 0) - (Date.now() + first.resetSeconds * 1000))).toBeLessThan(2_000);
+
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const keys = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.list());
+    expect(keys.size).toBe(0);
+
+    expect(await stub.consume(2, HOUR)).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it('counts separate keys independently', async () => {
+    const a = limiter();
+    const b = limiter();
+    await Promise.all(Array.from({ length: 5 }, () => a.consume(5, HOUR)));
+    expect((await a.consume(5, HOUR)).allowed).toBe(false);
+    expect(await b.consume(5, HOUR)).toMatchObject({ allowed: true, remaining: 4 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+type Namespace = AppEnv['Bindings']['RATE_LIMITER'];
+
+const byHeaderUser: RateLimitKey = { name: 'username', value: (c) => c.req.header('X-Test-Username') };
+
+/** The middleware on a tiny app, with the same problem rendering as the real one. */
+function appWith(scope: RateLimitScope, keys: RateLimitKey[], options: { actorId?: number } = {}) {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('logger', createLogger({ test: 'rate-limit' }, 'error'));
+    if (options.actorId)
+      c.set('actor', { id: options.actorId, username: 'u', email: 'u@example.com', role: 'CUSTOMER' });
+    await next();
+  });
+  app.post('/limited', rateLimit(scope, ...keys), (c) => c.json({ ok: true }));
+  app.onError((err) => {
+    if (err instanceof AppError) return problemResponse(err, 'test-request');
+    throw err;
+  });
+  return app;
+}
+
+function call(app: Hono<AppEnv>, headers: Record<string, string>, namespace: Namespace = env.RATE_LIMITER) {
+  return app.request('/limited', { method: 'POST', headers }, { ...env, RATE_LIMITER: namespace });
+}
+
+const uniqueIp = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+
+const brokenNamespace = {
+  idFromName: () => {
+    throw new Error('Durable Objects are unavailable');
+  },
+} as unknown as Namespace;
+
+// Reaches the object but every call fails, as when the Durable Object throws or is overloaded.
+const failingNamespace = {
+  idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+  get: () => ({ consume: () => Promise.reject(new Error('Durable Object reset')) }),
+} as unknown as Namespace;
+
+describe('rateLimit middleware', () => {
+  it('answers 429 with Retry-After and the IETF RateLimit headers once the limit is used up', async () => {
+    const app = appWith('resend_code', [byIp]);
+    const ip = uniqueIp();
+    for (let remaining = 2; remaining >= 0; remaining--) {
+      const res = await call(app, { 'CF-Connecting-IP': ip });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('RateLimit-Policy')).toBe('"resend_code-ip";q=3;w=60');
+      expect(res.headers.get('RateLimit')).toMatch(new RegExp(`^"resend_code-ip";r=${remaining};t=\\d+$`));
+    }
+
+    const res = await call(app, { 'CF-Connecting-IP': ip });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(((await res.json()) as { code: string }).code).toBe('rate_limited');
+    const retryAfter = Number(res.headers.get('Retry-After'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(res.headers.get('RateLimit-Policy')).toBe('"resend_code-ip";q=3;w=60');
+    expect(res.headers.get('RateLimit')).toBe(`"resend_code-ip";r=0;t=${retryAfter}`);
+  });
+
+  it('keys on CF-Connecting-IP and ignores X-Forwarded-For', async () => {
+    const app = appWith('resend_code', [byIp]);
+    const ip = uniqueIp();
+    for (let i = 0; i < 3; i++) {
+      await call(app, { 'CF-Connecting-IP': ip, 'X-Forwarded-For': `198.51.100.${i}` });
+    }
+    const res = await call(app, { 'CF-Connecting-IP': ip, 'X-Forwarded-For': '198.51.100.99' });
+    expect(res.status).toBe(429);
+    expect((await call(app, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(200);
+  });
+
+  it('limits login per IP and per username, naming both in the policy', async () => {
+    const app = appWith('login', [byIp, byHeaderUser]);
+    const user = `victim-${crypto.randomUUID()}`;
+    const first = await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Username': user });
+    expect(first.headers.get('RateLimit-Policy')).toBe('"login-ip";q=10;w=60, "login-username";q=10;w=60');
+
+    // Nine more attempts from nine addresses use up the username's budget; case does not matter.
+    for (let i = 0; i < 9; i++) {
+      expect(
+        (await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Username': user.toUpperCase() })).status,
+      ).toBe(200);
+    }
+    const res = await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Username': user });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('RateLimit')).toMatch(/^"login-username";r=0;t=\d+$/);
+  });
+
+  it('does not charge the other keys for a request one key already refused', async () => {
+    const app = appWith('login', [byIp, byHeaderUser]);
+    const ip = uniqueIp();
+    for (let i = 0; i < 10; i++)
+      await call(app, { 'CF-Connecting-IP': ip, 'X-Test-Username': crypto.randomUUID() });
+    const user = `spared-${crypto.randomUUID()}`;
+    for (let i = 0; i < 5; i++) {
+      expect((await call(app, { 'CF-Connecting-IP': ip, 'X-Test-Username': user })).status).toBe(429);
+    }
+    // The username's counter is untouched: its full 10 remain from another address.
+    for (let i = 0; i < 10; i++) {
+      expect((await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Username': user })).status).toBe(200);
+    }
+  });
+
+  it("uses each scope's own limit and window", async () => {
+    const app = appWith('new_password', [byUser], { actorId: 900_000 + Math.floor(Math.random() * 100_000) });
+    const res = await call(app, {});
+    expect(res.headers.get('RateLimit-Policy')).toBe(
+      `"new_password-user";q=${RATE_LIMITS.new_password.limit};w=${RATE_LIMITS.new_password.windowSeconds}`,
+    );
+    expect(res.headers.get('RateLimit')).toMatch(/^"new_password-user";r=9;t=\d+$/);
+  });
+
+  it('skips a key that has no value (no authenticated user) without limiting', async () => {
+    const res = await call(appWith('profile', [byUser]), {});
+    expect(res.status).toBe(200);
+    expect(res.headers.get('RateLimit')).toBeNull();
+  });
+
+  it('lets a key that cannot be read fail as itself, not as a limiter outage', async () => {
+    const badBody: RateLimitKey = {
+      name: 'username',
+      value: () => {
+        throw new AppError(400, 'malformed_body', 'The request body could not be parsed.');
+      },
+    };
+    const res = await call(appWith('login', [byIp, badBody]), { 'CF-Connecting-IP': uniqueIp() });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('when the limiter itself fails', () => {
+  it.each(['sign_up', 'resend_code', 'profile', 'payments', 'default'] as const)(
+    'fails open for %s: the request runs and the failure is logged',
+    async (scope) => {
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+      try {
+        for (const namespace of [brokenNamespace, failingNamespace]) {
+          const res = await call(appWith(scope, [byIp]), { 'CF-Connecting-IP': uniqueIp() }, namespace);
+          expect(res.status).toBe(200);
+          expect(res.headers.get('RateLimit')).toBeNull();
+        }
+        const logged = errors.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+        expect(logged).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ msg: 'rate limiter failed', scope, level: 'error' }),
+          ]),
+        );
+      } finally {
+        errors.mockRestore();
+      }
+    },
+  );
+
+  it.each(['login', 'verify_code'] as const)('fails closed for %s: 503 with Retry-After', async (scope) => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const namespace of [brokenNamespace, failingNamespace]) {
+        const res = await call(appWith(scope, [byIp]), { 'CF-Connecting-IP': uniqueIp() }, namespace);
+        expect(res.status).toBe(503);
+        expect(res.headers.get('Retry-After')).toBe('5');
+        expect(((await res.json()) as { code: string }).code).toBe('rate_limiter_unavailable');
+      }
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
