@@ -21,9 +21,10 @@ import {
   retryableMailError,
 } from './provider';
 
-// The binding's refusals that no retry can fix: unverified sender or destination, malformed message.
+// The binding's refusals that no retry can fix, e.g. "destination address is not a verified address",
+// "email from x not allowed", "could not parse email": sender, destination or message rejected.
 const PERMANENT_FAILURE =
-  /not (verified|allowed|permitted)|unverified|invalid|malformed|forbidden|unauthori[sz]ed/i;
+  /\bnot (a )?(verified|allowed|permitted)\b|unverified|invalid|malformed|could not parse|forbidden|unauthori[sz]ed/i;
 
 export function createSendEmailProvider(binding: SendEmail): MailProvider {
   return {
