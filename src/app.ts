@@ -1,4 +1,5 @@
 import { HTTPException } from 'hono/http-exception';
+import { customersRoutes } from './customers/routes';
 import { createDatabase, isDatabaseUnavailable } from './db/client';
 import { ConfigError, getConfig } from './env';
 import { AppError } from './lib/errors';
@@ -7,7 +8,7 @@ import { createRouter } from './lib/openapi';
 import { problemResponse } from './lib/problem';
 import { requestIdFrom } from './lib/request-id';
 import { allowedMethods } from './lib/routes';
-import { bodyGuard } from './middleware/body-guard';
+import { bodyGuard, MULTIPART_OVERHEAD_BYTES } from './middleware/body-guard';
 import { notificationsRoutes } from './notifications/routes';
 import { systemRoutes } from './system/routes';
 import { usersRoutes } from './users/routes';
@@ -39,9 +40,19 @@ app.use('*', async (c, next) => {
   await next();
 });
 
-app.use('/api/*', bodyGuard());
+app.use(
+  '/api/*',
+  bodyGuard([
+    {
+      pattern: /^\/api\/v1\/customers\/profile\/upload-docs\/?$/,
+      mediaTypes: ['application/json', 'multipart/form-data'],
+      maxBytes: (c) => c.var.config.KYC_MAX_BYTES + MULTIPART_OVERHEAD_BYTES,
+    },
+  ]),
+);
 
 app.route('/', systemRoutes);
+app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
 
