@@ -39,6 +39,25 @@ systemRoutes.openapi(
   },
 );
 
+const LiveSchema = z.object({ status: z.literal('ok') }).openapi('Live');
+
+// The platform's floor for benchmarks and liveness probes: no database, no bindings, no I/O.
+systemRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/health/live',
+    tags: ['System'],
+    summary: 'Liveness only (touches no dependency)',
+    responses: {
+      200: { description: 'The Worker answers', content: { 'application/json': { schema: LiveSchema } } },
+    },
+  }),
+  (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: 'ok' } as const, 200);
+  },
+);
+
 systemRoutes.get('/docs', (c) => c.html(docsPage()));
 systemRoutes.get('/docs.js', (c) => {
   c.header('Content-Type', 'text/javascript; charset=utf-8');
