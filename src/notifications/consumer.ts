@@ -65,7 +65,18 @@ export async function handleNotificationBatch(
   batch: MessageBatch<unknown>,
   deps: NotificationDeps,
 ): Promise<void> {
-  await Promise.all(batch.messages.map((message) => handleNotification(message, deps)));
+  await Promise.all(
+    batch.messages.map((message) =>
+      handleNotification(message, deps).catch((err: unknown) => {
+        // A bug in one message's handling must not take the rest of the batch with it.
+        deps.logger.error('notification handling failed; retrying', {
+          message_id: message.id,
+          ...describeError(err),
+        });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, deps.random) });
+      }),
+    ),
+  );
 }
 
 /**

@@ -256,6 +256,35 @@ describe('a failing provider', () => {
   });
 });
 
+describe('an unreachable database', () => {
+  it('retries the message with backoff and sends nothing', async () => {
+    const to = uniqueAddress();
+    const batch = createMessageBatch(QUEUES.notifications, [
+      {
+        id: `db-down-${crypto.randomUUID()}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: verificationMessage(to),
+      },
+    ]);
+    const retry = vi.spyOn(batch.messages[0] as Message<unknown>, 'retry');
+    await handleNotificationBatch(batch, {
+      db: createDatabase('http://stackpay:stackpay-local@127.0.0.1:9', 'test-db-down'),
+      provider: createMailgunProvider({
+        apiKey: env.MAILGUN_API_KEY as string,
+        domain: env.MAILGUN_DOMAIN as string,
+        baseUrl: env.SANDBOX_URL,
+      }),
+      from: 'StackPay <no-reply@mg.stackpay.test>',
+      logger: createLogger({ test: 'db-down' }, 'error'),
+    });
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.retryMessages).toHaveLength(1);
+    expect(retry.mock.calls[0]?.[0]?.delaySeconds).toBeGreaterThanOrEqual(5);
+    expect(await mailbox(to)).toHaveLength(0);
+  });
+});
+
 describe('messages that cannot be e-mails', () => {
   it('are acknowledged and dropped, never retried', async () => {
     const to = uniqueAddress();
