@@ -1,5 +1,5 @@
 import { createDatabase, type Database } from '../db/client';
-import { type Config, type Env, getConfig } from '../env';
+import { type Config, ConfigError, type Env, getConfig } from '../env';
 import { describeError, type Logger } from '../lib/logger';
 import { createMailgunProvider } from '../mail/mailgun';
 import { type MailProvider, MailProviderError } from '../mail/provider';
@@ -34,7 +34,8 @@ export interface NotificationDeps {
 /** The provider MAIL_PROVIDER names; a send_email choice without the binding is a configuration error. */
 export function mailProviderFor(config: Config, env: Env): MailProvider {
   if (config.MAIL_PROVIDER === 'send_email') {
-    if (!env.SEND_EMAIL) throw new Error('MAIL_PROVIDER is send_email but the SEND_EMAIL binding is missing');
+    if (!env.SEND_EMAIL)
+      throw new ConfigError(['SEND_EMAIL binding is required when MAIL_PROVIDER is send_email']);
     return createSendEmailProvider(env.SEND_EMAIL);
   }
   return createMailgunProvider({
