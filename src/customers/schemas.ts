@@ -298,7 +298,11 @@ export const KycSchema = z
 
 export const KycReviewBody = z
   .object({
-    status: z.enum(['approved', 'rejected']),
+    // A string first: a missing value then reads "This field is required." rather than a bad choice.
+    status: z
+      .string()
+      .pipe(z.enum(['approved', 'rejected']))
+      .openapi({ type: 'string', enum: ['approved', 'rejected'] }),
     reason: z
       .string()
       .trim()
