@@ -1,4 +1,5 @@
 import { HTTPException } from 'hono/http-exception';
+import { adminRoutes } from './admin/routes';
 import { customersRoutes } from './customers/routes';
 import { createDatabase, isDatabaseUnavailable } from './db/client';
 import { ConfigError, getConfig } from './env';
@@ -52,6 +53,7 @@ app.use(
 );
 
 app.route('/', systemRoutes);
+app.route('/admin', adminRoutes);
 app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);

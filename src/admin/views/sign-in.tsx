@@ -1,0 +1,48 @@
+import { CSRF_FIELD } from '../csrf';
+import { type Flash, FlashMessage, TextInput } from './components';
+import { BareLayout } from './layout';
+
+export interface SignInProps {
+  csrfToken: string;
+  /** Where to go after signing in (a local /admin path). */
+  next?: string;
+  username?: string;
+  flash?: Flash;
+}
+
+/** `/admin/` without a session. Works without JavaScript; the password manager hints are set. */
+export function SignInPage({ csrfToken, next, username, flash }: SignInProps) {
+  return (
+    <BareLayout title="Sign in">
+      <div class="signin">
+        <div class="brand-big">StackPay</div>
+        <div class="panel">
+          <h1>Admin sign-in</h1>
+          <FlashMessage flash={flash} />
+          <form method="post" action="/admin/">
+            <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+            {next ? <input type="hidden" name="next" value={next} /> : null}
+            <TextInput
+              name="username"
+              label="Username"
+              value={username}
+              autocomplete="username"
+              maxlength={150}
+              required
+            />
+            <TextInput
+              name="password"
+              label="Password"
+              type="password"
+              autocomplete="current-password"
+              maxlength={128}
+              required
+            />
+            <button type="submit">Sign in</button>
+          </form>
+        </div>
+        <p class="muted small">For StackPay staff and administrators only.</p>
+      </div>
+    </BareLayout>
+  );
+}
