@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger';
 import {
   AuthTokenResponse,
   IntentionResponse,
+  OrderList,
   OrderResponse,
   PaymentKeyResponse,
   PaymobTransaction,
@@ -261,20 +262,45 @@ export class PaymobClient {
     } catch (err) {
       if (!(err instanceof PaymobError && err.failure === 'rejected' && /duplicate/i.test(err.reason)))
         throw err;
-      const existing = await this.inquireByMerchantOrderId(input.merchantOrderId);
-      const orderId = existing?.order.id;
+      const orderId = await this.findOrderId(input.merchantOrderId);
       if (!orderId) throw err;
       this.logger.info('paymob order recovered after duplicate', { paymob_order_id: orderId });
       return { id: orderId, recovered: true };
     }
   }
 
-  /** Payment key for the iframe. Not retried: PayMob issues a new key per call. */
+  /**
+   * Our order's PayMob id: from the transaction inquiry when a payment was attempted, else from the order
+   * list filtered by merchant_order_id (an order nobody paid yet has no transaction to inquire about).
+   */
+  private async findOrderId(merchantOrderId: string): Promise<number | undefined> {
+    const transaction = await this.inquireByMerchantOrderId(merchantOrderId);
+    if (transaction) return transaction.order.id;
+    const list = await this.withAuth((authToken) =>
+      this.call({
+        operation: 'order lookup',
+        method: 'GET',
+        path: `/api/ecommerce/orders?merchant_order_id=${encodeURIComponent(merchantOrderId)}`,
+        headers: { Authorization: `Bearer ${authToken}` },
+        schema: OrderList,
+        retry: true,
+      }),
+    );
+    // Matched exactly, in case the filter is ignored and other orders come back.
+    return list.results.find((order) => order.merchant_order_id === merchantOrderId)?.id;
+  }
+
+  /**
+   * Payment key for the iframe. Not retried: PayMob issues a new key per call. The callback URLs, when
+   * given, override the dashboard's per-integration settings for this payment.
+   */
   async createPaymentKey(input: {
     orderId: number;
     amountCents: number;
     currency: string;
     billing: BillingData;
+    notificationUrl?: string;
+    redirectionUrl?: string;
   }): Promise<{ token: string }> {
     const integrationId = this.settings.integrationIds[0];
     return this.withAuth((authToken) =>
@@ -291,6 +317,8 @@ export class PaymobClient {
           currency: input.currency,
           integration_id: integrationId,
           lock_order_when_paid: true,
+          ...(input.notificationUrl ? { notification_url: input.notificationUrl } : {}),
+          ...(input.redirectionUrl ? { redirection_url: input.redirectionUrl } : {}),
         },
         schema: PaymentKeyResponse,
         retry: false,

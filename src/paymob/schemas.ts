@@ -13,6 +13,8 @@ export const OrderResponse = z.looseObject({
   merchant_order_id: z.string().nullish(),
 });
 
+export const OrderList = z.looseObject({ results: z.array(OrderResponse) });
+
 export const PaymentKeyResponse = z.looseObject({ token: z.string().min(1) });
 
 export const IntentionResponse = z.looseObject({

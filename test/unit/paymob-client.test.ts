@@ -250,6 +250,49 @@ describe('retries only where repeating is safe', () => {
     });
   });
 
+  it('a duplicate with no payment yet recovers the order from the order list', async () => {
+    const { instance, paymob } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [ORDERS]: (_p, body, headers) =>
+        body.merchant_order_id
+          ? { status: 422, body: { message: 'duplicate' } }
+          : headers.get('Authorization') === 'Bearer T'
+            ? ok({
+                count: 2,
+                results: [
+                  { id: 54, merchant_order_id: 'SP-0' },
+                  { id: 56, merchant_order_id: 'SP-2' },
+                ],
+              })
+            : { status: 401, body: {} },
+      [INQUIRY]: [{ status: 404, body: { detail: 'Not found.' } }],
+    });
+    expect(
+      await instance.registerOrder({ merchantOrderId: 'SP-2', amountCents: 100, currency: 'EGP' }),
+    ).toEqual({
+      id: 56,
+      recovered: true,
+    });
+    expect(paymob.count(INQUIRY)).toBe(1);
+  });
+
+  it('a duplicate that cannot be recovered stays paymob_rejected', async () => {
+    const { instance } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [ORDERS]: (_p, body) =>
+        body.merchant_order_id
+          ? { status: 422, body: { message: 'duplicate' } }
+          : ok({ count: 0, results: [] }),
+      [INQUIRY]: [{ status: 404, body: { detail: 'Not found.' } }],
+    });
+    await expect(
+      instance.registerOrder({ merchantOrderId: 'SP-3', amountCents: 100, currency: 'EGP' }),
+    ).rejects.toMatchObject({
+      code: 'paymob_rejected',
+      message: 'The payment provider rejected the request: duplicate',
+    });
+  });
+
   it('the payment key is not retried', async () => {
     const { instance, paymob } = client({ [AUTH]: [created({ token: 'T' })], [KEYS]: [{ status: 503 }] });
     await expect(
