@@ -12,6 +12,7 @@ import { allowedMethods } from './lib/routes';
 import { bodyGuard, MULTIPART_OVERHEAD_BYTES } from './middleware/body-guard';
 import { notificationsRoutes } from './notifications/routes';
 import { systemRoutes } from './system/routes';
+import { transactionsRoutes } from './transactions/routes';
 import { usersRoutes } from './users/routes';
 
 export const app = createRouter();
@@ -54,6 +55,7 @@ app.use(
 
 app.route('/', systemRoutes);
 app.route('/admin', adminRoutes);
+app.route('/api/v1/transactions', transactionsRoutes);
 app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);

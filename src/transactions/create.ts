@@ -1,0 +1,235 @@
+import { eq } from 'drizzle-orm';
+import { currencyOf, isCountryCode } from '../customers/countries';
+import { customerProfileNotFound } from '../customers/profile';
+import type { Database } from '../db/client';
+import { addresses, customers, kycRecords, transactions } from '../db/schema';
+import type { Actor, Config } from '../env';
+import { ulid } from '../lib/crypto';
+import { AppError, conflict, fieldError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { type Currency, parseAmount } from '../lib/money';
+import {
+  type BillingData,
+  PAYMENT_KEY_EXPIRATION_SECONDS,
+  type PaymobClient,
+  PaymobError,
+} from '../paymob/client';
+import type { TransactionView } from './schemas';
+import { transitionTransaction } from './state-machine';
+import { toTransactionView } from './view';
+
+export interface CreateTransactionContext {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  now: Date;
+  paymob: PaymobClient;
+  /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
+  callbackUrl: string;
+}
+
+/** PayMob refuses a payment key without these (DESIGN.md §5); "NA" is not accepted for them. */
+const REQUIRED_BILLING = ['first_name', 'last_name', 'phone_number', 'email'] as const;
+// What PayMob accepts for an unknown optional billing field.
+const UNKNOWN = 'NA';
+
+/** Everything the checks and the billing data need: one query (customer, KYC status, main address). */
+async function loadPayer(db: Database, userId: number) {
+  const [row] = await db
+    .select({
+      customerId: customers.id,
+      firstName: customers.firstName,
+      lastName: customers.lastName,
+      phoneNumber: customers.phoneNumber,
+      kycStatus: kycRecords.status,
+      addressId: addresses.id,
+      country: addresses.country,
+      state: addresses.state,
+      city: addresses.city,
+      line: addresses.line,
+      buildingNumber: addresses.buildingNumber,
+      apartmentNumber: addresses.apartmentNumber,
+      postalCode: addresses.postalCode,
+    })
+    .from(customers)
+    .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
+    // main_of is customer_id for the main address only, with a unique index: the main address in one probe.
+    .leftJoin(addresses, eq(addresses.mainOf, customers.id))
+    .where(eq(customers.userId, userId))
+    .limit(1);
+  return row;
+}
+type Payer = NonNullable<Awaited<ReturnType<typeof loadPayer>>>;
+
+const filled = (value: string | null | undefined): string | undefined => {
+  const text = value?.trim();
+  return text ? text : undefined;
+};
+
+function billingData(payer: Payer, email: string): BillingData {
+  return {
+    first_name: filled(payer.firstName) ?? UNKNOWN,
+    last_name: filled(payer.lastName) ?? UNKNOWN,
+    email,
+    phone_number: filled(payer.phoneNumber) ?? UNKNOWN,
+    apartment: filled(payer.apartmentNumber) ?? UNKNOWN,
+    floor: UNKNOWN,
+    street: filled(payer.line) ?? UNKNOWN,
+    building: filled(payer.buildingNumber) ?? UNKNOWN,
+    shipping_method: UNKNOWN,
+    postal_code: filled(payer.postalCode) ?? UNKNOWN,
+    city: filled(payer.city) ?? UNKNOWN,
+    country: payer.country ?? UNKNOWN,
+    state: filled(payer.state) ?? UNKNOWN,
+  };
+}
+
+/** The SPEC §4.2 preconditions, in order; returns the payment currency. */
+function checkPayer(config: Config, payer: Payer, email: string): Currency {
+  if (config.REQUIRE_KYC_FOR_PAYMENTS && payer.kycStatus !== 'approved') {
+    throw new AppError(
+      403,
+      'kyc_not_approved',
+      'Your identity documents must be approved before you can pay.',
+    );
+  }
+  if (payer.addressId === null || payer.country === null) {
+    throw conflict('main_address_required', 'Add a main address before making a payment.');
+  }
+  if (!isCountryCode(payer.country)) {
+    throw conflict('main_address_required', 'The country of your main address has no payment currency.');
+  }
+  const { currency } = currencyOf(payer.country);
+  const values: Record<(typeof REQUIRED_BILLING)[number], string | null> = {
+    first_name: payer.firstName,
+    last_name: payer.lastName,
+    phone_number: payer.phoneNumber,
+    email,
+  };
+  const missing = REQUIRED_BILLING.filter((field) => !filled(values[field]));
+  if (missing.length > 0) {
+    throw new AppError(
+      409,
+      'profile_incomplete',
+      `Complete your profile before paying; missing: ${missing.join(', ')}.`,
+      { extensions: { missing_fields: missing } },
+    );
+  }
+  return currency;
+}
+
+/** What a PayMob failure leaves in `failure_reason`: the step and PayMob's words, never a raw body. */
+function failureReason(err: unknown): string {
+  if (err instanceof PaymobError) {
+    return err.failure === 'rejected'
+      ? `PayMob rejected the ${err.operation}: ${err.reason}`
+      : `PayMob unavailable during ${err.operation}`;
+  }
+  return 'Checkout could not be prepared.';
+}
+
+/**
+ * SPEC §4.2, in this order: preconditions → row `initiated` → PayMob (auth token, order, payment key; or one
+ * intention) → row `pending` with the checkout. A PayMob failure leaves the row `failed` with its reason
+ * and answers 502; no `initiated` row outlives its request. Four database round trips on success (auth
+ * included): the auth user, the payer, the INSERT and the guarded UPDATE.
+ */
+export async function createTransaction(
+  ctx: CreateTransactionContext,
+  actor: Actor,
+  input: { amount: string | number },
+): Promise<TransactionView> {
+  const { db, config, logger, now, paymob } = ctx;
+  const payer = await loadPayer(db, actor.id);
+  if (!payer) throw customerProfileNotFound();
+  const currency = checkPayer(config, payer, actor.email);
+  const amount = parseAmount(input.amount, currency);
+  if (!amount.ok) throw fieldError('amount', amount.message);
+  const amountCents = amount.minor;
+
+  const merchantOrderId = `SP-${ulid(now.getTime())}`;
+  const apiMode = config.PAYMOB_API_MODE;
+  const inserted = await db.insert(transactions).values({
+    customerId: payer.customerId,
+    merchantOrderId,
+    amountCents,
+    currency,
+    status: 'initiated',
+    apiMode,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const id = Number(inserted.insertId);
+  const log = logger.child({ transaction_id: id, merchant_order_id: merchantOrderId });
+
+  let checkout: { orderId: number; token: string; url: string; expiresAt: Date };
+  try {
+    const billing = billingData(payer, actor.email);
+    const expiresAt = new Date(now.getTime() + PAYMENT_KEY_EXPIRATION_SECONDS * 1000);
+    if (apiMode === 'intention') {
+      const intention = await paymob.createIntention({
+        merchantOrderId,
+        amountCents,
+        currency,
+        billing,
+        notificationUrl: ctx.callbackUrl,
+        redirectionUrl: ctx.callbackUrl,
+      });
+      checkout = {
+        orderId: intention.orderId,
+        token: intention.clientSecret,
+        url: paymob.unifiedCheckoutUrl(intention.clientSecret),
+        expiresAt,
+      };
+    } else {
+      const order = await paymob.registerOrder({ merchantOrderId, amountCents, currency });
+      const key = await paymob.createPaymentKey({
+        orderId: order.id,
+        amountCents,
+        currency,
+        billing,
+        notificationUrl: ctx.callbackUrl,
+        redirectionUrl: ctx.callbackUrl,
+      });
+      checkout = { orderId: order.id, token: key.token, url: paymob.iframeUrl(key.token), expiresAt };
+    }
+  } catch (err) {
+    const reason = failureReason(err);
+    log.warn('checkout failed; transaction marked failed', { reason });
+    try {
+      await transitionTransaction(db, id, 'failed', { failureReason: reason }, new Date());
+    } catch (markErr) {
+      // Reconciliation (§4.8) expires what this could not mark; the client still learns of the failure.
+      log.error('could not mark the transaction failed', { error: String(markErr).slice(0, 200) });
+    }
+    if (err instanceof PaymobError) throw err;
+    throw new PaymobError('unavailable', 'checkout', reason, { cause: err });
+  }
+
+  const updatedAt = new Date();
+  const changes = {
+    paymobOrderId: checkout.orderId,
+    paymentToken: checkout.token,
+    checkoutUrl: checkout.url,
+    paymentKeyExpiresAt: checkout.expiresAt,
+  };
+  const moved = await transitionTransaction(db, id, 'pending', changes, updatedAt);
+  if (!moved) log.error('transaction left initiated by someone else; answering with the checkout anyway');
+  log.info('checkout ready', { paymob_order_id: checkout.orderId, api_mode: apiMode });
+  return toTransactionView({
+    id,
+    customerId: payer.customerId,
+    merchantOrderId,
+    amountCents,
+    currency,
+    status: 'pending',
+    paymobOrderId: checkout.orderId,
+    paymobTransactionId: null,
+    paymentToken: checkout.token,
+    checkoutUrl: checkout.url,
+    failureReason: null,
+    refundedCents: 0,
+    createdAt: now,
+    updatedAt,
+  });
+}

@@ -1,0 +1,168 @@
+import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions } from '../db/schema';
+import type { Actor } from '../env';
+import { type FieldErrors, notFound, validationError } from '../lib/errors';
+import { type Page, pageRequest, pageResponse } from '../lib/pagination';
+import type { TransactionListQuery, TransactionView } from './schemas';
+import { toTransactionView } from './view';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// ISO-8601 date-time; without a zone it is read as UTC (SPEC §1: times are UTC).
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ID = /^[1-9]\d{0,15}$/;
+
+const viewColumns = {
+  id: transactions.id,
+  customerId: transactions.customerId,
+  merchantOrderId: transactions.merchantOrderId,
+  amountCents: transactions.amountCents,
+  currency: transactions.currency,
+  status: transactions.status,
+  paymobOrderId: transactions.paymobOrderId,
+  paymobTransactionId: transactions.paymobTransactionId,
+  paymentToken: transactions.paymentToken,
+  checkoutUrl: transactions.checkoutUrl,
+  failureReason: transactions.failureReason,
+  refundedCents: transactions.refundedCents,
+  createdAt: transactions.createdAt,
+  updatedAt: transactions.updatedAt,
+};
+
+const isStaff = (actor: Actor) => actor.role === 'ADMIN' || actor.role === 'STAFF';
+
+/** A real calendar day at UTC midnight, or undefined. */
+function parseDate(text: string): Date | undefined {
+  const m = DATE.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+    ? date
+    : undefined;
+}
+
+function parseDateTime(text: string): Date | undefined {
+  const m = DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const day = parseDate(`${m[1]}-${m[2]}-${m[3]}`);
+  const [hours, minutes, seconds] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (!day || hours > 23 || minutes > 59 || seconds > 59) return undefined;
+  const zone = (m[8] ?? 'Z').toUpperCase();
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}${(m[7] ?? '').slice(0, 4)}${
+    zone === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`
+  }`;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+const asList = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v) => v.trim());
+
+/** SPEC §4.3 filters as SQL conditions; every unusable value is a 400 naming its parameter. */
+function filterConditions(query: TransactionListQuery): SQL[] {
+  const errors: FieldErrors = {};
+  const conditions: SQL[] = [];
+  const fail = (field: string, message: string) => {
+    errors[field] = [...(errors[field] ?? []), message];
+  };
+
+  const statuses = asList(query.status);
+  for (const status of statuses) {
+    if (!(TRANSACTION_STATUSES as readonly string[]).includes(status)) {
+      fail('status', `Select a valid choice. ${status.slice(0, 50)} is not one of the available choices.`);
+    }
+  }
+  if (statuses.length > 0 && !errors.status) {
+    conditions.push(inArray(transactions.status, statuses as TransactionStatus[]));
+  }
+
+  for (const [field, op] of [
+    ['created_after', gte],
+    ['created_before', lt],
+  ] as const) {
+    const raw = query[field]?.trim();
+    if (raw === undefined || raw === '') continue;
+    const at = parseDate(raw) ?? parseDateTime(raw);
+    if (!at) fail(field, 'Enter a valid date (YYYY-MM-DD) or date-time (ISO 8601).');
+    else conditions.push(op(transactions.createdAt, at));
+  }
+
+  const day = query.created_at?.trim();
+  if (day) {
+    const start = parseDate(day);
+    if (!start) fail('created_at', 'Enter a valid date (YYYY-MM-DD).');
+    else {
+      conditions.push(
+        gte(transactions.createdAt, start),
+        lt(transactions.createdAt, new Date(start.getTime() + DAY_MS)),
+      );
+    }
+  }
+
+  const merchantOrderId = query.merchant_order_id?.trim();
+  if (merchantOrderId) {
+    if (merchantOrderId.length > 40)
+      fail('merchant_order_id', 'Ensure this field has no more than 40 characters.');
+    else conditions.push(eq(transactions.merchantOrderId, merchantOrderId));
+  }
+
+  const customer = query.customer?.trim();
+  if (customer) {
+    // For a customer this can only narrow their own list further (ownership still applies).
+    if (!ID.test(customer)) fail('customer', 'Enter a whole number.');
+    else conditions.push(eq(transactions.customerId, Number(customer)));
+  }
+
+  if (Object.keys(errors).length > 0) throw validationError(errors, 'Some filters are invalid.');
+  return conditions;
+}
+
+/** Customers see only their own transactions; one sub-select instead of a separate customer lookup. */
+function ownership(db: Database, actor: Actor): SQL | undefined {
+  if (isStaff(actor)) return undefined;
+  return inArray(
+    transactions.customerId,
+    db.select({ id: customers.id }).from(customers).where(eq(customers.userId, actor.id)),
+  );
+}
+
+/**
+ * SPEC §4.3: newest first, paginated, filtered. Two statements (the page and the count) sent together, so
+ * the list costs one round trip of latency after authentication.
+ */
+export async function listTransactions(
+  db: Database,
+  actor: Actor,
+  query: TransactionListQuery,
+  requestUrl: string,
+): Promise<Page<TransactionView>> {
+  const page = pageRequest(query);
+  const where = and(...filterConditions(query), ownership(db, actor));
+  const [rows, [total]] = await Promise.all([
+    db
+      .select(viewColumns)
+      .from(transactions)
+      .where(where)
+      .orderBy(desc(transactions.createdAt), desc(transactions.id))
+      .limit(page.pageSize)
+      .offset(page.offset),
+    db.select({ count: count() }).from(transactions).where(where),
+  ]);
+  return pageResponse(requestUrl, page, Number(total?.count ?? 0), rows.map(toTransactionView));
+}
+
+/** One transaction; another customer's is a 404, like one that does not exist. */
+export async function getTransaction(db: Database, actor: Actor, rawId: string): Promise<TransactionView> {
+  const missing = () => notFound('No transaction matches the given id.', 'transaction_not_found');
+  if (!ID.test(rawId)) throw missing();
+  const [row] = await db
+    .select(viewColumns)
+    .from(transactions)
+    .where(and(eq(transactions.id, Number(rawId)), ownership(db, actor)))
+    .limit(1);
+  if (!row) throw missing();
+  return toTransactionView(row);
+}

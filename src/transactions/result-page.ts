@@ -1,0 +1,80 @@
+import { html } from 'hono/html';
+import { contentSecurityPolicy, createNonce, PAY_PAGE_PATH, pageShell } from './page-shell';
+
+/** What the browser sees after paying (SPEC §4.5): the transaction's state as StackPay now records it. */
+export interface PaymentResult {
+  /** Our transaction, when the signed redirect matched one. */
+  transactionId?: number;
+  merchantOrderId?: string;
+  status: string;
+  amount?: string;
+  currency?: string;
+  failureReason?: string | null;
+}
+
+const HEADLINES: Record<string, { title: string; text: string }> = {
+  succeeded: { title: 'Payment succeeded', text: 'Thank you: your payment was received.' },
+  failed: { title: 'Payment failed', text: 'Your payment did not go through. You have not been charged.' },
+  pending: {
+    title: 'Payment pending',
+    text: 'Your payment is being processed. We will e-mail you when it is final.',
+  },
+  refunded: { title: 'Payment refunded', text: 'This payment has been refunded.' },
+  voided: { title: 'Payment cancelled', text: 'This payment was cancelled.' },
+  expired: { title: 'Payment expired', text: 'This payment was not completed in time.' },
+  unmatched: {
+    title: 'Payment not recognised',
+    text: 'PayMob reported a payment we could not match to your order. Please contact support.',
+  },
+};
+
+export interface RenderedPage {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+async function render(status: number, title: string, body: ReturnType<typeof html>): Promise<RenderedPage> {
+  const nonce = createNonce();
+  const page = await pageShell({ title, nonce, body });
+  return {
+    status,
+    body: page.toString(),
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': contentSecurityPolicy({ nonce }),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    },
+  };
+}
+
+export function renderPaymentResult(result: PaymentResult): Promise<RenderedPage> {
+  const headline = HEADLINES[result.status] ?? { title: `Payment ${result.status}`, text: '' };
+  const back = result.transactionId ? `${PAY_PAGE_PATH}?txn=${result.transactionId}` : PAY_PAGE_PATH;
+  // target=_top: PayMob's iframe may show this page inside our pay page; the link leaves the frame.
+  const body = html`<div class="card">
+<h1 data-testid="result-title">${headline.title}</h1>
+<p>${headline.text}</p>
+<dl>
+  <dt>Status</dt><dd><span class="status ${result.status}" data-testid="status">${result.status}</span></dd>
+  ${result.merchantOrderId ? html`<dt>Order</dt><dd>${result.merchantOrderId}</dd>` : ''}
+  ${result.amount ? html`<dt>Amount</dt><dd>${result.amount} ${result.currency ?? ''}</dd>` : ''}
+  ${result.failureReason ? html`<dt>Reason</dt><dd data-testid="reason">${result.failureReason}</dd>` : ''}
+</dl>
+<p><a href="${back}" target="_top">Back to the test checkout</a></p>
+</div>`;
+  return render(200, headline.title, body);
+}
+
+/** A redirect whose signature is missing or wrong changes nothing and says so (SPEC §4.5). */
+export function renderInvalidResult(message: string): Promise<RenderedPage> {
+  const body = html`<div class="card">
+<h1 data-testid="result-title">Payment result not accepted</h1>
+<p>${message}</p>
+<p class="muted">Nothing was changed. If you paid, your payment will still be recorded when PayMob notifies us.</p>
+<p><a href="${PAY_PAGE_PATH}" target="_top">Back to the test checkout</a></p>
+</div>`;
+  return render(400, 'Payment result not accepted', body);
+}

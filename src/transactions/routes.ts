@@ -1,0 +1,229 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { AppError } from '../lib/errors';
+import { describeError } from '../lib/logger';
+import { createRouter } from '../lib/openapi';
+import { problemResponses } from '../lib/problem';
+import { actorOf, requireAuth, requireRole } from '../middleware/auth';
+import { IDEMPOTENCY_HEADER, idempotency } from '../middleware/idempotency';
+import { byUser, rateLimit } from '../middleware/rate-limit';
+import { enqueueNotification } from '../notifications/messages';
+import { PaymobClient, paymobSettings } from '../paymob/client';
+import type { TransactionStatusNotification } from './apply-event';
+import { createTransaction } from './create';
+import { getTransaction, listTransactions } from './list';
+import { renderPayPage } from './pay-page';
+import { type RenderedPage, renderInvalidResult, renderPaymentResult } from './result-page';
+import {
+  CreateTransactionBody,
+  TransactionIdParams,
+  TransactionListQuery,
+  TransactionPage,
+  TransactionSchema,
+  WebhookAck,
+} from './schemas';
+import {
+  handleProcessedCallback,
+  handleResponseCallback,
+  MAX_WEBHOOK_BODY_BYTES,
+  type WebhookContext,
+} from './webhook';
+
+/** SPEC §4: `/api/v1/transactions/...`. Routes validate and shape; the services in this folder decide. */
+export const transactionsRoutes = createRouter();
+
+const TAGS = ['Transactions'];
+const BEARER = [{ bearerAuth: [] }];
+const WEBHOOK_PATH = '/api/v1/transactions/webhook/';
+
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+
+function page(c: Context<AppEnv>, rendered: RenderedPage) {
+  return c.body(rendered.body, rendered.status as 200, rendered.headers);
+}
+
+/** Runs `work` after the answer when the platform allows it (Workers' waitUntil), else before. */
+function deferred(c: Context<AppEnv>) {
+  return (work: Promise<unknown>) => {
+    const guarded = work.catch((err: unknown) =>
+      c.var.logger.error('deferred work failed', describeError(err)),
+    );
+    try {
+      c.executionCtx.waitUntil(guarded);
+    } catch {
+      return guarded;
+    }
+    return undefined;
+  };
+}
+
+function webhookContext(c: Context<AppEnv>): WebhookContext {
+  const defer = deferred(c);
+  return {
+    db: c.var.db,
+    logger: c.var.logger,
+    now: new Date(),
+    hmacSecret: c.var.config.PAYMOB_HMAC_SECRET,
+    // The e-mail is queued after the answer: PayMob gets its 200 without waiting for the queue.
+    notify: async (message: TransactionStatusNotification) => {
+      await defer(enqueueNotification(c.env.NOTIFICATIONS, message));
+    },
+  };
+}
+
+// --- Create, list, read -------------------------------------------------------------------------------
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/txn',
+    tags: TAGS,
+    security: BEARER,
+    summary: 'Start a payment: register it with PayMob and get the checkout URL',
+    description: [
+      'Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main',
+      'address (its country gives the currency) and first name, last name, phone and e-mail.',
+      `Optional \`${IDEMPOTENCY_HEADER}\` (≤255 characters): the first answer is replayed for 24 hours to a retry`,
+      'with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409.',
+      'Rate limit: 30/min per user (`payments`).',
+    ].join(' '),
+    middleware: [
+      requireAuth,
+      requireRole('CUSTOMER'),
+      rateLimit('payments', byUser),
+      idempotency('transactions.create'),
+    ] as const,
+    request: { body: { required: true, content: { 'application/json': { schema: CreateTransactionBody } } } },
+    responses: {
+      201: json(TransactionSchema, 'The transaction, pending, with its checkout URL'),
+      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503),
+    },
+  }),
+  async (c) => {
+    const { config, logger } = c.var;
+    const base = (config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+    const paymob = new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger });
+    const transaction = await createTransaction(
+      { db: c.var.db, config, logger, now: new Date(), paymob, callbackUrl: `${base}${WEBHOOK_PATH}` },
+      actorOf(c),
+      c.req.valid('json'),
+    );
+    c.header('Location', `/api/v1/transactions/txn/${transaction.id}/`);
+    return c.json(transaction, 201);
+  },
+);
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/txn',
+    tags: TAGS,
+    security: BEARER,
+    summary: 'List transactions, newest first',
+    description:
+      'Customers see their own; staff see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `customer`. Unknown filter values → 400.',
+    middleware: [requireAuth, rateLimit('default', byUser)] as const,
+    request: { query: TransactionListQuery },
+    responses: {
+      200: json(TransactionPage, 'One page of transactions'),
+      ...problemResponses(400, 401, 404, 429),
+    },
+  }),
+  async (c) => c.json(await listTransactions(c.var.db, actorOf(c), c.req.valid('query'), c.req.url), 200),
+);
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/txn/{id}',
+    tags: TAGS,
+    security: BEARER,
+    summary: 'One transaction (another customer’s is a 404)',
+    middleware: [requireAuth, rateLimit('default', byUser)] as const,
+    request: { params: TransactionIdParams },
+    responses: { 200: json(TransactionSchema, 'The transaction'), ...problemResponses(401, 404, 429) },
+  }),
+  async (c) => c.json(await getTransaction(c.var.db, actorOf(c), c.req.valid('param').id), 200),
+);
+
+// --- PayMob callbacks (public, signed, not rate limited) ---------------------------------------------------
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/webhook',
+    tags: TAGS,
+    summary: 'PayMob transaction-processed callback',
+    description: `Signed with HMAC-SHA512 (\`?hmac=\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on.`,
+    request: { query: z.object({ hmac: z.string().optional() }) },
+    responses: {
+      200: json(WebhookAck, 'Received'),
+      ...problemResponses(400, 401, 413, 415, 503),
+    },
+  }),
+  async (c) => {
+    const declared = Number(c.req.header('Content-Length') ?? '0');
+    if (declared > MAX_WEBHOOK_BODY_BYTES) {
+      throw new AppError(
+        413,
+        'payload_too_large',
+        `The request body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`,
+      );
+    }
+    await handleProcessedCallback(webhookContext(c), {
+      hmac: c.req.valid('query').hmac,
+      body: await c.req.arrayBuffer(),
+    });
+    return c.json({ received: true } as const, 200);
+  },
+);
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/webhook',
+    tags: TAGS,
+    summary: 'PayMob transaction-response callback (the browser after paying)',
+    description:
+      'Verifies the HMAC over the flattened query, applies the result, renders an HTML result page.',
+    responses: { 200: htmlPage('The payment result'), 400: htmlPage('Signature missing or wrong') },
+  }),
+  async (c) => {
+    const query: Record<string, string> = {};
+    for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in query)) query[key] = value;
+    try {
+      return page(c, await renderPaymentResult(await handleResponseCallback(webhookContext(c), query)));
+    } catch (err) {
+      if (err instanceof AppError && err.status === 400)
+        return page(c, await renderInvalidResult(err.message));
+      throw err;
+    }
+  },
+);
+
+// --- Test checkout page ---------------------------------------------------------------------------------
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/testpay-view',
+    tags: TAGS,
+    summary: 'Test checkout page (HTML, self-contained)',
+    responses: { 200: htmlPage('The page') },
+  }),
+  async (c) => {
+    const settings = paymobSettings(c.var.config);
+    return page(
+      c,
+      await renderPayPage({
+        apiMode: c.var.config.PAYMOB_API_MODE,
+        paymobOrigin: new URL(settings.baseUrl).origin,
+      }),
+    );
+  },
+);

@@ -1,0 +1,80 @@
+import { z } from '@hono/zod-openapi';
+import { TRANSACTION_STATUSES } from '../db/schema';
+import { pageSchema, paginationQuery } from '../lib/pagination';
+
+/** SPEC §4.1: a transaction as the API shows it. */
+export const TransactionSchema = z
+  .object({
+    id: z.number().int(),
+    customer: z.number().int().openapi({ description: 'The customer id.' }),
+    merchant_order_id: z.string().openapi({ example: 'SP-01JDZ6T3Q4W2M8N5R7V9X0Y1Z2' }),
+    amount: z
+      .string()
+      .openapi({ description: 'Decimal with the currency’s minor digits.', example: '100.00' }),
+    amount_cents: z.number().int().openapi({ description: 'Amount in minor units.', example: 10000 }),
+    currency: z.string().length(3).openapi({ example: 'EGP' }),
+    status: z.enum(TRANSACTION_STATUSES),
+    paymob_order_id: z.number().int().nullable(),
+    paymob_transaction_id: z.number().int().nullable(),
+    payment_token: z.string().nullable().openapi({
+      description: 'Legacy flow: the payment key; intention flow: the client secret.',
+    }),
+    checkout_url: z.string().nullable().openapi({
+      description: 'Legacy flow: PayMob’s iframe URL; intention flow: the unified checkout URL.',
+    }),
+    failure_reason: z.string().nullable(),
+    refunded_cents: z.number().int(),
+    created_at: z.string().openapi({ example: '2026-11-26T10:00:00.000Z' }),
+    updated_at: z.string().openapi({ example: '2026-11-26T10:00:05.000Z' }),
+  })
+  .openapi('Transaction');
+export type TransactionView = z.infer<typeof TransactionSchema>;
+
+export const TransactionPage = pageSchema(TransactionSchema, 'TransactionPage');
+
+// Only the shape is checked here; the digits depend on the customer's currency (checked by the service).
+export const CreateTransactionBody = z
+  .object({
+    amount: z
+      .union([z.string().trim().min(1, 'This field may not be blank.'), z.number()], {
+        error: (issue) =>
+          issue.input === undefined ? 'This field is required.' : 'A valid number is required.',
+      })
+      .openapi({
+        type: 'string',
+        description: 'Decimal amount (> 0) in the currency of the customer’s main address.',
+        example: '100.00',
+      }),
+  })
+  .openapi('CreateTransaction');
+
+const statusList = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .openapi({
+    description: `Repeatable: ${TRANSACTION_STATUSES.join(', ')}.`,
+    param: { style: 'form', explode: true },
+  });
+
+export const TransactionListQuery = z.object({
+  ...paginationQuery,
+  status: statusList,
+  created_after: z
+    .string()
+    .optional()
+    .openapi({ description: 'Created at or after this date (UTC midnight) or date-time.' }),
+  created_before: z
+    .string()
+    .optional()
+    .openapi({ description: 'Created strictly before this date (UTC midnight) or date-time.' }),
+  created_at: z.string().optional().openapi({ description: 'Created on this UTC day (YYYY-MM-DD).' }),
+  merchant_order_id: z.string().optional(),
+  customer: z.string().optional().openapi({ description: 'Staff only: a customer id.' }),
+});
+export type TransactionListQuery = z.infer<typeof TransactionListQuery>;
+
+export const TransactionIdParams = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '42' }),
+});
+
+export const WebhookAck = z.object({ received: z.literal(true) }).openapi('WebhookAck');

@@ -1,0 +1,49 @@
+import type { transactions } from '../db/schema';
+import { type Currency, formatMinor, isCurrency } from '../lib/money';
+import type { TransactionView } from './schemas';
+
+export type TransactionRow = typeof transactions.$inferSelect;
+
+/** The columns the API shows (SPEC §4.1); reads select exactly these. */
+export type TransactionViewRow = Pick<
+  TransactionRow,
+  | 'id'
+  | 'customerId'
+  | 'merchantOrderId'
+  | 'amountCents'
+  | 'currency'
+  | 'status'
+  | 'paymobOrderId'
+  | 'paymobTransactionId'
+  | 'paymentToken'
+  | 'checkoutUrl'
+  | 'failureReason'
+  | 'refundedCents'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+/** A currency we cannot format (never written by us) is shown with two digits rather than failing the read. */
+function amountText(amountCents: number, currency: string): string {
+  return formatMinor(amountCents, isCurrency(currency) ? currency : ('EGP' satisfies Currency));
+}
+
+export function toTransactionView(row: TransactionViewRow): TransactionView {
+  return {
+    id: row.id,
+    customer: row.customerId,
+    merchant_order_id: row.merchantOrderId,
+    amount: amountText(row.amountCents, row.currency),
+    amount_cents: row.amountCents,
+    currency: row.currency,
+    status: row.status,
+    paymob_order_id: row.paymobOrderId,
+    paymob_transaction_id: row.paymobTransactionId,
+    payment_token: row.paymentToken,
+    checkout_url: row.checkoutUrl,
+    failure_reason: row.failureReason,
+    refunded_cents: row.refundedCents,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
