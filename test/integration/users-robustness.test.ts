@@ -155,7 +155,7 @@ for (const route of ROUTES) {
     it('a body without Content-Type, or as text/plain, is 415', async () => {
       const user = await callerFor(route);
       const body = JSON.stringify(route.body(user));
-      for (const headers of [{}, { 'Content-Type': 'text/plain' }]) {
+      for (const headers of [{}, { 'Content-Type': 'text/plain' }] as Array<Record<string, string>>) {
         const res = await api(route.path(user), {
           method: route.method,
           token: route.authenticated ? user.access : undefined,
