@@ -2,7 +2,9 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { NATIONAL_ID_MESSAGES } from '../../src/customers/egyptian-national-id';
+import { updateKyc } from '../../src/customers/kyc';
 import { fileTooLargeMessage, MESSAGES } from '../../src/customers/schemas';
+import { createDatabase } from '../../src/db/client';
 import { kycRecords } from '../../src/db/schema';
 import {
   as,
@@ -472,6 +474,42 @@ describe('a change by the customer resets the review', () => {
     expect(await readJson(res)).toMatchObject({ status: 'approved' });
     expect(await customerRow(customerId)).toMatchObject({ isVerified: true });
     expect(await roundTrips(requestId)).toBe(2);
+  });
+});
+
+describe('concurrent uploads', () => {
+  it('an upload that lost a race to another one is refused (409) and leaves no orphaned object', async () => {
+    const user = await newCustomer();
+    const customerId = await customerIdOf(user);
+    await uploadDocument(user);
+    const winnerKey = `kyc/test-winner-${crypto.randomUUID()}`;
+    const written: string[] = [];
+    // The real bucket, except that while this request stores its file another request finishes first.
+    const documents = {
+      put: async (key: string, value: Uint8Array, options?: R2PutOptions) => {
+        written.push(key);
+        await testDb()
+          .update(kycRecords)
+          .set({ documentKey: winnerKey })
+          .where(eq(kycRecords.customerId, customerId));
+        return env.KYC_DOCUMENTS.put(key, value, options);
+      },
+      delete: (key: string) => env.KYC_DOCUMENTS.delete(key),
+      get: (key: string) => env.KYC_DOCUMENTS.get(key),
+    } as unknown as R2Bucket;
+    const db = createDatabase(env.DATABASE_URL as string, uniqueRequestId('kyc-race'));
+    const error = await updateKyc(
+      { db, documents, maxBytes: KYC_MAX_BYTES, onStorageError: () => {} },
+      user.id,
+      { file: { name: 'late.pdf', bytes: documentBytes('pdf') } },
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({ status: 409, code: 'kyc_changed' });
+    expect(written).toHaveLength(1);
+    expect(await storedObject(written[0] as string)).toBeNull();
+    expect((await kycRow(customerId))?.documentKey).toBe(winnerKey);
   });
 });
 
