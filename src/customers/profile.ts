@@ -68,11 +68,11 @@ export async function updateProfile(
 ): Promise<CustomerProfile> {
   const current = await getProfile(db, userId);
   const values: Partial<typeof customers.$inferInsert> = {};
-  if (changes.first_name !== undefined) values.firstName = changes.first_name;
-  if (changes.last_name !== undefined) values.lastName = changes.last_name;
-  if (changes.phone_number !== undefined) values.phoneNumber = changes.phone_number;
-  if (changes.dob !== undefined) values.dob = changes.dob;
-  const updated: CustomerProfile = { ...current, ...definedOnly(values) };
+  const updated: CustomerProfile = { ...current };
+  if (changes.first_name !== undefined) values.firstName = updated.firstName = changes.first_name;
+  if (changes.last_name !== undefined) values.lastName = updated.lastName = changes.last_name;
+  if (changes.phone_number !== undefined) values.phoneNumber = updated.phoneNumber = changes.phone_number;
+  if (changes.dob !== undefined) values.dob = updated.dob = changes.dob;
   if (Object.keys(values).length === 0) return updated;
   try {
     await db.update(customers).set(values).where(eq(customers.id, current.customerId));
@@ -81,15 +81,6 @@ export async function updateProfile(
     throw err;
   }
   return updated;
-}
-
-function definedOnly(values: Partial<typeof customers.$inferInsert>): Partial<CustomerProfile> {
-  const out: Partial<CustomerProfile> = {};
-  if (values.firstName !== undefined) out.firstName = values.firstName;
-  if (values.lastName !== undefined) out.lastName = values.lastName;
-  if (values.phoneNumber !== undefined) out.phoneNumber = values.phoneNumber;
-  if (values.dob !== undefined) out.dob = values.dob;
-  return out;
 }
 
 export interface DeleteProfileDeps {

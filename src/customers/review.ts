@@ -49,7 +49,7 @@ export async function reviewKyc(deps: KycReviewDeps, input: KycReviewInput): Pro
     );
   }
 
-  const reviewedAt = new Date(Math.floor((input.now ?? new Date()).getTime()));
+  const reviewedAt = input.now ?? new Date();
   const rejectionReason = input.status === 'rejected' ? input.reason : null;
   await db.transaction(async (tx) => {
     // Guarded on the submission the reviewer saw: a document replaced meanwhile is not approved unseen.
