@@ -11,7 +11,7 @@ import {
   signedIn,
   textOf,
 } from './admin-helpers';
-import { createUser, setActive, testDb, uniqueIp } from './helpers';
+import { createUser, roundTrips, setActive, testDb, uniqueIp, uniqueRequestId } from './helpers';
 
 const SIGN_IN_FAILED = 'Wrong username or password, or this account may not use the admin.';
 
@@ -48,9 +48,16 @@ describe('admin sign-in (SPEC §8)', () => {
       const user = await createUser({ role });
       const browser = new AdminBrowser();
       await browser.page('/admin/');
-      const response = await browser.post('/admin/', { username: user.username, password: user.password });
+      const requestId = uniqueRequestId('admin-sign-in');
+      const response = await browser.post(
+        '/admin/',
+        { username: user.username, password: user.password },
+        { requestId },
+      );
       expect(response.status).toBe(303);
       expect(response.headers.get('Location')).toBe('/admin/');
+      // the user lookup, then session INSERT, last_login UPDATE and dead-session DELETE side by side
+      expect(await roundTrips(requestId)).toBe(4);
       const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`)) ?? '';
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; Secure/);

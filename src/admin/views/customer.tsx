@@ -297,6 +297,9 @@ export function CustomerPage({ ctx, customer, transactions, addressLimit, formSt
           </span>
         </h2>
         {customer.addresses.length === 0 ? <p class="muted">No addresses.</p> : null}
+        {formState?.target === 'address-new' && customer.addresses.length >= addressLimit ? (
+          <FlashMessage flash={formState.flash} />
+        ) : null}
         {customer.addresses.map((address, index) => (
           <AddressForm
             customerId={customer.id}
