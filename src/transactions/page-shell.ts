@@ -46,13 +46,14 @@ const STYLE = `
   main { max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
   .card { background: #fff; border-radius: 12px; padding: 1.5rem; margin-bottom: 1rem;
     box-shadow: 0 1px 4px rgba(20, 30, 60, 0.12); }
+  .card > :first-child { margin-top: 0; }
   h1 { font-size: 1.35rem; margin: 0 0 1rem; } h2 { font-size: 1.05rem; margin: 0 0 0.75rem; }
   label { display: block; font-weight: 600; font-size: 0.9rem; margin: 0.75rem 0 0.3rem; }
   input, textarea { width: 100%; padding: 0.6rem; border: 1px solid #c7cfdb; border-radius: 8px; font-size: 1rem;
     font-family: inherit; }
   button { margin-top: 1rem; padding: 0.65rem 1.2rem; border: 0; border-radius: 8px; background: #0b5fff;
     color: #fff; font-weight: 700; font-size: 1rem; cursor: pointer; }
-  button.secondary { background: #e6ebf4; color: #1c2430; margin-left: 0.5rem; }
+  button.secondary { background: #e6ebf4; color: #1c2430; margin: 0 0 0 0.5rem; padding: 0.35rem 0.8rem; }
   button:disabled { opacity: 0.6; cursor: progress; }
   .muted { color: #5b6b80; font-size: 0.9rem; }
   .message { padding: 0.75rem 1rem; border-radius: 8px; margin-bottom: 1rem; }
@@ -79,6 +80,7 @@ export function pageShell(options: {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${options.title}</title>
 <style nonce="${options.nonce}">${raw(STYLE)}</style>
 </head>
