@@ -62,7 +62,8 @@ a.card:hover { border-color: var(--brand); color: inherit; }
 
 /* Tables scroll sideways on narrow screens instead of squeezing. */
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; border: 1px solid var(--line); border-radius: var(--radius); background: var(--panel); }
-table { border-collapse: collapse; width: 100%; min-width: 640px; }
+table { border-collapse: collapse; width: 100%; }
+.table-wrap table { min-width: 640px; }
 th, td { text-align: left; padding: .55rem .75rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); background: #fafbfc; white-space: nowrap; }
 tbody tr:last-child td { border-bottom: 0; }
@@ -134,7 +135,9 @@ details > summary { cursor: pointer; color: var(--brand); font-size: .9rem; }
 .decision { display: grid; gap: .75rem; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); margin-top: 1rem; }
 .decision form { border: 1px solid var(--line); border-radius: var(--radius); padding: .75rem; }
 
-.chart { width: 100%; height: auto; display: block; }
+.chart-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+/* Below this width the labels would shrink past reading: the chart scrolls sideways instead. */
+.chart { width: 100%; min-width: 560px; height: auto; display: block; }
 .chart text { font-size: 11px; fill: #5c6475; font-family: inherit; }
 .chart .bar { fill: #b8c9ff; }
 .chart .bar-today { fill: var(--brand); }

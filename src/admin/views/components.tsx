@@ -83,6 +83,7 @@ export function Empty({ children }: { children: Child }) {
 
 /** Horizontal scrolling on small screens rather than squeezed columns. */
 export function TableWrap({ children, label }: { children: Child; label: string }) {
+  // Focusable so keyboard users can scroll a table that is wider than the screen.
   return (
     <section class="table-wrap" aria-label={label} tabindex={0}>
       {children}

@@ -17,6 +17,8 @@ const WIDTH = 720;
 const HEIGHT = 260;
 const PLOT = { left: 56, right: 44, top: 16, bottom: 34 };
 const GRID_STEPS = 4;
+// With no volume at all the axis still reads as money (0 … 100), not as fractions of 1.
+const EMPTY_AXIS_MAX = 100;
 
 /** Bars: daily paid volume; line: daily success rate. Pure SVG, readable without scripts or styles. */
 function PaymentsChart({ series }: { series: PaymentSeries }) {
@@ -24,9 +26,8 @@ function PaymentsChart({ series }: { series: PaymentSeries }) {
   const plotHeight = HEIGHT - PLOT.top - PLOT.bottom;
   const slot = plotWidth / CHART_DAYS;
   const barWidth = slot * 0.68;
-  const maxMajor = niceCeiling(
-    Math.max(...series.days.map((d) => toMajorUnits(d.paidCents, series.currency))),
-  );
+  const largest = Math.max(...series.days.map((d) => toMajorUnits(d.paidCents, series.currency)));
+  const maxMajor = largest > 0 ? niceCeiling(largest) : EMPTY_AXIS_MAX;
   const y = (fraction: number) => PLOT.top + plotHeight * (1 - fraction);
   const ratePoints = series.days
     .map((d, i) =>
@@ -193,7 +194,10 @@ export function DashboardPage({ ctx, counts, series }: DashboardProps) {
         <h2 id="chart-heading">
           Payments per day{series.currency ? ` (${series.currency})` : ''}: volume and success rate
         </h2>
-        <PaymentsChart series={series} />
+        {/* A focusable scroll box: on a phone the chart scrolls sideways rather than shrinking its labels. */}
+        <section class="chart-wrap" aria-label="Chart" tabindex={0}>
+          <PaymentsChart series={series} />
+        </section>
         <div class="legend">
           <span>
             <i class="l-bar" />

@@ -38,7 +38,7 @@ export function TransactionsTable({
               <td class="num">
                 <a href={`/admin/transactions/${t.id}`}>{t.id}</a>
               </td>
-              <td class="mono">
+              <td class="mono nowrap">
                 <a href={`/admin/transactions/${t.id}`}>{t.merchantOrderId}</a>
               </td>
               {showCustomer ? (
