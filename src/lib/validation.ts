@@ -25,6 +25,10 @@ function describeLimit(issue: Issue & { code: 'too_big' | 'too_small' }): string
  */
 z.config({
   customError: (issue) => {
+    // A missing key fails whatever check comes first (type, enum, literal): it is "required" in every case.
+    if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+      return 'This field is required.';
+    }
     if (issue.code === 'invalid_type') {
       if (issue.input === undefined) return 'This field is required.';
       if (issue.input === null) return 'This field may not be null.';
