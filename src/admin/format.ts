@@ -18,7 +18,14 @@ export function formatDate(value: Date | null | undefined): string {
 export function formatAmount(minor: number | null | undefined, currency: string | null | undefined): string {
   if (minor === null || minor === undefined) return '—';
   if (!currency || !isCurrency(currency)) return `${minor} (minor units)${currency ? ` ${currency}` : ''}`;
-  return `${formatMinor(minor, currency)} ${currency}`;
+  return `${groupThousands(formatMinor(minor, currency))} ${currency}`;
+}
+
+/** `1234567.50` → `1,234,567.50`, on the digits (the amount never passes through a float). */
+function groupThousands(decimal: string): string {
+  const [whole = '', fraction] = decimal.split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
 /** A readable byte count for document sizes. */

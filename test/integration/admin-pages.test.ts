@@ -215,7 +215,7 @@ describe('admin pages render with a fixed, small number of database round trips'
     expect(queries).toBe(3);
     const text = textOf(html);
     expect(text).toContain(txn.merchantOrderId);
-    expect(text).toContain('1234.50 EGP');
+    expect(text).toContain('1,234.50 EGP');
     expect((html.match(/<li>/g) ?? []).length).toBeGreaterThanOrEqual(3);
     expect(text).toContain('Processed callback');
     expect(text).toContain('Response callback');
