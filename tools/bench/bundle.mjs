@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:bundle` — what the Worker costs before it serves anything:
+ *   1. size: `wrangler deploy --dry-run --outdir <tmp> --metafile`, total and gzipped (the gzip figure is what
+ *      Cloudflare's size limit counts), and the largest contributors from esbuild's metafile;
+ *   2. startup: `wrangler check startup` on the same build, a V8 CPU profile of the Worker's startup phase
+ *      (module evaluation: everything at the top level), run STARTUP_RUNS times, median;
+ *   3. cold start: a fresh workerd (wrangler's `unstable_startWorker`, no inspector) started on the bundle
+ *      until its first `GET /health/live` answer, against the same for a trivial Worker with the same
+ *      bindings; the difference is what this bundle adds to a cold start on this machine.
+ * Measures the last commit (a `git archive HEAD` export) unless --working-tree. Writes nothing to the
+ * repository; prints a summary (and JSON with --json).
+ */
+
+import { createReadStream, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createGzip } from 'node:zlib';
+import { runCommand } from './procs.mjs';
+import {
+  buildWorker,
+  makeWorkDir,
+  prepareSource,
+  QUIET_WRANGLER_ENV,
+  readLocalVars,
+  wranglerArgs,
+} from './stack.mjs';
+
+const STARTUP_RUNS = 3;
+const COLD_RUNS = 3;
+const COLD_TIMEOUT_MS = 60_000;
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    'working-tree': { type: 'boolean', default: false },
+  },
+});
+
+const log = (/** @type {string} */ message) => console.log(`[bench:bundle] ${message}`);
+const median = (/** @type {number[]} */ values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? /** @type {number} */ (sorted[mid])
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+const kib = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** @param {string} file */
+function gzipSize(file) {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    createReadStream(file)
+      .pipe(createGzip({ level: 9 }))
+      .on('data', (chunk) => {
+        size += chunk.length;
+      })
+      .on('end', () => resolve(size))
+      .on('error', reject);
+  });
+}
+
+/**
+ * Bytes in the output per package (node_modules/<name>) or per src/ folder.
+ * @param {string} metafile
+ */
+function contributors(metafile) {
+  const meta = JSON.parse(readFileSync(metafile, 'utf8'));
+  /** @type {Map<string, number>} */
+  const byOwner = new Map();
+  for (const output of Object.values(meta.outputs ?? {})) {
+    for (const [input, info] of Object.entries(
+      /** @type {{ inputs?: Record<string, { bytesInOutput: number }> }} */ (output).inputs ?? {},
+    )) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const owner = match
+        ? match[1]
+        : input.startsWith('src/')
+          ? input.split('/').slice(0, 2).join('/')
+          : input;
+      byOwner.set(
+        /** @type {string} */ (owner),
+        (byOwner.get(/** @type {string} */ (owner)) ?? 0) + info.bytesInOutput,
+      );
+    }
+  }
+  return [...byOwner.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+/** @param {string} output wrangler check startup's report */
+function parseStartup(output) {
+  const active = /Active:\s*([\d.]+)\s*ms(?:\s*\(including\s*([\d.]+)\s*ms garbage collection\))?/.exec(
+    output,
+  );
+  const window = /Profile window:\s*([\d.]+)\s*ms/.exec(output);
+  if (!active) throw new Error(`could not read the startup profile summary:\n${output.slice(-800)}`);
+  return {
+    activeMs: Number(active[1]),
+    gcMs: active[2] ? Number(active[2]) : null,
+    windowMs: window ? Number(window[1]) : null,
+  };
+}
+
+/**
+ * Starts a fresh workerd on `entry` (wrangler.toml's bindings, no inspector, no watching) and times it to
+ * its first answer.
+ * @param {string} entry
+ * @param {string} persistTo
+ * @param {string} envFile
+ * @param {string} root source directory holding wrangler.toml
+ */
+async function coldStart(entry, persistTo, envFile, root) {
+  const { unstable_startWorker } = await import('wrangler');
+  const started = performance.now();
+  const worker = await unstable_startWorker({
+    config: join(root, 'wrangler.toml'),
+    entrypoint: entry,
+    envFiles: [envFile],
+    build: { bundle: false },
+    dev: {
+      server: { hostname: '127.0.0.1', port: 0 },
+      inspector: false,
+      persist: persistTo,
+      logLevel: 'error',
+      watch: false,
+    },
+  });
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  try {
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the Worker did not start within ${COLD_TIMEOUT_MS / 1000} s`)),
+        COLD_TIMEOUT_MS,
+      );
+    });
+    await Promise.race([worker.ready, timeout]);
+    const url = await worker.url;
+    const ready = performance.now();
+    const first = await fetch(new URL('/health/live', url), { signal: AbortSignal.timeout(COLD_TIMEOUT_MS) });
+    await first.arrayBuffer();
+    const firstAnswer = performance.now();
+    const second = await fetch(new URL('/health/live', url));
+    await second.arrayBuffer();
+    const warm = performance.now() - firstAnswer;
+    return {
+      readyMs: ready - started,
+      firstRequestMs: firstAnswer - ready,
+      totalMs: firstAnswer - started,
+      warmMs: warm,
+      status: first.status,
+    };
+  } finally {
+    clearTimeout(timer);
+    await worker.dispose();
+  }
+}
+
+async function main() {
+  // The in-process cold starts (unstable_startWorker) read these from this process's environment.
+  Object.assign(process.env, QUIET_WRANGLER_ENV);
+  const workDir = makeWorkDir();
+  try {
+    const source = prepareSource(workDir, args['working-tree']);
+    log(`building ${source.label} (wrangler deploy --dry-run)…`);
+    const build = await buildWorker(join(workDir, 'build'), source.root);
+    const bytes = statSync(build.entry).size;
+    const gzip = /** @type {number} */ (await gzipSize(build.entry));
+    const reported = /Total Upload:\s*([\d.]+ KiB)\s*\/\s*gzip:\s*([\d.]+ KiB)/.exec(build.output);
+    const metafile = join(build.outdir, 'bundle-meta.json');
+    const top = contributors(metafile).slice(0, 10);
+
+    log(`profiling startup ${STARTUP_RUNS}× (wrangler check startup)…`);
+    const bundleFile = join(workDir, 'worker.bundle');
+    const [command, bundleArgs] = wranglerArgs(['deploy', '--dry-run', '--outfile', bundleFile]);
+    await runCommand(command, bundleArgs, {
+      cwd: source.root,
+      env: { ...process.env, ...QUIET_WRANGLER_ENV },
+    });
+    const startups = [];
+    for (let run = 0; run < STARTUP_RUNS; run += 1) {
+      const [cmd, checkArgs] = wranglerArgs([
+        'check',
+        'startup',
+        '--worker',
+        bundleFile,
+        '--outfile',
+        join(workDir, `startup-${run}.cpuprofile`),
+      ]);
+      const { stdout, stderr } = await runCommand(cmd, checkArgs, {
+        cwd: source.root,
+        env: { ...process.env, ...QUIET_WRANGLER_ENV },
+      });
+      startups.push(parseStartup(`${stdout}\n${stderr}`));
+    }
+
+    log(`cold starts ${COLD_RUNS}× each: this bundle and a trivial Worker with the same bindings…`);
+    const trivial = join(workDir, 'trivial.js');
+    writeFileSync(
+      trivial,
+      `import { DurableObject } from 'cloudflare:workers';
+export class RateLimiter extends DurableObject {}
+export default {
+  fetch: () => Response.json({ status: 'ok' }),
+  queue: () => {},
+  scheduled: () => {},
+};
+`,
+    );
+    const vars = readLocalVars();
+    const envFile = join(workDir, 'bundle.env');
+    writeFileSync(
+      envFile,
+      Object.entries(vars)
+        .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+        .join('\n'),
+      { mode: 0o600 },
+    );
+    /** @type {Array<Awaited<ReturnType<typeof coldStart>>>} */
+    const ours = [];
+    /** @type {Array<Awaited<ReturnType<typeof coldStart>>>} */
+    const baseline = [];
+    for (let run = 0; run < COLD_RUNS; run += 1) {
+      baseline.push(await coldStart(trivial, join(workDir, `state-t${run}`), envFile, source.root));
+      ours.push(await coldStart(build.entry, join(workDir, `state-w${run}`), envFile, source.root));
+    }
+
+    const summary = {
+      date: new Date().toISOString(),
+      source: source.label,
+      size: {
+        bytes,
+        gzipBytes: gzip,
+        wranglerReported: reported ? { total: reported[1], gzip: reported[2] } : null,
+        largest: top.map(([owner, size]) => ({ owner, bytes: size })),
+      },
+      startupProfile: {
+        runs: startups,
+        medianActiveMs: median(startups.map((s) => s.activeMs)),
+        medianGcMs: median(startups.map((s) => s.gcMs ?? 0)),
+      },
+      coldStart: {
+        bundle: {
+          medianTotalMs: median(ours.map((r) => r.totalMs)),
+          medianFirstRequestMs: median(ours.map((r) => r.firstRequestMs)),
+          medianWarmMs: median(ours.map((r) => r.warmMs)),
+          runs: ours,
+        },
+        trivial: {
+          medianTotalMs: median(baseline.map((r) => r.totalMs)),
+          medianFirstRequestMs: median(baseline.map((r) => r.firstRequestMs)),
+          runs: baseline,
+        },
+      },
+    };
+    const added = summary.coldStart.bundle.medianTotalMs - summary.coldStart.trivial.medianTotalMs;
+
+    if (args.json) {
+      console.log(JSON.stringify(summary, null, 2));
+      return;
+    }
+    console.log(`
+Bundle of ${source.label} (wrangler deploy --dry-run, what \`wrangler deploy\` would upload)
+  index.js            ${kib(bytes)}   gzip -9: ${kib(gzip)}${reported ? `   (wrangler: ${reported[1]} / gzip ${reported[2]})` : ''}
+  Cloudflare limits   3 MiB gzipped on Free, 10 MiB on paid plans (compressed size counts)
+  Largest contributors (bytes in the output):
+${top.map(([owner, size]) => `    ${owner.padEnd(34)} ${kib(size).padStart(11)}  ${((size / bytes) * 100).toFixed(1).padStart(5)} %`).join('\n')}
+
+Startup (wrangler check startup: V8 CPU profile of the Worker's startup phase, median of ${STARTUP_RUNS})
+  active CPU          ${summary.startupProfile.medianActiveMs.toFixed(1)} ms (of which GC ${summary.startupProfile.medianGcMs.toFixed(1)} ms)   runs: ${startups.map((s) => s.activeMs.toFixed(0)).join(', ')} ms
+  This is module evaluation (everything at the top level of the bundle), the phase Cloudflare's startup-time
+  limit applies to; \`wrangler deploy\` prints Cloudflare's own measurement after an upload.
+
+Cold start (fresh workerd until the first GET /health/live answer, median of ${COLD_RUNS}, this machine)
+  this bundle         ${summary.coldStart.bundle.medianTotalMs.toFixed(0)} ms   (first request ${summary.coldStart.bundle.medianFirstRequestMs.toFixed(1)} ms, next one ${summary.coldStart.bundle.medianWarmMs.toFixed(1)} ms)
+  trivial Worker      ${summary.coldStart.trivial.medianTotalMs.toFixed(0)} ms   (first request ${summary.coldStart.trivial.medianFirstRequestMs.toFixed(1)} ms)
+  added by the bundle ${added.toFixed(0)} ms   (includes wrangler's local setup, identical for both; only the difference is the bundle's)
+`);
+  } finally {
+    if (args.keep) log(`kept ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`[bench:bundle] ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,166 @@
+// Process helpers for the benchmark: free ports, the workerd processes a wrangler started, their CPU time
+// from /proc, and stopping children by pid (only the ones this benchmark started).
+
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A port the kernel says is free right now on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Clock ticks per second for /proc/<pid>/stat times (USER_HZ; 100 on Linux unless built otherwise). */
+export const CLOCK_TICKS = (() => {
+  const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const value = Number(result.stdout?.trim());
+  return Number.isInteger(value) && value > 0 ? value : 100;
+})();
+
+/**
+ * @param {number} pid
+ * @returns {{ ppid: number, comm: string, ticks: number } | undefined} utime+stime of every thread
+ */
+function readStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm is in parentheses and may contain spaces; the fields after the last ')' are fixed.
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' ');
+    return { ppid: Number(fields[1]), comm, ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process with its parent and name (Linux /proc; empty elsewhere). */
+function processTable() {
+  /** @type {Map<number, { ppid: number, comm: string, ticks: number }>} */
+  const table = new Map();
+  let entries = /** @type {string[]} */ ([]);
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return table;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) table.set(Number(entry), stat);
+  }
+  return table;
+}
+
+/**
+ * The workerd processes under `rootPid` (wrangler dev runs two: its proxy and the Worker's runtime), or every
+ * workerd on the machine when no root is given (a stack started elsewhere).
+ * @param {number | undefined} rootPid
+ * @returns {number[]}
+ */
+export function workerdPids(rootPid) {
+  const table = processTable();
+  const isWorkerd = (/** @type {number} */ pid) => table.get(pid)?.comm.startsWith('workerd') ?? false;
+  if (rootPid === undefined) return [...table.keys()].filter(isWorkerd);
+  const found = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [pid, stat] of table) {
+      if (stat.ppid !== parent) continue;
+      queue.push(pid);
+      if (isWorkerd(pid)) found.push(pid);
+    }
+  }
+  return found;
+}
+
+/**
+ * Total CPU time (user + system) of the given processes, in milliseconds. A process that exited counts 0.
+ * @param {number[]} pids
+ */
+export function cpuMilliseconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) ticks += readStat(pid)?.ticks ?? 0;
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/**
+ * Stops a child this process started: `signal` first, SIGKILL after `graceMs`.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {NodeJS.Signals} [signal]
+ * @param {number} [graceMs]
+ */
+export async function stopChild(child, signal = 'SIGTERM', graceMs = 10_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Kills the given pids if they are still alive (workerd processes left behind by a wrangler that was
+ * killed hard). Only pids this benchmark recorded as its own descendants are ever passed here.
+ * @param {number[]} pids
+ */
+export function killLeftovers(pids) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 0);
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Runs a command to completion with a timeout; resolves with its output, rejects on failure.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cwd?: string, timeoutMs?: number, env?: NodeJS.ProcessEnv }} [options]
+ * @returns {Promise<{ stdout: string, stderr: string, ms: number }>}
+ */
+export function runCommand(command, args, { cwd, timeoutMs = 120_000, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      if (code === 0) resolve({ stdout, stderr, ms });
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${`${stdout}\n${stderr}`.trim().split('\n').slice(-20).join('\n')}`,
+          ),
+        );
+    });
+  });
+}
