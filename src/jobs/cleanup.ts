@@ -1,7 +1,8 @@
 import { lt, or, type SQL } from 'drizzle-orm';
 import type { MySqlColumn, MySqlTable } from 'drizzle-orm/mysql-core';
 import type { Database } from '../db/client';
-import { refreshTokens, verificationCodes, webhookTokens } from '../db/schema';
+import { idempotencyRecords, refreshTokens, verificationCodes, webhookTokens } from '../db/schema';
+import { IDEMPOTENCY_TTL_MS } from '../middleware/idempotency';
 
 // Deletes run in slices, so no statement holds locks for long or trips PlanetScale's per-statement row
 // limit; ordered by primary key so each slice is deterministic (safe for statement-based replication).
@@ -49,4 +50,18 @@ export function deleteExpiredRefreshTokens(db: Database, now: Date): Promise<num
 export function deleteOldWebhookTokens(db: Database, now: Date): Promise<number> {
   const cutoff = new Date(now.getTime() - WEBHOOK_TOKEN_RETENTION_MS);
   return deleteInBatches(db, webhookTokens, webhookTokens.id, lt(webhookTokens.createdAt, cutoff));
+}
+
+/**
+ * Idempotency records past the 24 hours their answers are replayed for (SPEC §4.2): the middleware already
+ * ignores them, so deleting them changes no answer.
+ */
+export function deleteOldIdempotencyRecords(db: Database, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - IDEMPOTENCY_TTL_MS);
+  return deleteInBatches(
+    db,
+    idempotencyRecords,
+    idempotencyRecords.id,
+    lt(idempotencyRecords.createdAt, cutoff),
+  );
 }

@@ -3,7 +3,15 @@ import { type Config, type Env, getConfig } from '../env';
 import { createLogger, describeError, type Logger } from '../lib/logger';
 import { consumeNotifications } from '../notifications/consumer';
 import { consumeDeadLetters } from '../notifications/dead-letter';
-import { deleteExpiredRefreshTokens, deleteOldWebhookTokens, deleteSpentVerificationCodes } from './cleanup';
+import { enqueueNotification } from '../notifications/messages';
+import { CALL_TIMEOUT_MS, PaymobClient, paymobSettings } from '../paymob/client';
+import { RECONCILE_TIME_BUDGET_MS, reconcilePayments } from '../transactions/reconcile';
+import {
+  deleteExpiredRefreshTokens,
+  deleteOldIdempotencyRecords,
+  deleteOldWebhookTokens,
+  deleteSpentVerificationCodes,
+} from './cleanup';
 
 /** Cron expressions as declared in wrangler.toml [triggers]. */
 export const CRON = {
@@ -25,8 +33,7 @@ export type Job = { name: string; run: (ctx: JobContext) => Promise<Record<strin
 
 /** Each job logs what it did. */
 export const SCHEDULE: Record<string, Job[]> = {
-  // Placeholder until payment reconciliation (SPEC §4.8) lands.
-  [CRON.everyFiveMinutes]: [{ name: 'reconcile-payments', run: async () => ({ checked: 0 }) }],
+  [CRON.everyFiveMinutes]: [{ name: 'reconcile-payments', run: reconcilePaymentsJob }],
   [CRON.everyTenMinutes]: [
     {
       name: 'cleanup-verification-codes',
@@ -42,9 +49,32 @@ export const SCHEDULE: Record<string, Job[]> = {
       name: 'prune-webhook-tokens',
       run: async ({ db, now }) => ({ deleted: await deleteOldWebhookTokens(db, now) }),
     },
-    // Idempotency records older than 24 h are pruned here too once the payments feature stores them.
+    {
+      name: 'prune-idempotency-records',
+      run: async ({ db, now }) => ({ deleted: await deleteOldIdempotencyRecords(db, now) }),
+    },
   ],
 };
+
+/**
+ * SPEC §4.8, with the cron's clock. The PayMob client carries the run's time budget (plus a little for the
+ * lookups in flight when it runs out); status e-mails go straight to the queue.
+ */
+function reconcilePaymentsJob({ env, config, db, logger, now }: JobContext) {
+  const paymob = new PaymobClient({
+    settings: paymobSettings(config),
+    cache: env.PAYMOB_CACHE,
+    logger,
+    budgetMs: RECONCILE_TIME_BUDGET_MS + CALL_TIMEOUT_MS,
+  });
+  return reconcilePayments({
+    db,
+    logger,
+    now,
+    paymob,
+    notify: (message) => enqueueNotification(env.NOTIFICATIONS, message),
+  });
+}
 
 /** Runs every job of a cron expression; one job failing does not stop the others. */
 export async function runScheduled(cron: string, env: Env, now = new Date()): Promise<void> {
