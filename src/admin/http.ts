@@ -153,7 +153,7 @@ export async function resolveSession(c: AdminContext): Promise<AdminSession | un
 /** Where a sign-in may send the browser afterwards: only a page of the admin itself. */
 export function safeNext(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 500) return undefined;
-  if (!/^\/admin\/[A-Za-z0-9/_.~%?=&+-]*$/.test(value) || value.startsWith('/admin//')) return undefined;
+  if (!/^\/admin\/[A-Za-z0-9/_.~%?=&+@,:-]*$/.test(value) || value.startsWith('/admin//')) return undefined;
   if (value.startsWith('/admin/logout') || value.startsWith('/admin/static/')) return undefined;
   return value;
 }

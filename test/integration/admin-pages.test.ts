@@ -90,6 +90,10 @@ describe('admin pages render with a fixed, small number of database round trips'
     expect(html).not.toContain(`${prefix}_cust`);
     expect(textOf(html)).toContain('Showing 1–1 of 1');
     expect(html).toContain(`action="/admin/users/${target.id}"`);
+    // After saving, the admin comes back to the same filtered page.
+    expect(html).toContain(
+      `name="back" value="/admin/users?search=${prefix}&amp;role=STAFF&amp;active=true"`,
+    );
   });
 
   it('STAFF sees the users list without the access forms', async () => {

@@ -24,7 +24,7 @@ export interface UsersPageProps {
 }
 
 /** The ADMIN-only access form of one row: role and activation, saved through the users service. */
-function AccessForm({ user, csrfToken }: { user: UserListRow; csrfToken: string }) {
+function AccessForm({ user, csrfToken, back }: { user: UserListRow; csrfToken: string; back: string }) {
   const id = `user-${user.id}`;
   return (
     <form
@@ -34,6 +34,7 @@ function AccessForm({ user, csrfToken }: { user: UserListRow; csrfToken: string 
       aria-label={`Access of ${user.username}`}
     >
       <CsrfField token={csrfToken} />
+      <input type="hidden" name="back" value={back} />
       <input type="hidden" name="was_role" value={user.role} />
       <input type="hidden" name="was_active" value={String(user.isActive)} />
       <label class="visually-hidden" for={`${id}-role`}>
@@ -144,7 +145,11 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
                   </td>
                   {canEdit ? (
                     <td>
-                      <AccessForm user={user} csrfToken={ctx.csrfToken} />
+                      <AccessForm
+                        user={user}
+                        csrfToken={ctx.csrfToken}
+                        back={`${url.pathname}${url.search}`}
+                      />
                     </td>
                   ) : null}
                 </tr>
