@@ -376,6 +376,42 @@ export class PaymobClient {
     }
   }
 
+  /**
+   * Refunds part or all of a captured payment (DESIGN.md §5). Answers with the refund: a new child
+   * transaction (`has_parent_transaction`). Never retried on a network error, timeout or 5xx: PayMob keys
+   * refunds by nothing we send, so a repeat could refund twice. (A 401 is still refreshed and repeated once:
+   * PayMob refused the call, so nothing was refunded.)
+   */
+  async refund(input: { transactionId: number; amountCents: number }): Promise<PaymobTransaction> {
+    return this.withAuth((authToken) =>
+      this.call({
+        operation: 'refund',
+        method: 'POST',
+        path: '/api/acceptance/void_refund/refund',
+        body: { auth_token: authToken, transaction_id: input.transactionId, amount_cents: input.amountCents },
+        schema: PaymobTransaction,
+        retry: false,
+      }),
+    );
+  }
+
+  /**
+   * Voids a payment captured today (PayMob's business day). Answers with the void child transaction. Not
+   * retried, like refunds: the outcome of a call that got no answer is unknown.
+   */
+  async voidPayment(input: { transactionId: number }): Promise<PaymobTransaction> {
+    return this.withAuth((authToken) =>
+      this.call({
+        operation: 'void',
+        method: 'POST',
+        path: `/api/acceptance/void_refund/void?token=${encodeURIComponent(authToken)}`,
+        body: { transaction_id: input.transactionId },
+        schema: PaymobTransaction,
+        retry: false,
+      }),
+    );
+  }
+
   /** Runs an authenticated call; on a 401 the cached token is replaced once and the call repeated. */
   private async withAuth<T>(run: (authToken: string) => Promise<T>): Promise<T> {
     const token = await this.authToken();

@@ -17,18 +17,20 @@ import {
 
 /**
  * The one place that decides what a PayMob report does to a transaction, whichever way it came: the
- * processed callback (§4.4), the browser redirect (§4.5) or, later, reconciliation's inquiry (§4.8).
+ * processed callback (§4.4), the browser redirect (§4.5), reconciliation's inquiry (§4.8) or PayMob's answer
+ * to a refund or void call (§4.6).
  *
  * Order of work, three round trips in the usual case: read the transaction (with its owner, for the e-mail)
  * → store the event (its unique (PayMob id, kind) recognises a duplicate) → one guarded UPDATE.
  */
 
-export type EventSource = 'processed_callback' | 'response_callback' | 'inquiry';
+/** `api_response`: PayMob's own answer to our refund or void call (the child transaction it created). */
+export type EventSource = 'processed_callback' | 'response_callback' | 'inquiry' | 'api_response';
 export type EventOutcome = 'applied' | 'ignored' | 'unmatched' | 'anomaly';
 
 export interface PaymentEventInput {
   source: EventSource;
-  /** PayMob's callback type (`TRANSACTION`), or `INQUIRY`. */
+  /** PayMob's callback type (`TRANSACTION`), or `INQUIRY`, `REFUND`, `VOID` for our own calls' answers. */
   type: string;
   facts: PaymobTransactionFacts;
   /** Stored as received (the processed callback's JSON, the redirect's query). */

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
@@ -14,7 +15,9 @@ import type { TransactionStatusNotification } from './apply-event';
 import { createTransaction } from './create';
 import { getTransaction, listTransactions } from './list';
 import { renderPayPage } from './pay-page';
+import { RefundTransactionBody, refundTransaction } from './refund';
 import { type RenderedPage, renderInvalidResult, renderPaymentResult } from './result-page';
+import type { ReversalContext } from './reversal';
 import {
   CreateTransactionBody,
   TransactionIdParams,
@@ -23,6 +26,7 @@ import {
   TransactionSchema,
   WebhookAck,
 } from './schemas';
+import { voidTransaction } from './void';
 import {
   handleProcessedCallback,
   handleResponseCallback,
@@ -225,5 +229,103 @@ transactionsRoutes.openapi(
         paymobOrigin: new URL(settings.baseUrl).origin,
       }),
     );
+  },
+);
+
+// --- Refund and void (SPEC §4.6: ADMIN only) -------------------------------------------------------------
+
+function reversalContext(c: Context<AppEnv>): ReversalContext {
+  const { config, logger } = c.var;
+  return {
+    db: c.var.db,
+    logger,
+    now: new Date(),
+    requestId: c.var.requestId,
+    paymob: new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger }),
+    notify: (message: TransactionStatusNotification) => enqueueNotification(c.env.NOTIFICATIONS, message),
+  };
+}
+
+/**
+ * Idempotency-Key per transaction: the stored request hash covers the body but not the path, so the
+ * transaction id goes into the key's scope (a key reused on another transaction is then its own request).
+ */
+function reversalIdempotency(kind: 'refund' | 'void') {
+  return createMiddleware<AppEnv>((c, next) => {
+    const id = c.req.param('id') ?? '';
+    return idempotency(`transactions.${kind}:${/^\d{1,16}$/.test(id) ? id : '-'}`)(c, next);
+  });
+}
+
+const reversalDescription = (what: string) =>
+  [
+    what,
+    'ADMIN only (STAFF and customers → 403). Only a `succeeded` payment (409 `invalid_transaction_state` otherwise).',
+    'PayMob’s answer is applied at once; its callback later changes nothing more. PayMob failures → 502',
+    '`paymob_unavailable` / `paymob_rejected` (never retried: a repeat could move money twice).',
+    `Optional \`${IDEMPOTENCY_HEADER}\`: a retry with the same key gets the first answer. Rate limit: \`default\`.`,
+  ].join(' ');
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/txn/{id}/refund',
+    tags: TAGS,
+    security: BEARER,
+    summary: 'Refund a payment, in full or in part',
+    description: reversalDescription(
+      'Body `{"amount"}` is optional: by default everything not refunded yet. An amount above that → 400 on `amount`, without calling PayMob. A partial refund keeps the payment `succeeded` with `refunded_cents` > 0; the last one makes it `refunded`.',
+    ),
+    middleware: [
+      requireAuth,
+      requireRole('ADMIN'),
+      rateLimit('default', byUser),
+      reversalIdempotency('refund'),
+    ] as const,
+    request: {
+      params: TransactionIdParams,
+      body: { required: false, content: { 'application/json': { schema: RefundTransactionBody } } },
+    },
+    responses: {
+      200: json(TransactionSchema, 'The transaction after the refund'),
+      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503),
+    },
+  }),
+  async (c) => {
+    const transaction = await refundTransaction(reversalContext(c), actorOf(c), {
+      transactionId: c.req.valid('param').id,
+      amount: c.req.valid('json').amount,
+    });
+    return c.json(transaction, 200);
+  },
+);
+
+transactionsRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/txn/{id}/void',
+    tags: TAGS,
+    security: BEARER,
+    summary: 'Void a payment on the day it was made',
+    description: reversalDescription(
+      'Only on the UTC day of the payment (409 `void_window_closed` after it: refund instead) and only before any refund. The payment becomes `voided`.',
+    ),
+    middleware: [
+      requireAuth,
+      requireRole('ADMIN'),
+      rateLimit('default', byUser),
+      reversalIdempotency('void'),
+    ] as const,
+    request: { params: TransactionIdParams },
+    responses: {
+      200: json(TransactionSchema, 'The transaction, voided'),
+      ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429, 502, 503),
+    },
+  }),
+  async (c) => {
+    const transaction = await voidTransaction(reversalContext(c), actorOf(c), {
+      transactionId: c.req.valid('param').id,
+    });
+    return c.json(transaction, 200);
   },
 );

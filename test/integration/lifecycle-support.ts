@@ -37,8 +37,9 @@ export const MINUTE = 60 * 1000;
 /** A payment paid with the success card whose callback was delivered: `succeeded`. */
 export async function succeededPayment(
   amount = '150.00',
+  country = 'EG',
 ): Promise<{ payer: Payer; txn: TransactionView; paymobId: number }> {
-  const payer = await createPayer();
+  const payer = await createPayer({ country });
   const txn = await createPendingPayment(payer, amount);
   const paid = await pay(txn, CARDS.success);
   const [callback] = await recordedCallbacks(txn.merchant_order_id, 1);

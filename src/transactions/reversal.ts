@@ -1,0 +1,184 @@
+import { and, eq, min } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
+import type { Actor } from '../env';
+import { writeAudit } from '../lib/audit';
+import { AppError, forbidden, notFound } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { type PaymobClient, PaymobError } from '../paymob/client';
+import { factsFromTransaction } from '../paymob/events';
+import type { PaymobTransaction } from '../paymob/schemas';
+import { type ApplyEventContext, type ApplyEventResult, applyPaymentEvent } from './apply-event';
+import { getTransaction } from './list';
+import type { TransactionView } from './schemas';
+
+/**
+ * What refunds and voids (SPEC §4.6) share: who may, which transaction, the PayMob call with its audit row,
+ * and applying PayMob's answer. Used by the API routes and the admin UI alike, so nothing here knows HTTP.
+ */
+
+export interface ReversalContext {
+  db: Database;
+  logger: Logger;
+  now: Date;
+  paymob: PaymobClient;
+  /** Queues the customer's status e-mail when the answer changed the transaction. */
+  notify: ApplyEventContext['notify'];
+  requestId?: string | null;
+}
+
+export type ReversalKind = 'refund' | 'void';
+
+const ID = /^[1-9]\d{0,15}$/;
+
+/** Refunds and voids are ADMIN only; the routes check this too, the service makes it true for every caller. */
+export function requireAdmin(actor: Actor): void {
+  if (actor.role !== 'ADMIN') throw forbidden('Only an administrator can refund or void a payment.');
+}
+
+/**
+ * The transaction with what a reversal needs, in one query. `paidAt` is when StackPay learned of the
+ * successful payment: the first applied successful payment event.
+ */
+export async function loadForReversal(db: Database, rawId: string | number) {
+  const text = String(rawId).trim();
+  if (!ID.test(text)) throw notFound('No transaction matches the given id.', 'transaction_not_found');
+  const id = Number(text);
+  const paid = db
+    .select({ transactionId: paymentEvents.transactionId, at: min(paymentEvents.receivedAt).as('paid_at') })
+    .from(paymentEvents)
+    .where(
+      and(
+        eq(paymentEvents.transactionId, id),
+        eq(paymentEvents.kind, 'transaction'),
+        eq(paymentEvents.success, true),
+        eq(paymentEvents.outcome, 'applied'),
+      ),
+    )
+    .groupBy(paymentEvents.transactionId)
+    .as('paid');
+  const [row] = await db
+    .select({
+      id: transactions.id,
+      status: transactions.status,
+      amountCents: transactions.amountCents,
+      currency: transactions.currency,
+      refundedCents: transactions.refundedCents,
+      paymobTransactionId: transactions.paymobTransactionId,
+      createdAt: transactions.createdAt,
+      paidAt: paid.at,
+    })
+    .from(transactions)
+    .leftJoin(paid, eq(paid.transactionId, transactions.id))
+    .where(eq(transactions.id, id))
+    .limit(1);
+  if (!row) throw notFound('No transaction matches the given id.', 'transaction_not_found');
+  return row;
+}
+export type ReversalTarget = Awaited<ReturnType<typeof loadForReversal>>;
+
+/** SPEC §4.6: only a succeeded payment (with PayMob's id for it) can be refunded or voided. */
+export function requireSucceeded(
+  target: ReversalTarget,
+  kind: ReversalKind,
+): asserts target is ReversalTarget & { paymobTransactionId: number } {
+  const verb = kind === 'refund' ? 'refunded' : 'voided';
+  if (target.status !== 'succeeded' || target.paymobTransactionId === null) {
+    throw invalidState(
+      target.status,
+      `The transaction is ${target.status}; only a succeeded payment can be ${verb}.`,
+    );
+  }
+}
+
+export function invalidState(status: TransactionStatus, detail: string): AppError {
+  return new AppError(409, 'invalid_transaction_state', detail, {
+    extensions: { transaction_status: status },
+  });
+}
+
+/**
+ * Calls PayMob and writes the audit row for the attempt, whatever its outcome: a refund whose answer was
+ * lost (timeout) is exactly the one someone must be able to trace.
+ */
+export async function callPaymob(
+  ctx: ReversalContext,
+  actor: Actor,
+  kind: ReversalKind,
+  target: ReversalTarget,
+  details: Record<string, unknown>,
+  call: () => Promise<PaymobTransaction>,
+): Promise<PaymobTransaction> {
+  const audit = (outcome: Record<string, unknown>) =>
+    writeAudit(ctx.db, {
+      actorUserId: actor.id,
+      action: `transaction.${kind}`,
+      targetType: 'transaction',
+      targetId: target.id,
+      details: {
+        ...details,
+        currency: target.currency,
+        amount_cents_total: target.amountCents,
+        refunded_cents_before: target.refundedCents,
+        paymob_transaction_id: target.paymobTransactionId,
+        ...outcome,
+      },
+      requestId: ctx.requestId ?? null,
+    });
+  let answer: PaymobTransaction;
+  try {
+    answer = await call();
+  } catch (err) {
+    if (err instanceof PaymobError) {
+      await audit({ outcome: `paymob_${err.failure}`, reason: err.reason }).catch((auditErr: unknown) =>
+        ctx.logger.error('audit row not written', { error: String(auditErr).slice(0, 200) }),
+      );
+      ctx.logger.warn(`paymob ${kind} failed`, { transaction_id: target.id, reason: err.reason });
+    }
+    throw err;
+  }
+  const declined = !answer.success || answer.pending;
+  await audit({
+    outcome: declined ? 'declined' : 'accepted',
+    paymob_child_transaction_id: answer.id,
+    child_amount_cents: answer.amount_cents,
+  });
+  return answer;
+}
+
+/**
+ * Applies PayMob's synchronous answer (the child transaction it just created) through `applyPaymentEvent`,
+ * exactly like its callback. Why not wait for the callback alone: PayMob documents no retry schedule and
+ * reconciliation only looks at pending payments, so a lost refund callback would never be recorded. The
+ * answer is stored under the child's PayMob id and kind, so the callback that follows is the duplicate and
+ * changes nothing (and if the callback wins the race, this answer is the duplicate instead).
+ */
+export async function applyAnswer(
+  ctx: ReversalContext,
+  kind: ReversalKind,
+  target: ReversalTarget,
+  answer: PaymobTransaction,
+): Promise<ApplyEventResult> {
+  const facts = factsFromTransaction(answer);
+  const result = await applyPaymentEvent(ctx, {
+    source: 'api_response',
+    type: kind === 'refund' ? 'REFUND' : 'VOID',
+    facts,
+    rawBody: answer,
+  });
+  if (!answer.success || answer.pending) {
+    const reason = facts.message ?? `PayMob declined the ${kind}.`;
+    throw new PaymobError('rejected', kind, reason);
+  }
+  if (result.outcome === 'anomaly' || result.outcome === 'unmatched') {
+    // Logged at error level by applyPaymentEvent; the answer is about something else than we asked.
+    ctx.logger.error(`paymob ${kind} answer does not match the transaction`, { transaction_id: target.id });
+    throw new PaymobError('unavailable', kind, `unexpected ${kind} answer`);
+  }
+  return result;
+}
+
+/** The transaction as the API shows it, after the change. */
+export function reloadView(db: Database, actor: Actor, id: number): Promise<TransactionView> {
+  return getTransaction(db, actor, String(id));
+}

@@ -1,0 +1,56 @@
+import type { Actor } from '../env';
+import { conflict } from '../lib/errors';
+import {
+  applyAnswer,
+  callPaymob,
+  invalidState,
+  loadForReversal,
+  type ReversalContext,
+  reloadView,
+  requireAdmin,
+  requireSucceeded,
+} from './reversal';
+import type { TransactionView } from './schemas';
+
+const utcDay = (at: Date) => at.toISOString().slice(0, 10);
+
+export interface VoidInput {
+  transactionId: string | number;
+}
+
+/**
+ * SPEC §4.6 void, for the API and the admin UI: ADMIN only, a succeeded payment with no refund yet (PayMob
+ * refuses to void a refunded one), on the same UTC day as the payment (409 `void_window_closed`
+ * otherwise, without calling PayMob; PayMob checks its own business day too). The payment's day is when
+ * StackPay learned of its success, else its creation day. PayMob's answer, the void child transaction, is
+ * applied through `applyPaymentEvent` (→ `voided`); the later callback is its duplicate.
+ */
+export async function voidTransaction(
+  ctx: ReversalContext,
+  actor: Actor,
+  input: VoidInput,
+): Promise<TransactionView> {
+  requireAdmin(actor);
+  const target = await loadForReversal(ctx.db, input.transactionId);
+  requireSucceeded(target, 'void');
+  if (target.refundedCents > 0) {
+    throw invalidState(
+      target.status,
+      'The payment has been partly refunded, so it can no longer be voided; refund the rest instead.',
+    );
+  }
+  const paidDay = utcDay(target.paidAt ?? target.createdAt);
+  if (paidDay !== utcDay(ctx.now)) {
+    throw conflict(
+      'void_window_closed',
+      `A payment can be voided only on the UTC day it was made (${paidDay}); refund it instead.`,
+    );
+  }
+  const paymobTransactionId = target.paymobTransactionId;
+  const answer = await callPaymob(ctx, actor, 'void', target, { amount_cents: target.amountCents }, () =>
+    ctx.paymob.voidPayment({ transactionId: paymobTransactionId }),
+  );
+  await applyAnswer(ctx, 'void', target, answer);
+  ctx.logger.info('payment voided', { transaction_id: target.id, paymob_void_id: answer.id });
+  return reloadView(ctx.db, actor, target.id);
+}
