@@ -32,6 +32,7 @@ const UNLIMITED = 1_000_000_000;
  * @property {Record<string, number>} statuses
  * @property {string[]} errorSamples
  * @property {number | null} dbTripsPerRequest mean over a sample of request ids
+ * @property {string[] | null} statements the SQL of one sampled request
  * @property {number | null} dbTripsTotalPerRequest every query the simulator saw during the run / requests
  * @property {number | null} cpuMsPerRequest
  * @property {number} seconds
@@ -153,6 +154,7 @@ export async function measure(options) {
       ...(result.errors > 0 ? [`${result.errors} connection errors (${result.timeouts} timeouts)`] : []),
     ],
     dbTripsPerRequest: await sampleRoundTrips(options.simulatorAdminUrl, completedIds),
+    statements: await sampleStatements(options.simulatorAdminUrl, completedIds.slice(-5000)),
     dbTripsTotalPerRequest:
       queriesBefore === null || queriesAfter === null || requests === 0
         ? null
@@ -206,6 +208,26 @@ async function sampleRoundTrips(adminUrl, ids) {
       }),
     );
     return counts.reduce((a, b) => a + b, 0) / counts.length;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The statements one completed request ran (the simulator keeps each one's first 200 characters), to show
+ * where a scenario's round trips go.
+ * @param {string | undefined} adminUrl
+ * @param {string[]} ids
+ * @returns {Promise<string[] | null>}
+ */
+async function sampleStatements(adminUrl, ids) {
+  const id = ids[Math.floor(ids.length / 2)];
+  if (!adminUrl || !id) return null;
+  try {
+    const res = await fetch(`${adminUrl}/_sim/stats/requests/${encodeURIComponent(id)}`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    return /** @type {{ statements: string[] }} */ (await res.json()).statements;
   } catch {
     return null;
   }

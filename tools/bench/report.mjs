@@ -195,7 +195,34 @@ How to read it:
 
 Scenarios:
 ${run.scenarios.map((s) => `- \`${s.title}\`: ${s.what}`).join('\n')}
+
+<details><summary>Database statements of one sampled request per scenario (first 200 characters each)</summary>
+
+${statementsSection(rows)}
+</details>
 ${run.notes.length > 0 ? `\nNotes:\n${run.notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+}
+
+/**
+ * For each scenario, the statements of a request from its highest-concurrency row.
+ * @param {Row[]} rows
+ */
+function statementsSection(rows) {
+  /** @type {Map<string, Row>} */
+  const last = new Map();
+  for (const row of rows) if (row.result?.statements) last.set(row.scenario, row);
+  return [...last.values()]
+    .map((row) => {
+      const statements = /** @type {string[]} */ (row.result?.statements);
+      const body = statements.length
+        ? statements
+            // Double backticks: the SQL itself quotes identifiers with single ones.
+            .map((sql, i) => `${i + 1}. \`\` ${sql.replace(/\s+/g, ' ')} \`\``)
+            .join('\n')
+        : '(none)';
+      return `**${row.title}**\n\n${body}\n`;
+    })
+    .join('\n');
 }
 
 /**
