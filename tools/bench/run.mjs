@@ -362,7 +362,10 @@ async function main() {
   console.log(`\n${consoleTable(rows)}\n`);
   const failed = rows.filter((row) => row.result && row.result.errors > 0);
 
-  if (!args['no-write']) {
+  // A partial run (--only) never replaces the full results.
+  if (args['no-write'] || only) {
+    log('results not written (--no-write or --only)');
+  } else {
     writeResults({
       markdown: markdown(rows, machine, {
         date,
