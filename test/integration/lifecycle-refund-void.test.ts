@@ -88,6 +88,12 @@ describe('refund — partial, then full', () => {
     ]);
     expect(new Set(applied.map((e) => e.paymobTransactionId))).toEqual(new Set(children.map((c) => c.id)));
 
+    // At PayMob the payment now shows everything refunded.
+    const original = await sandbox(`/api/acceptance/transactions/${paymobId}`, {
+      headers: { Authorization: `Bearer ${await sandboxAuthToken()}` },
+    });
+    expect(await original.json()).toMatchObject({ is_refunded: true, refunded_amount_cents: 15_000 });
+
     // The audit log names the admin and the amounts.
     const audit = await auditRows(txn.id);
     expect(audit.map((row) => [row.action, row.actorUserId])).toEqual([
