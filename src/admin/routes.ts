@@ -21,11 +21,18 @@ import { allowedMethods } from '../lib/routes';
 import { fieldErrorsFrom } from '../lib/validation';
 import { bodyGuard } from '../middleware/body-guard';
 import { byIp, clientIp, rateLimit } from '../middleware/rate-limit';
-import { NotificationMessage } from '../notifications/messages';
+import { enqueueNotification, NotificationMessage } from '../notifications/messages';
+import { PaymobClient, paymobSettings } from '../paymob/client';
+import type { TransactionStatusNotification } from '../transactions/apply-event';
+import { refundTransaction } from '../transactions/refund';
+import type { ReversalContext } from '../transactions/reversal';
+import { voidTransaction } from '../transactions/void';
 import { updateProfile } from '../users/profiles';
 import type { UsersContext } from '../users/service';
 import { buildPaymentSeries, chartStart } from './chart';
+import { claimConfirmation, newConfirmationNonce } from './confirm';
 import { CSRF_FIELD, isCrossOrigin, isValidLoginCsrf, newLoginCsrfToken } from './csrf';
+import { formatAmount } from './format';
 import {
   type AdminContext,
   type AdminEnv,
@@ -76,7 +83,12 @@ import { CustomersPage } from './views/customers';
 import { DashboardPage } from './views/dashboard';
 import { EmailsPage } from './views/emails';
 import { SignInPage } from './views/sign-in';
-import { type TransactionFilterValues, TransactionPage, TransactionsPage } from './views/transactions';
+import {
+  ReversalConfirmPage,
+  type TransactionFilterValues,
+  TransactionPage,
+  TransactionsPage,
+} from './views/transactions';
 import { UsersPage } from './views/users';
 
 /**
@@ -627,6 +639,95 @@ adminRoutes.get('/transactions/:id{[0-9]+}', requireSession, async (c) => {
   if (!transaction) throw notFound('No transaction with this id.', 'transaction_not_found');
   return page(c, TransactionPage({ ctx: pageContext(c), transaction, audit: audit.rows }));
 });
+
+// --- Refund and void (ADMIN): a confirmation page, then one POST through the payments service -------------
+
+const REVERSAL_AMOUNT_MAX = 20; // "9999999999.999" and some spaces; the service parses and checks it
+
+function reversalContext(c: AdminContext): ReversalContext {
+  const { config, logger } = c.var;
+  return {
+    db: c.var.db,
+    logger,
+    now: new Date(),
+    requestId: c.var.requestId,
+    paymob: new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger }),
+    notify: (message: TransactionStatusNotification) => enqueueNotification(c.env.NOTIFICATIONS, message),
+  };
+}
+
+for (const kind of ['refund', 'void'] as const) {
+  const what = kind === 'refund' ? 'refund payments' : 'void payments';
+
+  adminRoutes.get(
+    `/transactions/:id{[0-9]+}/${kind}`,
+    requireSession,
+    requireRole(['ADMIN'], what),
+    async (c) => {
+      const id = idParam(c, 'id');
+      const transaction = await transactionDetail(c.var.db, id);
+      if (!transaction) throw notFound('No transaction with this id.', 'transaction_not_found');
+      const amount =
+        kind === 'refund' ? (c.req.query('amount') ?? '').trim().slice(0, REVERSAL_AMOUNT_MAX) : '';
+      return page(
+        c,
+        ReversalConfirmPage({
+          ctx: pageContext(c),
+          transaction,
+          kind,
+          amount,
+          nonce: newConfirmationNonce(),
+        }),
+      );
+    },
+  );
+
+  adminRoutes.post(
+    `/transactions/:id{[0-9]+}/${kind}`,
+    requireSession,
+    requireCsrf,
+    requireRole(['ADMIN'], what),
+    async (c) => {
+      const id = idParam(c, 'id');
+      const form = c.var.form ?? {};
+      const session = sessionOf(c);
+      const back = `/admin/transactions/${id}`;
+      if (
+        !(await claimConfirmation(c.env.RATE_LIMITER, session.sessionId, `${kind}:${id}`, form.confirmation))
+      ) {
+        setFlash(c, {
+          kind: 'error',
+          message: `This ${kind} was already submitted (or its confirmation expired): nothing more was done.`,
+        });
+        return c.redirect(back, 303);
+      }
+      const amount = (form.amount ?? '').trim();
+      let result: Awaited<ReturnType<typeof refundTransaction>>;
+      try {
+        result =
+          kind === 'refund'
+            ? await refundTransaction(reversalContext(c), session.user, {
+                transactionId: id,
+                amount: amount === '' ? undefined : amount,
+              })
+            : await voidTransaction(reversalContext(c), session.user, { transactionId: id });
+      } catch (err) {
+        // A refused amount, a wrong state, a closed void window or PayMob's refusal: shown on the payment.
+        if (!(err instanceof AppError) || ![400, 409, 502].includes(err.status)) throw err;
+        setFlash(c, failureFlash(err, { amount: 'Amount' }));
+        return c.redirect(back, 303);
+      }
+      setFlash(c, {
+        kind: 'success',
+        message:
+          kind === 'refund'
+            ? `Refund accepted by PayMob. Refunded so far: ${formatAmount(result.refunded_cents, result.currency)}; the payment is ${result.status}.`
+            : `Void accepted by PayMob; the payment is ${result.status}.`,
+      });
+      return c.redirect(back, 303);
+    },
+  );
+}
 
 // --- E-mails and audit log ---------------------------------------------------------------------------------
 
