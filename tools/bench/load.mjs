@@ -3,7 +3,7 @@
 // and the CPU time the workerd processes spent over the run (/proc utime + stime).
 
 import autocannon from 'autocannon';
-import { cpuMilliseconds } from './procs.mjs';
+import { cpuSnapshot, cpuSpent } from './procs.mjs';
 
 const REQUEST_TIMEOUT_S = 10;
 const ROUND_TRIP_SAMPLE = 40;
@@ -95,7 +95,7 @@ export async function measure(options) {
   };
 
   const pids = options.workerdPids();
-  const cpuBefore = cpuMilliseconds(pids);
+  const cpuBefore = cpuSnapshot(pids);
   const queriesBefore = await simulatorTotal(options.simulatorAdminUrl);
   const started = performance.now();
   let lastResponse = started;
@@ -131,7 +131,7 @@ export async function measure(options) {
   const result = await instance;
   clearInterval(clock);
 
-  const cpuAfter = cpuMilliseconds(pids);
+  const cpuAfter = cpuSnapshot(pids);
   const queriesAfter = await simulatorTotal(options.simulatorAdminUrl);
   const requests = latencies.length;
   // A row that sent its whole `amount` ended with its last response; any other ran until the clock stopped
@@ -159,7 +159,7 @@ export async function measure(options) {
       queriesBefore === null || queriesAfter === null || requests === 0
         ? null
         : (queriesAfter - queriesBefore) / requests,
-    cpuMsPerRequest: pids.length > 0 && requests > 0 ? (cpuAfter - cpuBefore) / requests : null,
+    cpuMsPerRequest: pids.length > 0 && requests > 0 ? cpuSpent(cpuBefore, cpuAfter) / requests : null,
     seconds,
     completedAmount,
   };

@@ -2,7 +2,7 @@
 // from /proc, and stopping children by pid (only the ones this benchmark started).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A port the kernel says is free right now on 127.0.0.1. */
@@ -84,13 +84,81 @@ export function workerdPids(rootPid) {
 }
 
 /**
- * Total CPU time (user + system) of the given processes, in milliseconds. A process that exited counts 0.
+ * CPU time (user + system) per process, in milliseconds.
  * @param {number[]} pids
+ * @returns {Map<number, number>}
  */
-export function cpuMilliseconds(pids) {
-  let ticks = 0;
-  for (const pid of pids) ticks += readStat(pid)?.ticks ?? 0;
-  return (ticks * 1000) / CLOCK_TICKS;
+export function cpuSnapshot(pids) {
+  /** @type {Map<number, number>} */
+  const snapshot = new Map();
+  for (const pid of pids) {
+    const stat = readStat(pid);
+    if (stat) snapshot.set(pid, (stat.ticks * 1000) / CLOCK_TICKS);
+  }
+  return snapshot;
+}
+
+/**
+ * CPU milliseconds spent between two snapshots by the processes alive at both (a process that started or
+ * exited in between is left out rather than counted as a jump).
+ * @param {Map<number, number>} before
+ * @param {Map<number, number>} after
+ */
+export function cpuSpent(before, after) {
+  let spent = 0;
+  for (const [pid, ms] of after) {
+    const start = before.get(pid);
+    if (start !== undefined && ms >= start) spent += ms - start;
+  }
+  return spent;
+}
+
+/**
+ * The workerd processes serving `port`: the process listening on it (wrangler dev's proxy, itself a workerd)
+ * and the other workerd processes of the same wrangler. Empty when the listener cannot be found.
+ * @param {number} port
+ */
+export function workerdPidsForPort(port) {
+  const inodes = new Set();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const local = fields[1] ?? '';
+      // state 0A = LISTEN; the port is the hex after the colon.
+      if (fields[3] === '0A' && Number.parseInt(local.split(':')[1] ?? '', 16) === port)
+        inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return [];
+  const table = processTable();
+  for (const pid of table.keys()) {
+    let fds = /** @type {string[]} */ ([]);
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (!match || !inodes.has(match[1])) continue;
+      const owner = table.get(pid);
+      if (!owner?.comm.startsWith('workerd')) return [pid];
+      return workerdPids(owner.ppid);
+    }
+  }
+  return [];
 }
 
 /**

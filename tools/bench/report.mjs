@@ -174,7 +174,7 @@ ${table}
 
 ${capped.length > 0 ? `† bounded by the API's own rate limits or by the data available (not by time): ${[...new Set(capped.map((row) => row.capped))].join('; ')}.\n\n` : ''}**Machine**: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}.
 **Versions**: Node ${machine.node}, wrangler ${machine.wrangler}, workerd ${machine.workerd}, autocannon ${machine.autocannon}.
-**Run**: ${run.target}; concurrency ${run.levels.join(', ')}; up to ${run.durationSeconds} s per row; ${run.users} benchmark users (set up in ${run.setupSeconds.toFixed(0)} s through the public API).
+**Run**: ${run.target}; concurrency ${run.levels.join(', ')}; ${run.durationSeconds} s per row (longer while a row has fewer than 3 answers per connection, shorter when †); ${run.users} benchmark users (set up in ${run.setupSeconds.toFixed(0)} s through the public API).
 **Load average** (1 min) when the rows started / ended: ${run.load.before.toFixed(2)} / ${run.load.after.toFixed(2)} on ${machine.cores} cores — anything else running on the machine (the load generator, MariaDB and the simulator run here too) slows every row alike.
 
 How to read it:
@@ -185,7 +185,8 @@ How to read it:
   carries its own \`X-Request-Id\`); every query is one HTTP round trip to the database in production.
 - **CPU ms/req**: user+system CPU of the workerd processes started by \`wrangler dev\` (its proxy and the
   Worker runtime) over the row, divided by the requests. It includes local-only overhead (the dev proxy,
-  HTTP parsing, Durable Object rate limiter, queue consumer) and is not Cloudflare's billed CPU time.
+  HTTP parsing, Durable Object rate limiter, queue consumer, and background work that happens to fall in the
+  row, such as the rate limiter's alarms at each minute boundary) and is not Cloudflare's billed CPU time.
 - **× floor**: the row's p50 latency and CPU per request divided by \`GET /health/live\`'s at the same
   concurrency in this run.
 - Latency includes the local database (MariaDB behind the simulator; \`GET /health\` minus the floor is the

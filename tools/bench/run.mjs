@@ -139,15 +139,17 @@ async function main() {
   let stack;
   if (args.url) {
     const vars = readLocalVars();
-    const { workerdPids } = await import('./procs.mjs');
+    const { workerdPidsForPort } = await import('./procs.mjs');
+    const port = Number(new URL(args.url).port || 80);
+    const found = workerdPidsForPort(port);
     stack = {
       workerUrl: args.url.replace(/\/$/, ''),
       simulatorAdminUrl: args['sim-url'] ?? 'http://127.0.0.1:8790',
       sandboxUrl: args['sandbox-url'] ?? vars.PAYMOB_BASE_URL ?? 'http://127.0.0.1:8788',
       vars,
-      // Not our processes: CPU is read (never signalled) from every workerd on the machine.
-      workerdPids: () => workerdPids(undefined),
-      target: `the running stack at ${args.url} (CPU: every workerd process on the machine)`,
+      // Not our processes: their CPU time is only read, never signalled.
+      workerdPids: () => found,
+      target: `the running stack at ${args.url}${found.length ? '' : ' (its workerd processes were not found: no CPU figures)'}`,
     };
     log(`measuring ${stack.workerUrl}`);
   } else {
