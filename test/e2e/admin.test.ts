@@ -368,4 +368,67 @@ describe.skipIf(!existsSync(CHROMIUM))('admin web interface in Chromium', () => 
     await page.screenshot({ path: `${SCREENSHOTS}dashboard.png`, fullPage: true });
     await context.close();
   });
+  it('ADMIN refunds a payment and sees it in the timeline and the audit log', async () => {
+    // A real payment: checkout through the API, paid in the sandbox, whose callback reaches the Worker.
+    const payer = await customerWithKyc(stack, 'Laila', 'Samir');
+    const phone = `+2012${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    await db.update(customers).set({ phoneNumber: phone }).where(eq(customers.id, payer.customerId));
+    await db
+      .update(kycRecords)
+      .set({ status: 'approved' })
+      .where(eq(kycRecords.customerId, payer.customerId));
+    await db
+      .update(addresses)
+      .set({ city: 'Cairo', line: '5 Tahrir Square' })
+      .where(eq(addresses.customerId, payer.customerId));
+    const login = await fetch(`${stack.workerUrl}/api/v1/users/login/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: payer.username, password: PASSWORD }),
+    });
+    const { access } = (await login.json()) as { access: string };
+    const created = await fetch(`${stack.workerUrl}/api/v1/transactions/txn/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access}` },
+      body: JSON.stringify({ amount: '150.00' }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const txn = (await created.json()) as { id: number; payment_token: string };
+    const paid = await fetch(`${stack.sandboxUrl}/sandbox/paymob/pay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ payment_token: txn.payment_token, card_number: '5123456789012346' }),
+    });
+    expect(paid.status).toBe(200);
+    await expect
+      .poll(
+        async () => (await db.select().from(transactions).where(eq(transactions.id, txn.id)))[0]?.status,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe('succeeded');
+
+    const admin = await createAccount('ADMIN');
+    const context = await noScriptContext();
+    const page = await context.newPage();
+    await signIn(page, stack.workerUrl, admin.username);
+    await page.goto(`${stack.workerUrl}/admin/transactions/${txn.id}`);
+    await page.fill('input[name=amount]', '40.00');
+    await page.click('button:has-text("Review refund")');
+    await page.waitForURL(new RegExp(`/admin/transactions/${txn.id}/refund`));
+    expect(await page.textContent('main')).toContain('You are about to refund 40.00 EGP.');
+    await page.click('button:has-text("Confirm refund")');
+    await page.waitForURL(`${stack.workerUrl}/admin/transactions/${txn.id}`);
+    expect(await page.textContent('.flash')).toContain('Refund accepted by PayMob');
+    const timeline = (await page.textContent('ol.timeline')) ?? '';
+    expect(timeline).toContain('transaction.refund by');
+    expect(timeline).toContain('Refund');
+    await page.screenshot({ path: `${SCREENSHOTS}transaction-refunded.png`, fullPage: true });
+    await page.goto(`${stack.workerUrl}/admin/audit?action=transaction.refund`);
+    expect(await page.textContent('main')).toContain(`transaction #${txn.id}`);
+    const [row] = await db.select().from(transactions).where(eq(transactions.id, txn.id));
+    expect(row).toMatchObject({ status: 'succeeded', refundedCents: 40_00 });
+    await context.close();
+  });
 });

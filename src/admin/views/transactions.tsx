@@ -169,7 +169,12 @@ function AuditItem({ entry }: { entry: AuditRow }) {
         <strong>{entry.action}</strong> by{' '}
         {entry.actorUsername ?? (entry.actorUserId ? `user #${entry.actorUserId}` : 'the system')}
       </div>
-      {entry.details ? <pre>{JSON.stringify(entry.details, null, 2)}</pre> : null}
+      {entry.details ? (
+        <details>
+          <summary>Audit details</summary>
+          <pre>{JSON.stringify(entry.details, null, 2)}</pre>
+        </details>
+      ) : null}
     </li>
   );
 }
