@@ -19,6 +19,7 @@ const HISTORY_KEEP = 20;
  * @property {import('./load.mjs').Measurement | undefined} result
  * @property {string | undefined} skipped why the row was not measured
  * @property {string | undefined} capped why the request count is bounded (rate limits, data)
+ * @property {{ p50: number, cpuMsPerRequest: number | null }} [floor] GET /health/live measured just before
  */
 
 /** Machine and toolchain facts recorded with every run. */
@@ -77,7 +78,8 @@ const fmt = (/** @type {number | null | undefined} */ value, digits = 1) =>
 const fmtRps = (/** @type {number} */ value) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 
 /**
- * Ratios to the floor (GET /health/live) at the same concurrency in the same run.
+ * Ratios to the floor (GET /health/live) at the same concurrency in the same run: the floor measured just
+ * before the row when there is one, else the floor's own row.
  * @param {Row[]} rows
  */
 function floorRatios(rows) {
@@ -85,7 +87,7 @@ function floorRatios(rows) {
   const floor = new Map();
   for (const row of rows) if (row.scenario === 'live' && row.result) floor.set(row.connections, row.result);
   return (/** @type {Row} */ row) => {
-    const base = floor.get(row.connections);
+    const base = row.floor ?? floor.get(row.connections);
     if (!base || !row.result) return { latency: null, cpu: null };
     const latency = base.p50 > 0 ? row.result.p50 / base.p50 : null;
     const cpu =
@@ -159,6 +161,7 @@ export function consoleTable(rows) {
  * @param {ReturnType<typeof machineInfo>} machine
  * @param {{ date: string, quick: boolean, users: number, durationSeconds: number, levels: number[],
  *   setupSeconds: number, load: { before: number, after: number }, notes: string[], target: string,
+ *   floorProbeSeconds: number,
  *   scenarios: Array<{ title: string, what: string }> }} run
  */
 export function markdown(rows, machine, run) {
@@ -187,8 +190,9 @@ How to read it:
   Worker runtime) over the row, divided by the requests. It includes local-only overhead (the dev proxy,
   HTTP parsing, Durable Object rate limiter, queue consumer, and background work that happens to fall in the
   row, such as the rate limiter's alarms at each minute boundary) and is not Cloudflare's billed CPU time.
-- **× floor**: the row's p50 latency and CPU per request divided by \`GET /health/live\`'s at the same
-  concurrency in this run.
+- **× floor**: the row's p50 latency and CPU per request divided by those of \`GET /health/live\` at the
+  same concurrency, measured again (${run.floorProbeSeconds} s) right before the row, so that changes in what
+  else the machine is doing during the run cancel out.
 - Latency includes the local database (MariaDB behind the simulator; \`GET /health\` minus the floor is the
   cost of one local round trip) and the PayMob sandbox on loopback. In production each database round trip
   (edge → PlanetScale) and each PayMob call costs milliseconds to tens of milliseconds more, so rows with
@@ -352,6 +356,8 @@ export function historyEntry(/** @type {Row[]} */ rows, /** @type {Record<string
             db_trips: row.result.dbTripsPerRequest === null ? null : round(row.result.dbTripsPerRequest),
             cpu_ms: row.result.cpuMsPerRequest === null ? null : round(row.result.cpuMsPerRequest, 3),
             capped: row.capped ?? null,
+            floor_p50: row.floor ? round(row.floor.p50) : null,
+            floor_cpu_ms: row.floor?.cpuMsPerRequest ? round(row.floor.cpuMsPerRequest, 3) : null,
           }
         : { skipped: row.skipped ?? null }),
     })),

@@ -68,7 +68,9 @@ const LEVELS = (args.concurrency ?? (QUICK ? '10' : '1,10,50'))
   .split(',')
   .map((v) => Number(v.trim()))
   .filter((v) => Number.isInteger(v) && v > 0);
-const DURATION_S = Number(args.duration ?? (QUICK ? 2.5 : 8));
+const DURATION_S = Number(args.duration ?? (QUICK ? 2 : 8));
+// The floor measured again right before every other row, for its ratios.
+const FLOOR_PROBE_S = QUICK ? 0.75 : 2;
 // Admin reviews count against the admin's `default` limit (100/min): up to ~95 users need no waiting.
 const USERS = Number(args.users ?? (QUICK ? 8 : 90));
 // A whole run may take this long before everything is stopped and the run fails (hang protection).
@@ -328,6 +330,21 @@ async function main() {
         log(`${scenario.title} @${connections}: skipped (${capped} leaves ${Math.max(0, amount)} requests)`);
         continue;
       }
+      // The floor again, just before the row at the same concurrency: the row's ratios use it, so a change
+      // in what else the machine is doing between the floor rows and this one does not skew them.
+      const floor =
+        scenario.id === 'live'
+          ? undefined
+          : await measure({
+              baseUrl: stack.workerUrl,
+              next: () => ({ method: 'GET', path: '/health/live' }),
+              expected: (status) => status === 200,
+              connections,
+              durationSeconds: FLOOR_PROBE_S,
+              idPrefix: `bench-${tag}-floor-${scenario.id}-c${connections}`,
+              simulatorAdminUrl: undefined,
+              workerdPids: stack.workerdPids,
+            });
       const result = await measure({
         baseUrl: stack.workerUrl,
         next: scenario.next,
@@ -347,6 +364,10 @@ async function main() {
         title: scenario.title,
         connections,
         result,
+        floor:
+          floor && floor.errors === 0
+            ? { p50: floor.p50, cpuMsPerRequest: floor.cpuMsPerRequest }
+            : undefined,
         skipped: undefined,
         capped: hitCap ? capped : undefined,
       });
@@ -376,6 +397,7 @@ async function main() {
         durationSeconds: DURATION_S,
         levels: LEVELS,
         setupSeconds,
+        floorProbeSeconds: FLOOR_PROBE_S,
         load,
         notes,
         target: stack.target,
