@@ -160,8 +160,14 @@ describe('GET txn/ — staff', () => {
     const other = await createPayer();
     const otherId = await insertTransaction(other.customerId);
     const staff = await createUser({ role: 'STAFF' });
-    const all = await list(staff.access, '?page_size=100');
-    const seen = all.body?.results.map((t) => t.id) ?? [];
+    // Other test files insert transactions concurrently: walk every page rather than trusting the first.
+    const seen: number[] = [];
+    let query = '?page_size=100';
+    for (let page = 1; page <= 100 && query; page++) {
+      const { body } = await list(staff.access, query);
+      seen.push(...(body?.results.map((t) => t.id) ?? []));
+      query = body?.next ? new URL(body.next).search : '';
+    }
     expect(seen).toEqual(expect.arrayContaining([...ids, otherId]));
     const one = await list(staff.access, `?customer=${payer.customerId}`);
     expect(one.body?.results.map((t) => t.id)).toEqual([...ids].reverse());
