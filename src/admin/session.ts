@@ -2,8 +2,8 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { adminSessions, type Role, users } from '../db/schema';
 import { randomBytes, sha256Hex, toHex } from '../lib/crypto';
-import { verifyDummyPassword, verifyPassword } from '../lib/password';
 import type { AuthenticatedUser } from '../middleware/auth';
+import { checkCredentials } from '../users/sessions';
 
 /**
  * Server-side admin sessions (SPEC §8). The cookie holds 32 random bytes; the table keeps only their SHA-256,
@@ -54,28 +54,18 @@ const userColumns = {
 };
 
 /**
- * Checks a sign-in. Only active ADMIN and STAFF users pass; a wrong password, an unknown name, an inactive
- * user and a CUSTOMER all get the same `undefined` after the same PBKDF2 work (a dummy hash for unknown
- * names), so neither the answer nor its timing tells them apart. One query.
+ * Checks a sign-in with the API's own credential check: only active ADMIN and STAFF users pass; a CUSTOMER
+ * gets the same `undefined` as a wrong password, after the same PBKDF2 work. One query.
  */
 export async function authenticateStaff(
   db: Database,
   username: string,
   password: string,
 ): Promise<AuthenticatedUser | undefined> {
-  const [row] = await db
-    .select({ ...userColumns, passwordHash: users.passwordHash })
-    .from(users)
-    .where(eq(users.username, username))
-    .limit(1);
-  if (!row) {
-    await verifyDummyPassword(password);
-    return undefined;
-  }
-  const valid = await verifyPassword(password, row.passwordHash);
-  if (!valid || !row.isActive || !ADMIN_ROLES.includes(row.role)) return undefined;
-  const { passwordHash: _hash, ...user } = row;
-  return user;
+  const user = await checkCredentials(db, username, password);
+  if (!user || !ADMIN_ROLES.includes(user.role)) return undefined;
+  const { customerId: _customer, ...staff } = user;
+  return staff;
 }
 
 export interface NewSession {

@@ -58,13 +58,13 @@ export async function issueSession(
 }
 
 /**
- * Username or e-mail plus password. Unknown users cost a dummy PBKDF2 so timing does not reveal who exists;
- * wrong password, unknown and inactive users get the same 401. An active CUSTOMER without a customer profile
- * (they deleted it) gets a new empty one (SPEC §3.1).
+ * Checks a username-or-e-mail and password, the one credential check behind the API login and the admin
+ * sign-in. Unknown users cost a dummy PBKDF2 so timing does not reveal who exists; a wrong password, an
+ * unknown and an inactive user all give `undefined`. One query.
  */
-export async function login(ctx: UsersContext, identifier: string, password: string): Promise<TokenPair> {
+export async function checkCredentials(db: Database, identifier: string, password: string) {
   const lowered = identifier.toLowerCase();
-  const candidates = await ctx.db
+  const candidates = await db
     .select({
       id: users.id,
       username: users.username,
@@ -72,6 +72,9 @@ export async function login(ctx: UsersContext, identifier: string, password: str
       passwordHash: users.passwordHash,
       role: users.role,
       isActive: users.isActive,
+      dateJoined: users.dateJoined,
+      lastLogin: users.lastLogin,
+      tokensValidAfter: users.tokensValidAfter,
       customerId: customers.id,
     })
     .from(users)
@@ -85,10 +88,21 @@ export async function login(ctx: UsersContext, identifier: string, password: str
     candidates[0];
   if (!user) {
     await verifyDummyPassword(password);
-    throw noActiveAccount();
+    return undefined;
   }
   const valid = await verifyPassword(password, user.passwordHash);
-  if (!valid || !user.isActive) throw noActiveAccount();
+  if (!valid || !user.isActive) return undefined;
+  const { passwordHash: _hash, ...checked } = user;
+  return checked;
+}
+
+/**
+ * SPEC §2.3 login: wrong password, unknown and inactive users get the same 401. An active CUSTOMER without a
+ * customer profile (they deleted it) gets a new empty one (SPEC §3.1).
+ */
+export async function login(ctx: UsersContext, identifier: string, password: string): Promise<TokenPair> {
+  const user = await checkCredentials(ctx.db, identifier, password);
+  if (!user) throw noActiveAccount();
   if (user.role === 'CUSTOMER' && user.customerId === null) {
     const result = await ensureCustomerProfile(ctx.db, user.id);
     if (result.created) ctx.logger.info('customer profile created at login', { user_id: user.id });
