@@ -21,11 +21,9 @@ import { allowedMethods } from '../lib/routes';
 import { fieldErrorsFrom } from '../lib/validation';
 import { bodyGuard } from '../middleware/body-guard';
 import { byIp, clientIp, rateLimit } from '../middleware/rate-limit';
-import { enqueueNotification, NotificationMessage } from '../notifications/messages';
-import { PaymobClient, paymobSettings } from '../paymob/client';
-import type { TransactionStatusNotification } from '../transactions/apply-event';
+import { NotificationMessage } from '../notifications/messages';
 import { refundTransaction } from '../transactions/refund';
-import type { ReversalContext } from '../transactions/reversal';
+import { reversalContextFor } from '../transactions/reversal';
 import { voidTransaction } from '../transactions/void';
 import { updateProfile } from '../users/profiles';
 import type { UsersContext } from '../users/service';
@@ -644,18 +642,6 @@ adminRoutes.get('/transactions/:id{[0-9]+}', requireSession, async (c) => {
 
 const REVERSAL_AMOUNT_MAX = 20; // "9999999999.999" and some spaces; the service parses and checks it
 
-function reversalContext(c: AdminContext): ReversalContext {
-  const { config, logger } = c.var;
-  return {
-    db: c.var.db,
-    logger,
-    now: new Date(),
-    requestId: c.var.requestId,
-    paymob: new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger }),
-    notify: (message: TransactionStatusNotification) => enqueueNotification(c.env.NOTIFICATIONS, message),
-  };
-}
-
 for (const kind of ['refund', 'void'] as const) {
   const what = kind === 'refund' ? 'refund payments' : 'void payments';
 
@@ -706,11 +692,11 @@ for (const kind of ['refund', 'void'] as const) {
       try {
         result =
           kind === 'refund'
-            ? await refundTransaction(reversalContext(c), session.user, {
+            ? await refundTransaction(reversalContextFor(c), session.user, {
                 transactionId: id,
                 amount: amount === '' ? undefined : amount,
               })
-            : await voidTransaction(reversalContext(c), session.user, { transactionId: id });
+            : await voidTransaction(reversalContextFor(c), session.user, { transactionId: id });
       } catch (err) {
         // A refused amount, a wrong state, a closed void window or PayMob's refusal: shown on the payment.
         if (!(err instanceof AppError) || ![400, 409, 502].includes(err.status)) throw err;

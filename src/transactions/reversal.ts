@@ -1,14 +1,20 @@
 import { and, eq, min } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
-import type { Actor } from '../env';
+import type { Actor, Env, Variables } from '../env';
 import { writeAudit } from '../lib/audit';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { type PaymobClient, PaymobError } from '../paymob/client';
+import { enqueueNotification } from '../notifications/messages';
+import { PaymobClient, PaymobError, paymobSettings } from '../paymob/client';
 import { factsFromTransaction } from '../paymob/events';
 import type { PaymobTransaction } from '../paymob/schemas';
-import { type ApplyEventContext, type ApplyEventResult, applyPaymentEvent } from './apply-event';
+import {
+  type ApplyEventContext,
+  type ApplyEventResult,
+  applyPaymentEvent,
+  type TransactionStatusNotification,
+} from './apply-event';
 import { getTransaction } from './list';
 import type { TransactionView } from './schemas';
 
@@ -25,6 +31,22 @@ export interface ReversalContext {
   /** Queues the customer's status e-mail when the answer changed the transaction. */
   notify: ApplyEventContext['notify'];
   requestId?: string | null;
+}
+
+/** The reversal context of one request, for the API routes and the admin UI alike. */
+export function reversalContextFor(c: {
+  var: Pick<Variables, 'db' | 'config' | 'logger' | 'requestId'>;
+  env: Pick<Env, 'PAYMOB_CACHE' | 'NOTIFICATIONS'>;
+}): ReversalContext {
+  const { config, logger } = c.var;
+  return {
+    db: c.var.db,
+    logger,
+    now: new Date(),
+    requestId: c.var.requestId,
+    paymob: new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger }),
+    notify: (message: TransactionStatusNotification) => enqueueNotification(c.env.NOTIFICATIONS, message),
+  };
 }
 
 export type ReversalKind = 'refund' | 'void';

@@ -17,7 +17,7 @@ import { getTransaction, listTransactions } from './list';
 import { renderPayPage } from './pay-page';
 import { RefundTransactionBody, refundTransaction } from './refund';
 import { type RenderedPage, renderInvalidResult, renderPaymentResult } from './result-page';
-import type { ReversalContext } from './reversal';
+import { reversalContextFor } from './reversal';
 import {
   CreateTransactionBody,
   TransactionIdParams,
@@ -234,18 +234,6 @@ transactionsRoutes.openapi(
 
 // --- Refund and void (SPEC §4.6: ADMIN only) -------------------------------------------------------------
 
-function reversalContext(c: Context<AppEnv>): ReversalContext {
-  const { config, logger } = c.var;
-  return {
-    db: c.var.db,
-    logger,
-    now: new Date(),
-    requestId: c.var.requestId,
-    paymob: new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger }),
-    notify: (message: TransactionStatusNotification) => enqueueNotification(c.env.NOTIFICATIONS, message),
-  };
-}
-
 /**
  * Idempotency-Key per transaction: the stored request hash covers the body but not the path, so the
  * transaction id goes into the key's scope (a key reused on another transaction is then its own request).
@@ -292,7 +280,7 @@ transactionsRoutes.openapi(
     },
   }),
   async (c) => {
-    const transaction = await refundTransaction(reversalContext(c), actorOf(c), {
+    const transaction = await refundTransaction(reversalContextFor(c), actorOf(c), {
       transactionId: c.req.valid('param').id,
       amount: c.req.valid('json').amount,
     });
@@ -323,7 +311,7 @@ transactionsRoutes.openapi(
     },
   }),
   async (c) => {
-    const transaction = await voidTransaction(reversalContext(c), actorOf(c), {
+    const transaction = await voidTransaction(reversalContextFor(c), actorOf(c), {
       transactionId: c.req.valid('param').id,
     });
     return c.json(transaction, 200);
