@@ -1,17 +1,19 @@
 /**
  * The countries PayMob serves (SPEC §3.3, §4.2): an address's country decides the payment currency and how
- * many minor-unit digits its amounts have. Payments reuse this table.
+ * many minor-unit digits its amounts have (the digits live with the money code). Payments reuse this table.
  */
+import { type Currency, minorDigits } from '../lib/money';
+
 export const COUNTRIES = {
-  EG: { name: 'Egypt', currency: 'EGP', minorDigits: 2 },
-  SA: { name: 'Saudi Arabia', currency: 'SAR', minorDigits: 2 },
-  AE: { name: 'United Arab Emirates', currency: 'AED', minorDigits: 2 },
-  OM: { name: 'Oman', currency: 'OMR', minorDigits: 3 },
-  PK: { name: 'Pakistan', currency: 'PKR', minorDigits: 2 },
-} as const;
+  EG: { name: 'Egypt', currency: 'EGP' },
+  SA: { name: 'Saudi Arabia', currency: 'SAR' },
+  AE: { name: 'United Arab Emirates', currency: 'AED' },
+  OM: { name: 'Oman', currency: 'OMR' },
+  PK: { name: 'Pakistan', currency: 'PKR' },
+} as const satisfies Record<string, { name: string; currency: Currency }>;
 
 export type CountryCode = keyof typeof COUNTRIES;
-export type Currency = (typeof COUNTRIES)[CountryCode]['currency'];
+export type { Currency };
 
 export const COUNTRY_CODES = Object.keys(COUNTRIES) as [CountryCode, ...CountryCode[]];
 
@@ -23,6 +25,6 @@ export function isCountryCode(value: string): value is CountryCode {
 
 /** The currency and its minor-unit digits for a country, e.g. OM → { currency: 'OMR', minorDigits: 3 }. */
 export function currencyOf(country: CountryCode): { currency: Currency; minorDigits: number } {
-  const { currency, minorDigits } = COUNTRIES[country];
-  return { currency, minorDigits };
+  const { currency } = COUNTRIES[country];
+  return { currency, minorDigits: minorDigits(currency) };
 }
