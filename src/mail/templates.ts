@@ -113,6 +113,10 @@ const TRANSACTION_OUTCOMES: Record<string, { title: string; sentence: string }> 
   },
   expired: { title: 'Payment expired', sentence: 'Your payment was not completed in time and has expired.' },
   refunded: { title: 'Payment refunded', sentence: 'Your payment has been refunded.' },
+  partially_refunded: {
+    title: 'Payment partly refunded',
+    sentence: 'Part of your payment has been refunded. The rest of the payment stands.',
+  },
   voided: { title: 'Payment cancelled', sentence: 'Your payment was cancelled before it was settled.' },
 };
 

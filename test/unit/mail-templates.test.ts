@@ -88,6 +88,7 @@ describe('transaction status e-mail', () => {
     ['succeeded', 'Payment received'],
     ['failed', 'Payment failed'],
     ['refunded', 'Payment refunded'],
+    ['partially_refunded', 'Payment partly refunded'],
     ['voided', 'Payment cancelled'],
     ['expired', 'Payment expired'],
   ])('names the outcome of a %s payment with amount and order reference', (status, title) => {
