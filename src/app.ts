@@ -60,15 +60,23 @@ app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
 
-app.doc31('/openapi.json', (c) => ({
-  openapi: '3.1.0',
-  info: {
-    title: 'StackPay API',
-    version: '1.0.0',
-    description: 'Sign-up, customer profiles and KYC, and PayMob payments. Errors are RFC 9457 problem+json.',
-  },
-  servers: [{ url: c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin }],
-}));
+// Generated once per isolate (it walks every route's schemas). Not `doc31()`: that one answers a generation
+// failure with the serialised exception and a raw 500 instead of going through onError.
+let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+app.get('/openapi.json', (c) => {
+  openApiDocument ??= app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'StackPay API',
+      version: '1.0.0',
+      description:
+        'Sign-up, customer profiles and KYC, and PayMob payments. Errors are RFC 9457 problem+json.',
+    },
+  });
+  const server = c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin;
+  c.header('Cache-Control', 'public, max-age=300');
+  return c.json({ ...openApiDocument, servers: [{ url: server }] });
+});
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
   type: 'http',
   scheme: 'bearer',
