@@ -77,24 +77,54 @@ const fmt = (/** @type {number | null | undefined} */ value, digits = 1) =>
   value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
 const fmtRps = (/** @type {number} */ value) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 
+/** @param {number[]} values */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return null;
+  return sorted.length % 2
+    ? /** @type {number} */ (sorted[mid])
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+// Floor samples either side of a row that its ratios use (see floorRatios).
+const FLOOR_WINDOW = 2;
+
 /**
- * Ratios to the floor (GET /health/live) at the same concurrency in the same run: the floor measured just
- * before the row when there is one, else the floor's own row.
+ * Ratios to the floor (GET /health/live) at the same concurrency in the same run. The floor is sampled
+ * right before every row; a row is compared with the median of the samples taken before it and the
+ * FLOOR_WINDOW rows either side, so neither a slow change in what else the machine does nor a momentary
+ * burst (say, rate-limiter alarms firing at a minute boundary) skews a ratio.
  * @param {Row[]} rows
  */
 function floorRatios(rows) {
-  /** @type {Map<number, import('./load.mjs').Measurement>} */
-  const floor = new Map();
-  for (const row of rows) if (row.scenario === 'live' && row.result) floor.set(row.connections, row.result);
+  /** @type {Map<number, Array<{ index: number, p50: number, cpu: number | null }>>} */
+  const samples = new Map();
+  rows.forEach((row, index) => {
+    const sample =
+      row.scenario === 'live' && row.result
+        ? { p50: row.result.p50, cpu: row.result.cpuMsPerRequest }
+        : row.floor
+          ? { p50: row.floor.p50, cpu: row.floor.cpuMsPerRequest }
+          : undefined;
+    if (!sample) return;
+    const list = samples.get(row.connections) ?? [];
+    list.push({ index, ...sample });
+    samples.set(row.connections, list);
+  });
   return (/** @type {Row} */ row) => {
-    const base = row.floor ?? floor.get(row.connections);
-    if (!base || !row.result) return { latency: null, cpu: null };
-    const latency = base.p50 > 0 ? row.result.p50 / base.p50 : null;
-    const cpu =
-      base.cpuMsPerRequest && row.result.cpuMsPerRequest !== null
-        ? row.result.cpuMsPerRequest / base.cpuMsPerRequest
-        : null;
-    return { latency, cpu };
+    const list = samples.get(row.connections) ?? [];
+    const index = rows.indexOf(row);
+    const at = list.findIndex((sample) => sample.index >= index);
+    const centre = at === -1 ? list.length - 1 : at;
+    const window = list.slice(Math.max(0, centre - FLOOR_WINDOW), centre + FLOOR_WINDOW + 1);
+    const p50 = median(window.map((sample) => sample.p50));
+    const cpu = median(window.flatMap((sample) => (sample.cpu === null ? [] : [sample.cpu])));
+    if (!row.result || p50 === null) return { latency: null, cpu: null };
+    return {
+      latency: p50 > 0 ? row.result.p50 / p50 : null,
+      cpu: cpu && row.result.cpuMsPerRequest !== null ? row.result.cpuMsPerRequest / cpu : null,
+    };
   };
 }
 
@@ -141,8 +171,8 @@ export function tableCells(rows) {
       r.errors > 0 ? `**${r.errors}**` : '0',
       fmt(r.dbTripsPerRequest),
       fmt(r.cpuMsPerRequest, 2),
-      row.scenario === 'live' ? '1.0' : fmt(ratios.latency),
-      row.scenario === 'live' ? '1.0' : fmt(ratios.cpu),
+      fmt(ratios.latency),
+      fmt(ratios.cpu),
     ];
   });
 }
@@ -191,8 +221,9 @@ How to read it:
   HTTP parsing, Durable Object rate limiter, queue consumer, and background work that happens to fall in the
   row, such as the rate limiter's alarms at each minute boundary) and is not Cloudflare's billed CPU time.
 - **× floor**: the row's p50 latency and CPU per request divided by those of \`GET /health/live\` at the
-  same concurrency, measured again (${run.floorProbeSeconds} s) right before the row, so that changes in what
-  else the machine is doing during the run cancel out.
+  same concurrency. The floor is sampled again (${run.floorProbeSeconds} s) right before every row, and a row
+  is compared with the median of that sample and the samples of the two rows either side, so neither a
+  slow change in what else the machine does nor a momentary burst skews the ratios.
 - Latency includes the local database (MariaDB behind the simulator; \`GET /health\` minus the floor is the
   cost of one local round trip) and the PayMob sandbox on loopback. In production each database round trip
   (edge → PlanetScale) and each PayMob call costs milliseconds to tens of milliseconds more, so rows with
