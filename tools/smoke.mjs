@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * `npm run smoke`: the whole product by its public HTTP API against a running `npm run dev`, as a person
+ * would use it: sign up, read the code from the sandbox mailbox, verify, fill the profile, an address and
+ * KYC, have the development admin approve it, pay with the sandbox's success card, and wait for the real
+ * callback and the status e-mail. Prints each step; exits non-zero at the first surprise.
+ */
+import { loadDevVars } from './dev-vars.mjs';
+
+const API = process.env.STACKPAY_URL ?? 'http://127.0.0.1:8787';
+const SANDBOX = process.env.SANDBOX_URL ?? 'http://127.0.0.1:8788';
+const vars = loadDevVars({ log: () => {} });
+const stamp = Date.now().toString(36);
+const username = `smoke_${stamp}`;
+const email = `${username}@example.com`;
+const password = 'Smoke-Pass1!';
+
+function step(message) {
+  console.log(`✓ ${message}`);
+}
+
+async function call(method, path, { token, body, form, expect = [200] } = {}) {
+  const headers = { 'CF-Connecting-IP': `198.51.100.${(stamp.charCodeAt(0) % 200) + 1}` };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload;
+  if (form) payload = form;
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(`${API}/api/v1${path}`, { method, headers, body: payload });
+  const text = await response.text();
+  if (!expect.includes(response.status)) {
+    throw new Error(`${method} ${path} → ${response.status}: ${text.slice(0, 300)}`);
+  }
+  return text ? JSON.parse(text) : {};
+}
+
+async function waitFor(what, probe, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function mailbox(to) {
+  const response = await fetch(`${SANDBOX}/mailbox/messages?to=${encodeURIComponent(to)}`);
+  return response.json();
+}
+
+async function main() {
+  await call('POST', '/users/sign-up/', { body: { username, email, password }, expect: [201] });
+  step(`signed up ${username}`);
+
+  const verification = await waitFor('the verification e-mail', async () =>
+    (await mailbox(email)).find((m) => m.subject === 'Verify your email'),
+  );
+  const code = /\b(\d{6})\b/.exec(verification.text)?.[1];
+  step(`verification e-mail arrived in the sandbox mailbox (code ${code})`);
+
+  const tokens = await call('POST', '/users/verify-code/validate/', { body: { email, code } });
+  step('code validated: account active, tokens issued');
+
+  await call('PATCH', '/customers/profile/', {
+    token: tokens.access,
+    body: { first_name: 'Smoke', last_name: 'Tester', phone_number: `+2010${String(Date.now()).slice(-8)}` },
+  });
+  const [main] = await call('GET', '/customers/address/', { token: tokens.access });
+  await call('PATCH', `/customers/address/${main.id}/`, {
+    token: tokens.access,
+    body: { city: 'Cairo', state: 'Cairo', line: '1 Nile St', postal_code: '11511' },
+  });
+  const form = new FormData();
+  form.set('document_type', 'national_id');
+  form.set('document_id', '29001011234567');
+  form.set(
+    'document_file',
+    new Blob([Buffer.from('%PDF-1.4\n% smoke\n')], { type: 'application/pdf' }),
+    'id.pdf',
+  );
+  await call('PUT', '/customers/profile/upload-docs/', { token: tokens.access, form });
+  const profile = await call('GET', '/customers/profile/', { token: tokens.access });
+  step(`profile, main address and KYC document saved (kyc_status ${profile.kyc_status})`);
+
+  const admin = await call('POST', '/users/login/', {
+    body: { username: 'admin', password: vars.DEV_ADMIN_PASSWORD || 'Admin-Pass1!' },
+  });
+  const customerId = (await call('GET', '/customers/profile/upload-docs/', { token: tokens.access }))
+    .customer_id;
+  await call('POST', `/customers/${customerId}/kyc/review/`, {
+    token: admin.access,
+    body: { status: 'approved' },
+  });
+  step('the development admin approved the KYC');
+
+  const txn = await call('POST', '/transactions/txn/', {
+    token: tokens.access,
+    body: { amount: '150.00' },
+    expect: [201],
+  });
+  step(
+    `payment ${txn.merchant_order_id} created: ${txn.status}, checkout at ${new URL(txn.checkout_url).pathname}`,
+  );
+
+  const paid = await fetch(`${SANDBOX}/sandbox/paymob/pay`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ payment_token: txn.payment_token, card_number: '5123456789012346' }),
+  }).then((r) => r.json());
+  step(`paid with the success card at the sandbox (PayMob transaction ${paid.transaction_id})`);
+
+  const final = await waitFor('the processed callback', async () => {
+    const current = await call('GET', `/transactions/txn/${txn.id}/`, { token: tokens.access });
+    return current.status === 'succeeded' ? current : undefined;
+  });
+  step(`the signed callback reached the Worker: ${final.status}`);
+
+  const redirect = await fetch(paid.redirect_url);
+  const page = await redirect.text();
+  if (redirect.status !== 200 || !/succeeded|successful/i.test(page)) {
+    throw new Error(`response callback page: ${redirect.status}`);
+  }
+  step('the signed response callback renders the result page');
+
+  await waitFor('the status e-mail', async () =>
+    (await mailbox(email)).find((m) => m.subject !== 'Verify your email' && /payment/i.test(m.subject)),
+  );
+  step('the payment status e-mail arrived');
+  console.log('\nsmoke test passed');
+}
+
+main().catch((err) => {
+  console.error(`✗ ${err.message}`);
+  process.exit(1);
+});
