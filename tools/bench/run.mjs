@@ -137,7 +137,7 @@ async function main() {
 
   /** @type {{ workerUrl: string, simulatorAdminUrl: string | undefined, sandboxUrl: string,
    *   vars: Record<string, string>, workerdPids: () => number[], mysqlUrl?: string, database?: string,
-   *   logFile?: string, target: string }} */
+   *   logFile?: string, target: string, commit?: string }} */
   let stack;
   if (args.url) {
     const vars = readLocalVars();
@@ -170,6 +170,7 @@ async function main() {
     });
     stack = {
       ...started,
+      commit: source.commit,
       target: `${source.label}, on a private stack (\`wrangler dev\` serving the \`wrangler deploy --dry-run\` bundle, database \`${args.database}\`)`,
     };
   }
@@ -418,7 +419,7 @@ async function main() {
       entry: historyEntry(rows, {
         date,
         quick: QUICK,
-        commit: machine.commit,
+        commit: stack.commit ?? machine.commit,
         measured: stack.target,
         machine: { cpu: machine.cpu, cores: machine.cores, memory_gib: machine.memoryGiB },
         versions: { node: machine.node, wrangler: machine.wrangler, workerd: machine.workerd },
