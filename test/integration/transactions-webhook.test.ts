@@ -375,6 +375,21 @@ describe('processed callback — fuzzing', () => {
     expect([...statuses].every((s) => [200, 400, 401].includes(s))).toBe(true);
   });
 
+  // Found by the random bodies above: a lone UTF-16 surrogate is legal in a JSON string but not in a MySQL
+  // JSON column, so storing such a callback used to fail with a database error (500).
+  it('lone surrogates in an unhandled callback are stored (replaced by U+FFFD) and acknowledged', async () => {
+    const paymobId = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const body = JSON.stringify({
+      type: 'AB\ud800CD',
+      obj: { id: paymobId, note: 'x\udfffy', ['k\ud801']: 1 },
+    });
+    const response = await deliver(body, 'a'.repeat(128));
+    expect(response.status).toBe(200);
+    const [event] = await eventsByPaymobId(paymobId);
+    expect(event?.type).toBe('AB\ufffdCD');
+    expect(event?.rawBody).toMatchObject({ obj: { note: 'x\ufffdy', 'k\ufffd': 1 } });
+  });
+
   it('invalid UTF-8 is a 400', async () => {
     const response = await apiWithEnv(
       `${WEBHOOK}?hmac=${'a'.repeat(128)}`,
