@@ -381,7 +381,7 @@ describe('processed callback — fuzzing', () => {
     const paymobId = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
     const body = JSON.stringify({
       type: 'AB\ud800CD',
-      obj: { id: paymobId, note: 'x\udfffy', ['k\ud801']: 1 },
+      obj: { id: paymobId, note: 'x\udfffy', 'k\ud801': 1 },
     });
     const response = await deliver(body, 'a'.repeat(128));
     expect(response.status).toBe(200);
