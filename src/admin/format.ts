@@ -10,10 +10,6 @@ export function formatDateTime(value: Date | null | undefined): string {
   return `${value.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function formatDate(value: Date | null | undefined): string {
-  return value ? value.toISOString().slice(0, 10) : '—';
-}
-
 /** Minor units as the currency's decimal amount with its code, e.g. `1500.50 EGP`. */
 export function formatAmount(minor: number | null | undefined, currency: string | null | undefined): string {
   if (minor === null || minor === undefined) return '—';

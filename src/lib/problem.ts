@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { AppError, PROBLEM_TYPE_BASE, problemTitle } from './errors';
+import { type AppError, PROBLEM_TYPE_BASE, problemTitle } from './errors';
 
 export const ProblemSchema = z
   .object({
@@ -29,10 +29,6 @@ export function problemResponse(err: AppError, requestId: string): Response {
   for (const [name, value] of Object.entries(err.headers ?? {})) headers.set(name, value);
   headers.set('X-Request-Id', requestId);
   return new Response(JSON.stringify(body), { status: err.status, headers });
-}
-
-export function genericProblem(status: number, code: string, detail: string) {
-  return new AppError(status, code, detail, { title: problemTitle(status) });
 }
 
 /** Shared OpenAPI response entries for problem answers. */

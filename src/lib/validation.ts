@@ -64,10 +64,3 @@ export function fieldErrorsFrom(error: z.ZodError): FieldErrors {
 export function throwOnInvalid(result: { success: boolean; error?: z.ZodError }): void {
   if (!result.success && result.error) throw validationError(fieldErrorsFrom(result.error));
 }
-
-/** Parses outside a route (forms, queue messages); throws the same 400 problem on failure. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(fieldErrorsFrom(result.error));
-  return result.data;
-}
