@@ -6,6 +6,7 @@ import type { JSX } from 'hono/jsx/jsx-runtime';
 import { isDatabaseUnavailable } from '../db/client';
 import type { Role } from '../db/schema';
 import type { AppEnv, Variables } from '../env';
+import { toBase64Url } from '../lib/crypto';
 import { AppError, type FieldErrors } from '../lib/errors';
 import { describeError } from '../lib/logger';
 import { CSRF_FIELD, csrfTokenFor, isCrossOrigin, isValidCsrfToken } from './csrf';
@@ -77,10 +78,7 @@ function encodeFlash(flash: Flash): string {
     message: flash.message.slice(0, FLASH_MAX_TEXT),
     details: flash.details?.slice(0, 10).map((d) => d.slice(0, FLASH_MAX_TEXT)),
   });
-  return btoa(String.fromCharCode(...new TextEncoder().encode(json)))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replaceAll('=', '');
+  return toBase64Url(new TextEncoder().encode(json));
 }
 
 function decodeFlash(value: string): Flash | undefined {

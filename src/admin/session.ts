@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { adminSessions, type Role, users } from '../db/schema';
-import { randomBytes, sha256Hex, toHex } from '../lib/crypto';
+import { randomBytes, sha256Hex, toBase64Url, toHex } from '../lib/crypto';
 import type { AuthenticatedUser } from '../middleware/auth';
 import { checkCredentials } from '../users/sessions';
 
@@ -32,12 +32,6 @@ export interface AdminSession {
   expiresAt: Date;
   /** The signed-in user, shaped like the API's authenticated user so the same services accept it. */
   user: AuthenticatedUser;
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
 const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/; // 32 bytes in unpadded base64url

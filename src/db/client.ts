@@ -1,6 +1,5 @@
 import { Client, DatabaseError } from '@planetscale/database';
 import { drizzle } from 'drizzle-orm/planetscale-serverless';
-import * as schema from './schema';
 
 export type Database = ReturnType<typeof createDatabase>;
 
@@ -35,7 +34,9 @@ export function createDatabase(url: string, requestId: string) {
       return response;
     },
   });
-  return drizzle({ client, schema });
+  // No `schema` option: it makes drizzle rebuild its relational-query config on every request, and the
+  // services use explicit joins (relational queries with `with:` fail on MariaDB anyway).
+  return drizzle({ client });
 }
 
 /** Walks an error's cause chain (Drizzle wraps driver errors). */

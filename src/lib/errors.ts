@@ -46,7 +46,7 @@ export class AppError extends Error {
     this.code = code;
     this.errors = options.errors;
     this.headers = options.headers;
-    this.title = options.title ?? TITLES[status] ?? 'Error';
+    this.title = options.title ?? problemTitle(status);
     this.extensions = options.extensions;
   }
 }
@@ -74,4 +74,10 @@ export const conflict = (code: string, detail: string) => new AppError(409, code
 export const unauthorized = (detail = 'Authentication credentials were not provided or are invalid.') =>
   new AppError(401, 'not_authenticated', detail, {
     headers: { 'WWW-Authenticate': 'Bearer realm="stackpay"' },
+  });
+
+/** 401 for a bearer or refresh token that is malformed, expired, revoked or of the wrong type. */
+export const invalidToken = (detail: string) =>
+  new AppError(401, 'token_not_valid', detail, {
+    headers: { 'WWW-Authenticate': 'Bearer realm="stackpay", error="invalid_token"' },
   });

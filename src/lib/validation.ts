@@ -30,7 +30,6 @@ z.config({
       return 'This field is required.';
     }
     if (issue.code === 'invalid_type') {
-      if (issue.input === undefined) return 'This field is required.';
       if (issue.input === null) return 'This field may not be null.';
       if (issue.expected === 'string') return 'Not a valid string.';
       if (issue.expected === 'number' || issue.expected === 'int') return 'A valid number is required.';

@@ -1,3 +1,4 @@
+import { toBase64 } from '../lib/crypto';
 import { addressOf, type OutgoingMail } from './provider';
 
 // RFC 2045: base64 lines are at most 76 characters.
@@ -6,12 +7,6 @@ const BASE64_LINE = 76;
 const ENCODED_WORD_BYTES = 36;
 
 const encoder = new TextEncoder();
-
-function base64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
 
 function wrap(text: string, width: number): string {
   const lines: string[] = [];
@@ -42,7 +37,7 @@ export function encodeHeaderText(value: string): string {
     chunk += char;
   }
   if (chunk) words.push(chunk);
-  return words.map((word) => `=?UTF-8?B?${base64(encoder.encode(word))}?=`).join('\r\n ');
+  return words.map((word) => `=?UTF-8?B?${toBase64(encoder.encode(word))}?=`).join('\r\n ');
 }
 
 /** `Name <addr>` with a non-ASCII display name encoded; a bare address is kept as it is. */
@@ -61,7 +56,7 @@ function bodyPart(contentType: string, content: string): string {
     `Content-Type: ${contentType}; charset=utf-8`,
     'Content-Transfer-Encoding: base64',
     '',
-    wrap(base64(encoder.encode(content)), BASE64_LINE),
+    wrap(toBase64(encoder.encode(content)), BASE64_LINE),
   ].join('\r\n');
 }
 

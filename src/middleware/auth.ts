@@ -4,7 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Database } from '../db/client';
 import { type Role, users } from '../db/schema';
 import type { Actor, AppEnv } from '../env';
-import { AppError, forbidden, unauthorized } from '../lib/errors';
+import { forbidden, invalidToken, unauthorized } from '../lib/errors';
 import { TokenError, verifyToken } from '../lib/tokens';
 
 /** The authenticated user as the one auth query loaded it: enough to answer `profiles/mine` without another. */
@@ -18,12 +18,6 @@ export interface AuthenticatedUser extends Actor {
 const loadedUsers = new WeakMap<Actor, AuthenticatedUser>();
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
-
-function invalidToken(): AppError {
-  return new AppError(401, 'token_not_valid', 'The access token is invalid or expired.', {
-    headers: { 'WWW-Authenticate': 'Bearer realm="stackpay", error="invalid_token"' },
-  });
-}
 
 /** True when a token issued at `issuedAt` (seconds) predates the user's `tokens_valid_after`. */
 export function issuedBeforeCutoff(issuedAt: number, tokensValidAfter: Date | null): boolean {
@@ -53,14 +47,14 @@ async function loadUser(db: Database, userId: number): Promise<AuthenticatedUser
 
 async function authenticate(c: Context<AppEnv>, header: string): Promise<void> {
   const match = BEARER.exec(header);
-  if (!match?.[1]) throw invalidToken();
+  if (!match?.[1]) throw invalidToken('The access token is invalid or expired.');
   let claims: Awaited<ReturnType<typeof verifyToken>>;
   try {
     claims = await verifyToken(c.var.config, match[1], 'access');
   } catch (err) {
     if (err instanceof TokenError) {
       c.var.logger.info('access token refused', { reason: err.reason });
-      throw invalidToken();
+      throw invalidToken('The access token is invalid or expired.');
     }
     throw err;
   }
@@ -71,7 +65,7 @@ async function authenticate(c: Context<AppEnv>, header: string): Promise<void> {
   else if (issuedBeforeCutoff(claims.issuedAt, user.tokensValidAfter)) refusal = 'issued_before_cutoff';
   if (refusal || !user) {
     c.var.logger.info('access token refused', { reason: refusal, user_id: claims.userId });
-    throw invalidToken();
+    throw invalidToken('The access token is invalid or expired.');
   }
   loadedUsers.set(user, user);
   c.set('actor', user);

@@ -4,6 +4,8 @@
  * the parsed callback exactly as received: never from a re-serialised or schema-transformed copy.
  */
 
+import { toHex } from '../lib/crypto';
+
 export const TRANSACTION_HMAC_FIELDS = [
   'amount_cents',
   'created_at',
@@ -107,7 +109,7 @@ function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | undefined {
 /** Lowercase hex HMAC-SHA512 of `message` (used by tests and by anything that must sign like PayMob). */
 export async function paymobHmacHex(secret: string, message: string): Promise<string> {
   const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message));
-  return Array.from(new Uint8Array(signature), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(signature);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { randomBytes, toBase64 } from '../lib/crypto';
 
 /**
  * The frame shared by the test pay page and the payment result page: self-contained (no external scripts,
@@ -10,8 +11,7 @@ export const PAY_PAGE_PATH = '/api/v1/transactions/testpay-view/';
 
 /** 128 random bits for the Content-Security-Policy nonce. */
 export function createNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes));
+  return toBase64(randomBytes(16));
 }
 
 export interface CspOptions {

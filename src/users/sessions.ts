@@ -3,7 +3,7 @@ import { type Executor, ensureCustomerProfile } from '../customers/bootstrap';
 import type { Database } from '../db/client';
 import { customers, refreshTokens, users } from '../db/schema';
 import { sha256Hex, ulid } from '../lib/crypto';
-import { AppError } from '../lib/errors';
+import { AppError, invalidToken } from '../lib/errors';
 import { verifyDummyPassword, verifyPassword } from '../lib/password';
 import { issueTokenPair, TokenError, type TokenSettings, verifyToken } from '../lib/tokens';
 import type { UsersContext } from './service';
@@ -27,8 +27,7 @@ export const SESSION_MESSAGES = {
 
 const noActiveAccount = () =>
   new AppError(401, 'no_active_account', SESSION_MESSAGES.noActiveAccount, { headers: WWW_AUTHENTICATE });
-const invalidRefresh = () =>
-  new AppError(401, 'token_not_valid', SESSION_MESSAGES.invalidRefresh, { headers: WWW_AUTHENTICATE });
+const invalidRefresh = () => invalidToken(SESSION_MESSAGES.invalidRefresh);
 
 /**
  * Signs a token pair and stores the refresh token (a new family unless `familyId` is given). With
