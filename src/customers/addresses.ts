@@ -5,7 +5,7 @@ import { isDuplicateKey } from '../db/client';
 import { addresses, customers } from '../db/schema';
 import { type AppError, conflict, fieldError, notFound, validationError } from '../lib/errors';
 import { NON_FIELD } from '../lib/validation';
-import type { CountryCode } from './countries';
+import { type CountryCode, DEFAULT_COUNTRY } from './countries';
 import { customerProfileNotFound } from './profile';
 import { type AddressChanges, addressErrors, addressLimitMessage, MESSAGES } from './schemas';
 
@@ -147,7 +147,7 @@ export async function createAddress(
   if (owner.count >= limit) throw limitReached();
 
   const values: AddressValues = {
-    country: input.country ?? 'EG',
+    country: input.country ?? DEFAULT_COUNTRY,
     state: input.state ?? null,
     city: input.city ?? null,
     line: input.line ?? null,

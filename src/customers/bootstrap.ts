@@ -1,5 +1,6 @@
 import { type Database, isDuplicateKey } from '../db/client';
 import { addresses, customers, kycRecords } from '../db/schema';
+import { DEFAULT_COUNTRY } from './countries';
 
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Either the request's database handle or an open transaction. */
@@ -26,7 +27,7 @@ export async function bootstrapCustomer(tx: Transaction, userId: number): Promis
     if (isDuplicateKey(err, 'customers_user_unique')) return { created: false };
     throw err;
   }
-  await tx.insert(addresses).values({ customerId, country: 'EG', mainAddress: true });
+  await tx.insert(addresses).values({ customerId, country: DEFAULT_COUNTRY, mainAddress: true });
   await tx.insert(kycRecords).values({ customerId, documentType: 'national_id', status: 'pending' });
   return { created: true, customerId };
 }

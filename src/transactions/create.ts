@@ -14,6 +14,7 @@ import {
   type PaymobClient,
   PaymobError,
 } from '../paymob/client';
+import { ABANDONED_CHECKOUT_REASON } from './reconcile';
 import type { TransactionView } from './schemas';
 import { transitionTransaction } from './state-machine';
 import { toTransactionView } from './view';
@@ -125,7 +126,7 @@ function failureReason(err: unknown): string {
       ? `PayMob rejected the ${err.operation}: ${err.reason}`
       : `PayMob unavailable during ${err.operation}`;
   }
-  return 'Checkout could not be prepared.';
+  return ABANDONED_CHECKOUT_REASON;
 }
 
 /**

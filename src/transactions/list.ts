@@ -12,7 +12,8 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // ISO-8601 date-time; without a zone it is read as UTC (SPEC §1: times are UTC).
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-const ID = /^[1-9]\d{0,15}$/;
+/** A transaction (or customer) id as it may appear in a path or query: no sign, no leading zero, ≤ 16 digits. */
+export const ID_PATTERN = /^[1-9]\d{0,15}$/;
 
 const viewColumns = {
   id: transactions.id,
@@ -112,7 +113,7 @@ function filterConditions(query: TransactionListQuery): SQL[] {
   const customer = query.customer?.trim();
   if (customer) {
     // For a customer this can only narrow their own list further (ownership still applies).
-    if (!ID.test(customer)) fail('customer', 'Enter a whole number.');
+    if (!ID_PATTERN.test(customer)) fail('customer', 'Enter a whole number.');
     else conditions.push(eq(transactions.customerId, Number(customer)));
   }
 
@@ -157,7 +158,7 @@ export async function listTransactions(
 /** One transaction; another customer's is a 404, like one that does not exist. */
 export async function getTransaction(db: Database, actor: Actor, rawId: string): Promise<TransactionView> {
   const missing = () => notFound('No transaction matches the given id.', 'transaction_not_found');
-  if (!ID.test(rawId)) throw missing();
+  if (!ID_PATTERN.test(rawId)) throw missing();
   const [row] = await db
     .select(viewColumns)
     .from(transactions)

@@ -15,7 +15,7 @@ import {
   applyPaymentEvent,
   type TransactionStatusNotification,
 } from './apply-event';
-import { getTransaction } from './list';
+import { getTransaction, ID_PATTERN } from './list';
 import type { TransactionView } from './schemas';
 
 /**
@@ -51,8 +51,6 @@ export function reversalContextFor(c: {
 
 export type ReversalKind = 'refund' | 'void';
 
-const ID = /^[1-9]\d{0,15}$/;
-
 /** Refunds and voids are ADMIN only; the routes check this too, the service makes it true for every caller. */
 export function requireAdmin(actor: Actor): void {
   if (actor.role !== 'ADMIN') throw forbidden('Only an administrator can refund or void a payment.');
@@ -64,7 +62,7 @@ export function requireAdmin(actor: Actor): void {
  */
 export async function loadForReversal(db: Database, rawId: string | number) {
   const text = String(rawId).trim();
-  if (!ID.test(text)) throw notFound('No transaction matches the given id.', 'transaction_not_found');
+  if (!ID_PATTERN.test(text)) throw notFound('No transaction matches the given id.', 'transaction_not_found');
   const id = Number(text);
   const paid = db
     .select({ transactionId: paymentEvents.transactionId, at: min(paymentEvents.receivedAt).as('paid_at') })

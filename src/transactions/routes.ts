@@ -13,7 +13,7 @@ import { enqueueNotification } from '../notifications/messages';
 import { PaymobClient, paymobSettings } from '../paymob/client';
 import type { TransactionStatusNotification } from './apply-event';
 import { createTransaction } from './create';
-import { getTransaction, listTransactions } from './list';
+import { getTransaction, ID_PATTERN, listTransactions } from './list';
 import { renderPayPage } from './pay-page';
 import { RefundTransactionBody, refundTransaction } from './refund';
 import { type RenderedPage, renderInvalidResult, renderPaymentResult } from './result-page';
@@ -241,7 +241,7 @@ transactionsRoutes.openapi(
 function reversalIdempotency(kind: 'refund' | 'void') {
   return createMiddleware<AppEnv>((c, next) => {
     const id = c.req.param('id') ?? '';
-    return idempotency(`transactions.${kind}:${/^\d{1,16}$/.test(id) ? id : '-'}`)(c, next);
+    return idempotency(`transactions.${kind}:${ID_PATTERN.test(id) ? id : '-'}`)(c, next);
   });
 }
 

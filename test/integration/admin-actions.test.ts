@@ -311,6 +311,7 @@ describe('role and activation from the admin (through the users service)', () =>
     });
     expect(response.status).toBe(303);
     const sessions = await testDb().select().from(adminSessions).where(eq(adminSessions.userId, target.id));
+    expect(sessions.length).toBeGreaterThan(0);
     expect(sessions.every((s) => s.revokedAt !== null)).toBe(true);
     expect((await targetBrowser.send('/admin/customers')).status).toBe(303);
     const [row] = await testDb().select().from(users).where(eq(users.id, target.id));
