@@ -13,6 +13,7 @@ import { bodyGuard, MULTIPART_OVERHEAD_BYTES } from './middleware/body-guard';
 import { notificationsRoutes } from './notifications/routes';
 import { systemRoutes } from './system/routes';
 import { transactionsRoutes } from './transactions/routes';
+import { MAX_WEBHOOK_BODY_BYTES } from './transactions/webhook';
 import { usersRoutes } from './users/routes';
 
 export const app = createRouter();
@@ -49,6 +50,12 @@ app.use(
       pattern: /^\/api\/v1\/customers\/profile\/upload-docs\/?$/,
       mediaTypes: ['application/json', 'multipart/form-data'],
       maxBytes: (c) => c.var.config.KYC_MAX_BYTES + MULTIPART_OVERHEAD_BYTES,
+    },
+    // SPEC §4.4: PayMob callbacks are small; anything over 64 KiB is refused before it is read.
+    {
+      pattern: /^\/api\/v1\/transactions\/webhook\/?$/,
+      mediaTypes: ['application/json'],
+      maxBytes: () => MAX_WEBHOOK_BODY_BYTES,
     },
   ]),
 );

@@ -171,14 +171,6 @@ transactionsRoutes.openapi(
     },
   }),
   async (c) => {
-    const declared = Number(c.req.header('Content-Length') ?? '0');
-    if (declared > MAX_WEBHOOK_BODY_BYTES) {
-      throw new AppError(
-        413,
-        'payload_too_large',
-        `The request body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`,
-      );
-    }
     await handleProcessedCallback(webhookContext(c), {
       hmac: c.req.valid('query').hmac,
       body: await c.req.arrayBuffer(),

@@ -281,6 +281,23 @@ describe('processed callback — refusals', () => {
     expect(response.status).toBe(413);
   });
 
+  it('a streamed body over 64 KiB without Content-Length → 413', async () => {
+    const chunk = new TextEncoder().encode(' '.repeat(16 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ >= 5) return controller.close();
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await apiWithEnv(
+      `${WEBHOOK}?hmac=${'a'.repeat(128)}`,
+      { method: 'POST', body, headers: { 'Content-Type': 'application/json' } },
+      {},
+    );
+    expect(response.status).toBe(413);
+  });
+
   it('is not rate limited and needs no authentication', async () => {
     const ip = '2001:db8::77';
     const answers = await Promise.all(
