@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, like, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
 import type { Database } from '../db/client';
+import { containing, startingWith } from '../db/like';
 import {
   addresses,
   auditLog,
@@ -17,6 +18,7 @@ import {
   transactions,
   users,
 } from '../db/schema';
+import { userListConditions } from '../users/profiles';
 
 /**
  * Read-only queries behind the admin pages: lists, the dashboard's aggregates and the detail pages. Each
@@ -38,11 +40,6 @@ export interface ListResult<T> {
 
 const total = sql<number>`count(*) over ()`.mapWith(Number);
 const offsetOf = (window: PageWindow) => (window.page - 1) * window.pageSize;
-
-/** `%text%` with LIKE's own wildcards taken literally. */
-function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-}
 
 function withTotal<T extends { total: number }>(rows: T[]): ListResult<Omit<T, 'total'>> {
   return {
@@ -169,13 +166,7 @@ export async function listUsers(
   filters: UserFilters,
   window: PageWindow,
 ): Promise<ListResult<UserListRow>> {
-  const conditions: SQL[] = [];
-  if (filters.role) conditions.push(eq(users.role, filters.role));
-  if (filters.active !== undefined) conditions.push(eq(users.isActive, filters.active));
-  if (filters.search) {
-    const pattern = containing(filters.search);
-    conditions.push(or(like(users.username, pattern), like(users.email, pattern)) as SQL);
-  }
+  const conditions = userListConditions(filters);
   const rows = await db
     .select({
       id: users.id,
@@ -663,7 +654,7 @@ export async function listAudit(
   if (filters.action) {
     conditions.push(
       filters.action.endsWith('.')
-        ? like(auditLog.action, `${filters.action.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)
+        ? like(auditLog.action, startingWith(filters.action))
         : eq(auditLog.action, filters.action),
     );
   }

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { fromHex } from '../lib/crypto';
 import { EMAIL_KEY_VARIABLE } from '../mail/mailgun';
 import { normalizeMessageId } from '../mail/provider';
 import type { DeliveryEvent } from './service';
@@ -63,13 +64,6 @@ const EventDetails = z.object({
 
 const encoder = new TextEncoder();
 
-function hexToBytes(hex: string): Uint8Array | undefined {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
-
 /**
  * Mailgun signs `timestamp + token` with HMAC-SHA256 under the webhook signing key (hex digest).
  * `crypto.subtle.verify` compares in constant time; a signature that is not hex simply fails.
@@ -78,7 +72,7 @@ export async function verifyMailgunSignature(
   signingKey: string,
   signature: MailgunWebhook['signature'],
 ): Promise<boolean> {
-  const expected = hexToBytes(signature.signature);
+  const expected = fromHex(signature.signature);
   if (!expected) return false;
   const key = await crypto.subtle.importKey(
     'raw',

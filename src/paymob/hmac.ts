@@ -4,7 +4,7 @@
  * the parsed callback exactly as received: never from a re-serialised or schema-transformed copy.
  */
 
-import { toHex } from '../lib/crypto';
+import { fromHex, toHex } from '../lib/crypto';
 
 export const TRANSACTION_HMAC_FIELDS = [
   'amount_cents',
@@ -99,12 +99,8 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | undefined {
-  if (hex.length !== HMAC_HEX_LENGTH || !/^[0-9a-fA-F]+$/.test(hex)) return undefined;
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
+// An HMAC-SHA512 signature is exactly 128 hex characters; anything else is not one.
+const signatureBytes = (hex: string) => (hex.length === HMAC_HEX_LENGTH ? fromHex(hex) : undefined);
 
 /** Lowercase hex HMAC-SHA512 of `message` (used by tests and by anything that must sign like PayMob). */
 export async function paymobHmacHex(secret: string, message: string): Promise<string> {
@@ -124,7 +120,7 @@ export async function verifyPaymobHmac(
   received: string | null | undefined,
 ): Promise<boolean> {
   if (!secret || typeof received !== 'string') return false;
-  const signature = hexToBytes(received.trim());
+  const signature = signatureBytes(received.trim());
   if (!signature) return false;
   const message = encoder.encode(paymobHmacMessage(kind, data));
   return crypto.subtle.verify('HMAC', await hmacKey(secret), signature, message);

@@ -1,5 +1,6 @@
 import { and, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import { bootstrapCustomer } from '../customers/bootstrap';
+import { containing } from '../db/like';
 import { auditLog, type Role, users } from '../db/schema';
 import { AppError, type FieldErrors, notFound, validationError } from '../lib/errors';
 import type { PageRequest } from '../lib/pagination';
@@ -37,9 +38,16 @@ export interface ProfileFilters {
   search?: string;
 }
 
-/** `%` and `_` in a search are literal characters, not wildcards. */
-function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+/** The staff user-list filters (role, activation, username or e-mail substring), shared with the admin UI. */
+export function userListConditions(filters: { role?: Role; active?: boolean; search?: string }): SQL[] {
+  const conditions: SQL[] = [];
+  if (filters.role !== undefined) conditions.push(eq(users.role, filters.role));
+  if (filters.active !== undefined) conditions.push(eq(users.isActive, filters.active));
+  if (filters.search) {
+    const pattern = containing(filters.search);
+    conditions.push(or(like(users.username, pattern), like(users.email, pattern.toLowerCase())) as SQL);
+  }
+  return conditions;
 }
 
 /**
@@ -51,13 +59,11 @@ export async function listProfiles(
   filters: ProfileFilters,
   page: PageRequest,
 ): Promise<{ count: number; results: Profile[] }> {
-  const conditions: SQL[] = [];
-  if (filters.role_management !== undefined) conditions.push(eq(users.role, filters.role_management));
-  if (filters.is_active !== undefined) conditions.push(eq(users.isActive, filters.is_active));
-  if (filters.search) {
-    const pattern = containing(filters.search);
-    conditions.push(or(like(users.username, pattern), like(users.email, pattern.toLowerCase())) as SQL);
-  }
+  const conditions = userListConditions({
+    role: filters.role_management,
+    active: filters.is_active,
+    search: filters.search,
+  });
   const rows = await ctx.db
     .select({ ...userColumns, total: sql<number>`count(*) over ()`.mapWith(Number) })
     .from(users)
