@@ -157,8 +157,15 @@ function wouldApply(plan: Plan, target: Target): boolean {
 
 const clip = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
 
-function statusMessage(
-  target: Target,
+/** What a status e-mail needs to know about its transaction and owner. */
+export type StatusMessageTarget = Pick<
+  Target,
+  'id' | 'merchantOrderId' | 'currency' | 'userId' | 'email' | 'username'
+>;
+
+/** The customer's status e-mail for a change; undefined when the transaction has no reachable owner. */
+export function statusMessage(
+  target: StatusMessageTarget,
   status: string,
   amountCents: number,
   failureReason: string | null,
@@ -183,7 +190,11 @@ function statusMessage(
   };
 }
 
-async function notify(ctx: ApplyEventContext, message: TransactionStatusNotification | undefined) {
+/** Queues a status e-mail; a failure is logged, never thrown (the state change it reports stands). */
+export async function notify(
+  ctx: Pick<ApplyEventContext, 'notify' | 'logger'>,
+  message: TransactionStatusNotification | undefined,
+) {
   if (!message) return;
   try {
     await ctx.notify(message);

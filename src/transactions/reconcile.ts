@@ -3,11 +3,10 @@ import { type Database, isDatabaseUnavailable } from '../db/client';
 import { customers, transactions, users } from '../db/schema';
 import { ulid } from '../lib/crypto';
 import { describeError } from '../lib/logger';
-import { formatMinor, isCurrency } from '../lib/money';
 import { PAYMENT_KEY_EXPIRATION_SECONDS, type PaymobClient, PaymobError } from '../paymob/client';
 import { factsFromTransaction } from '../paymob/events';
 import type { PaymobTransaction } from '../paymob/schemas';
-import { type ApplyEventContext, applyPaymentEvent, type TransactionStatusNotification } from './apply-event';
+import { type ApplyEventContext, applyPaymentEvent, notify, statusMessage } from './apply-event';
 import { transitionTransaction } from './state-machine';
 
 /**
@@ -145,23 +144,6 @@ function checkoutExpiry(row: Claimed): number {
   );
 }
 
-function expiryMessage(row: Claimed): TransactionStatusNotification | undefined {
-  if (row.userId === null || row.username === null || row.email === null) return undefined;
-  return {
-    type: 'transaction_status',
-    idempotency_key: `transaction_status:${row.id}:expired`,
-    to: row.email,
-    user_id: row.userId,
-    username: row.username,
-    transaction_id: row.id,
-    merchant_order_id: row.merchantOrderId,
-    status: 'expired',
-    amount: isCurrency(row.currency) ? formatMinor(row.amountCents, row.currency) : String(row.amountCents),
-    currency: row.currency,
-    failure_reason: null,
-  };
-}
-
 async function expire(ctx: ReconcileContext, row: Claimed): Promise<boolean> {
   const moved = await transitionTransaction(
     ctx.db,
@@ -171,14 +153,10 @@ async function expire(ctx: ReconcileContext, row: Claimed): Promise<boolean> {
     ctx.now,
   );
   if (!moved) return false;
-  const message = expiryMessage(row);
-  if (message) {
-    try {
-      await ctx.notify(message);
-    } catch (err) {
-      ctx.logger.error('status e-mail not queued', { transaction_id: row.id, ...describeError(err) });
-    }
-  }
+  await notify(
+    ctx,
+    statusMessage(row, 'expired', row.amountCents, null, `transaction_status:${row.id}:expired`),
+  );
   return true;
 }
 
