@@ -6,7 +6,7 @@ import { type MailProvider, MailProviderError } from '../mail/provider';
 import { createSendEmailProvider } from '../mail/send-email';
 import { renderEmail } from '../mail/templates';
 import { NotificationMessage } from './messages';
-import { markEmailSent, recordEmailFailure, reserveEmail } from './service';
+import { emailRecordFor, markEmailSent, recordEmailFailure, reserveEmail } from './service';
 
 // Retries wait up to 10, 20, 40, 80 and 160 s (wrangler.toml allows 5), so a provider outage of a few
 // minutes is ridden out before the dead-letter queue takes over; the cap bounds a longer max_retries.
@@ -106,14 +106,7 @@ export async function handleNotification(message: Message<unknown>, deps: Notifi
   try {
     reserved = await reserveEmail(
       deps.db,
-      {
-        idempotencyKey: key,
-        kind: notification.type,
-        userId: notification.user_id,
-        recipient: notification.to,
-        subject: email.subject,
-        provider: deps.provider.name,
-      },
+      emailRecordFor(notification, email.subject, deps.provider.name),
       message.attempts,
     );
   } catch (err) {

@@ -3,7 +3,7 @@ import { type Env, getConfig } from '../env';
 import { describeError, type Logger } from '../lib/logger';
 import { renderEmail } from '../mail/templates';
 import { NotificationMessage } from './messages';
-import { markEmailDeadLettered } from './service';
+import { emailRecordFor, markEmailDeadLettered } from './service';
 
 /** Stored when the row has no error of its own (no attempt reached the database). */
 const GAVE_UP = 'delivery abandoned after the last retry';
@@ -52,14 +52,7 @@ export async function handleDeadLetterBatch(
       try {
         const outcome = await markEmailDeadLettered(
           deps.db,
-          {
-            idempotencyKey: notification.idempotency_key,
-            kind: notification.type,
-            userId: notification.user_id,
-            recipient: notification.to,
-            subject: renderEmail(notification).subject,
-            provider: deps.providerName,
-          },
+          emailRecordFor(notification, renderEmail(notification).subject, deps.providerName),
           GAVE_UP,
         );
         logger.error('email dead-lettered', { email_key: notification.idempotency_key, outcome });

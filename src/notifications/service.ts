@@ -1,6 +1,7 @@
 import { and, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import { type Database, isDuplicateKey } from '../db/client';
 import { emailEvents, webhookTokens } from '../db/schema';
+import type { NotificationMessage } from './messages';
 
 /** `email_events.last_error` is VARCHAR(500). */
 const MAX_ERROR_LENGTH = 500;
@@ -13,6 +14,22 @@ export interface EmailRecord {
   recipient: string;
   subject: string;
   provider: string;
+}
+
+/** The `email_events` record of a queued notification, sent with `subject` through `provider`. */
+export function emailRecordFor(
+  notification: NotificationMessage,
+  subject: string,
+  provider: string,
+): EmailRecord {
+  return {
+    idempotencyKey: notification.idempotency_key,
+    kind: notification.type,
+    userId: notification.user_id,
+    recipient: notification.to,
+    subject,
+    provider,
+  };
 }
 
 /**
