@@ -1,4 +1,5 @@
 import { html, raw } from 'hono/html';
+import { COUNTRY_CODES, currencyOf } from '../customers/countries';
 import { contentSecurityPolicy, createNonce, pageShell } from './page-shell';
 import type { RenderedPage } from './result-page';
 import { SETTLED_STATUSES } from './state-machine';
@@ -19,7 +20,7 @@ const SCRIPT = String.raw`
 const API = '/api/v1';
 const cfg = JSON.parse(document.getElementById('config').textContent);
 const $ = (id) => document.getElementById(id);
-const CURRENCIES = { EG: ['EGP', 2], SA: ['SAR', 2], AE: ['AED', 2], OM: ['OMR', 3], PK: ['PKR', 2] };
+const CURRENCIES = cfg.currencies; // country → [currency, minor digits], from the server's table
 const store = window.sessionStorage;
 let token = store.getItem('stackpay.access');
 let pollTimer = null;
@@ -251,6 +252,12 @@ export async function renderPayPage(options: {
   const config = JSON.stringify({
     mode: options.apiMode,
     settled: SETTLED_STATUSES,
+    currencies: Object.fromEntries(
+      COUNTRY_CODES.map((country) => {
+        const { currency, minorDigits } = currencyOf(country);
+        return [country, [currency, minorDigits]];
+      }),
+    ),
     pollIntervalMs: POLL_INTERVAL_MS,
     pollLimitMs: POLL_LIMIT_MS,
   }).replace(/</g, '\\u003c');
