@@ -51,7 +51,7 @@ app.use(
       mediaTypes: ['application/json', 'multipart/form-data'],
       maxBytes: (c) => c.var.config.KYC_MAX_BYTES + MULTIPART_OVERHEAD_BYTES,
     },
-    // SPEC §4.4: PayMob callbacks are small; anything over 64 KiB is refused before it is read.
+    // docs/api.md §4.4: PayMob callbacks are small; anything over 64 KiB is refused before it is read.
     {
       pattern: /^\/api\/v1\/transactions\/webhook\/?$/,
       mediaTypes: ['application/json'],

@@ -1,6 +1,6 @@
 /**
  * Secrets for the test Worker: fixed, obviously fake values, used nowhere else. The PayMob HMAC secret is
- * deliberately not DESIGN.md's published test secret (that one is only a test vector).
+ * deliberately not docs/design.md's published test secret (that one is only a test vector).
  */
 export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789abcdef',

@@ -1,7 +1,7 @@
 // Private MySQL-compatible server for local development and tests.
 //
 // Either uses the server named by MYSQL_URL (or a mysql:// DATABASE_URL), or runs a private MariaDB
-// instance with its data in <repo>/.local/mariadb/ (see DESIGN.md §4). Also creates/drops databases and
+// instance with its data in <repo>/.local/mariadb/ (see docs/design.md §4). Also creates/drops databases and
 // applies the drizzle-kit migrations in <repo>/drizzle.
 //
 // CLI: npx node tools/db.mjs start|stop|status|migrate [database]

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run dev`: the whole product on loopback (SPEC §10). Starts (or reuses) the private MariaDB, applies
+ * `npm run dev`: the whole product on loopback (docs/api.md §10). Starts (or reuses) the private MariaDB, applies
  * pending migrations, runs the PlanetScale simulator and the provider sandbox in this process, seeds the
  * development admin, then `wrangler dev` with scheduled handlers callable. Ctrl-C stops what it started.
  */

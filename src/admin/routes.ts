@@ -90,7 +90,7 @@ import {
 import { UsersPage } from './views/users';
 
 /**
- * The admin web interface (SPEC §8): server-rendered pages under /admin. Every action calls the same service
+ * The admin web interface (docs/api.md §8): server-rendered pages under /admin. Every action calls the same service
  * as the API (users, customers); this file only reads forms, checks who may act, and renders.
  */
 export const adminRoutes = new Hono<AdminEnv>({ strict: false });

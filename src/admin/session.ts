@@ -6,7 +6,7 @@ import type { AuthenticatedUser } from '../middleware/auth';
 import { checkCredentials } from '../users/sessions';
 
 /**
- * Server-side admin sessions (SPEC §8). The cookie holds 32 random bytes; the table keeps only their SHA-256,
+ * Server-side admin sessions (docs/api.md §8). The cookie holds 32 random bytes; the table keeps only their SHA-256,
  * so a leaked table cannot be replayed. A session ends at the first of: its absolute lifetime, an hour
  * without use, sign-out, its user leaving ADMIN/STAFF or being deactivated, or the user's tokens being
  * revoked (`tokens_valid_after`: deactivation, password change). All of that is checked in the one query

@@ -126,7 +126,7 @@ async function demoteOtherMainAddresses(runner: Runner, customerId: number, keep
 }
 
 /**
- * SPEC §3.3 create. One read (customer and address count), then either a single guarded INSERT, or —
+ * docs/api.md §3.3 create. One read (customer and address count), then either a single guarded INSERT, or —
  * when the new address takes over as main from an existing one — demote + INSERT in one transaction.
  * The INSERT re-checks the count itself, so concurrent creates cannot pass the limit.
  */
@@ -184,7 +184,7 @@ export async function createAddress(
 }
 
 /**
- * SPEC §3.3 PUT/PATCH. One read, then one UPDATE — or demote + UPDATE in one transaction when this
+ * docs/api.md §3.3 PUT/PATCH. One read, then one UPDATE — or demote + UPDATE in one transaction when this
  * address becomes the main one. The only main address cannot be switched off directly.
  */
 export async function updateAddress(
@@ -225,7 +225,7 @@ export async function updateAddress(
   return merged;
 }
 
-/** SPEC §3.3 DELETE: the main address goes only when it is the last one (409 otherwise). */
+/** docs/api.md §3.3 DELETE: the main address goes only when it is the last one (409 otherwise). */
 export async function deleteAddress(db: Database, userId: number, addressId: number): Promise<void> {
   const total = sql<number>`(select count(*) from addresses existing where existing.customer_id = ${customers.id})`;
   const loaded = await loadOwnAddress(db, userId, addressId, { total: total.mapWith(Number) });

@@ -12,7 +12,7 @@ export interface BootstrapResult {
 }
 
 /**
- * SPEC §3.1: the empty customer profile of a CUSTOMER who just became active (or who deleted theirs): a
+ * docs/api.md §3.1: the empty customer profile of a CUSTOMER who just became active (or who deleted theirs): a
  * customer with every personal field empty, one main address in Egypt, and a pending national-id KYC record.
  * Call inside a transaction so the three rows appear together. Never twice: the unique `customers.user_id`
  * makes a second (or concurrent) call fail on the first insert, which is then a no-op.

@@ -1,5 +1,5 @@
 /**
- * The countries PayMob serves (SPEC §3.3, §4.2): an address's country decides the payment currency and how
+ * The countries PayMob serves (docs/api.md §3.3, §4.2): an address's country decides the payment currency and how
  * many minor-unit digits its amounts have (the digits live with the money code). Payments reuse this table.
  */
 import { type Currency, minorDigits } from '../lib/money';

@@ -1,5 +1,5 @@
 /**
- * KYC documents in the private R2 bucket (SPEC §3.4). Objects live under random keys; the customer's file
+ * KYC documents in the private R2 bucket (docs/api.md §3.4). Objects live under random keys; the customer's file
  * name is kept only as metadata and is never part of a key or a URL.
  */
 

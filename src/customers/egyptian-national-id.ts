@@ -1,5 +1,5 @@
 /**
- * Egyptian national ID numbers (SPEC §3.4): 14 digits — century (2 = 1900s, 3 = 2000s), birth date YYMMDD,
+ * Egyptian national ID numbers (docs/api.md §3.4): 14 digits — century (2 = 1900s, 3 = 2000s), birth date YYMMDD,
  * governorate code, a 4-digit sequence and a final digit. No checksum is checked: the algorithm is not
  * published, so a checksum rule would only refuse real IDs.
  */

@@ -100,7 +100,7 @@ export function uploadErrors(file: UploadedFile, maxBytes: number): string[] {
 }
 
 /**
- * SPEC §3.4 customer changes. One read, then — only when a document field really changes — one multi-table
+ * docs/api.md §3.4 customer changes. One read, then — only when a document field really changes — one multi-table
  * UPDATE that writes the fields, resets the status to pending and the customer's is_verified to false
  * together (a single statement is atomic without BEGIN/COMMIT). A new file goes to R2 first under a fresh
  * key; the old object is deleted only after the row points at the new one.

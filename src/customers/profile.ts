@@ -6,7 +6,7 @@ import { AppError, conflict, fieldError } from '../lib/errors';
 import { deleteDocument } from './documents';
 import { MESSAGES, type ProfileChanges } from './schemas';
 
-/** SPEC §3: every customer route answers this to a user without a profile (staff, or after DELETE). */
+/** docs/api.md §3: every customer route answers this to a user without a profile (staff, or after DELETE). */
 export function customerProfileNotFound(): AppError {
   return new AppError(404, 'customer_profile_not_found', 'You have no customer profile.');
 }
@@ -90,7 +90,7 @@ export interface DeleteProfileDeps {
 }
 
 /**
- * SPEC §3.2 DELETE: refused (409) while the customer has any transaction, since financial records are kept.
+ * docs/api.md §3.2 DELETE: refused (409) while the customer has any transaction, since financial records are kept.
  * Otherwise the customer, its addresses and KYC record go in one multi-table DELETE (atomic without a
  * BEGIN/COMMIT), guarded again against a transaction created meanwhile; the stored document goes after.
  */

@@ -26,7 +26,7 @@ export interface KycReviewDeps {
 }
 
 /**
- * SPEC §3.4 staff review, shared by the API and the admin UI. One read; then one transaction holding a
+ * docs/api.md §3.4 staff review, shared by the API and the admin UI. One read; then one transaction holding a
  * single multi-table UPDATE (KYC status, reviewer, time, and the customer's is_verified) and the audit row;
  * then the e-mail to the customer is queued.
  */

@@ -50,7 +50,7 @@ import {
   ProfileSchema,
 } from './schemas';
 
-/** SPEC §3: `/api/v1/customers/...`. Every route needs a signed-in user and counts against `default`. */
+/** docs/api.md §3: `/api/v1/customers/...`. Every route needs a signed-in user and counts against `default`. */
 export const customersRoutes = createRouter();
 
 customersRoutes.use('*', requireAuth, rateLimit('default', byUser));
@@ -141,7 +141,7 @@ const jsonBody = <T extends z.ZodType>(schema: T) => ({
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Profile — SPEC §3.2
+// Profile — docs/api.md §3.2
 
 customersRoutes.openapi(
   createRoute({
@@ -207,7 +207,7 @@ customersRoutes.openapi(
 );
 
 // ---------------------------------------------------------------------------------------------------------
-// Addresses — SPEC §3.3
+// Addresses — docs/api.md §3.3
 
 const addressRules =
   'country: EG, SA, AE, OM or PK; state, city, line ≤ 50 characters (state more than 3); building and ' +
@@ -320,7 +320,7 @@ customersRoutes.openapi(
 );
 
 // ---------------------------------------------------------------------------------------------------------
-// KYC — SPEC §3.4
+// KYC — docs/api.md §3.4
 
 customersRoutes.openapi(
   createRoute({
@@ -491,7 +491,7 @@ customersRoutes.openapi(
 );
 
 // ---------------------------------------------------------------------------------------------------------
-// Staff — SPEC §3.4 review (also used by the admin UI through reviewKyc)
+// Staff — docs/api.md §3.4 review (also used by the admin UI through reviewKyc)
 
 customersRoutes.openapi(
   createRoute({

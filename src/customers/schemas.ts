@@ -6,7 +6,7 @@ import { NON_FIELD } from '../lib/validation';
 import { COUNTRY_CODES, type CountryCode } from './countries';
 import { checkEgyptianNationalId } from './egyptian-national-id';
 
-/** SPEC §3 wording; tests assert these verbatim. */
+/** docs/api.md §3 wording; tests assert these verbatim. */
 export const MESSAGES = {
   firstNameUppercase: 'First name must start with an uppercase letter.',
   phoneInvalid: 'Enter a valid phone number in international format, e.g. +201001234567.',
@@ -103,7 +103,7 @@ export function addFieldError(errors: FieldErrors, field: string, message: strin
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Field schemas. Strings are trimmed first (SPEC §1); an empty optional text means "not given" (null).
+// Field schemas. Strings are trimmed first (docs/api.md §1); an empty optional text means "not given" (null).
 
 /** Optional free text: trimmed, at most `max` characters, blank → null. */
 const optionalText = (max: number) =>

@@ -244,7 +244,7 @@ export const transactions = mysqlTable(
     refundedCents: bigint('refunded_cents', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    // Reconciliation (SPEC §4.8): a pending row is not looked up again before this instant (a run's claim,
+    // Reconciliation (docs/api.md §4.8): a pending row is not looked up again before this instant (a run's claim,
     // then the pause until the next look); NULL = never looked up.
     reconcileAfter: timestamp('reconcile_after'),
     // The run holding that claim, so two overlapping runs can tell which rows each of them claimed.

@@ -53,7 +53,7 @@ export function deleteOldWebhookTokens(db: Database, now: Date): Promise<number>
 }
 
 /**
- * Idempotency records past the 24 hours their answers are replayed for (SPEC §4.2): the middleware already
+ * Idempotency records past the 24 hours their answers are replayed for (docs/api.md §4.2): the middleware already
  * ignores them, so deleting them changes no answer.
  */
 export function deleteOldIdempotencyRecords(db: Database, now: Date): Promise<number> {

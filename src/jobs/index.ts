@@ -57,7 +57,7 @@ export const SCHEDULE: Record<string, Job[]> = {
 };
 
 /**
- * SPEC §4.8, with the cron's clock. The PayMob client carries the run's time budget (plus a little for the
+ * docs/api.md §4.8, with the cron's clock. The PayMob client carries the run's time budget (plus a little for the
  * lookups in flight when it runs out); status e-mails go straight to the queue.
  */
 function reconcilePaymentsJob({ env, config, db, logger, now }: JobContext) {

@@ -1,7 +1,7 @@
 import type { Database } from '../db/client';
 import { auditLog } from '../db/schema';
 
-/** Who did what to which object (SPEC §8): KYC reviews, role changes, refunds, voids. */
+/** Who did what to which object (docs/api.md §8): KYC reviews, role changes, refunds, voids. */
 export interface AuditEntry {
   actorUserId: number | null;
   /** Dotted verb, e.g. `kyc.review`, `user.role_change`, `transaction.refund`. */

@@ -1,6 +1,6 @@
 /**
  * One error type for every expected failure, rendered once by the app's onError as RFC 9457
- * problem+json (SPEC §1). Anything else that reaches onError is a bug: logged, answered with a generic 500.
+ * problem+json (docs/api.md §1). Anything else that reaches onError is a bug: logged, answered with a generic 500.
  */
 export type FieldErrors = Record<string, string[]>;
 

@@ -1,5 +1,5 @@
 /**
- * Money as decimal strings on the wire and integer minor units everywhere else (SPEC §1). Parsing and
+ * Money as decimal strings on the wire and integer minor units everywhere else (docs/api.md §1). Parsing and
  * formatting work on the digits of the string, never on floats, so "0.1 + 0.2" problems cannot arise.
  */
 
@@ -14,7 +14,7 @@ export const CURRENCY_MINOR_DIGITS = {
 export type Currency = keyof typeof CURRENCY_MINOR_DIGITS;
 export const CURRENCIES = Object.keys(CURRENCY_MINOR_DIGITS) as Currency[];
 
-// SPEC §4.2. Ten integer digits plus three minor digits stay far below 2^53, so minor units fit a JS
+// docs/api.md §4.2. Ten integer digits plus three minor digits stay far below 2^53, so minor units fit a JS
 // number exactly and a BIGINT column comfortably.
 export const MAX_INTEGER_DIGITS = 10;
 

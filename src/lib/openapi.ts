@@ -4,7 +4,7 @@ import { throwOnInvalid } from './validation';
 
 /**
  * Every router is made here so they all share the validation hook (failures become 400 problems through
- * onError) and ignore trailing slashes (SPEC §1: `/x` and `/x/` are the same route, no redirect).
+ * onError) and ignore trailing slashes (docs/api.md §1: `/x` and `/x/` are the same route, no redirect).
  */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { notFound } from './errors';
 
 /**
- * Page-number pagination for every list that can grow (SPEC §1): `?page=N` (1-based) and `?page_size=N`;
+ * Page-number pagination for every list that can grow (docs/api.md §1): `?page=N` (1-based) and `?page_size=N`;
  * body `{count, next, previous, results}` with absolute URLs built from the request URL, so filters carry over.
  * Like Django REST framework: a missing or malformed page size falls back to the default, a larger one is
  * clamped, and a malformed page or one past the end is a 404 "Invalid page.".

@@ -13,7 +13,7 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-/** Renders an AppError as application/problem+json (SPEC §1). */
+/** Renders an AppError as application/problem+json (docs/api.md §1). */
 export function problemResponse(err: AppError, requestId: string): Response {
   const body: Record<string, unknown> = {
     type: `${PROBLEM_TYPE_BASE}${err.code}`,

@@ -2,7 +2,7 @@ import { errors, jwtVerify, SignJWT } from 'jose';
 import { ulid, utf8 } from './crypto';
 
 /**
- * Access and refresh tokens: HS256 JWTs signed with JWT_SECRET (SPEC §2.3). Verification pins the algorithm,
+ * Access and refresh tokens: HS256 JWTs signed with JWT_SECRET (docs/api.md §2.3). Verification pins the algorithm,
  * issuer and audience, so an `alg: none` token, a token for another service or one signed with another key
  * is refused. The settings are the parsed configuration's (a structural type keeps this file free of Worker
  * types, so Node unit tests can import it).

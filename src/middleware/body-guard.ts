@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { AppError } from '../lib/errors';
 
-/** SPEC §1: JSON bodies up to 1 MiB; the KYC upload may be larger (document limit + 64 KiB of form overhead). */
+/** docs/api.md §1: JSON bodies up to 1 MiB; the KYC upload may be larger (document limit + 64 KiB of form overhead). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -8,7 +8,7 @@ import { AppError, fieldError, unauthorized } from '../lib/errors';
 import { describeError } from '../lib/logger';
 
 /**
- * `Idempotency-Key` for POST routes (SPEC §4.2, DESIGN.md §6, Stripe's conventions): the first request's
+ * `Idempotency-Key` for POST routes (docs/api.md §4.2, docs/design.md §6, Stripe's conventions): the first request's
  * status and body are stored and replayed to a retry with the same key and the same body for 24 hours;
  * the same key with another body is refused; a retry while the first is still running waits briefly for
  * its answer, then gets 409. Keys belong to one user and one operation (`scope`).

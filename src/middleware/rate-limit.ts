@@ -5,7 +5,7 @@ import type { AppEnv } from '../env';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
 
-/** SPEC §7. Windows are fixed; counts are exact (one Durable Object per scope and key). */
+/** docs/api.md §7. Windows are fixed; counts are exact (one Durable Object per scope and key). */
 export const RATE_LIMITS = {
   sign_up: { limit: 20, windowSeconds: 60 },
   login: { limit: 10, windowSeconds: 60 },

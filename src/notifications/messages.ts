@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Messages on the `notifications` queue (SPEC §6). Each names the one logical e-mail it stands for through
+ * Messages on the `notifications` queue (docs/api.md §6). Each names the one logical e-mail it stands for through
  * `idempotency_key`, which becomes the unique key of its `email_events` row: a redelivered message can
  * never send a second e-mail.
  */

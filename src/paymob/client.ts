@@ -11,7 +11,7 @@ import {
 } from './schemas';
 
 /**
- * PayMob's HTTP API (SPEC §5, DESIGN.md §5): the legacy flow (auth token → order → payment key → iframe)
+ * PayMob's HTTP API (docs/api.md §5, docs/design.md §5): the legacy flow (auth token → order → payment key → iframe)
  * and the Intention API (one call → unified checkout). One client per API request: it carries that
  * request's time budget.
  */
@@ -59,7 +59,7 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 2_000;
 // A retry is pointless if less than this is left of the budget.
 const MIN_ATTEMPT_MS = 1_000;
-/** Payment keys (and so the checkout) stay valid this long (SPEC §4.2). */
+/** Payment keys (and so the checkout) stay valid this long (docs/api.md §4.2). */
 export const PAYMENT_KEY_EXPIRATION_SECONDS = 3_600;
 // PayMob's messages are short sentences; anything longer is not a message worth showing.
 const MAX_PROVIDER_MESSAGE_LENGTH = 200;
@@ -120,7 +120,7 @@ export function paymobSettings(config: PaymobConfig): PaymobSettings {
   };
 }
 
-/** Billing data PayMob requires; unknown optional fields are sent as "NA" (DESIGN.md §5). */
+/** Billing data PayMob requires; unknown optional fields are sent as "NA" (docs/design.md §5). */
 export interface BillingData {
   first_name: string;
   last_name: string;
@@ -377,7 +377,7 @@ export class PaymobClient {
   }
 
   /**
-   * Refunds part or all of a captured payment (DESIGN.md §5). Answers with the refund: a new child
+   * Refunds part or all of a captured payment (docs/design.md §5). Answers with the refund: a new child
    * transaction (`has_parent_transaction`). Never retried on a network error, timeout or 5xx: PayMob keys
    * refunds by nothing we send, so a repeat could refund twice. (A 401 is still refreshed and repeated once:
    * PayMob refused the call, so nothing was refunded.)

@@ -3,7 +3,7 @@ import type { PaymobTransaction, ResponseCallbackQuery } from './schemas';
 
 /**
  * PayMob transaction facts, whichever way they arrived (processed callback, browser redirect, inquiry),
- * normalised to what StackPay decides on (SPEC §4.4 step 5).
+ * normalised to what StackPay decides on (docs/api.md §4.4 step 5).
  */
 export interface PaymobTransactionFacts {
   paymobTransactionId: number;

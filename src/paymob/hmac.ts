@@ -1,5 +1,5 @@
 /**
- * PayMob callback signatures (DESIGN.md §5): HMAC-SHA512 with the account's HMAC secret, lowercase hex,
+ * PayMob callback signatures (docs/design.md §5): HMAC-SHA512 with the account's HMAC secret, lowercase hex,
  * over the concatenation (no separators) of a fixed list of fields in PayMob's order. Values are taken from
  * the parsed callback exactly as received: never from a re-serialised or schema-transformed copy.
  */

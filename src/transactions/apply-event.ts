@@ -98,7 +98,7 @@ async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
   return row;
 }
 
-/** SPEC §4.4 step 4: the event must be about this transaction's PayMob order, amount and currency. */
+/** docs/api.md §4.4 step 4: the event must be about this transaction's PayMob order, amount and currency. */
 function bindingProblem(
   target: Target,
   facts: PaymobTransactionFacts,

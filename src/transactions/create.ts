@@ -29,7 +29,7 @@ export interface CreateTransactionContext {
   callbackUrl: string;
 }
 
-/** PayMob refuses a payment key without these (DESIGN.md §5); "NA" is not accepted for them. */
+/** PayMob refuses a payment key without these (docs/design.md §5); "NA" is not accepted for them. */
 const REQUIRED_BILLING = ['first_name', 'last_name', 'phone_number', 'email'] as const;
 // What PayMob accepts for an unknown optional billing field.
 const UNKNOWN = 'NA';
@@ -85,7 +85,7 @@ function billingData(payer: Payer, email: string): BillingData {
   };
 }
 
-/** The SPEC §4.2 preconditions, in order; returns the payment currency. */
+/** The docs/api.md §4.2 preconditions, in order; returns the payment currency. */
 function checkPayer(config: Config, payer: Payer, email: string): Currency {
   if (config.REQUIRE_KYC_FOR_PAYMENTS && payer.kycStatus !== 'approved') {
     throw new AppError(
@@ -130,7 +130,7 @@ function failureReason(err: unknown): string {
 }
 
 /**
- * SPEC §4.2, in this order: preconditions → row `initiated` → PayMob (auth token, order, payment key; or one
+ * docs/api.md §4.2, in this order: preconditions → row `initiated` → PayMob (auth token, order, payment key; or one
  * intention) → row `pending` with the checkout. A PayMob failure leaves the row `failed` with its reason
  * and answers 502; no `initiated` row outlives its request. Four database round trips on success (auth
  * included): the auth user, the payer, the INSERT and the guarded UPDATE.

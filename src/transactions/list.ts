@@ -9,7 +9,7 @@ import { toTransactionView } from './view';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-// ISO-8601 date-time; without a zone it is read as UTC (SPEC §1: times are UTC).
+// ISO-8601 date-time; without a zone it is read as UTC (docs/api.md §1: times are UTC).
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 /** A transaction (or customer) id as it may appear in a path or query: no sign, no leading zero, ≤ 16 digits. */
@@ -62,7 +62,7 @@ function parseDateTime(text: string): Date | undefined {
 const asList = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v) => v.trim());
 
-/** SPEC §4.3 filters as SQL conditions; every unusable value is a 400 naming its parameter. */
+/** docs/api.md §4.3 filters as SQL conditions; every unusable value is a 400 naming its parameter. */
 function filterConditions(query: TransactionListQuery): SQL[] {
   const errors: FieldErrors = {};
   const conditions: SQL[] = [];
@@ -131,7 +131,7 @@ function ownership(db: Database, actor: Actor): SQL | undefined {
 }
 
 /**
- * SPEC §4.3: newest first, paginated, filtered. Two statements (the page and the count) sent together, so
+ * docs/api.md §4.3: newest first, paginated, filtered. Two statements (the page and the count) sent together, so
  * the list costs one round trip of latency after authentication.
  */
 export async function listTransactions(

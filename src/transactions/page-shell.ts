@@ -4,7 +4,7 @@ import { randomBytes, toBase64 } from '../lib/crypto';
 
 /**
  * The frame shared by the test pay page and the payment result page: self-contained (no external scripts,
- * fonts or images, SPEC §4.7), inline style and script allowed only through a per-response nonce.
+ * fonts or images, docs/api.md §4.7), inline style and script allowed only through a per-response nonce.
  */
 
 export const PAY_PAGE_PATH = '/api/v1/transactions/testpay-view/';

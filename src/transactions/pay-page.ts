@@ -5,7 +5,7 @@ import type { RenderedPage } from './result-page';
 import { SETTLED_STATUSES } from './state-machine';
 
 /**
- * SPEC §4.7: a test checkout that works offline. Sign in (username/password through the users login API,
+ * docs/api.md §4.7: a test checkout that works offline. Sign in (username/password through the users login API,
  * or a pasted access token), enter an amount, "Create Payment", then PayMob's checkout: an iframe in the
  * legacy flow, a redirect to the unified checkout in the intention flow. The page polls the transaction
  * until it settles and turns every problem answer into a readable sentence.

@@ -10,7 +10,7 @@ import { type ApplyEventContext, applyPaymentEvent, notify, statusMessage } from
 import { transitionTransaction } from './state-machine';
 
 /**
- * Payment reconciliation (SPEC §4.8), run by the 5-minute cron. PayMob documents no callback retry schedule,
+ * Payment reconciliation (docs/api.md §4.8), run by the 5-minute cron. PayMob documents no callback retry schedule,
  * so a payment whose callback never arrived would stay `pending` for ever: each run asks PayMob about the
  * oldest pending transactions and applies the answer through `applyPaymentEvent`, the same decision as for
  * callbacks (stored as a payment event with source `inquiry`; no HMAC, since it answered our authenticated
@@ -21,9 +21,9 @@ import { transitionTransaction } from './state-machine';
  * changes once — transitions are guarded single-row updates and events are unique per PayMob transaction.
  */
 
-// SPEC §4.8. Younger pending rows are still in the customer's hands (and their callback on its way).
+// docs/api.md §4.8. Younger pending rows are still in the customer's hands (and their callback on its way).
 export const RECONCILE_MIN_AGE_MS = 2 * 60 * 1000;
-// SPEC §4.8: pending this long past the payment key's expiry with nothing paid → expired.
+// docs/api.md §4.8: pending this long past the payment key's expiry with nothing paid → expired.
 export const EXPIRY_GRACE_MS = 15 * 60 * 1000;
 // Per run, oldest first. A row costs about five subrequests (the inquiry, three database statements, the
 // e-mail): about 250 for a full batch, far below the 10,000 a Workers Paid invocation may make.

@@ -15,7 +15,7 @@ import {
 } from './reversal';
 import type { TransactionView } from './schemas';
 
-/** SPEC §4.6 refund body: the amount is optional (default: everything not refunded yet). */
+/** docs/api.md §4.6 refund body: the amount is optional (default: everything not refunded yet). */
 export const RefundTransactionBody = z
   .object({
     amount: z
@@ -58,7 +58,7 @@ function refundAmount(input: RefundInput['amount'], target: ReversalTarget): num
 }
 
 /**
- * SPEC §4.6 refund, for the API and the admin UI: ADMIN only, a succeeded payment, at most what is not
+ * docs/api.md §4.6 refund, for the API and the admin UI: ADMIN only, a succeeded payment, at most what is not
  * refunded yet (checked before PayMob is called). PayMob's answer — the refund child transaction — is
  * applied through `applyPaymentEvent` (see `applyAnswer`): `refunded_cents` grows by the child's amount
  * and the payment becomes `refunded` once all of it is refunded; a partial refund keeps it `succeeded`.

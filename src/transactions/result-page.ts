@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import { contentSecurityPolicy, createNonce, PAY_PAGE_PATH, pageShell } from './page-shell';
 
-/** What the browser sees after paying (SPEC §4.5): the transaction's state as StackPay now records it. */
+/** What the browser sees after paying (docs/api.md §4.5): the transaction's state as StackPay now records it. */
 export interface PaymentResult {
   /** Our transaction, when the signed redirect matched one. */
   transactionId?: number;
@@ -68,7 +68,7 @@ export function renderPaymentResult(result: PaymentResult): Promise<RenderedPage
   return render(200, headline.title, body);
 }
 
-/** A redirect whose signature is missing or wrong changes nothing and says so (SPEC §4.5). */
+/** A redirect whose signature is missing or wrong changes nothing and says so (docs/api.md §4.5). */
 export function renderInvalidResult(message: string): Promise<RenderedPage> {
   const body = html`<div class="card">
 <h1 data-testid="result-title">Payment result not accepted</h1>

@@ -19,7 +19,7 @@ import { getTransaction, ID_PATTERN } from './list';
 import type { TransactionView } from './schemas';
 
 /**
- * What refunds and voids (SPEC §4.6) share: who may, which transaction, the PayMob call with its audit row,
+ * What refunds and voids (docs/api.md §4.6) share: who may, which transaction, the PayMob call with its audit row,
  * and applying PayMob's answer. Used by the API routes and the admin UI alike, so nothing here knows HTTP.
  */
 
@@ -97,7 +97,7 @@ export async function loadForReversal(db: Database, rawId: string | number) {
 }
 export type ReversalTarget = Awaited<ReturnType<typeof loadForReversal>>;
 
-/** SPEC §4.6: only a succeeded payment (with PayMob's id for it) can be refunded or voided. */
+/** docs/api.md §4.6: only a succeeded payment (with PayMob's id for it) can be refunded or voided. */
 export function requireSucceeded(
   target: ReversalTarget,
   kind: ReversalKind,

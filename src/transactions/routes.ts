@@ -34,7 +34,7 @@ import {
   type WebhookContext,
 } from './webhook';
 
-/** SPEC §4: `/api/v1/transactions/...`. Routes validate and shape; the services in this folder decide. */
+/** docs/api.md §4: `/api/v1/transactions/...`. Routes validate and shape; the services in this folder decide. */
 export const transactionsRoutes = createRouter();
 
 const TAGS = ['Transactions'];
@@ -224,7 +224,7 @@ transactionsRoutes.openapi(
   },
 );
 
-// --- Refund and void (SPEC §4.6: ADMIN only) -------------------------------------------------------------
+// --- Refund and void (docs/api.md §4.6: ADMIN only) -------------------------------------------------------------
 
 /**
  * Idempotency-Key per transaction: the stored request hash covers the body but not the path, so the

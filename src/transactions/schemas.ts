@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { TRANSACTION_STATUSES } from '../db/schema';
 import { pageSchema, paginationQuery } from '../lib/pagination';
 
-/** SPEC §4.1: a transaction as the API shows it. */
+/** docs/api.md §4.1: a transaction as the API shows it. */
 export const TransactionSchema = z
   .object({
     id: z.number().int(),

@@ -3,7 +3,7 @@ import type { Database } from '../db/client';
 import { type TransactionStatus, transactions } from '../db/schema';
 
 /**
- * SPEC §4.1: every status change StackPay may ever apply. Anything not listed (a late failure after a
+ * docs/api.md §4.1: every status change StackPay may ever apply. Anything not listed (a late failure after a
  * success, a pending report after a result, anything out of a final state) is stored by the caller and
  * ignored. A partial refund is not a status change: the row stays `succeeded` with `refunded_cents` > 0.
  */

@@ -4,7 +4,7 @@ import type { TransactionView } from './schemas';
 
 export type TransactionRow = typeof transactions.$inferSelect;
 
-/** The columns the API shows (SPEC §4.1); reads select exactly these. */
+/** The columns the API shows (docs/api.md §4.1); reads select exactly these. */
 export type TransactionViewRow = Pick<
   TransactionRow,
   | 'id'

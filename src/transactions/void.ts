@@ -19,7 +19,7 @@ export interface VoidInput {
 }
 
 /**
- * SPEC §4.6 void, for the API and the admin UI: ADMIN only, a succeeded payment with no refund yet (PayMob
+ * docs/api.md §4.6 void, for the API and the admin UI: ADMIN only, a succeeded payment with no refund yet (PayMob
  * refuses to void a refunded one), on the same UTC day as the payment (409 `void_window_closed`
  * otherwise, without calling PayMob; PayMob checks its own business day too). The payment's day is when
  * StackPay learned of its success, else its creation day. PayMob's answer, the void child transaction, is

@@ -9,7 +9,7 @@ import { CallbackEnvelope, PaymobToken, PaymobTransaction, ResponseCallbackQuery
 import { type ApplyEventContext, applyPaymentEvent } from './apply-event';
 import type { PaymentResult } from './result-page';
 
-/** SPEC §4.4: PayMob's callbacks are small; anything larger is not one. */
+/** docs/api.md §4.4: PayMob's callbacks are small; anything larger is not one. */
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 
 export interface WebhookContext extends ApplyEventContext {
@@ -58,7 +58,7 @@ const safeId = (value: unknown): number | null =>
       : null;
 
 /**
- * The transaction-processed callback (SPEC §4.4 steps 1–5). Throws 400 (malformed, no hmac), 401 (bad
+ * The transaction-processed callback (docs/api.md §4.4 steps 1–5). Throws 400 (malformed, no hmac), 401 (bad
  * signature) or 413; otherwise the callback is stored (and applied) and the route answers 200.
  */
 export async function handleProcessedCallback(
@@ -131,7 +131,7 @@ export async function handleProcessedCallback(
 }
 
 /**
- * The transaction-response callback (SPEC §4.5): the browser's signed redirect. Applies the same idempotent
+ * The transaction-response callback (docs/api.md §4.5): the browser's signed redirect. Applies the same idempotent
  * update as the processed callback and returns what the result page shows. Throws 400 on a bad signature.
  */
 export async function handleResponseCallback(

@@ -1,7 +1,7 @@
 import { COMMON_PASSWORDS } from '../data/common-passwords';
 
 /**
- * SPEC §2.2: every failing rule's message, in Django's wording where Django has the rule. Used by sign-up,
+ * docs/api.md §2.2: every failing rule's message, in Django's wording where Django has the rule. Used by sign-up,
  * change password and admin-created users.
  */
 export const PASSWORD_MIN_LENGTH = 8;

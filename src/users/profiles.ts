@@ -109,7 +109,7 @@ async function passwordHashOf(ctx: UsersContext, userId: number): Promise<string
  * Applies a PATCH to `target`. `self` is `profiles/mine`: there a non-admin may not touch role or activation
  * and a new e-mail needs the current password. Role changes keep `is_staff` in step; deactivation sets
  * `tokens_valid_after`, so every token issued so far stops working; a CUSTOMER who becomes active gets the
- * customer profile of SPEC §3.1. Role and activation changes are written to the audit log.
+ * customer profile of docs/api.md §3.1. Role and activation changes are written to the audit log.
  */
 async function applyProfileChanges(
   ctx: UsersContext,

@@ -58,7 +58,7 @@ const json = <T>(schema: T, description: string) => ({
 });
 const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
-/** SPEC §7: login is limited per username too. A body that is not a JSON object simply has no such key. */
+/** docs/api.md §7: login is limited per username too. A body that is not a JSON object simply has no such key. */
 const byLoginUsername: RateLimitKey = {
   name: 'username',
   value: async (c) => {

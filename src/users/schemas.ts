@@ -3,7 +3,7 @@ import { ROLES } from '../db/schema';
 import { paginationQuery } from '../lib/pagination';
 
 /**
- * Request and response shapes of /api/v1/users (SPEC §2). Strings are trimmed before validation — except
+ * Request and response shapes of /api/v1/users (docs/api.md §2). Strings are trimmed before validation — except
  * passwords, which are secrets and used exactly as typed (a stray space then fails "must not contain spaces"
  * at sign-up instead of being silently dropped). Unknown and read-only fields are ignored.
  */

@@ -33,7 +33,7 @@ export interface UserRow {
   lastLogin: Date | null;
 }
 
-/** The public shape of a user (SPEC §2.5). */
+/** The public shape of a user (docs/api.md §2.5). */
 export interface Profile {
   id: number;
   username: string;

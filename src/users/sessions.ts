@@ -9,7 +9,7 @@ import { issueTokenPair, TokenError, type TokenSettings, verifyToken } from '../
 import type { UsersContext } from './service';
 
 /**
- * Login, refresh-token rotation and logout (SPEC §2.3). Refresh tokens are stored only as the SHA-256 of their
+ * Login, refresh-token rotation and logout (docs/api.md §2.3). Refresh tokens are stored only as the SHA-256 of their
  * `jti`; every rotation of one login shares a `family_id`, so presenting a revoked token again revokes the
  * whole family.
  */
@@ -96,8 +96,8 @@ export async function checkCredentials(db: Database, identifier: string, passwor
 }
 
 /**
- * SPEC §2.3 login: wrong password, unknown and inactive users get the same 401. An active CUSTOMER without a
- * customer profile (they deleted it) gets a new empty one (SPEC §3.1).
+ * docs/api.md §2.3 login: wrong password, unknown and inactive users get the same 401. An active CUSTOMER without a
+ * customer profile (they deleted it) gets a new empty one (docs/api.md §3.1).
  */
 export async function login(ctx: UsersContext, identifier: string, password: string): Promise<TokenPair> {
   const user = await checkCredentials(ctx.db, identifier, password);

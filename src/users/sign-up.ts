@@ -41,7 +41,7 @@ function roleErrors(role: Role, actor: Actor | undefined): FieldErrors {
 }
 
 /**
- * SPEC §2.1: creates the user inactive, stores a verification code and queues its e-mail. Every problem —
+ * docs/api.md §2.1: creates the user inactive, stores a verification code and queues its e-mail. Every problem —
  * role, password policy, duplicate username or e-mail — is reported at once. Three queries: the duplicate
  * check, the user, the code.
  */

@@ -10,7 +10,7 @@ import type { UsersContext } from './service';
 import { issueSession, type TokenPair } from './sessions';
 
 /**
- * E-mail verification codes (SPEC §2.4): six CSPRNG digits, valid 10 minutes, at most one live code per user
+ * E-mail verification codes (docs/api.md §2.4): six CSPRNG digits, valid 10 minutes, at most one live code per user
  * (unique user_id), stored as an HMAC keyed with JWT_SECRET — a plain hash of a 6-digit code would be
  * reversed in a millisecond by anyone who read the table.
  */

@@ -1,5 +1,5 @@
 /**
- * The admin web interface (SPEC §8) in a real browser against a running Worker (`wrangler dev`, see
+ * The admin web interface (docs/api.md §8) in a real browser against a running Worker (`wrangler dev`, see
  * stack.ts): staff sign in, review KYC, edit an address; a customer cannot sign in; a form without its
  * CSRF token is refused. The main flow runs with JavaScript disabled, as the admin must work without it.
  * Screenshots go to test-results/admin/.
@@ -157,7 +157,7 @@ describe.skipIf(!existsSync(CHROMIUM))('admin web interface in Chromium', () => 
     await context.close();
   });
 
-  it('customers list: the SPEC columns, search, no add and no delete', async () => {
+  it('customers list: the documented columns, search, no add and no delete', async () => {
     const { customerId } = await customerWithKyc(stack, 'Salma', uniqueName('Hassan'));
     const context = await staffContext();
     const page = await context.newPage();

@@ -1,5 +1,5 @@
 /**
- * The test checkout page in a real browser (SPEC §4.7): sign in, create a payment, pay with the success card
+ * The test checkout page in a real browser (docs/api.md §4.7): sign in, create a payment, pay with the success card
  * inside the PayMob sandbox's iframe, and see "succeeded" — with the sandbox's processed callback arriving at
  * the running Worker over HTTP. Leaves a screenshot in test-results/.
  */

@@ -20,7 +20,7 @@ async function sessionsOf(userId: number) {
   return testDb().select().from(adminSessions).where(eq(adminSessions.userId, userId));
 }
 
-describe('admin sign-in (SPEC §8)', () => {
+describe('admin sign-in (docs/api.md §8)', () => {
   it('GET /admin/ without a session shows the sign-in form with username and password fields', async () => {
     const browser = new AdminBrowser();
     const response = await browser.send('/admin/');

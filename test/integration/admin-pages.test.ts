@@ -104,7 +104,7 @@ describe('admin pages render with a fixed, small number of database round trips'
     expect(textOf(html)).toContain('Only administrators can change roles or activation.');
   });
 
-  it('customers list: exactly the SPEC columns, search, and no add or delete anywhere', async () => {
+  it('customers list: exactly the documented columns, search, and no add or delete anywhere', async () => {
     const staff = await createUser({ role: 'STAFF' });
     const last = uniqueName('Lastname');
     const customer = await namedCustomer('Salma', last);

@@ -53,7 +53,7 @@ async function mainIds(customerId: number): Promise<number[]> {
   return (await addressRows(customerId)).filter((a) => a.mainAddress).map((a) => a.id);
 }
 
-describe('addresses list and read (SPEC §3.3)', () => {
+describe('addresses list and read (docs/api.md §3.3)', () => {
   it('lists the bootstrap address with exactly the documented keys', async () => {
     const user = await newCustomer();
     const customerId = await customerIdOf(user);

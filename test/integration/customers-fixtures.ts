@@ -54,7 +54,7 @@ export async function addressRows(customerId: number) {
   return testDb().select().from(addresses).where(eq(addresses.customerId, customerId)).orderBy(addresses.id);
 }
 
-/** A payment transaction row for the customer (SPEC §3.2: its existence blocks DELETE profile). */
+/** A payment transaction row for the customer (docs/api.md §3.2: its existence blocks DELETE profile). */
 export async function insertTransaction(customerId: number): Promise<void> {
   await testDb()
     .insert(transactions)

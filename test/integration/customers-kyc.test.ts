@@ -44,7 +44,7 @@ async function approve(customer: TestUser): Promise<void> {
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
-describe('KYC record (SPEC §3.4)', () => {
+describe('KYC record (docs/api.md §3.4)', () => {
   it('GET answers the bootstrap record with exactly the documented keys', async () => {
     const user = await newCustomer();
     const res = await as(user, KYC);

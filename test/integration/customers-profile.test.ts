@@ -22,7 +22,7 @@ function uniquePhone(): string {
   return `+2010${digits}`;
 }
 
-describe('profile GET (SPEC §3.2)', () => {
+describe('profile GET (docs/api.md §3.2)', () => {
   it('answers the bootstrap profile with exactly the documented keys', async () => {
     const user = await newCustomer();
     const res = await as(user, PROFILE);

@@ -45,7 +45,7 @@ async function auditRows(customerId: number) {
     .where(and(eq(auditLog.targetType, 'customer'), eq(auditLog.targetId, String(customerId))));
 }
 
-describe('KYC review (SPEC §3.4, staff)', () => {
+describe('KYC review (docs/api.md §3.4, staff)', () => {
   it('approving sets status, reviewed_at, reviewed_by and is_verified, audits it and queues the e-mail', async () => {
     const { user, customerId } = await submittedCustomer();
     const staff = await createUser({ role: 'STAFF' });

@@ -1,5 +1,5 @@
 /**
- * Helpers for the payment-lifecycle tests (SPEC §4.6 refunds and voids, §4.8 reconciliation): paid
+ * Helpers for the payment-lifecycle tests (docs/api.md §4.6 refunds and voids, §4.8 reconciliation): paid
  * transactions, the reconciliation job called directly (scoped to the test's own rows, with a chosen clock),
  * and what the sandbox did (its transactions, children and callbacks).
  */

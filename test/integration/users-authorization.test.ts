@@ -1,7 +1,7 @@
 import { describeAuthorization, uniqueName } from './helpers';
 
 /**
- * The shared authorisation suite on every protected route of /api/v1/users (SPEC §2.5). The "owner" is a
+ * The shared authorisation suite on every protected route of /api/v1/users (docs/api.md §2.5). The "owner" is a
  * customer; for profiles/{id} the id in the path is theirs.
  */
 const PROFILES = '/api/v1/users/profiles/';

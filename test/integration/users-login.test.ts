@@ -23,7 +23,7 @@ interface Tokens {
   refresh: string;
 }
 
-describe('login (SPEC §2.3)', () => {
+describe('login (docs/api.md §2.3)', () => {
   it('exchanges a username and password for an access and a refresh token', async () => {
     const user = await createUser();
     const res = await api(LOGIN, {
@@ -146,7 +146,7 @@ describe('login: refusals all look the same', () => {
   });
 });
 
-describe('login: customer profile (SPEC §3.1)', () => {
+describe('login: customer profile (docs/api.md §3.1)', () => {
   it('gives an active CUSTOMER without a customer profile a new empty one, once', async () => {
     const user = await createUser({ customerProfile: false });
     for (let i = 0; i < 2; i++) {

@@ -44,7 +44,7 @@ async function stored(id: number) {
 
 const patch = (path: string, token: string, json: unknown) => api(path, { method: 'PATCH', token, json });
 
-describe('profiles/mine (SPEC §2.5)', () => {
+describe('profiles/mine (docs/api.md §2.5)', () => {
   it('answers the authenticated user with exactly the profile fields', async () => {
     const user = await createUser();
     const res = await api(MINE, { token: user.access });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { api, createUser, DEFAULT_PASSWORD, type TestUser, uniqueName } from './helpers';
 
 /**
- * SPEC §1: no input may produce a 500. Every users route gets malformed bodies, bodies of the wrong shape, and
+ * docs/api.md §1: no input may produce a 500. Every users route gets malformed bodies, bodies of the wrong shape, and
  * each of its fields set to values of the wrong type, null, huge or odd strings: the answer is always a 4xx
  * problem.
  */

@@ -28,7 +28,7 @@ async function storedUser(id: number) {
   return row;
 }
 
-describe('sign-up (SPEC §2.1)', () => {
+describe('sign-up (docs/api.md §2.1)', () => {
   it('creates an inactive CUSTOMER and answers 201 with exactly id, username, email, role_management, is_active', async () => {
     const body = newUserBody();
     const res = await api(SIGN_UP, { method: 'POST', json: body });

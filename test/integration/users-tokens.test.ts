@@ -49,7 +49,7 @@ async function expectInvalid(res: Response) {
   expect((await readJson<Problem>(res)).code).toBe('token_not_valid');
 }
 
-describe('refresh-token rotation (SPEC §2.3)', () => {
+describe('refresh-token rotation (docs/api.md §2.3)', () => {
   it('answers a new access token and a new refresh token', async () => {
     const user = await createUser();
     const tokens = await rotate(user.refresh);
@@ -186,7 +186,7 @@ async function revokeTokensNow(user: TestUser, shiftMs = 0) {
     .where(eq(users.id, user.id));
 }
 
-describe('logout (SPEC §2.3)', () => {
+describe('logout (docs/api.md §2.3)', () => {
   it('revokes the refresh token and answers 200 {}', async () => {
     const user = await createUser();
     const res = await api(LOGOUT, { method: 'POST', json: { refresh: user.refresh } });

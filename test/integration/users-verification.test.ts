@@ -72,7 +72,7 @@ async function expectInvalidCode(res: Response) {
   expect(problem.errors).toBeUndefined();
 }
 
-describe('verify-code/validate (SPEC §2.4)', () => {
+describe('verify-code/validate (docs/api.md §2.4)', () => {
   it('activates the user, marks the code used and answers access and refresh tokens', async () => {
     const { user, code } = await inactiveUserWithCode();
     const res = await validate(user.email, code);
@@ -248,7 +248,7 @@ describe('verify-code/validate (SPEC §2.4)', () => {
   });
 });
 
-describe('verify-code/resend (SPEC §2.4)', () => {
+describe('verify-code/resend (docs/api.md §2.4)', () => {
   const resend = (email: string, ip?: string) => api(RESEND, { method: 'POST', json: { email }, ip });
 
   it('replaces the code of an inactive user: the old one stops working, the new one is queued and works', async () => {

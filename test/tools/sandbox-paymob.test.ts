@@ -25,7 +25,7 @@ const CARD_SUCCESS = '5123456789012346';
 const CARD_DECLINED = '4000000000000002';
 const CARD_PENDING = '4000000000009995';
 
-// DESIGN.md §5, written out again here so the sandbox's signer is checked by an independent implementation.
+// docs/design.md §5, written out again here so the sandbox's signer is checked by an independent implementation.
 const INDEPENDENT_FIELDS = [
   'amount_cents',
   'created_at',
@@ -319,7 +319,7 @@ beforeEach(async () => {
   received.length = 0;
 });
 
-describe('PayMob HMAC signing (DESIGN.md §5 test vectors)', () => {
+describe('PayMob HMAC signing (docs/design.md §5 test vectors)', () => {
   const vector1 = {
     amount_cents: 100000,
     created_at: '2024-06-13T11:33:44.592345',

@@ -16,7 +16,7 @@ function expectInvalidPage(run: () => unknown) {
   throw new Error('expected a 404 Invalid page.');
 }
 
-describe('pagination (SPEC §1)', () => {
+describe('pagination (docs/api.md §1)', () => {
   it.each<[Record<string, string | undefined>, number, number]>([
     [{}, 1, DEFAULT_PAGE_SIZE],
     [{ page: '3', page_size: '25' }, 3, 25],

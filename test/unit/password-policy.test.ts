@@ -5,7 +5,7 @@ import { PASSWORD_MESSAGES as M, passwordProblems } from '../../src/users/passwo
 
 const owner = { username: 'amira.hassan', email: 'amira.hassan@example.com' };
 
-describe('password policy (SPEC §2.2)', () => {
+describe('password policy (docs/api.md §2.2)', () => {
   it('accepts a password that meets every rule', () => {
     expect(passwordProblems('Kettle-Drum42', owner)).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { fromBase64, randomDigits, timingSafeEqual } from '../../src/lib/crypto'
 import { hashPassword, PBKDF2_ITERATIONS, verifyDummyPassword, verifyPassword } from '../../src/lib/password';
 import { hashPasswordForSeed } from '../../tools/seed-admin.mjs';
 
-describe('password hashing (SPEC §2.2)', () => {
+describe('password hashing (docs/api.md §2.2)', () => {
   it('uses at most 100,000 PBKDF2 iterations, the Workers production maximum', () => {
     expect(PBKDF2_ITERATIONS).toBeLessThanOrEqual(100_000);
     expect(PBKDF2_ITERATIONS).toBe(100_000);

@@ -25,7 +25,7 @@ const base: PaymobTransactionFacts = {
 };
 const facts = (change: Partial<PaymobTransactionFacts>) => ({ ...base, ...change });
 
-describe('flags → action (SPEC §4.4 step 5)', () => {
+describe('flags → action (docs/api.md §4.4 step 5)', () => {
   it.each<[string, Partial<PaymobTransactionFacts>, ReturnType<typeof actionForFacts>]>([
     ['pending stays pending', { pending: true }, { kind: 'pending' }],
     ['pending wins over success', { pending: true, success: true }, { kind: 'pending' }],

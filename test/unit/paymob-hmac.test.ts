@@ -8,7 +8,7 @@ import {
   verifyPaymobHmac,
 } from '../../src/paymob/hmac';
 
-// DESIGN.md §5, test vector 1 (PayMob's documentation: the concatenation only).
+// docs/design.md §5, test vector 1 (PayMob's documentation: the concatenation only).
 const VECTOR_1_OBJ = {
   amount_cents: 100000,
   created_at: '2024-06-13T11:33:44.592345',
@@ -32,7 +32,7 @@ const VECTOR_1_OBJ = {
 const VECTOR_1_MESSAGE =
   '1000002024-06-13T11:33:44.592345EGPfalsefalse1920364654097558truefalsefalsefalsetruefalse217503754302852false2346MasterCardcardtrue';
 
-// DESIGN.md §5, test vector 2 (full hash with a published test secret).
+// docs/design.md §5, test vector 2 (full hash with a published test secret).
 const VECTOR_2_SECRET = 'A75D2BFFB4EEECC7C796318B5C5EFBB7';
 const VECTOR_2_OBJ = {
   amount_cents: 12353,

@@ -8,7 +8,7 @@ import {
   TRANSITIONS,
 } from '../../src/transactions/state-machine';
 
-// SPEC §4.1, written out independently of the module's table.
+// docs/api.md §4.1, written out independently of the module's table.
 const ALLOWED: ReadonlyArray<[TransactionStatus, TransactionStatus]> = [
   ['initiated', 'pending'],
   ['initiated', 'failed'],
@@ -26,7 +26,7 @@ const ALL_PAIRS = TRANSACTION_STATUSES.flatMap((from) =>
   TRANSACTION_STATUSES.map((to) => [from, to] as const),
 );
 
-describe('allowed transitions (SPEC §4.1)', () => {
+describe('allowed transitions (docs/api.md §4.1)', () => {
   it.each(ALLOWED)('%s → %s is allowed', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });

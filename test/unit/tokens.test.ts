@@ -27,7 +27,7 @@ function base64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-describe('access and refresh tokens (SPEC §2.3)', () => {
+describe('access and refresh tokens (docs/api.md §2.3)', () => {
   it('carry sub/user_id, token_type, jti, iat, exp, iss and aud, signed HS256', async () => {
     const { token } = await signToken(settings, 42, 'access', now);
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });

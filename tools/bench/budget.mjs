@@ -1,10 +1,10 @@
-// The API's rate limits (SPEC §7) are part of what is measured, never bypassed: the benchmark spreads its
+// The API's rate limits (docs/api.md §7) are part of what is measured, never bypassed: the benchmark spreads its
 // requests over a pool of users and client addresses, and keeps its own count per (scope, key) so it never
 // sends a request the limiter would refuse. The Worker counts fixed 60 s windows; counting the last
 // WINDOW_MS here (a little longer than a minute) is stricter than any fixed window, so a request this
 // budget allows is one the Worker allows too.
 
-/** Per-window limits as SPEC §7 sets them; one unit is kept in reserve for clock skew. */
+/** Per-window limits as docs/api.md §7 sets them; one unit is kept in reserve for clock skew. */
 export const RATE_LIMITS = Object.freeze({
   sign_up: 20,
   login: 10,

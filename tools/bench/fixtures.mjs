@@ -8,7 +8,7 @@ import { signTransaction } from '../sandbox/paymob-signing.mjs';
 import { hashPasswordForSeed } from '../seed-admin.mjs';
 import { ApiError, isMissingRoute, mapLimited } from './http.mjs';
 
-// Meets the password policy (SPEC §2.2) and is unlike any benchmark username.
+// Meets the password policy (docs/api.md §2.2) and is unlike any benchmark username.
 export const BENCH_PASSWORD = 'Quartz-Harbor-71!';
 const CODE_TIMEOUT_MS = 30_000;
 const SETUP_PARALLELISM = 8;
@@ -302,7 +302,7 @@ export async function refreshOldTokens(users, api) {
 }
 
 /**
- * A processed callback (SPEC §4.4) for one of our transactions, signed like PayMob signs it: a successful
+ * A processed callback (docs/api.md §4.4) for one of our transactions, signed like PayMob signs it: a successful
  * card payment. `paymobTransactionId` must be unique per first delivery; reusing it makes a duplicate.
  * @param {BenchTransaction} txn
  * @param {number} paymobTransactionId

@@ -1,5 +1,5 @@
 // A small JSON client for setting the benchmark up through the public API, and the client addresses it
-// sends as CF-Connecting-IP (the header the Worker keys its per-IP limits on; SPEC §1, §7).
+// sends as CF-Connecting-IP (the header the Worker keys its per-IP limits on; docs/api.md §1, §7).
 
 const REQUEST_TIMEOUT_MS = 30_000;
 

@@ -2,7 +2,7 @@
 //
 // Serves POST /psdb.v1alpha1.Database/{CreateSession,Execute} with Basic auth, backed by a real MySQL
 // server (MariaDB locally) through mysql2, plus unauthenticated admin endpoints under /_sim/ for query
-// counts. Loopback only. See DESIGN.md §4.
+// counts. Loopback only. See docs/design.md §4.
 //
 // CLI: npx node tools/psdb-sim/server.mjs [--port 8790] [--mysql mysql://root@127.0.0.1:3406]
 //        [--database stackpay] [--username stackpay] [--password stackpay-local] [--idle-timeout-ms 20000]

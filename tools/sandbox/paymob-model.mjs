@@ -41,7 +41,7 @@ export const REAL_BILLING_FIELDS = Object.freeze(['first_name', 'last_name', 'ph
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE_PATTERN = /^\+?[0-9][0-9 ()-]{4,18}[0-9]$/;
 
-// Test cards (SPEC.md §10). Any other number is declined.
+// Test cards (docs/api.md §10). Any other number is declined.
 export const TEST_CARDS = Object.freeze({
   5123456789012346: 'success',
   4000000000000002: 'declined',

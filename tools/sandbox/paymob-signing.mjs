@@ -1,4 +1,4 @@
-// PayMob's HMAC signatures, as the sandbox produces them (DESIGN.md §5). Written independently of the
+// PayMob's HMAC signatures, as the sandbox produces them (docs/design.md §5). Written independently of the
 // Worker's verifier on purpose: the two must agree because both follow PayMob's documentation, never
 // because they share code.
 //

@@ -1,7 +1,7 @@
 // Imitation of PayMob Accept: auth tokens, orders, payment keys (legacy iframe flow), intentions (unified
 // checkout), the checkout pages with test cards, signed transaction-processed callbacks and signed
 // transaction-response redirects, inquiry, refund and void. Paths, status codes, error bodies and payload
-// shapes follow PayMob's documented behaviour (DESIGN.md §5) so the Worker's client and webhook handlers
+// shapes follow PayMob's documented behaviour (docs/design.md §5) so the Worker's client and webhook handlers
 // are exercised as in production. State is in memory; POST /sandbox/reset clears it.
 
 import { timingSafeEqual } from 'node:crypto';

@@ -14,7 +14,7 @@ export interface CustomersPageProps {
 }
 
 /**
- * SPEC §8: id, first name, last name, e-mail, verified, created; search. Customers are created by sign-up
+ * docs/api.md §8: id, first name, last name, e-mail, verified, created; search. Customers are created by sign-up
  * and removed only by themselves, so this page has no add and no delete.
  */
 export function CustomersPage({ ctx, url, filters, result, page, pageSize }: CustomersPageProps) {

@@ -151,7 +151,7 @@ export interface CreateUserOptions {
   password?: string;
   username?: string;
   email?: string;
-  /** Active CUSTOMERs get their customer profile (SPEC §3.1) unless this is false. */
+  /** Active CUSTOMERs get their customer profile (docs/api.md §3.1) unless this is false. */
   customerProfile?: boolean;
 }
 
