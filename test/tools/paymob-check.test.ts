@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COUNTRIES } from '../../src/customers/countries';
@@ -105,6 +107,18 @@ describe('npm run paymob:check against the sandbox', () => {
       DEFAULTS.PAYMOB_SECRET_KEY,
       DEFAULTS.PAYMOB_HMAC_SECRET,
     ]);
+  });
+
+  it('reports a clean account for the settings `npm run dev` gives a fresh clone', async () => {
+    // A fresh clone: wrangler.toml [vars] plus .dev.vars copied from .dev.vars.example, as tools/dev.mjs does.
+    const root = mkdtempSync(join(tmpdir(), 'paymob-check-'));
+    copyFileSync(`${ROOT}wrangler.toml`, join(root, 'wrangler.toml'));
+    copyFileSync(`${ROOT}.dev.vars.example`, join(root, '.dev.vars'));
+    const target = await account();
+    const fresh = readSettings({ env: { PAYMOB_BASE_URL: target.url }, root });
+    const report = await runPaymobCheck(fresh);
+    expect(failures(report)).toEqual([]);
+    expect(report.mode).toBe(WRANGLER.PAYMOB_API_MODE ?? 'intention');
   });
 
   it('reports a clean legacy-mode account when the iframe id is set', async () => {
