@@ -415,14 +415,24 @@ async function listIntegrations(call, authToken) {
     if (!answer.ok || !Array.isArray(answer.json?.results)) return { ok: false, problem: answer.describe() };
     results.push(...answer.json.results);
     const next = answer.json.next;
-    path = typeof next === 'string' && next ? next : null;
+    // Only the path and query of `next` are used: the auth token never goes to another host.
+    path = typeof next === 'string' && next ? pathOf(next) : null;
   }
   return { ok: true, results };
 }
 
-/** One call to PayMob; never throws. `path` may be an absolute `next` link. */
+function pathOf(link) {
+  try {
+    const url = new URL(link, 'http://paymob.invalid');
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return null;
+  }
+}
+
+/** One call to PayMob; never throws. */
 async function paymobCall(fetchImpl, baseUrl, method, path, { json, bearer, headers = {} } = {}) {
-  const url = /^https?:\/\//.test(path) ? path : `${baseUrl}${path}`;
+  const url = `${baseUrl}${path}`;
   /** @type {Record<string, string>} */
   const sent = { Accept: 'application/json', ...headers };
   if (bearer) sent.Authorization = `Bearer ${bearer}`;

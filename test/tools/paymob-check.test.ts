@@ -167,6 +167,37 @@ describe('npm run paymob:check against the sandbox', () => {
     expectNoSecret(report, [wrong]);
   });
 
+  it('finds an integration on a later page by following `next`', async () => {
+    const ids = Array.from({ length: 501 }, (_, i) => 6_000_000 + i);
+    const report = await runPaymobCheck(
+      settings(await account({ paymobIntegrationIds: ids }), { PAYMOB_INTEGRATION_ID: String(ids.at(-1)) }),
+    );
+    expect(failures(report)).toEqual([]);
+    expect(report.checks.find((c) => c.name === `integration ${ids.at(-1)}`)?.status).toBe('pass');
+  });
+
+  it('passes intention mode with only the secret key, saying what it could not check', async () => {
+    const report = await runPaymobCheck(settings(await account(), { PAYMOB_API_KEY: undefined }));
+    expect(report.ok).toBe(true);
+    expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([
+      {
+        name: 'api key',
+        status: 'warn',
+        message: 'PAYMOB_API_KEY is not set: integrations, callbacks and the HMAC secret cannot be checked',
+      },
+      {
+        name: 'hmac secret',
+        status: 'skip',
+        message: 'PAYMOB_HMAC_SECRET LOCA…(32 chars) is set; not compared (no auth token)',
+      },
+      {
+        name: 'integrations',
+        status: 'skip',
+        message: 'integrations not checked: no auth token (PAYMOB_API_KEY)',
+      },
+    ]);
+  });
+
   it('fails legacy mode without an iframe id', async () => {
     const report = await runPaymobCheck(
       settings(await account(), { PAYMOB_API_MODE: 'legacy', PAYMOB_IFRAME_ID: undefined }),
