@@ -231,7 +231,7 @@ export async function runPaymobCheck(settings, { fetch: fetchImpl = fetch } = {}
       add(
         'api key',
         'fail',
-        `PayMob refused PAYMOB_API_KEY ${maskSecret(settings.PAYMOB_API_KEY)}: ${answer.describe()}`,
+        `${answer.status === 0 ? 'could not check' : 'PayMob refused'} PAYMOB_API_KEY ${maskSecret(settings.PAYMOB_API_KEY)}: ${answer.describe()}`,
       );
     }
   }

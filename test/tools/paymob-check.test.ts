@@ -262,7 +262,7 @@ describe('npm run paymob:check against the sandbox', () => {
     sandbox = undefined;
     const report = await runPaymobCheck({ ...settings({ url, port: 0, close: async () => {} }) });
     expect(failures(report)[0]).toMatch(
-      /^PayMob refused PAYMOB_API_KEY .*: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/,
+      /^could not check PAYMOB_API_KEY .*: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/,
     );
   });
 });
