@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { FaultError } from './faults.mjs';
 import { HttpError, readBody, sendHtml, sendJson, sleep } from './http.mjs';
+import { integrationRecords, integrationRoutes } from './paymob-integrations.mjs';
 import {
   buildTransaction,
   cardOutcome,
@@ -68,6 +69,7 @@ export function createPaymob({
   publicKey,
   hmacSecret,
   integrationIds = [],
+  integrations,
   iframeIds = [],
   workerBaseUrl,
   callbackDelayMs = 0,
@@ -114,6 +116,13 @@ export function createPaymob({
     [/^\/sandbox\/paymob\/transactions\/(\d+)\/backdate\/?$/, { POST: backdateTransaction }],
     [/^\/sandbox\/paymob\/expire-tokens\/?$/, { POST: expireAuthTokens }],
     [/^\/sandbox\/paymob\/response\/?$/, { GET: responsePage }],
+    ...integrationRoutes({
+      records: () =>
+        integrationRecords({ integrations, integrationIds, secretKey, defaultId: DEFAULT_INTEGRATION_ID }),
+      requireAuthToken,
+      callbackUrl: defaultCallbackUrl,
+      hmacSecret,
+    }),
   ];
 
   async function handle(req, res, url) {

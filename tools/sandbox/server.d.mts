@@ -16,6 +16,8 @@ export interface SandboxOptions {
   /** Known integration and iframe ids; empty accepts any. */
   paymobIntegrationIds?: number[];
   paymobIframeIds?: number[];
+  /** Integrations with their currency (default: one card integration per id in the account's currency). */
+  paymobIntegrations?: { id: number; currency?: string; type?: 'card' | 'wallet'; live?: boolean }[];
   /** Delay before each processed callback is posted (default 0). */
   paymobCallbackDelayMs?: number;
   /** How long the pending test card stays pending before it succeeds (default 3000). */
