@@ -1,9 +1,12 @@
 // One measurement: autocannon (programmatic API) against one scenario at one concurrency, plus what
-// autocannon cannot see — database round trips per request (the simulator counts queries per X-Request-Id)
-// and the CPU time the workerd processes spent over the run (/proc utime + stime).
+// autocannon cannot see — database round trips per request (the simulator counts queries per X-Request-Id),
+// Durable Object calls, KV reads and queue sends per request (the bench-only counting wrapper,
+// tools/bench/worker-counters.js, counts them per X-Request-Id) and the CPU time each process group spent
+// over the run (/proc utime + stime: workerd, simulator, MariaDB, the load generator).
 
 import autocannon from 'autocannon';
-import { cpuSnapshot, cpuSpent } from './procs.mjs';
+import { cpuPerRequest, groupSnapshot } from './procs.mjs';
+import { COUNTERS_PATH, emptyCounts } from './worker-counters.js';
 
 const REQUEST_TIMEOUT_S = 10;
 const ROUND_TRIP_SAMPLE = 40;
@@ -34,10 +37,16 @@ const UNLIMITED = 1_000_000_000;
  * @property {number | null} dbTripsPerRequest mean over a sample of request ids
  * @property {string[] | null} statements the SQL of one sampled request
  * @property {number | null} dbTripsTotalPerRequest every query the simulator saw during the run / requests
- * @property {number | null} cpuMsPerRequest
+ * @property {number | null} cpuMsPerRequest the `workerd` group's CPU per request (the Worker's runtime)
+ * @property {Record<string, number | null>} cpu CPU ms per request of every process group
+ * @property {BindingCounts | null} bindingsPerRequest mean over the sampled request ids
+ * @property {BindingCounts | null} bindingsTotalPerRequest every counted call during the run (queue
+ *   consumers included) / requests
  * @property {number} seconds
  * @property {boolean} completedAmount stopped because it sent `amount` requests, not because of the clock
  */
+
+/** @typedef {import('./worker-counters.js').Counts} BindingCounts */
 
 /**
  * @param {object} options
@@ -49,7 +58,9 @@ const UNLIMITED = 1_000_000_000;
  * @param {number} [options.amount] stop after this many requests (rate-limited scenarios)
  * @param {string} options.idPrefix
  * @param {string | undefined} options.simulatorAdminUrl
- * @param {() => number[]} options.workerdPids
+ * @param {import('./procs.mjs').ProcessGroups} options.groups CPU measured per group (`workerd` feeds
+ *   cpuMsPerRequest)
+ * @param {string} [options.countersUrl] the Worker's base URL when it runs with the counting wrapper
  * @param {(status: number, body: string) => void} [options.onBody] sees every response body
  * @returns {Promise<Measurement>}
  */
@@ -94,9 +105,10 @@ export async function measure(options) {
     },
   };
 
-  const pids = options.workerdPids();
-  const cpuBefore = cpuSnapshot(pids);
   const queriesBefore = await simulatorTotal(options.simulatorAdminUrl);
+  const countsBefore = await bindingTotals(options.countersUrl);
+  // Last before the load and first after it, so reading the counters is not in the CPU figures.
+  const cpuBefore = groupSnapshot(options.groups);
   const started = performance.now();
   let lastResponse = started;
 
@@ -131,9 +143,11 @@ export async function measure(options) {
   const result = await instance;
   clearInterval(clock);
 
-  const cpuAfter = cpuSnapshot(pids);
+  const cpuAfter = groupSnapshot(options.groups);
   const queriesAfter = await simulatorTotal(options.simulatorAdminUrl);
+  const countsAfter = await bindingTotals(options.countersUrl);
   const requests = latencies.length;
+  const cpu = cpuPerRequest(cpuBefore, cpuAfter, requests);
   // A row that sent its whole `amount` ended with its last response; any other ran until the clock stopped
   // it (responses still in flight then are dropped by autocannon, not counted).
   const completedAmount = stoppedAt === undefined;
@@ -159,7 +173,13 @@ export async function measure(options) {
       queriesBefore === null || queriesAfter === null || requests === 0
         ? null
         : (queriesAfter - queriesBefore) / requests,
-    cpuMsPerRequest: pids.length > 0 && requests > 0 ? cpuSpent(cpuBefore, cpuAfter) / requests : null,
+    cpuMsPerRequest: cpu.workerd ?? null,
+    cpu,
+    bindingsPerRequest: await sampleBindingCounts(options.countersUrl, completedIds),
+    bindingsTotalPerRequest:
+      countsBefore && countsAfter && requests > 0
+        ? countsPerRequest(countsBefore, countsAfter, requests)
+        : null,
     seconds,
     completedAmount,
   };
@@ -228,6 +248,68 @@ async function sampleStatements(adminUrl, ids) {
       signal: AbortSignal.timeout(5000),
     });
     return /** @type {{ statements: string[] }} */ (await res.json()).statements;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string | undefined} workerUrl */
+async function bindingTotals(workerUrl) {
+  if (!workerUrl) return null;
+  try {
+    const res = await fetch(`${workerUrl}${COUNTERS_PATH}`, { signal: AbortSignal.timeout(5000) });
+    return /** @type {BindingCounts} */ (await res.json());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * (after - before) / requests for every counter.
+ * @param {BindingCounts} before
+ * @param {BindingCounts} after
+ * @param {number} requests
+ * @returns {BindingCounts}
+ */
+export function countsPerRequest(before, after, requests) {
+  const result = emptyCounts();
+  for (const key of /** @type {(keyof BindingCounts)[]} */ (Object.keys(result)))
+    result[key] = ((after[key] ?? 0) - (before[key] ?? 0)) / requests;
+  return result;
+}
+
+/**
+ * Mean of each counter over the requests found (null entries — ids the Worker no longer or never saw — are
+ * left out); null when none was found.
+ * @param {Array<BindingCounts | null>} counts
+ * @returns {BindingCounts | null}
+ */
+export function meanCounts(counts) {
+  const found = /** @type {BindingCounts[]} */ (counts.filter((c) => c !== null && typeof c === 'object'));
+  if (found.length === 0) return null;
+  const result = emptyCounts();
+  for (const key of /** @type {(keyof BindingCounts)[]} */ (Object.keys(result)))
+    result[key] = found.reduce((sum, c) => sum + (c[key] ?? 0), 0) / found.length;
+  return result;
+}
+
+/**
+ * Binding calls per request over the same kind of evenly spread sample as the database round trips.
+ * @param {string | undefined} workerUrl
+ * @param {string[]} ids
+ */
+async function sampleBindingCounts(workerUrl, ids) {
+  if (!workerUrl || ids.length === 0) return null;
+  const recent = ids.slice(-5000);
+  const step = Math.max(1, Math.floor(recent.length / ROUND_TRIP_SAMPLE));
+  const sample = recent.filter((_, i) => i % step === 0).slice(0, ROUND_TRIP_SAMPLE);
+  try {
+    const res = await fetch(`${workerUrl}${COUNTERS_PATH}`, {
+      method: 'POST',
+      body: JSON.stringify(sample),
+      signal: AbortSignal.timeout(5000),
+    });
+    return meanCounts(/** @type {Array<BindingCounts | null>} */ (await res.json()));
   } catch {
     return null;
   }

@@ -26,17 +26,32 @@ export const CLOCK_TICKS = (() => {
 })();
 
 /**
- * @param {number} pid
- * @returns {{ ppid: number, comm: string, ticks: number } | undefined} utime+stime of every thread
+ * The fields the benchmark uses from one /proc/<pid>/stat line (see proc(5)): the parent, the command name and
+ * utime + stime in clock ticks (all threads of the process). Undefined when the text is not a stat line.
+ * @param {string} text
+ * @returns {{ ppid: number, comm: string, ticks: number } | undefined}
  */
+export function parseStat(text) {
+  // comm is in parentheses and may itself contain spaces and ')'; the fields after the last ')' are fixed:
+  // state(3) ppid(4) … utime(14) stime(15).
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const fields = text
+    .slice(close + 2)
+    .trim()
+    .split(' ');
+  const ppid = Number(fields[1]);
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isInteger(ppid) || !Number.isInteger(utime) || !Number.isInteger(stime)) return undefined;
+  return { ppid, comm: text.slice(open + 1, close), ticks: utime + stime };
+}
+
+/** @param {number} pid */
 function readStat(pid) {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm is in parentheses and may contain spaces; the fields after the last ')' are fixed.
-    const close = text.lastIndexOf(')');
-    const comm = text.slice(text.indexOf('(') + 1, close);
-    const fields = text.slice(close + 2).split(' ');
-    return { ppid: Number(fields[1]), comm, ticks: Number(fields[11]) + Number(fields[12]) };
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -84,6 +99,27 @@ export function workerdPids(rootPid) {
 }
 
 /**
+ * Every descendant of `rootPid` whose command name passes `keep`.
+ * @param {number} rootPid
+ * @param {(comm: string) => boolean} [keep]
+ * @returns {number[]}
+ */
+export function descendantPids(rootPid, keep = () => true) {
+  const table = processTable();
+  const found = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [pid, stat] of table) {
+      if (stat.ppid !== parent) continue;
+      queue.push(pid);
+      if (keep(stat.comm)) found.push(pid);
+    }
+  }
+  return found;
+}
+
+/**
  * CPU time (user + system) per process, in milliseconds.
  * @param {number[]} pids
  * @returns {Map<number, number>}
@@ -114,11 +150,10 @@ export function cpuSpent(before, after) {
 }
 
 /**
- * The workerd processes serving `port`: the process listening on it (wrangler dev's proxy, itself a workerd)
- * and the other workerd processes of the same wrangler. Empty when the listener cannot be found.
+ * The socket inodes listening on `port` (any address), from /proc/net/tcp and tcp6.
  * @param {number} port
  */
-export function workerdPidsForPort(port) {
+function listeningInodes(port) {
   const inodes = new Set();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
@@ -135,8 +170,17 @@ export function workerdPidsForPort(port) {
         inodes.add(fields[9]);
     }
   }
-  if (inodes.size === 0) return [];
-  const table = processTable();
+  return inodes;
+}
+
+/**
+ * The process listening on `port` (readable only when it runs as this user or root), or undefined.
+ * @param {number} port
+ * @param {Map<number, { ppid: number, comm: string, ticks: number }>} [table]
+ */
+export function listenerPid(port, table = processTable()) {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return undefined;
   for (const pid of table.keys()) {
     let fds = /** @type {string[]} */ ([]);
     try {
@@ -152,13 +196,59 @@ export function workerdPidsForPort(port) {
         continue;
       }
       const match = /^socket:\[(\d+)\]$/.exec(target);
-      if (!match || !inodes.has(match[1])) continue;
-      const owner = table.get(pid);
-      if (!owner?.comm.startsWith('workerd')) return [pid];
-      return workerdPids(owner.ppid);
+      if (match && inodes.has(match[1])) return pid;
     }
   }
-  return [];
+  return undefined;
+}
+
+/**
+ * The workerd processes serving `port`: the process listening on it (wrangler dev's proxy, itself a workerd)
+ * and the other workerd processes of the same wrangler. Empty when the listener cannot be found.
+ * @param {number} port
+ */
+export function workerdPidsForPort(port) {
+  const table = processTable();
+  const pid = listenerPid(port, table);
+  if (pid === undefined) return [];
+  const owner = table.get(pid);
+  if (!owner?.comm.startsWith('workerd')) return [pid];
+  return workerdPids(owner.ppid);
+}
+
+/**
+ * @typedef {Record<string, () => number[]>} ProcessGroups named groups of processes whose CPU is measured
+ * (each function is asked for its pids at the start of every row)
+ */
+
+/**
+ * CPU time per process of every group, in milliseconds.
+ * @param {ProcessGroups} groups
+ * @returns {Record<string, Map<number, number>>}
+ */
+export function groupSnapshot(groups) {
+  /** @type {Record<string, Map<number, number>>} */
+  const snapshot = {};
+  for (const [name, pids] of Object.entries(groups)) snapshot[name] = cpuSnapshot(pids());
+  return snapshot;
+}
+
+/**
+ * CPU milliseconds per request of each group between two snapshots; null for a group with no process
+ * found or when there were no requests.
+ * @param {Record<string, Map<number, number>>} before
+ * @param {Record<string, Map<number, number>>} after
+ * @param {number} requests
+ * @returns {Record<string, number | null>}
+ */
+export function cpuPerRequest(before, after, requests) {
+  /** @type {Record<string, number | null>} */
+  const result = {};
+  for (const [name, start] of Object.entries(before)) {
+    const end = after[name];
+    result[name] = end && start.size > 0 && requests > 0 ? cpuSpent(start, end) / requests : null;
+  }
+  return result;
 }
 
 /**

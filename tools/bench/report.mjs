@@ -128,20 +128,45 @@ function floorRatios(rows) {
   };
 }
 
-const HEADER = [
-  'Scenario',
-  'Conc.',
-  'Requests',
-  'Req/s',
-  'p50 ms',
-  'p95 ms',
-  'p99 ms',
-  'Errors',
-  'DB trips/req',
-  'CPU ms/req',
-  'p50 × floor',
-  'CPU × floor',
-];
+/** Column titles of the CPU groups, in display order (others follow in the order first seen). */
+const GROUP_TITLES = /** @type {Record<string, string>} */ ({
+  workerd: 'CPU workerd',
+  wrangler: 'CPU wrangler',
+  simulator: 'CPU simulator',
+  mariadb: 'CPU MariaDB',
+  loadgen: 'CPU load gen.',
+});
+
+/**
+ * The CPU groups measured in these rows.
+ * @param {Row[]} rows
+ */
+export function cpuGroups(rows) {
+  const seen = new Set();
+  for (const row of rows) for (const name of Object.keys(row.result?.cpu ?? {})) seen.add(name);
+  const known = Object.keys(GROUP_TITLES).filter((name) => seen.has(name));
+  return [...known, ...[...seen].filter((name) => !known.includes(name))];
+}
+
+/** @param {Row[]} rows */
+function header(rows) {
+  return [
+    'Scenario',
+    'Conc.',
+    'Requests',
+    'Req/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'Errors',
+    'DB trips/req',
+    'DO calls/req',
+    'KV reads/req',
+    ...cpuGroups(rows).map((name) => `${GROUP_TITLES[name] ?? `CPU ${name}`} ms/req`),
+    'p50 × floor',
+    'CPU × floor',
+  ];
+}
 
 /**
  * The table as rows of cells (shared by the console and Markdown).
@@ -149,13 +174,15 @@ const HEADER = [
  */
 export function tableCells(rows) {
   const ratio = floorRatios(rows);
+  const groups = cpuGroups(rows);
+  const width = header(rows).length;
   return rows.map((row) => {
     if (!row.result) {
       return [
         row.title,
         String(row.connections),
         `not available: ${row.skipped ?? '?'}`,
-        ...Array(9).fill(''),
+        ...Array(width - 3).fill(''),
       ];
     }
     const r = row.result;
@@ -170,7 +197,9 @@ export function tableCells(rows) {
       fmt(r.p99),
       r.errors > 0 ? `**${r.errors}**` : '0',
       fmt(r.dbTripsPerRequest),
-      fmt(r.cpuMsPerRequest, 2),
+      fmt(r.bindingsPerRequest?.doCalls, 2),
+      fmt(r.bindingsPerRequest?.kvReads, 2),
+      ...groups.map((name) => fmt(r.cpu?.[name], 2)),
       fmt(ratios.latency),
       fmt(ratios.cpu),
     ];
@@ -179,6 +208,7 @@ export function tableCells(rows) {
 
 /** @param {Row[]} rows */
 export function consoleTable(rows) {
+  const HEADER = header(rows);
   const cells = [HEADER, ...tableCells(rows).map((r) => r.map((c) => c.replaceAll('**', '')))];
   const widths = HEADER.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (/** @type {string[]} */ r) =>
@@ -195,6 +225,7 @@ export function consoleTable(rows) {
  *   scenarios: Array<{ title: string, what: string }> }} run
  */
 export function markdown(rows, machine, run) {
+  const HEADER = header(rows);
   const table = [
     `| ${HEADER.join(' | ')} |`,
     `|${HEADER.map((_, i) => (i < 1 ? '---' : '---:')).join('|')}|`,
@@ -216,10 +247,19 @@ How to read it:
   errors and timeouts (any error fails \`npm run bench\`).
 - **DB trips/req**: mean of the PlanetScale-simulator query counts of ${'~40'} sampled requests (each request
   carries its own \`X-Request-Id\`); every query is one HTTP round trip to the database in production.
-- **CPU ms/req**: user+system CPU of the workerd processes started by \`wrangler dev\` (its proxy and the
-  Worker runtime) over the row, divided by the requests. It includes local-only overhead (the dev proxy,
-  HTTP parsing, Durable Object rate limiter, queue consumer, and background work that happens to fall in the
-  row, such as the rate limiter's alarms at each minute boundary) and is not Cloudflare's billed CPU time.
+- **DO calls/req**, **KV reads/req**: calls to Durable Object stubs and KV reads (get, getWithMetadata,
+  list) of the same sampled requests, counted per \`X-Request-Id\` by a bench-only wrapper around the
+  bundle's bindings (tools/bench/worker-counters.js; never deployed); \`–\` when the wrapper was off
+  (\`--no-counters\`, \`--wrangler-dev\`, \`--url\`). Calls made by queue consumers are not a request's;
+  history.jsonl also keeps every counted call of the row divided by its requests.
+- **CPU … ms/req**: user+system CPU (/proc/<pid>/stat) of each process group over the row, divided by the
+  requests: **workerd** = the Worker's runtime (our isolate, its Durable Objects and queue consumers; under
+  \`--wrangler-dev\` also the dev proxy Worker), **wrangler** = wrangler's Node processes (\`--wrangler-dev\`
+  only), **simulator** = the PlanetScale simulator and the provider sandbox (one Node process),
+  **MariaDB** = the whole database server (on a shared server, other clients' work too), **load gen.** =
+  this benchmark's own process (autocannon, and Miniflare's Node side, which relays nothing per request).
+  Background work that falls in the row (the rate limiter's alarms at each minute boundary) is included;
+  none of it is Cloudflare's billed CPU time.
 - **× floor**: the row's p50 latency and CPU per request divided by those of \`GET /health/live\` at the
   same concurrency. The floor is sampled again (${run.floorProbeSeconds} s) right before every row, and a row
   is compared with the median of that sample and the samples of the two rows either side, so neither a
@@ -357,7 +397,6 @@ ${legend.join('\n')}
  */
 export function writeResults(output) {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, 'latest.md'), output.markdown);
   writeFileSync(join(RESULTS_DIR, 'latest.svg'), output.svg);
   const historyFile = join(RESULTS_DIR, 'history.jsonl');
   const previous = existsSync(historyFile)
@@ -367,6 +406,19 @@ export function writeResults(output) {
     : [];
   const lines = [...previous, JSON.stringify(output.entry)].slice(-HISTORY_KEEP);
   writeFileSync(historyFile, `${lines.join('\n')}\n`);
+  /** @type {Array<Record<string, any>>} */
+  const entries = [];
+  for (const line of lines) {
+    try {
+      entries.push(JSON.parse(line));
+    } catch {
+      // a damaged line is skipped, not fatal
+    }
+  }
+  writeFileSync(
+    join(RESULTS_DIR, 'latest.md'),
+    `${output.markdown}\n## Runs (history.jsonl, newest first)\n\n${runLines(entries).join('\n')}\n`,
+  );
 }
 
 /** @param {Row[]} rows */
@@ -386,6 +438,14 @@ export function historyEntry(/** @type {Row[]} */ rows, /** @type {Record<string
             errors: row.result.errors,
             db_trips: row.result.dbTripsPerRequest === null ? null : round(row.result.dbTripsPerRequest),
             cpu_ms: row.result.cpuMsPerRequest === null ? null : round(row.result.cpuMsPerRequest, 3),
+            cpu_ms_by_group: Object.fromEntries(
+              Object.entries(row.result.cpu ?? {}).map(([name, ms]) => [
+                name,
+                ms === null ? null : round(ms, 3),
+              ]),
+            ),
+            bindings: roundCounts(row.result.bindingsPerRequest),
+            bindings_total: roundCounts(row.result.bindingsTotalPerRequest),
             capped: row.capped ?? null,
             floor_p50: row.floor ? round(row.floor.p50) : null,
             floor_cpu_ms: row.floor?.cpuMsPerRequest ? round(row.floor.cpuMsPerRequest, 3) : null,
@@ -396,3 +456,27 @@ export function historyEntry(/** @type {Row[]} */ rows, /** @type {Record<string
 }
 
 const round = (/** @type {number} */ v, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** @param {Record<string, number> | null | undefined} counts */
+function roundCounts(counts) {
+  if (!counts) return null;
+  return Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, round(value, 3)]));
+}
+
+/**
+ * One line per run recorded in history.jsonl, newest first: date, commit, runtime, quick or full, failed,
+ * and the floor's workerd CPU per request at each concurrency.
+ * @param {Array<Record<string, any>>} entries
+ */
+export function runLines(entries) {
+  return [...entries].reverse().map((entry) => {
+    const floor = (entry.results ?? [])
+      .filter((/** @type {any} */ r) => r.scenario === 'live' && typeof r.cpu_ms === 'number')
+      .map((/** @type {any} */ r) => `${r.cpu_ms} ms @${r.connections}`);
+    return (
+      `- ${entry.date ?? '?'} — commit \`${entry.commit ?? '?'}\`, ${entry.runtime ?? 'wrangler-dev'}` +
+      `${entry.quick ? ', quick' : ''}${entry.failed ? ', FAILED' : ''}` +
+      (floor.length > 0 ? `; floor CPU (workerd) ${floor.join(', ')}` : '')
+    );
+  });
+}

@@ -2,18 +2,23 @@
 /**
  * `npm run bench` — the API's performance on this machine, measured the same way every time.
  *
- * Starts its own local stack (tools/bench/stack.mjs; never the dev database) or uses one given by --url,
- * creates its own users, customers and transactions through the public API, then drives a fixed set of
- * scenarios with autocannon at a few concurrency levels and prints, per row: requests/s, p50/p95/p99,
- * errors, database round trips per request, Worker CPU ms per request and the ratio to the floor
- * (GET /health/live). Writes bench/results/latest.md, latest.svg and history.jsonl.
+ * Starts its own local stack (tools/bench/stack.mjs; never the dev database) — the built bundle on one bare
+ * workerd through Miniflare's API (the production runtime), or under `wrangler dev` with --wrangler-dev —
+ * or uses one given by --url, creates its own users, customers and transactions through the public API,
+ * then drives a fixed set of scenarios with autocannon at a few concurrency levels and prints, per row:
+ * requests/s, p50/p95/p99, errors, database round trips, Durable Object calls and KV reads per request,
+ * CPU ms per request of each process group (workerd, simulator, MariaDB, load generator) and the ratio to
+ * the floor (GET /health/live). Writes bench/results/latest.md, latest.svg and history.jsonl
+ * (docs/benchmarks.md).
  *
  * Exit status: 0 when every available scenario answered as expected; 1 when any request failed (non-2xx,
  * connection error, timeout) or the setup failed. Never fails for being slow.
  *
- * Options: --quick (one concurrency level, short rows: under a minute), --url <worker> [--sim-url <admin>]
+ * Options: --quick (one concurrency level, short rows: under a minute), --wrangler-dev (serve the bundle
+ * with `wrangler dev` instead, for comparison), --no-counters (no binding-call counting wrapper),
+ * --url <worker> [--sim-url <admin>]
  * [--sandbox-url <url>] to measure a running stack (e.g. `npm run dev`), --users N, --duration S,
- * --concurrency 1,10,50, --only live,health, --no-write, --keep (keep the database and work directory),
+ * --concurrency 1,16,64, --only live,health, --no-write, --keep (keep the database and work directory),
  * --working-tree (measure the checkout with its uncommitted changes instead of the last commit).
  */
 
@@ -35,6 +40,8 @@ const log = (/** @type {string} */ message) =>
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    'wrangler-dev': { type: 'boolean', default: false },
+    'no-counters': { type: 'boolean', default: false },
     url: { type: 'string' },
     'sim-url': { type: 'string' },
     'sandbox-url': { type: 'string' },
@@ -51,8 +58,8 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`usage: npm run bench -- [--quick] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
-       [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,10,50]
+  console.log(`usage: npm run bench -- [--quick] [--wrangler-dev] [--no-counters] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
+       [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,16,64]
        [--only live,health,...] [--no-write] [--keep] [--working-tree]`);
   process.exit(0);
 }
@@ -64,7 +71,7 @@ if ((major ?? 0) < 22) {
 }
 
 const QUICK = args.quick;
-const LEVELS = (args.concurrency ?? (QUICK ? '10' : '1,10,50'))
+const LEVELS = (args.concurrency ?? (QUICK ? '16' : '1,16,64'))
   .split(',')
   .map((v) => Number(v.trim()))
   .filter((v) => Number.isInteger(v) && v > 0);
@@ -137,7 +144,8 @@ async function main() {
 
   /** @type {{ workerUrl: string, simulatorAdminUrl: string | undefined, sandboxUrl: string,
    *   vars: Record<string, string>, workerdPids: () => number[], mysqlUrl?: string, database?: string,
-   *   logFile?: string, target: string, commit?: string }} */
+   *   logFile?: string, target: string, commit?: string, groups: import('./procs.mjs').ProcessGroups,
+   *   countersUrl?: string, runtime: string }} */
   let stack;
   if (args.url) {
     const vars = readLocalVars();
@@ -151,6 +159,8 @@ async function main() {
       vars,
       // Not our processes: their CPU time is only read, never signalled.
       workerdPids: () => found,
+      groups: { workerd: () => found },
+      runtime: 'external',
       target: `the running stack at ${args.url}${found.length ? '' : ' (its workerd processes were not found: no CPU figures)'}`,
     };
     log(`measuring ${stack.workerUrl}`);
@@ -167,11 +177,17 @@ async function main() {
       keepDatabase: args.keep,
       workerLogLevel: 'warn',
       source,
+      runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
+      counters: !args['no-counters'],
     });
+    const server = args['wrangler-dev']
+      ? '`wrangler dev` (its proxy Worker, inspector and log relay included)'
+      : `one bare workerd through Miniflare's API${started.countersUrl ? ' (with the bench-only binding counters)' : ''}`;
     stack = {
       ...started,
       commit: source.commit,
-      target: `${source.label}, on a private stack (\`wrangler dev\` serving the \`wrangler deploy --dry-run\` bundle, database \`${args.database}\`)`,
+      runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
+      target: `${source.label}: the \`wrangler deploy --dry-run\` bundle on ${server}, private stack (database \`${args.database}\`)`,
     };
   }
 
@@ -188,7 +204,7 @@ async function main() {
     durationSeconds: 1,
     idPrefix: `bench-${tag}-warmup`,
     simulatorAdminUrl: undefined,
-    workerdPids: () => [],
+    groups: {},
   });
 
   log(`creating ${USERS} users, customers and transactions through the public API…`);
@@ -352,7 +368,7 @@ async function main() {
               durationSeconds: FLOOR_PROBE_S,
               idPrefix: `bench-${tag}-floor-${scenario.id}-c${connections}`,
               simulatorAdminUrl: undefined,
-              workerdPids: stack.workerdPids,
+              groups: { workerd: stack.groups.workerd ?? (() => []) },
             });
       const result = await measure({
         baseUrl: stack.workerUrl,
@@ -363,7 +379,8 @@ async function main() {
         amount,
         idPrefix: `bench-${tag}-${scenario.id}-c${connections}`,
         simulatorAdminUrl: stack.simulatorAdminUrl,
-        workerdPids: stack.workerdPids,
+        groups: stack.groups,
+        countersUrl: stack.countersUrl,
         onBody: scenario.onBody,
       });
       // Only rows that stopped because of the cap (not the clock) are marked.
@@ -382,7 +399,13 @@ async function main() {
       });
       log(
         `${scenario.title} @${connections}: ${result.requests} req, ${result.rps.toFixed(1)} req/s, ` +
-          `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}` +
+          `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, errors ${result.errors}, CPU ms/req ` +
+          Object.entries(result.cpu)
+            .map(([name, ms]) => `${name} ${ms === null ? '–' : ms.toFixed(2)}`)
+            .join(', ') +
+          (result.bindingsPerRequest
+            ? `, DO ${result.bindingsPerRequest.doCalls.toFixed(2)}, KV reads ${result.bindingsPerRequest.kvReads.toFixed(2)}`
+            : '') +
           (result.errors > 0 ? ` — e.g. ${result.errorSamples[0]}` : ''),
       );
     }
@@ -420,6 +443,7 @@ async function main() {
         date,
         quick: QUICK,
         commit: stack.commit ?? machine.commit,
+        runtime: stack.runtime,
         measured: stack.target,
         machine: { cpu: machine.cpu, cores: machine.cores, memory_gib: machine.memoryGiB },
         versions: { node: machine.node, wrangler: machine.wrangler, workerd: machine.workerd },

@@ -1,17 +1,34 @@
 // The local stack the benchmark measures, built from the same pieces as `npm run dev` (tools/dev.mjs) but
 // fully separate from it: its own database (`stackpay_bench`, recreated per run), simulator and sandbox on
-// free ports in a child process, and `wrangler dev` on a free port with its own --persist-to directory.
-// The Worker is served from a bundle built once at the start (`wrangler deploy --dry-run`), so edits to
-// src/ during a run cannot reload it mid-measurement, and what is measured is what `wrangler deploy` uploads.
+// free ports in a child process, and the Worker on a free port. The Worker is served from a bundle built
+// once at the start (`wrangler deploy --dry-run`), so edits to src/ during a run cannot reload it
+// mid-measurement, and what is measured is what `wrangler deploy` uploads. By default one bare workerd serves
+// it through Miniflare's API (tools/bench/runtime.mjs, the production runtime); with `runtime:
+// 'wrangler-dev'`, `wrangler dev` does (its proxy Worker, inspector and log relay included), for comparison.
+//
+// Settings: the bindings are the ones the wrangler config declares at its top level (what deploys); every
+// variable is passed explicitly — the config's `[env.dev]` vars when it has that environment (else its
+// top-level [vars]), then .dev.vars (or .dev.vars.example), then the run's own URLs — so the top-level
+// [vars] may hold production values (docs/benchmarks.md §4).
 
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropDatabase, ensureDatabase, ensureMysql, migrate } from '../db.mjs';
 import { parseDevVars, REPO_ROOT } from '../dev-vars.mjs';
 import { seedDevAdmin } from '../seed-admin.mjs';
-import { freePort, killLeftovers, runCommand, stopChild, workerdPids } from './procs.mjs';
+import {
+  descendantPids,
+  freePort,
+  killLeftovers,
+  listenerPid,
+  runCommand,
+  stopChild,
+  workerdPids,
+} from './procs.mjs';
+import { startWorkerd } from './runtime.mjs';
 
 export const WRANGLER_CLI = join(REPO_ROOT, 'node_modules/wrangler/wrangler-dist/cli.js');
 const READY_TIMEOUT_MS = 90_000;
@@ -38,6 +55,28 @@ export function readLocalVars() {
   const devVars = join(REPO_ROOT, '.dev.vars');
   const file = existsSync(devVars) ? devVars : join(REPO_ROOT, '.dev.vars.example');
   return parseDevVars(readFileSync(file, 'utf8'));
+}
+
+/** Whether a wrangler.toml text declares the environment `[env.<name>]` (or one of its tables). */
+export function hasEnvironment(/** @type {string} */ toml, /** @type {string} */ name) {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\s*\\[\\[?\\s*env\\.${escaped}\\s*[.\\]]`, 'm').test(toml);
+}
+
+/**
+ * The development variables of a wrangler config: `[env.dev]`'s vars when it has that environment, else
+ * the top-level [vars] (wrangler's own reading of the file, inheritance rules included).
+ * @param {string} configPath
+ * @returns {Record<string, string>}
+ */
+export function configDevVars(configPath) {
+  const { unstable_getMiniflareWorkerOptions } = createRequire(join(REPO_ROOT, 'package.json'))('wrangler');
+  const env = hasEnvironment(readFileSync(configPath, 'utf8'), 'dev') ? 'dev' : undefined;
+  const { bindings } = unstable_getMiniflareWorkerOptions(configPath, env).workerOptions;
+  /** @type {Record<string, string>} */
+  const vars = {};
+  for (const [key, value] of Object.entries(bindings ?? {})) if (typeof value === 'string') vars[key] = value;
+  return vars;
 }
 
 /**
@@ -111,19 +150,33 @@ export async function buildWorker(outdir, root = REPO_ROOT) {
  * @property {string} sandboxUrl
  * @property {Record<string, string>} vars the settings the Worker runs with
  * @property {() => number[]} workerdPids the workerd processes serving the Worker
+ * @property {import('./procs.mjs').ProcessGroups} groups the processes whose CPU each row measures
+ * @property {string | undefined} countersUrl set when the Worker runs with the counting wrapper
  * @property {string | undefined} mysqlUrl set when the benchmark owns the database (direct inserts allowed)
  * @property {string | undefined} database
- * @property {string} logFile wrangler's output
+ * @property {string} logFile the Worker's output (workerd's console, or wrangler's)
  */
 
 /**
  * Starts everything; every started piece registers its own stop in `cleanups` (run in reverse order).
  * @param {{ log: (message: string) => void, cleanups: { push: (stop: () => Promise<void> | void) => void }, database: string,
- *   workDir: string, keepDatabase: boolean, workerLogLevel: string, source: Source }} options
+ *   workDir: string, keepDatabase: boolean, workerLogLevel: string, source: Source,
+ *   runtime: 'workerd' | 'wrangler-dev', counters: boolean }} options
  * @returns {Promise<Stack>}
  */
-export async function startStack({ log, cleanups, database, workDir, keepDatabase, workerLogLevel, source }) {
-  const vars = readLocalVars();
+export async function startStack({
+  log,
+  cleanups,
+  database,
+  workDir,
+  keepDatabase,
+  workerLogLevel,
+  source,
+  runtime,
+  counters,
+}) {
+  const configPath = join(source.root, 'wrangler.toml');
+  const vars = { ...configDevVars(configPath), APP_ENV: 'development', ...readLocalVars() };
   const dbUrl = new URL(vars.DATABASE_URL ?? 'http://stackpay:stackpay-local@127.0.0.1:8790');
 
   const build = buildWorker(join(workDir, 'build'), source.root);
@@ -159,7 +212,6 @@ export async function startStack({ log, cleanups, database, workDir, keepDatabas
   log(`Worker bundled in ${(ms / 1000).toFixed(1)} s`);
 
   const port = await freePort();
-  const inspectorPort = await freePort();
   const workerUrl = `http://127.0.0.1:${port}`;
   const workerVars = {
     ...vars,
@@ -170,6 +222,37 @@ export async function startStack({ log, cleanups, database, workDir, keepDatabas
     LOG_LEVEL: workerLogLevel,
     DEV_ADMIN_PASSWORD: adminPassword,
   };
+  const mysqlPid = listenerPid(mysql.port);
+  /** @type {import('./procs.mjs').ProcessGroups} */
+  const otherGroups = {
+    simulator: () => (services.child.pid ? [services.child.pid] : []),
+    mariadb: () => (mysqlPid === undefined ? [] : [mysqlPid]),
+    loadgen: () => [process.pid],
+  };
+  const common = {
+    workerUrl,
+    simulatorAdminUrl: services.simulatorAdminUrl,
+    sandboxUrl: services.sandboxUrl,
+    vars: workerVars,
+    mysqlUrl: mysql.url,
+    database,
+  };
+
+  if (runtime === 'workerd') {
+    const logFile = join(workDir, 'workerd.log');
+    const worker = await startWorkerd({ configPath, entry, vars: workerVars, port, counters, logFile });
+    cleanups.push(() => worker.stop());
+    log(`Worker ready on ${workerUrl} (one workerd, pid ${worker.workerdPids().join(', ') || 'unknown'})`);
+    return {
+      ...common,
+      workerdPids: worker.workerdPids,
+      groups: { workerd: worker.workerdPids, ...otherGroups },
+      countersUrl: counters ? workerUrl : undefined,
+      logFile,
+    };
+  }
+
+  const inspectorPort = await freePort();
   const envFile = join(workDir, 'bench.env');
   writeFileSync(
     envFile,
@@ -185,7 +268,7 @@ export async function startStack({ log, cleanups, database, workDir, keepDatabas
     'dev',
     entry,
     '--config',
-    join(source.root, 'wrangler.toml'),
+    configPath,
     '--no-bundle',
     '--ip',
     '127.0.0.1',
@@ -235,18 +318,21 @@ export async function startStack({ log, cleanups, database, workDir, keepDatabas
   seenWorkerd = workerdPids(rootPid);
   log(`Worker ready on ${workerUrl} (workerd pids ${seenWorkerd.join(', ') || 'unknown'})`);
 
+  const pidsOfWorkerd = () => {
+    const pids = workerdPids(rootPid);
+    seenWorkerd = [...new Set([...seenWorkerd, ...pids])];
+    return pids;
+  };
   return {
-    workerUrl,
-    simulatorAdminUrl: services.simulatorAdminUrl,
-    sandboxUrl: services.sandboxUrl,
-    vars: workerVars,
-    workerdPids: () => {
-      const pids = workerdPids(rootPid);
-      seenWorkerd = [...new Set([...seenWorkerd, ...pids])];
-      return pids;
+    ...common,
+    workerdPids: pidsOfWorkerd,
+    groups: {
+      workerd: pidsOfWorkerd,
+      // wrangler's Node processes (the log relay among them), measured apart from the runtimes.
+      wrangler: () => [rootPid, ...descendantPids(rootPid, (comm) => !comm.startsWith('workerd'))],
+      ...otherGroups,
     },
-    mysqlUrl: mysql.url,
-    database,
+    countersUrl: undefined,
     logFile,
   };
 }
