@@ -1,0 +1,224 @@
+// The benchmark's pure logic (docs/benchmarks.md): /proc stat parsing and CPU per process group, the
+// bench-only binding counters (run here in Node against fake bindings of the same shape as workerd's),
+// their aggregation, the wrangler config checks and the run list of latest.md.
+import { describe, expect, it } from 'vitest';
+import { countsPerRequest, meanCounts } from '../../tools/bench/load.mjs';
+import { cpuPerRequest, cpuSpent, parseStat } from '../../tools/bench/procs.mjs';
+import { runLines } from '../../tools/bench/report.mjs';
+import { counterEntrySource } from '../../tools/bench/runtime.mjs';
+import { hasEnvironment } from '../../tools/bench/stack.mjs';
+import { bindingKind, COUNTERS_PATH, emptyCounts, withCounters } from '../../tools/bench/worker-counters.js';
+
+// A real line from `cat /proc/self/stat` (Linux 6.x), with utime 1234 and stime 56.
+const STAT =
+  '4242 (workerd) S 4200 4242 4200 0 -1 4194560 12345 0 0 0 1234 56 0 0 20 0 9 0 987654 ' +
+  '1234567890 23456 18446744073709551615 1 1 0 0 0 0 0 4096 1260 0 0 0 17 1 0 0 0 0 0';
+
+describe('parseStat', () => {
+  it('reads the parent, the name and utime + stime', () => {
+    expect(parseStat(STAT)).toEqual({ ppid: 4200, comm: 'workerd', ticks: 1290 });
+  });
+
+  it('reads a name with spaces and parentheses up to the last ")"', () => {
+    const line = STAT.replace('(workerd)', '(node (bench) x)');
+    expect(parseStat(line)).toEqual({ ppid: 4200, comm: 'node (bench) x', ticks: 1290 });
+  });
+
+  it('refuses text that is not a stat line', () => {
+    expect(parseStat('')).toBeUndefined();
+    expect(parseStat('4242 workerd S 1 2 3')).toBeUndefined();
+    expect(parseStat('4242 (workerd) S')).toBeUndefined();
+  });
+});
+
+describe('CPU per process group', () => {
+  it('divides each group’s CPU delta by the requests', () => {
+    const before = { workerd: new Map([[10, 100]]), simulator: new Map([[20, 50]]), mariadb: new Map() };
+    const after = { workerd: new Map([[10, 300]]), simulator: new Map([[20, 90]]), mariadb: new Map() };
+    expect(cpuPerRequest(before, after, 100)).toEqual({ workerd: 2, simulator: 0.4, mariadb: null });
+  });
+
+  it('leaves out a process that started or exited during the row', () => {
+    const before = new Map([
+      [1, 100],
+      [2, 500],
+    ]);
+    const after = new Map([
+      [1, 150],
+      [3, 9000],
+    ]);
+    expect(cpuSpent(before, after)).toBe(50);
+  });
+
+  it('gives null for every group when there were no requests', () => {
+    expect(cpuPerRequest({ workerd: new Map([[1, 1]]) }, { workerd: new Map([[1, 5]]) }, 0)).toEqual({
+      workerd: null,
+    });
+  });
+});
+
+/** Fake bindings with the methods workerd's have (the counters recognise bindings by shape). */
+function fakeEnv() {
+  const calls: string[] = [];
+  const stub = {
+    id: 'stub-id',
+    consume: async (limit: number) => {
+      calls.push(`consume:${limit}`);
+      return { allowed: true };
+    },
+    fetch: async () => new Response('ok'),
+  };
+  const env = {
+    APP_ENV: 'development',
+    RATE_LIMITER: { idFromName: (name: string) => `id:${name}`, get: (_id: string) => stub },
+    PAYMOB_CACHE: {
+      get: async (key: string) => (calls.push(`kv:${key}`), null),
+      getWithMetadata: async () => ({ value: null, metadata: null }),
+      put: async () => undefined,
+      delete: async () => undefined,
+      list: async () => ({ keys: [] }),
+    },
+    NOTIFICATIONS: { send: async () => undefined, sendBatch: async () => undefined },
+  };
+  return { env, calls };
+}
+
+type FakeEnv = ReturnType<typeof fakeEnv>['env'];
+
+describe('bench-only binding counters', () => {
+  const envsSeen: unknown[] = [];
+  const worker = {
+    async fetch(request: Request, env: FakeEnv) {
+      envsSeen.push(env);
+      const url = new URL(request.url);
+      const n = Number(url.searchParams.get('do') ?? 0);
+      const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName('x'));
+      void stub.id;
+      for (let i = 0; i < n; i += 1) {
+        // A pause between calls, so concurrent requests interleave.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        await stub.consume(i);
+      }
+      await env.PAYMOB_CACHE.get('a');
+      if (url.searchParams.has('write')) await env.PAYMOB_CACHE.put();
+      return new Response(env.APP_ENV);
+    },
+    async queue(_batch: unknown, env: FakeEnv) {
+      await env.NOTIFICATIONS.send();
+      await env.PAYMOB_CACHE.getWithMetadata();
+    },
+  };
+
+  const call = (wrapped: any, env: FakeEnv, path: string, id?: string, init: RequestInit = {}) =>
+    wrapped.fetch(
+      new Request(`http://w${path}`, { ...init, headers: id ? { 'x-request-id': id } : {} }),
+      env,
+      {},
+    ) as Promise<Response>;
+
+  it('recognises bindings by shape', () => {
+    const { env } = fakeEnv();
+    expect(bindingKind(env.RATE_LIMITER)).toBe('durableObject');
+    expect(bindingKind(env.PAYMOB_CACHE)).toBe('kv');
+    expect(bindingKind(env.NOTIFICATIONS)).toBe('queue');
+    expect(bindingKind(env.APP_ENV)).toBeUndefined();
+  });
+
+  it('counts per request id, apart for concurrent requests, and in totals (queue consumers included)', async () => {
+    const { env, calls } = fakeEnv();
+    const wrapped = withCounters(worker);
+    const answers = await Promise.all([
+      call(wrapped, env, '/a?do=3', 'req-aaaaaaaa'),
+      call(wrapped, env, '/b?do=1&write', 'req-bbbbbbbb'),
+      call(wrapped, env, '/c?do=2'),
+    ]);
+    expect(await Promise.all(answers.map((r) => r.text()))).toEqual(['development', 'development', 'development']);
+    // The real bindings were called with their arguments.
+    expect(calls.filter((c) => c.startsWith('consume')).sort()).toEqual(
+      ['consume:0', 'consume:0', 'consume:0', 'consume:1', 'consume:1', 'consume:2'].sort(),
+    );
+    await (wrapped as any).queue({}, env, {});
+
+    const lookup = await call(wrapped, env, COUNTERS_PATH, undefined, {
+      method: 'POST',
+      body: JSON.stringify(['req-aaaaaaaa', 'req-bbbbbbbb', 'never-seen-1']),
+    });
+    expect(await lookup.json()).toEqual([
+      { doCalls: 3, kvReads: 1, kvWrites: 0, queueSends: 0 },
+      { doCalls: 1, kvReads: 1, kvWrites: 1, queueSends: 0 },
+      null,
+    ]);
+    const totals = await call(wrapped, env, COUNTERS_PATH);
+    expect(await totals.json()).toEqual({ doCalls: 6, kvReads: 4, kvWrites: 1, queueSends: 1 });
+  });
+
+  it('hands the app the same env object on every request (per-env caches keep working)', async () => {
+    const { env } = fakeEnv();
+    const wrapped = withCounters(worker);
+    envsSeen.length = 0;
+    await call(wrapped, env, '/x', 'req-11111111');
+    await call(wrapped, env, '/y', 'req-22222222');
+    expect(envsSeen).toHaveLength(2);
+    expect(envsSeen[0]).toBe(envsSeen[1]);
+    expect(envsSeen[0]).not.toBe(env);
+  });
+
+  it('generates an entry module that re-exports the bundle and wraps its default export', () => {
+    const source = counterEntrySource('index.js');
+    expect(source).toContain('import worker from "./index.js";');
+    expect(source).toContain('export * from "./index.js";');
+    expect(source).toContain('export default withCounters(worker);');
+  });
+});
+
+describe('aggregating counts', () => {
+  it('means over the ids found, leaving out the unknown ones', () => {
+    expect(
+      meanCounts([
+        { doCalls: 1, kvReads: 0, kvWrites: 0, queueSends: 0 },
+        null,
+        { doCalls: 2, kvReads: 1, kvWrites: 0, queueSends: 1 },
+      ]),
+    ).toEqual({ doCalls: 1.5, kvReads: 0.5, kvWrites: 0, queueSends: 0.5 });
+    expect(meanCounts([null, null])).toBeNull();
+  });
+
+  it('divides the totals delta by the requests', () => {
+    const before = { ...emptyCounts(), doCalls: 10, kvReads: 4 };
+    const after = { doCalls: 30, kvReads: 5, kvWrites: 2, queueSends: 10 };
+    expect(countsPerRequest(before, after, 10)).toEqual({ doCalls: 2, kvReads: 0.1, kvWrites: 0.2, queueSends: 1 });
+  });
+});
+
+describe('wrangler config', () => {
+  it('finds an [env.dev] environment in any of its table forms, and no other', () => {
+    expect(hasEnvironment('name = "x"\n[env.dev]\nvars = {}', 'dev')).toBe(true);
+    expect(hasEnvironment('[env.dev.vars]\nA = "1"', 'dev')).toBe(true);
+    expect(hasEnvironment('[[env.dev.kv_namespaces]]\nbinding = "K"', 'dev')).toBe(true);
+    expect(hasEnvironment('[env.development]\n[env.staging]\n# [env.dev]', 'dev')).toBe(false);
+    expect(hasEnvironment('[vars]\nAPP_ENV = "production"', 'dev')).toBe(false);
+  });
+});
+
+describe('latest.md run list', () => {
+  it('gives one line per run, newest first, with the commit and the floor CPU', () => {
+    const lines = runLines([
+      { date: '2026-11-26T05:25:23Z', commit: 'abc1234', quick: false, results: [] },
+      {
+        date: '2026-12-06T10:30:00Z',
+        commit: 'def5678',
+        runtime: 'workerd',
+        quick: true,
+        failed: false,
+        results: [
+          { scenario: 'live', connections: 16, cpu_ms: 0.41 },
+          { scenario: 'health', connections: 16, cpu_ms: 1.2 },
+        ],
+      },
+    ]);
+    expect(lines).toEqual([
+      '- 2026-12-06T10:30:00Z — commit `def5678`, workerd, quick; floor CPU (workerd) 0.41 ms @16',
+      '- 2026-11-26T05:25:23Z — commit `abc1234`, wrangler-dev',
+    ]);
+  });
+});
