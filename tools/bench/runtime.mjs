@@ -69,7 +69,9 @@ export async function startWorkerd({ configPath, entry, vars, port, counters, lo
     name: 'stackpay',
     modules,
     modulesRoot: dir,
-    bindings: { ...workerOptions.bindings, ...vars },
+    // Only the run's variables: the config's top-level [vars] (production values, perhaps) are not used
+    // (tools/bench/stack.mjs reads the development ones; docs/benchmarks.md §4).
+    bindings: vars,
     host: '127.0.0.1',
     port,
     cf: false,
