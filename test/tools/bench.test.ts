@@ -72,7 +72,10 @@ function fakeEnv() {
     APP_ENV: 'development',
     RATE_LIMITER: { idFromName: (name: string) => `id:${name}`, get: (_id: string) => stub },
     PAYMOB_CACHE: {
-      get: async (key: string) => (calls.push(`kv:${key}`), null),
+      get: async (key: string) => {
+        calls.push(`kv:${key}`);
+        return null;
+      },
       getWithMetadata: async () => ({ value: null, metadata: null }),
       put: async () => undefined,
       delete: async () => undefined,
@@ -109,8 +112,10 @@ describe('bench-only binding counters', () => {
     },
   };
 
-  const call = (wrapped: any, env: FakeEnv, path: string, id?: string, init: RequestInit = {}) =>
-    wrapped.fetch(
+  type Handler = (event: unknown, env: FakeEnv, ctx: unknown) => Promise<Response>;
+  type Wrapped = Record<string, Handler>;
+  const call = (wrapped: Wrapped, env: FakeEnv, path: string, id?: string, init: RequestInit = {}) =>
+    (wrapped.fetch as Handler)(
       new Request(`http://w${path}`, { ...init, headers: id ? { 'x-request-id': id } : {} }),
       env,
       {},
@@ -126,18 +131,22 @@ describe('bench-only binding counters', () => {
 
   it('counts per request id, apart for concurrent requests, and in totals (queue consumers included)', async () => {
     const { env, calls } = fakeEnv();
-    const wrapped = withCounters(worker);
+    const wrapped = withCounters(worker) as Wrapped;
     const answers = await Promise.all([
       call(wrapped, env, '/a?do=3', 'req-aaaaaaaa'),
       call(wrapped, env, '/b?do=1&write', 'req-bbbbbbbb'),
       call(wrapped, env, '/c?do=2'),
     ]);
-    expect(await Promise.all(answers.map((r) => r.text()))).toEqual(['development', 'development', 'development']);
+    expect(await Promise.all(answers.map((r) => r.text()))).toEqual([
+      'development',
+      'development',
+      'development',
+    ]);
     // The real bindings were called with their arguments.
     expect(calls.filter((c) => c.startsWith('consume')).sort()).toEqual(
       ['consume:0', 'consume:0', 'consume:0', 'consume:1', 'consume:1', 'consume:2'].sort(),
     );
-    await (wrapped as any).queue({}, env, {});
+    await (wrapped.queue as Handler)({}, env, {});
 
     const lookup = await call(wrapped, env, COUNTERS_PATH, undefined, {
       method: 'POST',
@@ -154,7 +163,7 @@ describe('bench-only binding counters', () => {
 
   it('hands the app the same env object on every request (per-env caches keep working)', async () => {
     const { env } = fakeEnv();
-    const wrapped = withCounters(worker);
+    const wrapped = withCounters(worker) as Wrapped;
     envsSeen.length = 0;
     await call(wrapped, env, '/x', 'req-11111111');
     await call(wrapped, env, '/y', 'req-22222222');
@@ -186,7 +195,12 @@ describe('aggregating counts', () => {
   it('divides the totals delta by the requests', () => {
     const before = { ...emptyCounts(), doCalls: 10, kvReads: 4 };
     const after = { doCalls: 30, kvReads: 5, kvWrites: 2, queueSends: 10 };
-    expect(countsPerRequest(before, after, 10)).toEqual({ doCalls: 2, kvReads: 0.1, kvWrites: 0.2, queueSends: 1 });
+    expect(countsPerRequest(before, after, 10)).toEqual({
+      doCalls: 2,
+      kvReads: 0.1,
+      kvWrites: 0.2,
+      queueSends: 1,
+    });
   });
 });
 

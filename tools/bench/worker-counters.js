@@ -143,6 +143,8 @@ export function createCounters() {
  * @param {{ fetch?: Function, queue?: Function, scheduled?: Function }} worker the bundle's default export
  */
 export function withCounters(worker) {
+  if (typeof worker !== 'object' || worker === null)
+    throw new Error('bench counters: the bundle must export an object of handlers (fetch, queue, scheduled)');
   const counters = createCounters();
   /** @type {Record<string, unknown>} */
   const wrapped = {};
