@@ -6,7 +6,7 @@
 // `unstable_getMiniflareWorkerOptions`, so KV, the Durable Object, the queues and R2 are exactly the ones it
 // declares); the variables are passed explicitly (`vars`: the development values and the .dev.vars secrets),
 // so the config's top-level [vars] may hold production values. Local state (KV, Durable Object storage, R2,
-// queues) is Miniflare's default: in memory, gone with the run.
+// queues) is Miniflare's default: its temporary directory, removed when it is disposed.
 
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
