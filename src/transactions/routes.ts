@@ -10,7 +10,7 @@ import { actorOf, requireAuth, requireRole } from '../middleware/auth';
 import { IDEMPOTENCY_HEADER, idempotency } from '../middleware/idempotency';
 import { byUser, rateLimit } from '../middleware/rate-limit';
 import { enqueueNotification } from '../notifications/messages';
-import { PaymobClient, paymobSettings } from '../paymob/client';
+import { ACCOUNT_CURRENCIES, PaymobClient, paymobSettings } from '../paymob/client';
 import type { TransactionStatusNotification } from './apply-event';
 import { createTransaction } from './create';
 import { getTransaction, ID_PATTERN, listTransactions } from './list';
@@ -91,7 +91,7 @@ transactionsRoutes.openapi(
     summary: 'Start a payment: register it with PayMob and get the checkout URL',
     description: [
       'Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main',
-      'address (its country gives the currency) and first name, last name, phone and e-mail.',
+      'address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country.',
       `Optional \`${IDEMPOTENCY_HEADER}\` (≤255 characters): the first answer is replayed for 24 hours to a retry`,
       'with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409.',
       'Rate limit: 30/min per user (`payments`).',
@@ -219,6 +219,7 @@ transactionsRoutes.openapi(
       await renderPayPage({
         apiMode: c.var.config.PAYMOB_API_MODE,
         paymobOrigin: new URL(settings.baseUrl).origin,
+        currency: ACCOUNT_CURRENCIES[settings.country],
       }),
     );
   },

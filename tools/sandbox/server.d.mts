@@ -13,8 +13,14 @@ export interface SandboxOptions {
   paymobPublicKey?: string;
   /** Signs processed callbacks and response redirects; without it callbacks are recorded, not sent. */
   paymobHmacSecret?: string;
-  /** Known integration and iframe ids; empty accepts any. */
+  /** Known integration and iframe ids; empty accepts any. These take the account's currency. */
   paymobIntegrationIds?: number[];
+  /** Integrations with their own currency, e.g. `[{ id: 4097560, currency: 'SAR', type: 'card' }]`. */
+  paymobIntegrations?: Array<{ id: number; currency?: string; type?: string }>;
+  /** The account's region (default EG): the currency of `paymobIntegrationIds` and of unlisted ids. */
+  paymobCountry?: 'EG' | 'SA' | 'AE' | 'OM' | 'PK';
+  /** false: intention answers without `intention_order_id`, as the Oman/Pakistan docs' samples show. */
+  paymobIntentionOrderId?: boolean;
   paymobIframeIds?: number[];
   /** Delay before each processed callback is posted (default 0). */
   paymobCallbackDelayMs?: number;
