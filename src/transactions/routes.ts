@@ -30,6 +30,7 @@ import { voidTransaction } from './void';
 import {
   handleProcessedCallback,
   handleResponseCallback,
+  MAX_CALLBACK_DEPTH,
   MAX_WEBHOOK_BODY_BYTES,
   type WebhookContext,
 } from './webhook';
@@ -163,17 +164,18 @@ transactionsRoutes.openapi(
     path: '/webhook',
     tags: TAGS,
     summary: 'PayMob transaction-processed callback',
-    description: `Signed with HMAC-SHA512 (\`?hmac=\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on.`,
+    description: `Signed with HMAC-SHA512 (\`?hmac=\`; a refusal is 401 with \`WWW-Authenticate: HMAC-SHA512 realm="paymob-webhook"\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB and ${MAX_CALLBACK_DEPTH} levels, read as JSON whatever its Content-Type. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on, and for bodies without \`type\` (stored unverified, a bounded sample).`,
     request: { query: z.object({ hmac: z.string().optional() }) },
     responses: {
       200: json(WebhookAck, 'Received'),
-      ...problemResponses(400, 401, 413, 415, 503),
+      ...problemResponses(400, 401, 413, 503),
     },
   }),
   async (c) => {
     await handleProcessedCallback(webhookContext(c), {
       hmac: c.req.valid('query').hmac,
       body: await c.req.arrayBuffer(),
+      contentType: c.req.header('Content-Type'),
     });
     return c.json({ received: true } as const, 200);
   },

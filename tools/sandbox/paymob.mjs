@@ -492,7 +492,10 @@ export function createPaymob({
     intentionsBySecret.set(intention.client_secret, intention);
     log(`paymob: intention ${id} (order ${order.id}) for ${amount} ${currency}`);
     const answer = intentionObject(intention, key);
-    if (!intentionOrderId || faults.take('paymob', 'omit-intention-order-id', { merchant_order_id: reference })) {
+    if (
+      !intentionOrderId ||
+      faults.take('paymob', 'omit-intention-order-id', { merchant_order_id: reference })
+    ) {
       delete answer.intention_order_id;
     }
     sendJson(res, 201, answer);
