@@ -494,7 +494,7 @@ export function createPaymob({
     const answer = intentionObject(intention, key);
     if (
       !intentionOrderId ||
-      faults.take('paymob', 'omit-intention-order-id', { merchant_order_id: reference })
+      faults.take('paymob', 'omit-intention-order-id', { merchant_order_id: reference, amount, currency })
     ) {
       delete answer.intention_order_id;
     }
