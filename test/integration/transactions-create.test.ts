@@ -162,7 +162,12 @@ describe('POST txn/ — amount validation', () => {
     ['negative', '-5.00', 'EG', 'A valid number is required.'],
     ['three decimals in EGP', '1.005', 'EG', 'Ensure that there are no more than 2 decimal places.'],
     // The account's digits, whatever the address (was: four decimals in OMR for an Omani address).
-    ['three decimals for an Omani address on an EG account', '1.250', 'OM', 'Ensure that there are no more than 2 decimal places.'],
+    [
+      'three decimals for an Omani address on an EG account',
+      '1.250',
+      'OM',
+      'Ensure that there are no more than 2 decimal places.',
+    ],
     [
       'eleven integer digits',
       '12345678901',
