@@ -107,10 +107,6 @@ interface Variant {
 }
 
 const forOrder = (merchantOrderId: string) => `merchant_order_id=${merchantOrderId}`;
-// Django's page for a URL no route matches (what a PayMob host answers for a path it does not have).
-const ROUTE_NOT_FOUND_HTML =
-  '<!doctype html><html lang="en"><head><title>Not Found</title></head><body><h1>Not Found</h1>' +
-  '<p>The requested resource was not found on this server.</p></body></html>';
 
 const VARIANTS: Variant[] = [
   {
@@ -118,14 +114,7 @@ const VARIANTS: Variant[] = [
     mode: 'legacy',
     code: 'paymob_rejected',
     arrange: async (ref) => {
-      await addFault({
-        mode: 'answer',
-        endpoint: 'inquiry',
-        status: 404,
-        html: ROUTE_NOT_FOUND_HTML,
-        count: 100,
-        match: forOrder(ref),
-      });
+      await addFault({ mode: 'route-missing', endpoint: 'inquiry', count: 100, match: forOrder(ref) });
       return {};
     },
   },

@@ -1320,6 +1320,14 @@ describe('one account, one currency (docs/paymob.md §1)', () => {
     expect(html.status).toBe(404);
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await html.text()).toBe('<h1>Not Found</h1>');
+    await addFault({ service: 'paymob', mode: 'route-missing', endpoint: 'inquiry' });
+    const missing = await post('/api/ecommerce/orders/transaction_inquiry', {
+      auth_token: token,
+      merchant_order_id: 'x',
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await missing.text()).toContain('The requested resource was not found on this server.');
     await addFault({
       service: 'paymob',
       mode: 'answer',

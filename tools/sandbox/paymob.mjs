@@ -48,6 +48,8 @@ export const PAYMOB_FAULT_MODES = {
   // Any answer at all, for the shapes no source settles (docs/paymob.md §3): `status` with a JSON `body`,
   // or `html` (e.g. a web server's 404 page for a route that does not exist: a wrong base URL or region).
   answer: ['status'],
+  // The endpoint's route does not exist: Django's HTML 404 page (ROUTE_NOT_FOUND_HTML).
+  'route-missing': [],
   // The intention answer without intention_order_id, as the Oman and Pakistan docs' samples show it.
   'omit-intention-order-id': [],
   'drop-callback': [],
@@ -979,6 +981,7 @@ export function createPaymob({
       faults.take('paymob', `${mode}@${endpoint}`, scoped) ?? faults.take('paymob', mode, scoped);
     const delay = take('delay');
     if (delay) await sleep(delay.ms);
+    if (take('route-missing')) throw new FaultAnswer({ status: 404, html: ROUTE_NOT_FOUND_HTML });
     const answer = take('answer');
     if (answer) throw new FaultAnswer(answer);
     const failure = take('status');
@@ -1039,8 +1042,8 @@ function validatePaymobFault(fault) {
     throw new FaultError("'html' must be a string");
   }
   if (fault.endpoint === undefined) return;
-  if (fault.mode !== 'status' && fault.mode !== 'delay' && fault.mode !== 'answer') {
-    throw new FaultError("'endpoint' applies to the status, delay and answer modes only");
+  if (!['status', 'delay', 'answer', 'route-missing'].includes(fault.mode)) {
+    throw new FaultError("'endpoint' applies to the status, delay, answer and route-missing modes only");
   }
   if (!PAYMOB_ENDPOINTS.includes(fault.endpoint)) {
     throw new FaultError(`unknown endpoint '${fault.endpoint}'; known: ${PAYMOB_ENDPOINTS.join(', ')}`);
