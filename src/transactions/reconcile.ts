@@ -220,10 +220,16 @@ async function reconcileOne(ctx: ReconcileContext, row: Claimed): Promise<RowOut
     if (!(err instanceof PaymobError)) throw err;
     return inquiryUnknown(ctx, row, err);
   }
-  if (row.unknownCount > 0) {
+  if (row.unknownCount > 0 || row.needsAttentionAt !== null) {
+    // PayMob answered with evidence again: the count starts over and the staff flag is lifted.
     await ctx.db
       .update(transactions)
-      .set({ reconcileUnknownCount: 0, updatedAt: sql`${transactions.updatedAt}` })
+      .set({
+        reconcileUnknownCount: 0,
+        needsAttentionAt: null,
+        attentionReason: null,
+        updatedAt: sql`${transactions.updatedAt}`,
+      })
       .where(eq(transactions.id, row.id));
   }
 

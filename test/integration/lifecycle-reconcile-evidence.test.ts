@@ -210,6 +210,7 @@ describe('a payment PayMob shows as paid is never expired, whatever the inquiry 
       const after = await transactionRow(txn.id);
       expect(after.status).toBe('succeeded');
       expect(after.reconcileUnknownCount).toBe(0);
+      expect(after.needsAttentionAt).toBeNull();
     },
   );
 });
