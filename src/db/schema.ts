@@ -300,6 +300,8 @@ export const paymentEvents = mysqlTable(
     index('payment_events_transaction_idx').on(t.transactionId, t.receivedAt),
     index('payment_events_merchant_order_idx').on(t.merchantOrderId),
     index('payment_events_received_idx').on(t.receivedAt),
+    // The webhook's hourly count of stored unverified bodies (docs/paymob.md §6).
+    index('payment_events_outcome_received_idx').on(t.outcome, t.receivedAt),
   ],
 );
 

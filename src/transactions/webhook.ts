@@ -82,6 +82,7 @@ async function storeUnverified(
   event: { paymobTransactionId: number; kind: string; type: string },
   parsed: unknown,
   text: string,
+  bytes: number,
 ): Promise<boolean> {
   const since = new Date(ctx.now.getTime() - HOUR_MS);
   const [stored] = await ctx.db
@@ -91,12 +92,12 @@ async function storeUnverified(
   if ((stored?.n ?? 0) >= MAX_UNVERIFIED_PER_HOUR) {
     ctx.logger.warn('unverified callback acknowledged but not stored (hourly sample full)', {
       kind: event.kind.slice(0, 32),
-      bytes: text.length,
+      bytes,
     });
     return false;
   }
   const rawBody =
-    text.length <= MAX_UNVERIFIED_STORED_BYTES
+    bytes <= MAX_UNVERIFIED_STORED_BYTES
       ? parsed
       : { truncated: true, length: text.length, text: text.slice(0, UNVERIFIED_SAMPLE_CHARS) };
   await storeUnapplied(
@@ -113,7 +114,7 @@ async function storeUnverified(
   return true;
 }
 
-/** Stores a verified callback that changes no transaction (TOKEN, unknown types); a redelivery is a no-op. */
+/** Stores a callback that changes no transaction (TOKEN, unverified bodies); a redelivery is a no-op. */
 async function storeUnapplied(
   db: Database,
   now: Date,
@@ -217,6 +218,7 @@ export async function handleProcessedCallback(
       { paymobTransactionId: safeId(inner.id) ?? 0, kind: 'other:untyped', type: 'UNTYPED' },
       parsed,
       text,
+      input.body.byteLength,
     );
     return;
   }
@@ -288,6 +290,7 @@ export async function handleProcessedCallback(
     { paymobTransactionId: safeId(obj.id) ?? 0, kind: `other:${type.toLowerCase()}`, type },
     parsed,
     text,
+    input.body.byteLength,
   );
 }
 
