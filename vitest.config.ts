@@ -34,6 +34,9 @@ export default defineConfig({
               bindings: {
                 ...TEST_SECRETS,
                 APP_ENV: 'test',
+                // Most payment tests drive the legacy iframe flow (the sandbox's pay form takes the payment
+                // token); intention mode, the default, is covered per test with apiWithEnv (docs/paymob.md §2).
+                PAYMOB_API_MODE: 'legacy',
                 DATABASE_URL: inject<string>('databaseUrl'),
                 PAYMOB_BASE_URL: inject<string>('sandboxUrl'),
                 MAILGUN_BASE_URL: inject<string>('sandboxUrl'),

@@ -54,7 +54,8 @@ app.use(
     // docs/api.md §4.4: PayMob callbacks are small; anything over 64 KiB is refused before it is read.
     {
       pattern: /^\/api\/v1\/transactions\/webhook\/?$/,
-      mediaTypes: ['application/json'],
+      // PayMob's Content-Type is unverified (docs/paymob.md §6): the body is read as JSON whatever it says.
+      mediaTypes: '*',
       maxBytes: () => MAX_WEBHOOK_BODY_BYTES,
     },
   ]),

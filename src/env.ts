@@ -59,14 +59,16 @@ const configSchema = z
     REQUIRE_KYC_FOR_PAYMENTS: bool.default(true),
     KYC_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
     ADDRESSES_COUNT: positiveInt.default(3),
-    PAYMOB_API_MODE: z.enum(['legacy', 'intention']).default('legacy'),
+    // docs/paymob.md §2: unified checkout by default; new PayMob merchants cannot create iframes.
+    PAYMOB_API_MODE: z.enum(['legacy', 'intention']).default('intention'),
     PAYMOB_COUNTRY: z.enum(['EG', 'SA', 'AE', 'OM', 'PK']).default('EG'),
     MAIL_PROVIDER: z.enum(['mailgun', 'send_email']).default('mailgun'),
     MAIL_FROM: z.string().min(3).default('StackPay <no-reply@stackpay.app>'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     JWT_SECRET: secret(32),
     DATABASE_URL: httpUrl,
-    PAYMOB_API_KEY: secret(1),
+    // Only the legacy flow needs it (auth tokens); in intention mode the secret key is enough (docs/paymob.md §5).
+    PAYMOB_API_KEY: z.string().optional(),
     PAYMOB_SECRET_KEY: z.string().optional(),
     PAYMOB_PUBLIC_KEY: z.string().optional(),
     PAYMOB_HMAC_SECRET: secret(16),
@@ -88,6 +90,7 @@ const configSchema = z
       need('PAYMOB_SECRET_KEY', 'when PAYMOB_API_MODE is intention');
       need('PAYMOB_PUBLIC_KEY', 'when PAYMOB_API_MODE is intention');
     } else {
+      need('PAYMOB_API_KEY', 'when PAYMOB_API_MODE is legacy');
       need('PAYMOB_IFRAME_ID', 'when PAYMOB_API_MODE is legacy');
     }
     if (c.MAIL_PROVIDER === 'mailgun') {

@@ -26,6 +26,11 @@ export default async function setup(project: TestProject) {
     paymobPublicKey: TEST_SECRETS.PAYMOB_PUBLIC_KEY,
     paymobHmacSecret: TEST_SECRETS.PAYMOB_HMAC_SECRET,
     paymobIntegrationIds: [Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID)],
+    // One sandbox imitates the EG account and, for the per-region tests, a KSA and an Oman integration.
+    paymobIntegrations: [
+      { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_SA), currency: 'SAR', type: 'card' },
+      { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_OM), currency: 'OMR', type: 'card' },
+    ],
     paymobIframeIds: [Number(TEST_SECRETS.PAYMOB_IFRAME_ID)],
     // The Worker under test has no HTTP address inside vitest: callbacks are recorded, and tests deliver them.
     workerBaseUrl: '',

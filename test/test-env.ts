@@ -9,6 +9,9 @@ export const TEST_SECRETS = {
   PAYMOB_PUBLIC_KEY: 'egy_pk_test_stackpay',
   PAYMOB_HMAC_SECRET: 'TESTHMACSECRET0123456789ABCDEF01',
   PAYMOB_INTEGRATION_ID: '4097558',
+  /** A KSA and an Oman card integration on the sandbox, for the per-region runs (docs/paymob.md §1). */
+  PAYMOB_INTEGRATION_ID_SA: '4097560',
+  PAYMOB_INTEGRATION_ID_OM: '4097561',
   PAYMOB_IFRAME_ID: '812345',
   MAILGUN_API_KEY: 'test-mailgun-key',
   MAILGUN_DOMAIN: 'mg.stackpay.test',

@@ -97,6 +97,8 @@ async function main() {
       paymobPublicKey: vars.PAYMOB_PUBLIC_KEY,
       paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
       paymobIntegrationIds: (vars.PAYMOB_INTEGRATION_ID ?? '').split(',').filter(Boolean).map(Number),
+      // The integrations take the account's currency (docs/paymob.md §1).
+      paymobCountry: vars.PAYMOB_COUNTRY || 'EG',
       paymobIframeIds: (vars.PAYMOB_IFRAME_ID ?? '').split(',').filter(Boolean).map(Number),
       workerBaseUrl: `http://127.0.0.1:${WORKER_PORT}`,
     });

@@ -105,10 +105,17 @@ async function main() {
     `payment ${txn.merchant_order_id} created: ${txn.status}, checkout at ${new URL(txn.checkout_url).pathname}`,
   );
 
+  // Unified checkout (the default mode) is paid with the intention's client secret, the legacy iframe with
+  // the payment key; the API returns either as payment_token.
+  const unified = new URL(txn.checkout_url).pathname.startsWith('/unifiedcheckout');
+  const credential = unified ? 'client_secret' : 'payment_token';
+  step(
+    `checkout flow: ${unified ? 'unified checkout (intention)' : 'legacy iframe'}, ${txn.amount} ${txn.currency}`,
+  );
   const paid = await fetch(`${SANDBOX}/sandbox/paymob/pay`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ payment_token: txn.payment_token, card_number: '5123456789012346' }),
+    body: JSON.stringify({ [credential]: txn.payment_token, card_number: '5123456789012346' }),
   }).then((r) => r.json());
   step(`paid with the success card at the sandbox (PayMob transaction ${paid.transaction_id})`);
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, like, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
 import type { Database } from '../db/client';
 import { containing, startingWith } from '../db/like';
@@ -61,6 +61,8 @@ export interface DashboardCounts {
   /** Pending records that have a document: the review queue. */
   kycAwaitingReview: number;
   transactionsByStatus: Record<TransactionStatus, number>;
+  /** Pending payments whose PayMob state stayed unknown past their expiry (docs/paymob.md §3). */
+  needsAttention: number;
 }
 
 /** Every dashboard count in one statement (a UNION ALL of small aggregates). */
@@ -70,7 +72,9 @@ export async function dashboardCounts(db: Database): Promise<DashboardCounts> {
     union all select 'customers', '', count(*), sum(is_verified) from ${customers}
     union all select 'kyc_pending', '', count(*), sum(document_key is not null) from ${kycRecords}
       where status = 'pending'
-    union all select 'transactions', status, count(*), 0 from ${transactions} group by status`);
+    union all select 'transactions', status, count(*), 0 from ${transactions} group by status
+    union all select 'attention', '', count(*), 0 from ${transactions}
+      where needs_attention_at is not null and status = 'pending'`);
   const counts: DashboardCounts = {
     users: 0,
     activeUsers: 0,
@@ -78,6 +82,7 @@ export async function dashboardCounts(db: Database): Promise<DashboardCounts> {
     verifiedCustomers: 0,
     kycPending: 0,
     kycAwaitingReview: 0,
+    needsAttention: 0,
     transactionsByStatus: Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, 0])) as Record<
       TransactionStatus,
       number
@@ -89,6 +94,7 @@ export async function dashboardCounts(db: Database): Promise<DashboardCounts> {
     if (row.metric === 'users') [counts.users, counts.activeUsers] = [n, extra];
     else if (row.metric === 'customers') [counts.customers, counts.verifiedCustomers] = [n, extra];
     else if (row.metric === 'kyc_pending') [counts.kycPending, counts.kycAwaitingReview] = [n, extra];
+    else if (row.metric === 'attention') counts.needsAttention = n;
     else if ((TRANSACTION_STATUSES as readonly string[]).includes(row.detail)) {
       counts.transactionsByStatus[row.detail as TransactionStatus] = n;
     }
@@ -396,6 +402,8 @@ export interface TransactionFilters {
   customerId?: number;
   /** A merchant order id, or a PayMob order or transaction id. */
   reference?: string;
+  /** Only pending payments flagged for staff. */
+  needsAttention?: boolean;
 }
 
 export interface TransactionListRow {
@@ -409,7 +417,14 @@ export interface TransactionListRow {
   status: TransactionStatus;
   refundedCents: number;
   createdAt: Date;
+  needsAttention: boolean;
 }
+
+/** Pending, and reconciliation could not learn PayMob's state past the checkout's expiry. */
+const needsAttention =
+  sql<boolean>`(${transactions.needsAttentionAt} is not null and ${transactions.status} = 'pending')`.mapWith(
+    (v) => Number(v) === 1,
+  );
 
 function transactionConditions(filters: TransactionFilters): SQL[] {
   const conditions: SQL[] = [];
@@ -418,6 +433,9 @@ function transactionConditions(filters: TransactionFilters): SQL[] {
   if (filters.createdFrom) conditions.push(gte(transactions.createdAt, filters.createdFrom));
   if (filters.createdBefore) conditions.push(lt(transactions.createdAt, filters.createdBefore));
   if (filters.customerId !== undefined) conditions.push(eq(transactions.customerId, filters.customerId));
+  if (filters.needsAttention) {
+    conditions.push(eq(transactions.status, 'pending'), isNotNull(transactions.needsAttentionAt));
+  }
   if (filters.reference) {
     const reference = filters.reference;
     const byNumber = /^\d{1,15}$/.test(reference)
@@ -453,6 +471,7 @@ export async function listTransactions(
       status: transactions.status,
       refundedCents: transactions.refundedCents,
       createdAt: transactions.createdAt,
+      needsAttention,
       total,
     })
     .from(transactions)
@@ -511,6 +530,8 @@ export interface TransactionDetail {
   refundedCents: number;
   createdAt: Date;
   updatedAt: Date;
+  needsAttention: boolean;
+  attentionReason: string | null;
   events: PaymentEventRow[];
 }
 
@@ -535,6 +556,8 @@ export async function transactionDetail(db: Database, id: number): Promise<Trans
       refundedCents: transactions.refundedCents,
       createdAt: transactions.createdAt,
       updatedAt: transactions.updatedAt,
+      needsAttention,
+      attentionReason: transactions.attentionReason,
       event: {
         id: paymentEvents.id,
         paymobTransactionId: paymentEvents.paymobTransactionId,

@@ -597,6 +597,7 @@ adminRoutes.get('/transactions', requireSession, async (c) => {
     to: text(c.req.query('to')),
     customer: text(c.req.query('customer')),
     reference: text(c.req.query('reference')),
+    attention: c.req.query('attention') === '1' ? '1' : undefined,
   };
   // `status` may repeat (links from elsewhere); the form offers one.
   const statuses = (c.req.queries('status') ?? [])
@@ -616,7 +617,14 @@ adminRoutes.get('/transactions', requireSession, async (c) => {
   const pageNo = pageNumber(c.req.query('page'));
   const result = await listTransactions(
     c.var.db,
-    { statuses, createdFrom, createdBefore, customerId, reference: values.reference },
+    {
+      statuses,
+      createdFrom,
+      createdBefore,
+      customerId,
+      reference: values.reference,
+      needsAttention: values.attention === '1',
+    },
     { page: pageNo, pageSize: LIST_PAGE_SIZE },
   );
   const ctx = pageContext(c);

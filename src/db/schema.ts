@@ -249,6 +249,12 @@ export const transactions = mysqlTable(
     reconcileAfter: timestamp('reconcile_after'),
     // The run holding that claim, so two overlapping runs can tell which rows each of them claimed.
     reconcileClaim: char('reconcile_claim', { length: 26 }),
+    // Inquiries in a row whose answer proved nothing (a route-level 404, an unknown shape, refused
+    // credentials, PayMob down): PayMob's state is unknown, so the row is never expired (docs/paymob.md §3).
+    reconcileUnknownCount: int('reconcile_unknown_count').notNull().default(0),
+    // Set when those attempts ran out past the checkout's expiry: staff must check PayMob ("needs attention").
+    needsAttentionAt: timestamp('needs_attention_at'),
+    attentionReason: varchar('attention_reason', { length: 200 }),
   },
   (t) => [
     uniqueIndex('transactions_merchant_order_unique').on(t.merchantOrderId),
@@ -257,6 +263,7 @@ export const transactions = mysqlTable(
     index('transactions_created_idx').on(t.createdAt),
     index('transactions_paymob_order_idx').on(t.paymobOrderId),
     index('transactions_paymob_txn_idx').on(t.paymobTransactionId),
+    index('transactions_needs_attention_idx').on(t.needsAttentionAt),
   ],
 );
 
@@ -293,6 +300,8 @@ export const paymentEvents = mysqlTable(
     index('payment_events_transaction_idx').on(t.transactionId, t.receivedAt),
     index('payment_events_merchant_order_idx').on(t.merchantOrderId),
     index('payment_events_received_idx').on(t.receivedAt),
+    // The webhook's hourly count of stored unverified bodies (docs/paymob.md §6).
+    index('payment_events_outcome_received_idx').on(t.outcome, t.receivedAt),
   ],
 );
 

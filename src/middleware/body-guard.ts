@@ -10,7 +10,8 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface BodyRule {
   /** Path pattern (after /api/v1), matched against the request path. */
   pattern: RegExp;
-  mediaTypes: string[];
+  /** Accepted media types; `'*'` accepts any (the body is then judged by its content). */
+  mediaTypes: string[] | '*';
   maxBytes: (c: { var: AppEnv['Variables'] }) => number;
 }
 
@@ -39,7 +40,7 @@ export function bodyGuard(rules: BodyRule[] = []) {
     const allowed = rule?.mediaTypes ?? JSON_TYPES;
     const limit = rule ? rule.maxBytes(c) : MAX_JSON_BODY_BYTES;
     const mediaType = mediaTypeOf(c.req.header('Content-Type'));
-    if (!allowed.includes(mediaType)) {
+    if (allowed !== '*' && !allowed.includes(mediaType)) {
       throw new AppError(415, 'unsupported_media_type', `Send the body as ${allowed.join(' or ')}.`);
     }
     if (length !== undefined) {

@@ -17,6 +17,19 @@ import {
  */
 
 export type PaymobCountry = 'EG' | 'SA' | 'AE' | 'OM' | 'PK';
+export type PaymobApiMode = 'legacy' | 'intention';
+
+/**
+ * One PayMob account serves one region and its integrations take one currency (docs/paymob.md §1; Odoo
+ * payment_paymob "Only one currency can be selected per Paymob account"): the payment currency is the account's.
+ */
+export const ACCOUNT_CURRENCIES = {
+  EG: 'EGP',
+  SA: 'SAR',
+  AE: 'AED',
+  OM: 'OMR',
+  PK: 'PKR',
+} as const satisfies Record<PaymobCountry, string>;
 
 /** What the client needs of KV (the `PAYMOB_CACHE` binding). */
 export interface TokenCache {
@@ -27,9 +40,10 @@ export interface TokenCache {
 
 /** The PAYMOB_* settings of the parsed configuration (src/env.ts). */
 export interface PaymobConfig {
+  PAYMOB_API_MODE?: PaymobApiMode;
   PAYMOB_COUNTRY: PaymobCountry;
   PAYMOB_BASE_URL?: string;
-  PAYMOB_API_KEY: string;
+  PAYMOB_API_KEY?: string;
   PAYMOB_SECRET_KEY?: string;
   PAYMOB_PUBLIC_KEY?: string;
   PAYMOB_INTEGRATION_ID: string;
@@ -64,11 +78,24 @@ export const PAYMENT_KEY_EXPIRATION_SECONDS = 3_600;
 // PayMob's messages are short sentences; anything longer is not a message worth showing.
 const MAX_PROVIDER_MESSAGE_LENGTH = 200;
 
-export type PaymobFailure = 'unavailable' | 'rejected';
+export type PaymobFailure = 'unavailable' | 'rejected' | 'auth_failed';
+/** How a call proved who we are (named in logs, never the key): docs/paymob.md §5. */
+export type PaymobAuthScheme = 'api_key' | 'auth_token' | 'secret_key';
+
+const FAILURE_CODES: Record<PaymobFailure, string> = {
+  unavailable: 'paymob_unavailable',
+  rejected: 'paymob_rejected',
+  auth_failed: 'paymob_auth_failed',
+};
+const FAILURE_DETAILS: Record<Exclude<PaymobFailure, 'rejected'>, string> = {
+  unavailable: 'The payment provider is unavailable. Please try again shortly.',
+  auth_failed: 'The payment provider refused our credentials. Staff must check the PayMob keys.',
+};
 
 /**
- * The two ways PayMob can fail a request, both 502 to our client: `paymob_unavailable` (network, timeout,
- * 5xx, 429, an answer we cannot read) and `paymob_rejected` (a 4xx, with PayMob's message, never its body).
+ * The ways PayMob can fail a request, all 502 to our client: `paymob_unavailable` (network, timeout, 5xx,
+ * 429, an answer we cannot read), `paymob_rejected` (a 4xx, with PayMob's message, never its body) and
+ * `paymob_auth_failed` (our credentials refused, even after one token refresh: a configuration problem).
  */
 export class PaymobError extends AppError {
   readonly failure: PaymobFailure;
@@ -76,32 +103,35 @@ export class PaymobError extends AppError {
   /** Short, safe description for logs and `failure_reason`. */
   readonly reason: string;
   readonly providerStatus?: number;
+  /** The answer's body as text (first 2 KiB), for recognising an answer; never logged or sent on. */
+  readonly providerText?: string;
 
   constructor(
     failure: PaymobFailure,
     operation: string,
     reason: string,
-    options: { providerStatus?: number; cause?: unknown } = {},
+    options: { providerStatus?: number; providerText?: string; cause?: unknown } = {},
   ) {
     const detail =
       failure === 'rejected'
         ? `The payment provider rejected the request: ${reason}`
-        : 'The payment provider is unavailable. Please try again shortly.';
-    super(502, failure === 'rejected' ? 'paymob_rejected' : 'paymob_unavailable', detail, {
-      cause: options.cause,
-    });
+        : FAILURE_DETAILS[failure];
+    super(502, FAILURE_CODES[failure], detail, { cause: options.cause });
     this.name = 'PaymobError';
     this.failure = failure;
     this.operation = operation;
     this.reason = reason;
     this.providerStatus = options.providerStatus;
+    this.providerText = options.providerText;
   }
 }
 
 export interface PaymobSettings {
+  /** Intention mode authenticates every call with the secret key; legacy mode with auth tokens. */
+  mode?: PaymobApiMode;
   country: PaymobCountry;
   baseUrl: string;
-  apiKey: string;
+  apiKey?: string;
   secretKey?: string;
   publicKey?: string;
   integrationIds: number[];
@@ -110,6 +140,7 @@ export interface PaymobSettings {
 
 export function paymobSettings(config: PaymobConfig): PaymobSettings {
   return {
+    mode: config.PAYMOB_API_MODE ?? 'intention',
     country: config.PAYMOB_COUNTRY,
     baseUrl: (config.PAYMOB_BASE_URL ?? PAYMOB_BASE_URLS[config.PAYMOB_COUNTRY]).replace(/\/+$/, ''),
     apiKey: config.PAYMOB_API_KEY,
@@ -159,11 +190,39 @@ interface CallSpec<S extends z.ZodType> {
   schema: S;
   /** Safe to repeat: retried on network errors, 429 and 5xx. */
   retry: boolean;
+  /** PayMob's documented not-found answer ends the call with NotFoundAnswer (inquiry). */
+  recognizeNotFound?: boolean;
 }
 
-type RawResult = { status: number; json: unknown };
+type RawResult = { status: number; json: unknown; text: string };
 
 class AuthExpired extends Error {}
+
+/** How one call authenticates: a header (`Token <secret key>`) or the legacy auth token. */
+type MerchantAuth =
+  | { scheme: 'secret_key'; headers: Record<string, string>; token?: undefined }
+  | { scheme: 'auth_token'; headers: Record<string, string>; token: string };
+
+// Status codes on which PayMob's refusal of a duplicate merchant_order_id has been seen or is plausible
+// (sandbox 422 {"message":"duplicate"}, a community mock's 400 with a merchant_order_id field; docs/paymob.md §4).
+const DUPLICATE_ORDER_STATUSES = new Set([400, 409, 422]);
+const DUPLICATE_ORDER_TEXT = /merchant_order_id|duplicate/i;
+// What we keep of an error body to recognise it (duplicate order, not-found): never logged.
+const MAX_PROVIDER_TEXT = 2048;
+
+/**
+ * PayMob's documented "no such object" answer: Django REST framework's `{"detail": "Not found."}` with 404.
+ * Only exactly this is evidence that PayMob knows no payment on an order; a 404 with any other body (an
+ * HTML page from a wrong base URL, a moved endpoint) proves nothing (docs/paymob.md §3).
+ */
+export function isPaymobNotFound(status: number, json: unknown): boolean {
+  if (status !== 404 || !json || typeof json !== 'object' || Array.isArray(json)) return false;
+  const keys = Object.keys(json);
+  const detail = (json as Record<string, unknown>).detail;
+  return keys.length === 1 && typeof detail === 'string' && /^not found\.?$/i.test(detail.trim());
+}
+
+class NotFoundAnswer extends Error {}
 
 export class PaymobClient {
   readonly settings: PaymobSettings;
@@ -215,14 +274,27 @@ export class PaymobClient {
         this.logger.warn('paymob token cache read failed', { error: String(err).slice(0, 200) });
       }
     }
-    const { token } = await this.call({
-      operation: 'auth',
-      method: 'POST',
-      path: '/api/auth/tokens',
-      body: { api_key: this.settings.apiKey },
-      schema: AuthTokenResponse,
-      retry: true,
-    });
+    if (!this.settings.apiKey) {
+      // Intention mode without a legacy API key: only reachable through a legacy-only call.
+      throw this.authFailed('auth', 'api_key', 'no PAYMOB_API_KEY is configured');
+    }
+    let token: string;
+    try {
+      ({ token } = await this.call({
+        operation: 'auth',
+        method: 'POST',
+        path: '/api/auth/tokens',
+        body: { api_key: this.settings.apiKey },
+        schema: AuthTokenResponse,
+        retry: true,
+      }));
+    } catch (err) {
+      // PayMob refuses a wrong API key with 403 {"detail":"incorrect credentials"} (sandbox; real status unknown).
+      if (err instanceof AuthExpired || (err instanceof PaymobError && err.providerStatus === 403)) {
+        throw this.authFailed('auth', 'api_key', 'PayMob refused the API key');
+      }
+      throw err;
+    }
     try {
       await this.cache.put(key, token, { expirationTtl: AUTH_TOKEN_TTL_SECONDS });
     } catch (err) {
@@ -241,7 +313,7 @@ export class PaymobClient {
     currency: string;
   }): Promise<{ id: number; recovered: boolean }> {
     try {
-      const order = await this.withAuth((authToken) =>
+      const order = await this.withAuth('order registration', (authToken) =>
         this.call({
           operation: 'order registration',
           method: 'POST',
@@ -260,8 +332,7 @@ export class PaymobClient {
       );
       return { id: order.id, recovered: false };
     } catch (err) {
-      if (!(err instanceof PaymobError && err.failure === 'rejected' && /duplicate/i.test(err.reason)))
-        throw err;
+      if (!isDuplicateOrder(err)) throw err;
       const orderId = await this.findOrderId(input.merchantOrderId);
       if (!orderId) throw err;
       this.logger.info('paymob order recovered after duplicate', { paymob_order_id: orderId });
@@ -276,7 +347,7 @@ export class PaymobClient {
   private async findOrderId(merchantOrderId: string): Promise<number | undefined> {
     const transaction = await this.inquireByMerchantOrderId(merchantOrderId);
     if (transaction) return transaction.order.id;
-    const list = await this.withAuth((authToken) =>
+    const list = await this.withAuth('order lookup', (authToken) =>
       this.call({
         operation: 'order lookup',
         method: 'GET',
@@ -303,7 +374,7 @@ export class PaymobClient {
     redirectionUrl?: string;
   }): Promise<{ token: string }> {
     const integrationId = this.settings.integrationIds[0];
-    return this.withAuth((authToken) =>
+    return this.withAuth('payment key', (authToken) =>
       this.call({
         operation: 'payment key',
         method: 'POST',
@@ -335,43 +406,59 @@ export class PaymobClient {
     notificationUrl: string;
     redirectionUrl: string;
   }): Promise<{ id: string; clientSecret: string; orderId: number }> {
-    const intention = await this.call({
-      operation: 'intention',
-      method: 'POST',
-      path: '/v1/intention/',
-      headers: { Authorization: `Token ${this.settings.secretKey ?? ''}` },
-      body: {
-        amount: input.amountCents,
-        currency: input.currency,
-        payment_methods: this.settings.integrationIds,
-        items: [{ name: 'StackPay payment', amount: input.amountCents, description: 'Payment', quantity: 1 }],
-        billing_data: input.billing,
-        special_reference: input.merchantOrderId,
-        expiration: PAYMENT_KEY_EXPIRATION_SECONDS,
-        notification_url: input.notificationUrl,
-        redirection_url: input.redirectionUrl,
-      },
-      schema: IntentionResponse,
-      retry: false,
-    });
-    return { id: intention.id, clientSecret: intention.client_secret, orderId: intention.intention_order_id };
+    const intention = await this.withSecretKey('intention', (headers) =>
+      this.call({
+        operation: 'intention',
+        method: 'POST',
+        path: '/v1/intention/',
+        headers,
+        body: {
+          amount: input.amountCents,
+          currency: input.currency,
+          payment_methods: this.settings.integrationIds,
+          items: [
+            { name: 'StackPay payment', amount: input.amountCents, description: 'Payment', quantity: 1 },
+          ],
+          billing_data: input.billing,
+          special_reference: input.merchantOrderId,
+          expiration: PAYMENT_KEY_EXPIRATION_SECONDS,
+          notification_url: input.notificationUrl,
+          redirection_url: input.redirectionUrl,
+        },
+        schema: IntentionResponse,
+        retry: false,
+      }),
+    );
+    // The Oman and Pakistan docs' samples show no intention_order_id; their payment key names the order.
+    const orderId = intention.intention_order_id ?? intention.payment_keys?.find((k) => k.order_id)?.order_id;
+    if (orderId === undefined) {
+      this.logger.error('paymob intention answer names no order', { operation: 'intention' });
+      throw new PaymobError('unavailable', 'intention', 'intention answer without an order id');
+    }
+    return { id: intention.id, clientSecret: intention.client_secret, orderId };
   }
 
-  /** The latest transaction of one of our orders, or null when PayMob knows none. */
+  /**
+   * The latest transaction of one of our orders, or null when PayMob answers its documented not-found
+   * (`isPaymobNotFound`). Anything else it cannot read — another 404, an unknown shape, refused credentials —
+   * throws: PayMob's state is then unknown, never "unpaid" (docs/paymob.md §3).
+   */
   async inquireByMerchantOrderId(merchantOrderId: string): Promise<PaymobTransaction | null> {
     try {
-      return await this.withAuth((authToken) =>
+      return await this.withMerchantAuth('inquiry', (auth) =>
         this.call({
           operation: 'inquiry',
           method: 'POST',
           path: '/api/ecommerce/orders/transaction_inquiry',
-          body: { auth_token: authToken, merchant_order_id: merchantOrderId },
+          headers: auth.headers,
+          body: { ...(auth.token ? { auth_token: auth.token } : {}), merchant_order_id: merchantOrderId },
           schema: PaymobTransaction,
           retry: true,
+          recognizeNotFound: true,
         }),
       );
     } catch (err) {
-      if (err instanceof PaymobError && err.providerStatus === 404) return null;
+      if (err instanceof NotFoundAnswer) return null;
       throw err;
     }
   }
@@ -383,12 +470,17 @@ export class PaymobClient {
    * PayMob refused the call, so nothing was refunded.)
    */
   async refund(input: { transactionId: number; amountCents: number }): Promise<PaymobTransaction> {
-    return this.withAuth((authToken) =>
+    return this.withMerchantAuth('refund', (auth) =>
       this.call({
         operation: 'refund',
         method: 'POST',
         path: '/api/acceptance/void_refund/refund',
-        body: { auth_token: authToken, transaction_id: input.transactionId, amount_cents: input.amountCents },
+        headers: auth.headers,
+        body: {
+          ...(auth.token ? { auth_token: auth.token } : {}),
+          transaction_id: input.transactionId,
+          amount_cents: input.amountCents,
+        },
         schema: PaymobTransaction,
         retry: false,
       }),
@@ -400,11 +492,12 @@ export class PaymobClient {
    * retried, like refunds: the outcome of a call that got no answer is unknown.
    */
   async voidPayment(input: { transactionId: number }): Promise<PaymobTransaction> {
-    return this.withAuth((authToken) =>
+    return this.withMerchantAuth('void', (auth) =>
       this.call({
         operation: 'void',
         method: 'POST',
-        path: `/api/acceptance/void_refund/void?token=${encodeURIComponent(authToken)}`,
+        path: `/api/acceptance/void_refund/void${auth.token ? `?token=${encodeURIComponent(auth.token)}` : ''}`,
+        headers: auth.headers,
         body: { transaction_id: input.transactionId },
         schema: PaymobTransaction,
         retry: false,
@@ -412,8 +505,36 @@ export class PaymobClient {
     );
   }
 
+  /**
+   * Runs a call that takes either credential the way the mode documents it: in intention mode
+   * `Authorization: Token <secret key>` (developers.paymob.com create-intention; docs.oman.paymob.com
+   * void-transaction "authorization-header: Token <secret_key>"; PayMob's WooCommerce plugin refunds with
+   * it), so no legacy API key is needed; in legacy mode the auth token, its only documented form there.
+   */
+  private withMerchantAuth<T>(operation: string, run: (auth: MerchantAuth) => Promise<T>): Promise<T> {
+    if (this.settings.mode === 'intention' && this.settings.secretKey) {
+      return this.withSecretKey(operation, (headers) => run({ scheme: 'secret_key', headers }));
+    }
+    return this.withAuth(operation, (token) => run({ scheme: 'auth_token', headers: {}, token }));
+  }
+
+  /** A call with `Token <secret key>`; a 401 is final (a secret key cannot be refreshed). */
+  private async withSecretKey<T>(
+    operation: string,
+    run: (headers: Record<string, string>) => Promise<T>,
+  ): Promise<T> {
+    if (!this.settings.secretKey) throw this.authFailed(operation, 'secret_key', 'no PAYMOB_SECRET_KEY');
+    try {
+      return await run({ Authorization: `Token ${this.settings.secretKey}` });
+    } catch (err) {
+      if (err instanceof AuthExpired)
+        throw this.authFailed(operation, 'secret_key', 'PayMob refused the secret key');
+      throw err;
+    }
+  }
+
   /** Runs an authenticated call; on a 401 the cached token is replaced once and the call repeated. */
-  private async withAuth<T>(run: (authToken: string) => Promise<T>): Promise<T> {
+  private async withAuth<T>(operation: string, run: (authToken: string) => Promise<T>): Promise<T> {
     const token = await this.authToken();
     try {
       return await run(token);
@@ -425,13 +546,17 @@ export class PaymobClient {
         return await run(fresh);
       } catch (again) {
         if (again instanceof AuthExpired) {
-          throw new PaymobError('unavailable', 'auth', 'PayMob refused a fresh auth token', {
-            providerStatus: 401,
-          });
+          throw this.authFailed(operation, 'auth_token', 'PayMob refused a fresh auth token');
         }
         throw again;
       }
     }
+  }
+
+  /** A credentials problem: logged with the scheme used (never the key), reported as paymob_auth_failed. */
+  private authFailed(operation: string, scheme: PaymobAuthScheme, reason: string): PaymobError {
+    this.logger.error('paymob refused our credentials', { operation, auth_scheme: scheme, reason });
+    return new PaymobError('auth_failed', operation, reason, { providerStatus: 401 });
   }
 
   private remaining(): number {
@@ -446,8 +571,8 @@ export class PaymobClient {
 
   private async call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.infer<S>> {
     const raw = await this.send(spec);
-    if (raw.status === 401 && spec.operation !== 'auth' && spec.operation !== 'intention')
-      throw new AuthExpired();
+    if (raw.status === 401) throw new AuthExpired();
+    if (spec.recognizeNotFound && isPaymobNotFound(raw.status, raw.json)) throw new NotFoundAnswer();
     if (raw.status >= 200 && raw.status < 300) {
       const parsed = spec.schema.safeParse(raw.json);
       if (parsed.success) return parsed.data;
@@ -462,7 +587,10 @@ export class PaymobClient {
     if (raw.status >= 400 && raw.status < 500 && raw.status !== 429) {
       const message = providerMessage(raw.json) ?? `HTTP ${raw.status}`;
       this.logger.warn('paymob rejected a request', { operation: spec.operation, status: raw.status });
-      throw new PaymobError('rejected', spec.operation, message, { providerStatus: raw.status });
+      throw new PaymobError('rejected', spec.operation, message, {
+        providerStatus: raw.status,
+        providerText: raw.text.slice(0, MAX_PROVIDER_TEXT),
+      });
     }
     throw new PaymobError('unavailable', spec.operation, `${spec.operation}: HTTP ${raw.status}`, {
       providerStatus: raw.status,
@@ -532,7 +660,7 @@ export class PaymobClient {
       } catch {
         json = null;
       }
-      return { status: response.status, json };
+      return { status: response.status, json, text };
     } catch (err) {
       if (controller.signal.aborted) throw controller.signal.reason;
       throw err;
@@ -541,6 +669,17 @@ export class PaymobClient {
       if (connect !== undefined) clearTimeout(connect);
     }
   }
+}
+
+/** PayMob refusing our merchant_order_id as already used: any 400/409/422 whose body names it. */
+function isDuplicateOrder(err: unknown): boolean {
+  return (
+    err instanceof PaymobError &&
+    err.failure === 'rejected' &&
+    err.providerStatus !== undefined &&
+    DUPLICATE_ORDER_STATUSES.has(err.providerStatus) &&
+    DUPLICATE_ORDER_TEXT.test(err.providerText ?? err.reason)
+  );
 }
 
 /**

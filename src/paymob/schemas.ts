@@ -17,10 +17,19 @@ export const OrderList = z.looseObject({ results: z.array(OrderResponse) });
 
 export const PaymentKeyResponse = z.looseObject({ token: z.string().min(1) });
 
+/**
+ * `intention_order_id` is in the EG docs' sample answer but not in the Oman and Pakistan ones
+ * (docs.oman.paymob.com integration-guide-api-reference: `payment_keys`, `id`, `intention_detail`,
+ * `client_secret`…); the payment keys name the order (`order_id`) there (docs/paymob.md §4).
+ */
 export const IntentionResponse = z.looseObject({
   id: z.string().min(1),
   client_secret: z.string().min(1),
-  intention_order_id: z.number().int().positive(),
+  intention_order_id: z.number().int().positive().optional(),
+  payment_keys: z
+    .array(z.looseObject({ order_id: z.number().int().positive().optional() }))
+    .optional()
+    .catch(undefined),
 });
 
 /** A transaction object as callbacks (`obj`) and the inquiry endpoints return it. */

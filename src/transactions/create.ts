@@ -1,5 +1,4 @@
 import { eq } from 'drizzle-orm';
-import { currencyOf, isCountryCode } from '../customers/countries';
 import { customerProfileNotFound } from '../customers/profile';
 import type { Database } from '../db/client';
 import { addresses, customers, kycRecords, transactions } from '../db/schema';
@@ -9,6 +8,7 @@ import { AppError, conflict, fieldError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { type Currency, parseAmount } from '../lib/money';
 import {
+  ACCOUNT_CURRENCIES,
   type BillingData,
   PAYMENT_KEY_EXPIRATION_SECONDS,
   type PaymobClient,
@@ -85,7 +85,11 @@ function billingData(payer: Payer, email: string): BillingData {
   };
 }
 
-/** The docs/api.md §4.2 preconditions, in order; returns the payment currency. */
+/**
+ * The docs/api.md §4.2 preconditions, in order; returns the payment currency: the PayMob account's
+ * (`PAYMOB_COUNTRY`), never the address's — an account's integrations take one currency, so a customer
+ * whose main address is elsewhere pays in the account's currency (docs/paymob.md §1).
+ */
 function checkPayer(config: Config, payer: Payer, email: string): Currency {
   if (config.REQUIRE_KYC_FOR_PAYMENTS && payer.kycStatus !== 'approved') {
     throw new AppError(
@@ -97,10 +101,7 @@ function checkPayer(config: Config, payer: Payer, email: string): Currency {
   if (payer.addressId === null || payer.country === null) {
     throw conflict('main_address_required', 'Add a main address before making a payment.');
   }
-  if (!isCountryCode(payer.country)) {
-    throw conflict('main_address_required', 'The country of your main address has no payment currency.');
-  }
-  const { currency } = currencyOf(payer.country);
+  const currency: Currency = ACCOUNT_CURRENCIES[config.PAYMOB_COUNTRY];
   const values: Record<(typeof REQUIRED_BILLING)[number], string | null> = {
     first_name: payer.firstName,
     last_name: payer.lastName,
@@ -122,9 +123,9 @@ function checkPayer(config: Config, payer: Payer, email: string): Currency {
 /** What a PayMob failure leaves in `failure_reason`: the step and PayMob's words, never a raw body. */
 function failureReason(err: unknown): string {
   if (err instanceof PaymobError) {
-    return err.failure === 'rejected'
-      ? `PayMob rejected the ${err.operation}: ${err.reason}`
-      : `PayMob unavailable during ${err.operation}`;
+    if (err.failure === 'rejected') return `PayMob rejected the ${err.operation}: ${err.reason}`;
+    if (err.failure === 'auth_failed') return `PayMob refused our credentials during ${err.operation}`;
+    return `PayMob unavailable during ${err.operation}`;
   }
   return ABANDONED_CHECKOUT_REASON;
 }

@@ -1,5 +1,5 @@
 import { html, raw } from 'hono/html';
-import { COUNTRY_CODES, currencyOf } from '../customers/countries';
+import { type Currency, minorDigits } from '../lib/money';
 import { contentSecurityPolicy, createNonce, pageShell } from './page-shell';
 import type { RenderedPage } from './result-page';
 import { SETTLED_STATUSES } from './state-machine';
@@ -20,7 +20,7 @@ const SCRIPT = String.raw`
 const API = '/api/v1';
 const cfg = JSON.parse(document.getElementById('config').textContent);
 const $ = (id) => document.getElementById(id);
-const CURRENCIES = cfg.currencies; // country → [currency, minor digits], from the server's table
+const CURRENCY = cfg.currency; // [currency, minor digits] of the PayMob account (docs/paymob.md §1)
 const store = window.sessionStorage;
 let token = store.getItem('stackpay.access');
 let pollTimer = null;
@@ -116,18 +116,9 @@ async function afterSignIn() {
     }
   }
   signedIn(profile);
-  try {
-    const addresses = await api('/customers/address/');
-    const list = Array.isArray(addresses) ? addresses : (addresses && addresses.results) || [];
-    const main = list.find((a) => a.main_address) || list[0];
-    const currency = main && CURRENCIES[main.country];
-    if (currency) {
-      $('currency').textContent = currency[0];
-      $('amount').placeholder = (100).toFixed(currency[1]);
-    }
-  } catch (err) {
-    // The currency is only a hint; the API decides.
-  }
+  // The account's currency, whatever the customer's address: one PayMob account, one currency.
+  $('currency').textContent = CURRENCY[0];
+  $('amount').placeholder = (100).toFixed(CURRENCY[1]);
   show('', 'info');
   return true;
 }
@@ -247,17 +238,13 @@ $('pay-form').addEventListener('submit', async (event) => {
 export async function renderPayPage(options: {
   apiMode: 'legacy' | 'intention';
   paymobOrigin: string;
+  currency: Currency;
 }): Promise<RenderedPage> {
   const nonce = createNonce();
   const config = JSON.stringify({
     mode: options.apiMode,
     settled: SETTLED_STATUSES,
-    currencies: Object.fromEntries(
-      COUNTRY_CODES.map((country) => {
-        const { currency, minorDigits } = currencyOf(country);
-        return [country, [currency, minorDigits]];
-      }),
-    ),
+    currency: [options.currency, minorDigits(options.currency)],
     pollIntervalMs: POLL_INTERVAL_MS,
     pollLimitMs: POLL_LIMIT_MS,
   }).replace(/</g, '\\u003c');

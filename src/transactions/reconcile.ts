@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Database, isDatabaseUnavailable } from '../db/client';
 import { customers, transactions, users } from '../db/schema';
+import { writeAudit } from '../lib/audit';
 import { ulid } from '../lib/crypto';
 import { describeError } from '../lib/logger';
 import { PAYMENT_KEY_EXPIRATION_SECONDS, type PaymobClient, PaymobError } from '../paymob/client';
@@ -40,6 +41,9 @@ export const RECONCILE_LEASE_MS = 2 * 60 * 1000;
 // An `initiated` row belongs to a create request that had 22 s for PayMob; one this old is from a request
 // that died before it could mark the row failed. Nobody received its checkout, so nobody can pay it.
 export const STALE_INITIATED_MS = 2 * 60 * 1000;
+// docs/paymob.md §3: inquiries in a row that prove nothing before a payment past its expiry goes to staff
+// (six runs: half an hour of a wrong base URL, refused credentials or an answer we cannot read).
+export const MAX_UNKNOWN_INQUIRIES = 6;
 
 export const EXPIRED_REASON = 'The checkout expired before a payment was made.';
 export const ABANDONED_CHECKOUT_REASON = 'Checkout could not be prepared.';
@@ -67,8 +71,10 @@ export interface ReconcileSummary extends Record<string, number> {
   unchanged: number;
   /** Changed meanwhile by something else (a callback), or an answer that needs a person (anomaly). */
   skipped: number;
-  /** PayMob could not answer; the row is tried again by a later run. */
+  /** PayMob's state stayed unknown (no answer, or one that proves nothing); tried again by a later run. */
   unavailable: number;
+  /** Unknown too often past the checkout's expiry: flagged for staff ("needs attention"), still pending. */
+  attention: number;
   errors: number;
   /** Claimed but not reached within the time budget. */
   deferred: number;
@@ -76,7 +82,7 @@ export interface ReconcileSummary extends Record<string, number> {
   abandoned: number;
 }
 
-type RowOutcome = 'succeeded' | 'failed' | 'expired' | 'unchanged' | 'skipped' | 'unavailable';
+type RowOutcome = 'succeeded' | 'failed' | 'expired' | 'unchanged' | 'skipped' | 'unavailable' | 'attention';
 
 type Claimed = Awaited<ReturnType<typeof loadClaimed>>[number];
 
@@ -119,6 +125,8 @@ function loadClaimed(db: Database, now: Date, runId: string) {
       currency: transactions.currency,
       createdAt: transactions.createdAt,
       paymentKeyExpiresAt: transactions.paymentKeyExpiresAt,
+      unknownCount: transactions.reconcileUnknownCount,
+      needsAttentionAt: transactions.needsAttentionAt,
       userId: users.id,
       username: users.username,
       email: users.email,
@@ -160,15 +168,69 @@ async function expire(ctx: ReconcileContext, row: Claimed): Promise<boolean> {
   return true;
 }
 
+/**
+ * PayMob's answer proved nothing (docs/paymob.md §3): the row stays pending and is counted; once the count
+ * reaches MAX_UNKNOWN_INQUIRIES past the checkout's expiry it is flagged for staff once (row, audit, log).
+ */
+async function inquiryUnknown(ctx: ReconcileContext, row: Claimed, err: PaymobError): Promise<RowOutcome> {
+  const count = row.unknownCount + 1;
+  const due = count >= MAX_UNKNOWN_INQUIRIES && ctx.now.getTime() >= checkoutExpiry(row) + EXPIRY_GRACE_MS;
+  const flag = due && row.needsAttentionAt === null;
+  const reason = `PayMob's state is unknown after ${count} inquiries: ${err.code} (${err.reason})`.slice(
+    0,
+    200,
+  );
+  await ctx.db
+    .update(transactions)
+    .set({
+      reconcileUnknownCount: sql`${transactions.reconcileUnknownCount} + 1`,
+      ...(flag ? { needsAttentionAt: ctx.now, attentionReason: reason } : {}),
+      updatedAt: sql`${transactions.updatedAt}`,
+    })
+    .where(and(eq(transactions.id, row.id), eq(transactions.status, 'pending')));
+  const fields = {
+    transaction_id: row.id,
+    reason: err.reason,
+    code: err.code,
+    provider_status: err.providerStatus,
+    unknown_inquiries: count,
+  };
+  if (!flag) {
+    ctx.logger.warn('inquiry proved nothing; payment left pending for a later run', fields);
+    return due ? 'attention' : 'unavailable';
+  }
+  ctx.logger.error('payment needs attention: PayMob state unknown past its checkout expiry', fields);
+  await writeAudit(ctx.db, {
+    actorUserId: null,
+    action: 'transaction.needs_attention',
+    targetType: 'transaction',
+    targetId: row.id,
+    details: { reason: err.code, provider_status: err.providerStatus ?? null, unknown_inquiries: count },
+  });
+  return 'attention';
+}
+
 /** One claimed row: ask PayMob, apply its answer, expire an abandoned checkout. */
 async function reconcileOne(ctx: ReconcileContext, row: Claimed): Promise<RowOutcome> {
   let answer: PaymobTransaction | null;
   try {
+    // null only on PayMob's documented not-found answer for this order: evidence nothing was paid.
     answer = await ctx.paymob.inquireByMerchantOrderId(row.merchantOrderId);
   } catch (err) {
     if (!(err instanceof PaymobError)) throw err;
-    ctx.logger.warn('inquiry failed; left for a later run', { transaction_id: row.id, reason: err.reason });
-    return 'unavailable';
+    return inquiryUnknown(ctx, row, err);
+  }
+  if (row.unknownCount > 0 || row.needsAttentionAt !== null) {
+    // PayMob answered with evidence again: the count starts over and the staff flag is lifted.
+    await ctx.db
+      .update(transactions)
+      .set({
+        reconcileUnknownCount: 0,
+        needsAttentionAt: null,
+        attentionReason: null,
+        updatedAt: sql`${transactions.updatedAt}`,
+      })
+      .where(eq(transactions.id, row.id));
   }
 
   // null: PayMob knows no payment attempt on this order at all.
@@ -239,6 +301,7 @@ export async function reconcilePayments(
     unchanged: 0,
     skipped: 0,
     unavailable: 0,
+    attention: 0,
     errors: 0,
     deferred: 0,
     abandoned: 0,

@@ -10,7 +10,7 @@ import { actorOf, requireAuth, requireRole } from '../middleware/auth';
 import { IDEMPOTENCY_HEADER, idempotency } from '../middleware/idempotency';
 import { byUser, rateLimit } from '../middleware/rate-limit';
 import { enqueueNotification } from '../notifications/messages';
-import { PaymobClient, paymobSettings } from '../paymob/client';
+import { ACCOUNT_CURRENCIES, PaymobClient, paymobSettings } from '../paymob/client';
 import type { TransactionStatusNotification } from './apply-event';
 import { createTransaction } from './create';
 import { getTransaction, ID_PATTERN, listTransactions } from './list';
@@ -30,6 +30,7 @@ import { voidTransaction } from './void';
 import {
   handleProcessedCallback,
   handleResponseCallback,
+  MAX_CALLBACK_DEPTH,
   MAX_WEBHOOK_BODY_BYTES,
   type WebhookContext,
 } from './webhook';
@@ -91,7 +92,7 @@ transactionsRoutes.openapi(
     summary: 'Start a payment: register it with PayMob and get the checkout URL',
     description: [
       'Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main',
-      'address (its country gives the currency) and first name, last name, phone and e-mail.',
+      'address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country.',
       `Optional \`${IDEMPOTENCY_HEADER}\` (≤255 characters): the first answer is replayed for 24 hours to a retry`,
       'with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409.',
       'Rate limit: 30/min per user (`payments`).',
@@ -163,17 +164,18 @@ transactionsRoutes.openapi(
     path: '/webhook',
     tags: TAGS,
     summary: 'PayMob transaction-processed callback',
-    description: `Signed with HMAC-SHA512 (\`?hmac=\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on.`,
+    description: `Signed with HMAC-SHA512 (\`?hmac=\`; a refusal is 401 with \`WWW-Authenticate: HMAC-SHA512 realm="paymob-webhook"\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB and ${MAX_CALLBACK_DEPTH} levels, read as JSON whatever its Content-Type. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on, and for bodies without \`type\` (stored unverified, a bounded sample).`,
     request: { query: z.object({ hmac: z.string().optional() }) },
     responses: {
       200: json(WebhookAck, 'Received'),
-      ...problemResponses(400, 401, 413, 415, 503),
+      ...problemResponses(400, 401, 413, 503),
     },
   }),
   async (c) => {
     await handleProcessedCallback(webhookContext(c), {
       hmac: c.req.valid('query').hmac,
       body: await c.req.arrayBuffer(),
+      contentType: c.req.header('Content-Type'),
     });
     return c.json({ received: true } as const, 200);
   },
@@ -219,6 +221,7 @@ transactionsRoutes.openapi(
       await renderPayPage({
         apiMode: c.var.config.PAYMOB_API_MODE,
         paymobOrigin: new URL(settings.baseUrl).origin,
+        currency: ACCOUNT_CURRENCIES[settings.country],
       }),
     );
   },

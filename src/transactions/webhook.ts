@@ -1,7 +1,9 @@
+import { and, count, eq, gte } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { isDuplicateKey } from '../db/client';
 import { paymentEvents } from '../db/schema';
 import { AppError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
 import { formatMinor, isCurrency } from '../lib/money';
 import { factsFromResponseQuery, factsFromTransaction } from '../paymob/events';
 import { verifyPaymobHmac } from '../paymob/hmac';
@@ -11,6 +13,18 @@ import type { PaymentResult } from './result-page';
 
 /** docs/api.md §4.4: PayMob's callbacks are small; anything larger is not one. */
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
+// A real callback nests about five levels (obj.order.shipping_data, obj.payment_key_claims.billing_data);
+// MariaDB refuses JSON deeper than 32 and a deep value would overflow recursive code (docs/paymob.md §6).
+export const MAX_CALLBACK_DEPTH = 16;
+// Unsigned bodies on this public endpoint (unknown types, no type) are kept as a bounded sample: at most
+// this many per hour, each at most this large (larger ones keep their first KiB as text); the rest are
+// only counted in a log line (docs/paymob.md §6).
+export const MAX_UNVERIFIED_PER_HOUR = 200;
+export const MAX_UNVERIFIED_STORED_BYTES = 8 * 1024;
+const UNVERIFIED_SAMPLE_CHARS = 1024;
+const HOUR_MS = 60 * 60 * 1000;
+/** The challenge of the webhook's 401 (docs/api.md §1 convention; docs/paymob.md §6). */
+export const WEBHOOK_CHALLENGE = { 'WWW-Authenticate': 'HMAC-SHA512 realm="paymob-webhook"' };
 
 export interface WebhookContext extends ApplyEventContext {
   hmacSecret: string;
@@ -18,9 +32,89 @@ export interface WebhookContext extends ApplyEventContext {
 
 const malformed = (detail: string) => new AppError(400, 'malformed_callback', detail);
 const badSignature = () =>
-  new AppError(401, 'invalid_signature', 'The callback signature (hmac) is missing or does not match.');
+  new AppError(401, 'invalid_signature', 'The callback signature (hmac) is missing or does not match.', {
+    headers: WEBHOOK_CHALLENGE,
+  });
 
-/** Stores a verified callback that changes no transaction (TOKEN, unknown types); a redelivery is a no-op. */
+/** Every refused callback or redirect leaves one log line with a reason code (never the body or the hmac). */
+function refuse(
+  logger: Logger,
+  callback: 'processed' | 'response',
+  reason: string,
+  error: AppError,
+  fields: Record<string, string | number | undefined> = {},
+): AppError {
+  logger.warn('paymob callback refused', { callback, reason, status: error.status, ...fields });
+  return error;
+}
+
+/**
+ * The deepest nesting of arrays and objects in a JSON text, counted without parsing (strings skipped), so a
+ * hostile body is measured without recursion; stops counting past `limit`.
+ */
+export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Stores an unsigned body (unknown type, or no type) as a bounded sample: at most MAX_UNVERIFIED_PER_HOUR
+ * per hour (the count and the insert are not atomic, so concurrent bodies may pass the cap by a few), a
+ * large body as its first KiB of text. Returns false when the cap left it unstored.
+ */
+async function storeUnverified(
+  ctx: WebhookContext,
+  event: { paymobTransactionId: number; kind: string; type: string },
+  parsed: unknown,
+  text: string,
+  bytes: number,
+): Promise<boolean> {
+  const since = new Date(ctx.now.getTime() - HOUR_MS);
+  const [stored] = await ctx.db
+    .select({ n: count() })
+    .from(paymentEvents)
+    .where(and(eq(paymentEvents.outcome, 'unverified'), gte(paymentEvents.receivedAt, since)));
+  if ((stored?.n ?? 0) >= MAX_UNVERIFIED_PER_HOUR) {
+    ctx.logger.warn('unverified callback acknowledged but not stored (hourly sample full)', {
+      kind: event.kind.slice(0, 32),
+      bytes,
+    });
+    return false;
+  }
+  const rawBody =
+    bytes <= MAX_UNVERIFIED_STORED_BYTES
+      ? parsed
+      : { truncated: true, length: text.length, text: text.slice(0, UNVERIFIED_SAMPLE_CHARS) };
+  await storeUnapplied(
+    ctx.db,
+    ctx.now,
+    {
+      ...event,
+      paymobOrderId: null,
+      message: 'unverified callback (no known signature scheme)',
+      outcome: 'unverified',
+    },
+    rawBody,
+  );
+  return true;
+}
+
+/** Stores a callback that changes no transaction (TOKEN, unverified bodies); a redelivery is a no-op. */
 async function storeUnapplied(
   db: Database,
   now: Date,
@@ -30,6 +124,7 @@ async function storeUnapplied(
     type: string;
     paymobOrderId: number | null;
     message: string;
+    outcome?: 'ignored' | 'unverified';
   },
   rawBody: unknown,
 ): Promise<void> {
@@ -40,7 +135,7 @@ async function storeUnapplied(
       source: 'processed_callback',
       type: event.type.slice(0, 32),
       paymobOrderId: event.paymobOrderId,
-      outcome: 'ignored',
+      outcome: event.outcome ?? 'ignored',
       message: event.message,
       rawBody,
       receivedAt: now,
@@ -57,37 +152,106 @@ const safeId = (value: unknown): number | null =>
       ? Number(value)
       : null;
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
 /**
- * The transaction-processed callback (docs/api.md §4.4 steps 1–5). Throws 400 (malformed, no hmac), 401 (bad
- * signature) or 413; otherwise the callback is stored (and applied) and the route answers 200.
+ * The transaction-processed callback (docs/api.md §4.4 steps 1–5; tolerance rules docs/paymob.md §6). The body
+ * is read as JSON whatever its Content-Type. Throws 400 (not JSON, not an object, too deep, a TRANSACTION or
+ * TOKEN without obj or hmac), 401 (bad signature) or 413; otherwise the callback is stored (and, when
+ * signed, applied) and the route answers 200. A body without `type`, or of a type we do not handle, is
+ * stored unverified (a bounded sample) and acknowledged.
  */
 export async function handleProcessedCallback(
   ctx: WebhookContext,
-  input: { hmac: string | undefined; body: ArrayBuffer },
+  input: { hmac: string | undefined; body: ArrayBuffer; contentType?: string },
 ): Promise<void> {
+  const log = ctx.logger;
   if (input.body.byteLength > MAX_WEBHOOK_BODY_BYTES) {
-    throw new AppError(
-      413,
-      'payload_too_large',
-      `The request body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`,
+    throw refuse(
+      log,
+      'processed',
+      'too_large',
+      new AppError(
+        413,
+        'payload_too_large',
+        `The request body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`,
+      ),
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(input.body);
+  } catch {
+    throw refuse(log, 'processed', 'not_utf8', malformed('The callback body is not valid UTF-8.'));
+  }
+  const depth = jsonDepth(text, MAX_CALLBACK_DEPTH);
+  if (depth > MAX_CALLBACK_DEPTH) {
+    throw refuse(
+      log,
+      'processed',
+      'too_deep',
+      malformed(`The callback body nests deeper than ${MAX_CALLBACK_DEPTH} levels.`),
     );
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(input.body));
+    parsed = JSON.parse(text);
   } catch {
-    throw malformed('The callback body is not valid JSON.');
+    throw refuse(log, 'processed', 'not_json', malformed('The callback body is not valid JSON.'), {
+      content_type: input.contentType?.slice(0, 64),
+    });
+  }
+  if (!isRecord(parsed)) {
+    throw refuse(log, 'processed', 'not_object', malformed('The callback body must be a JSON object.'));
+  }
+  if (parsed.type === undefined || parsed.type === null) {
+    // No `type`: not a shape we know (PayMob's plugin also handles {intention, transaction, hmac}; F12).
+    // Acknowledged so nobody retries it for ever; kept unverified, never acted upon.
+    const inner = isRecord(parsed.transaction)
+      ? parsed.transaction
+      : isRecord(parsed.obj)
+        ? parsed.obj
+        : parsed;
+    await storeUnverified(
+      ctx,
+      { paymobTransactionId: safeId(inner.id) ?? 0, kind: 'other:untyped', type: 'UNTYPED' },
+      parsed,
+      text,
+      input.body.byteLength,
+    );
+    return;
   }
   const envelope = CallbackEnvelope.safeParse(parsed);
-  if (!envelope.success) throw malformed('The callback needs a "type" and an "obj" object.');
-  if (!input.hmac) throw malformed('The callback has no hmac query parameter.');
+  if (!envelope.success) {
+    throw refuse(
+      log,
+      'processed',
+      'bad_envelope',
+      malformed('The callback needs a "type" and an "obj" object.'),
+    );
+  }
   const { type, obj } = envelope.data;
 
   if (type === 'TRANSACTION') {
+    if (!input.hmac)
+      throw refuse(log, 'processed', 'no_hmac', malformed('The callback has no hmac query parameter.'));
     // Signed over the values exactly as received: `obj` straight from JSON.parse, never the zod output.
-    if (!(await verifyPaymobHmac(ctx.hmacSecret, 'TRANSACTION', obj, input.hmac))) throw badSignature();
+    if (!(await verifyPaymobHmac(ctx.hmacSecret, 'TRANSACTION', obj, input.hmac))) {
+      throw refuse(log, 'processed', 'bad_signature', badSignature(), { type });
+    }
     const transaction = PaymobTransaction.safeParse(obj);
-    if (!transaction.success) throw malformed('The transaction object lacks required fields.');
+    if (!transaction.success) {
+      throw refuse(
+        log,
+        'processed',
+        'missing_fields',
+        malformed('The transaction object lacks required fields.'),
+        {
+          type,
+        },
+      );
+    }
     await applyPaymentEvent(ctx, {
       source: 'processed_callback',
       type,
@@ -97,9 +261,14 @@ export async function handleProcessedCallback(
     return;
   }
   if (type === 'TOKEN') {
-    if (!(await verifyPaymobHmac(ctx.hmacSecret, 'TOKEN', obj, input.hmac))) throw badSignature();
+    if (!input.hmac)
+      throw refuse(log, 'processed', 'no_hmac', malformed('The callback has no hmac query parameter.'));
+    if (!(await verifyPaymobHmac(ctx.hmacSecret, 'TOKEN', obj, input.hmac))) {
+      throw refuse(log, 'processed', 'bad_signature', badSignature(), { type });
+    }
     const token = PaymobToken.safeParse(obj);
-    if (!token.success) throw malformed('The token object lacks an id.');
+    if (!token.success)
+      throw refuse(log, 'processed', 'missing_fields', malformed('The token object lacks an id.'), { type });
     await storeUnapplied(
       ctx.db,
       ctx.now,
@@ -115,19 +284,31 @@ export async function handleProcessedCallback(
     return;
   }
   // A type we do not handle: acknowledged and kept (answering 4xx would make PayMob retry forever). Its
-  // signature scheme is unknown, so it is stored as unverified and never acted upon.
-  await storeUnapplied(
-    ctx.db,
-    ctx.now,
-    {
-      paymobTransactionId: safeId(obj.id) ?? 0,
-      kind: `other:${type.toLowerCase()}`,
-      type,
-      paymobOrderId: null,
-      message: 'unhandled callback type (unverified)',
-    },
+  // signature scheme is unknown, so it is stored as unverified (a bounded sample) and never acted upon.
+  await storeUnverified(
+    ctx,
+    { paymobTransactionId: safeId(obj.id) ?? 0, kind: `other:${type.toLowerCase()}`, type },
     parsed,
+    text,
+    input.body.byteLength,
   );
+}
+
+// The redirect's dotted keys; PHP-based proxies and at least one public PayMob emulator turn the dots into
+// underscores (`source_data_pan`). The HMAC covers the values, not the key names (docs/paymob.md §6).
+const DOTTED_REDIRECT_KEYS = ['source_data.pan', 'source_data.sub_type', 'source_data.type', 'data.message'];
+
+/** The redirect's query with underscore spellings of the dotted keys read as the dotted ones. */
+export function normalizeRedirectQuery(query: Record<string, string>): Record<string, string> {
+  const normalized = { ...query };
+  for (const key of DOTTED_REDIRECT_KEYS) {
+    const underscored = key.replaceAll('.', '_');
+    if (normalized[key] === undefined && normalized[underscored] !== undefined) {
+      normalized[key] = normalized[underscored];
+      delete normalized[underscored];
+    }
+  }
+  return normalized;
 }
 
 /**
@@ -136,15 +317,29 @@ export async function handleProcessedCallback(
  */
 export async function handleResponseCallback(
   ctx: WebhookContext,
-  query: Record<string, string>,
+  received: Record<string, string>,
 ): Promise<PaymentResult> {
+  const query = normalizeRedirectQuery(received);
   const hmac = query.hmac;
-  if (!hmac) throw malformed('The payment result has no signature.');
+  if (!hmac)
+    throw refuse(ctx.logger, 'response', 'no_hmac', malformed('The payment result has no signature.'));
   if (!(await verifyPaymobHmac(ctx.hmacSecret, 'RESPONSE', query, hmac))) {
-    throw new AppError(400, 'invalid_signature', 'The payment result’s signature does not match.');
+    throw refuse(
+      ctx.logger,
+      'response',
+      'bad_signature',
+      new AppError(400, 'invalid_signature', 'The payment result’s signature does not match.'),
+    );
   }
   const parsed = ResponseCallbackQuery.safeParse(query);
-  if (!parsed.success) throw malformed('The payment result lacks required fields.');
+  if (!parsed.success) {
+    throw refuse(
+      ctx.logger,
+      'response',
+      'missing_fields',
+      malformed('The payment result lacks required fields.'),
+    );
+  }
   const facts = factsFromResponseQuery(parsed.data);
   const result = await applyPaymentEvent(ctx, {
     source: 'response_callback',

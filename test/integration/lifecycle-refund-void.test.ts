@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { paymentEvents } from '../../src/db/schema';
 import type { TransactionStatusNotification } from '../../src/transactions/apply-event';
 import type { TransactionView } from '../../src/transactions/schemas';
-import { api, createUser, type Problem, readJson, type TestUser, testDb } from './helpers';
+import { TEST_SECRETS } from '../test-env';
+import { api, apiWithEnv, createUser, type Problem, readJson, type TestUser, testDb } from './helpers';
 import { describeAuthorization } from './helpers/authorization';
 import {
   auditRows,
@@ -18,6 +19,7 @@ import {
 } from './lifecycle-support';
 import {
   addFault,
+  CARDS,
   clearFaults,
   createPayer,
   createPendingPayment,
@@ -25,6 +27,8 @@ import {
   deliverRecorded,
   eventsOf,
   insertTransaction,
+  pay,
+  recordedCallbacks,
   recordingNotifications,
   sandbox,
   statusMessages,
@@ -172,14 +176,31 @@ describe('refund — partial, then full', () => {
     expect(await auditRows(txn.id)).toHaveLength(1);
   });
 
+  // Issue 12 item 1: an OMR payment needs an Oman account (PAYMOB_COUNTRY=OM and its OMR integration); it
+  // used to be an Omani address on the EG test account, which a real EGP integration refuses.
   it('uses the currency’s digits: OMR has three', async () => {
-    const { txn } = await succeededPayment('2.500', 'OM');
-    const tooPrecise = await refund(txn.id, (await admin()).access, { amount: '1.0005' });
+    const oman = { PAYMOB_COUNTRY: 'OM', PAYMOB_INTEGRATION_ID: TEST_SECRETS.PAYMOB_INTEGRATION_ID_OM };
+    const payer = await createPayer({ country: 'OM' });
+    const created = await apiWithEnv(
+      TXN,
+      { method: 'POST', token: payer.access, json: { amount: '2.500' } },
+      oman,
+    );
+    expect(created.status).toBe(201);
+    const txn = await readJson<TransactionView>(created);
+    await pay(txn, CARDS.success);
+    const [callback] = await recordedCallbacks(txn.merchant_order_id, 1);
+    if (!callback) throw new Error('no callback');
+    expect((await deliverRecorded(callback, oman)).status).toBe(200);
+    const adminToken = (await admin()).access;
+    const refundOman = (amount: string) =>
+      apiWithEnv(`${TXN}${txn.id}/refund/`, { method: 'POST', token: adminToken, json: { amount } }, oman);
+    const tooPrecise = await refundOman('1.0005');
     expect(tooPrecise.status).toBe(400);
     expect((await problem(tooPrecise)).errors?.amount).toEqual([
       'Ensure that there are no more than 3 decimal places.',
     ]);
-    const ok = await refund(txn.id, (await admin()).access, { amount: '1.25' });
+    const ok = await refundOman('1.25');
     expect(await readJson<TransactionView>(ok)).toMatchObject({
       currency: 'OMR',
       status: 'succeeded',

@@ -54,18 +54,20 @@ describe('POST txn/ — happy path (legacy iframe flow)', () => {
     expect(html).toContain('150.50');
   });
 
-  it('uses the currency and digits of the main address’s country (OMR has three)', async () => {
+  // Issue 12 item 1 changed these two: the currency is the PayMob account's (EG → EGP), never the address's
+  // (they expected OMR and SAR on the EG test account, which a real EGP integration refuses).
+  it('a customer whose main address is in Oman pays in the account’s currency and digits (EGP)', async () => {
     const payer = await createPayer({ country: 'OM' });
-    const response = await createPayment(payer, '1.250');
+    const response = await createPayment(payer, '1.25');
     expect(response.status).toBe(201);
-    expect(await readJson(response)).toMatchObject({ amount: '1.250', amount_cents: 1250, currency: 'OMR' });
+    expect(await readJson(response)).toMatchObject({ amount: '1.25', amount_cents: 125, currency: 'EGP' });
   });
 
-  it('accepts a JSON number and pads it to the currency’s digits', async () => {
+  it('accepts a JSON number and pads it to the currency’s digits (a Saudi address on an EG account: EGP)', async () => {
     const payer = await createPayer({ country: 'SA' });
     const response = await createPayment(payer, 99.5);
     expect(response.status).toBe(201);
-    expect(await readJson(response)).toMatchObject({ amount: '99.50', amount_cents: 9950, currency: 'SAR' });
+    expect(await readJson(response)).toMatchObject({ amount: '99.50', amount_cents: 9950, currency: 'EGP' });
   });
 
   it('with PAYMOB_API_MODE=intention, makes one Intention call and answers the unified checkout URL', async () => {
@@ -159,7 +161,13 @@ describe('POST txn/ — amount validation', () => {
     ['zero', '0', 'EG', 'Ensure this value is greater than or equal to 0.01.'],
     ['negative', '-5.00', 'EG', 'A valid number is required.'],
     ['three decimals in EGP', '1.005', 'EG', 'Ensure that there are no more than 2 decimal places.'],
-    ['four decimals in OMR', '1.0005', 'OM', 'Ensure that there are no more than 3 decimal places.'],
+    // The account's digits, whatever the address (was: four decimals in OMR for an Omani address).
+    [
+      'three decimals for an Omani address on an EG account',
+      '1.250',
+      'OM',
+      'Ensure that there are no more than 2 decimal places.',
+    ],
     [
       'eleven integer digits',
       '12345678901',

@@ -1174,3 +1174,172 @@ describe('reset', () => {
     expect((await createOrder(fresh, { merchant_order_id: ref })).merchant_order_id).toBe(ref);
   });
 });
+
+describe('one account, one currency (docs/paymob.md §1)', () => {
+  const SAR_ID = 5100111;
+  const OMR_ID = 5100222;
+  let ksa: Sandbox;
+
+  beforeAll(async () => {
+    // A KSA account: its plain integration ids take SAR; one integration is declared with its own currency.
+    // Its intention answers carry no intention_order_id, as the Oman/Pakistan docs' samples show.
+    ksa = await startSandbox({
+      port: 0,
+      paymobApiKey: API_KEY,
+      paymobSecretKey: SECRET_KEY,
+      paymobPublicKey: PUBLIC_KEY,
+      paymobHmacSecret: HMAC_SECRET,
+      paymobCountry: 'SA',
+      paymobIntegrationIds: [SAR_ID],
+      paymobIntegrations: [{ id: OMR_ID, currency: 'OMR', type: 'card' }],
+      paymobIntentionOrderId: false,
+      workerBaseUrl: '',
+    });
+  });
+
+  afterAll(async () => {
+    await ksa?.close();
+  });
+
+  const at = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${ksa.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  async function ksaToken(): Promise<string> {
+    return (await json<{ token: string }>(at('/api/auth/tokens', { api_key: API_KEY }))).token;
+  }
+
+  it('an order in a currency none of the account’s integrations takes → 400 naming it', async () => {
+    const token = await ksaToken();
+    const order = { auth_token: token, amount_cents: 100, delivery_needed: 'false', items: [] };
+    expect((await at('/api/ecommerce/orders', { ...order, currency: 'SAR' })).status).toBe(201);
+    const refused = await at('/api/ecommerce/orders', { ...order, currency: 'EGP' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      currency: ['Currency EGP is not available on this account (SAR, OMR).'],
+    });
+  });
+
+  it('a payment key whose currency is not its integration’s → 400 naming both', async () => {
+    const token = await ksaToken();
+    const order = await json<Order>(
+      at('/api/ecommerce/orders', { auth_token: token, amount_cents: 100, currency: 'SAR', items: [] }),
+    );
+    const key = (integration: number) =>
+      at('/api/acceptance/payment_keys', {
+        auth_token: token,
+        amount_cents: 100,
+        order_id: order.id,
+        billing_data: billing(),
+        currency: 'SAR',
+        integration_id: integration,
+      });
+    expect((await key(SAR_ID)).status).toBe(201);
+    const refused = await key(OMR_ID);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      currency: [`Currency SAR does not match the currency of integration ${OMR_ID} (OMR).`],
+    });
+  });
+
+  it('an intention in another currency than its integrations → 400; a matching one answers without intention_order_id', async () => {
+    const body = (currency: string, methods: number[]) => ({
+      amount: 1250,
+      currency,
+      payment_methods: methods,
+      items: [{ name: 'x', amount: 1250, quantity: 1 }],
+      billing_data: billing(),
+      special_reference: reference(),
+    });
+    const auth = { authorization: `Token ${SECRET_KEY}` };
+    const refused = await at('/v1/intention/', body('SAR', [SAR_ID, OMR_ID]), auth);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      currency: [`Currency SAR does not match the currency of integration ${OMR_ID} (OMR).`],
+    });
+    const created = await at('/v1/intention/', body('OMR', [OMR_ID]), auth);
+    expect(created.status).toBe(201);
+    const intention = await json<Record<string, unknown>>(created);
+    expect(intention).not.toHaveProperty('intention_order_id');
+    expect(intention.payment_keys).toMatchObject([{ integration: OMR_ID, order_id: expect.any(Number) }]);
+  });
+
+  it('the EG sandbox refuses an intention in SAR on its EGP integration', async () => {
+    const response = await post(
+      '/v1/intention/',
+      {
+        amount: 100,
+        currency: 'SAR',
+        payment_methods: [INTEGRATION_ID],
+        billing_data: billing(),
+        special_reference: reference(),
+      },
+      { authorization: `Token ${SECRET_KEY}` },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      currency: [`Currency SAR does not match the currency of integration ${INTEGRATION_ID} (EGP).`],
+    });
+  });
+
+  it('the inquiry takes `Token <secret key>` too; a wrong key is 401', async () => {
+    const token = await authToken();
+    const order = await createOrder(token);
+    const inquire = (secret: string) =>
+      post(
+        '/api/ecommerce/orders/transaction_inquiry',
+        { merchant_order_id: order.merchant_order_id },
+        { authorization: `Token ${secret}` },
+      );
+    const notFound = await inquire(SECRET_KEY);
+    expect(notFound.status).toBe(404);
+    expect(await notFound.json()).toEqual({ detail: 'Not found.' });
+    expect((await inquire('egy_sk_test_wrong')).status).toBe(401);
+  });
+
+  it('an `answer` fault answers any shape: an HTML 404 for a route that does not exist, or odd JSON', async () => {
+    expect(
+      (
+        await addFault({
+          service: 'paymob',
+          mode: 'answer',
+          endpoint: 'inquiry',
+          status: 404,
+          html: '<h1>Not Found</h1>',
+        })
+      ).status,
+    ).toBe(201);
+    const token = await authToken();
+    const html = await post('/api/ecommerce/orders/transaction_inquiry', {
+      auth_token: token,
+      merchant_order_id: 'x',
+    });
+    expect(html.status).toBe(404);
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await html.text()).toBe('<h1>Not Found</h1>');
+    await addFault({ service: 'paymob', mode: 'route-missing', endpoint: 'inquiry' });
+    const missing = await post('/api/ecommerce/orders/transaction_inquiry', {
+      auth_token: token,
+      merchant_order_id: 'x',
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await missing.text()).toContain('The requested resource was not found on this server.');
+    await addFault({
+      service: 'paymob',
+      mode: 'answer',
+      endpoint: 'inquiry',
+      status: 200,
+      body: { count: 0 },
+    });
+    const odd = await post('/api/ecommerce/orders/transaction_inquiry', {
+      auth_token: token,
+      merchant_order_id: 'x',
+    });
+    expect(odd.status).toBe(200);
+    expect(await odd.json()).toEqual({ count: 0 });
+  });
+});

@@ -15,17 +15,17 @@ import {
   type TokenCache,
 } from '../../src/paymob/client';
 
-type Reply = { status: number; body?: unknown } | 'network-error' | 'hang';
+type Reply = { status: number; body?: unknown; text?: string } | 'network-error' | 'hang';
 type Handler = (path: string, body: Record<string, unknown>, headers: Headers) => Reply;
 
 /** A scripted PayMob: each path answers from its own queue of replies (the last one repeats). */
 function fakePaymob(script: Record<string, Reply[] | Handler>) {
-  const calls: Array<{ path: string; body: Record<string, unknown>; headers: Headers }> = [];
+  const calls: Array<{ path: string; search: string; body: Record<string, unknown>; headers: Headers }> = [];
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input));
     const body = init?.body ? (JSON.parse(String(init.body)) as Record<string, unknown>) : {};
     const headers = new Headers(init?.headers);
-    calls.push({ path: url.pathname, body, headers });
+    calls.push({ path: url.pathname, search: url.search, body, headers });
     const entry = script[url.pathname];
     if (!entry) return new Response('{"detail":"Not found."}', { status: 404 });
     const reply =
@@ -40,7 +40,8 @@ function fakePaymob(script: Record<string, Reply[] | Handler>) {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
       });
     }
-    return new Response(reply.body === undefined ? '' : JSON.stringify(reply.body), { status: reply.status });
+    const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+    return new Response(text, { status: reply.status });
   }) as typeof fetch;
   return { fetchImpl, calls, count: (path: string) => calls.filter((c) => c.path === path).length };
 }
@@ -87,13 +88,18 @@ const billing: BillingData = {
 
 function client(
   script: Record<string, Reply[] | Handler>,
-  options: { budgetMs?: number; kv?: TokenCache; timeouts?: { connectMs: number; callMs: number } } = {},
+  options: {
+    budgetMs?: number;
+    kv?: TokenCache;
+    timeouts?: { connectMs: number; callMs: number };
+    settings?: Partial<PaymobSettings>;
+  } = {},
 ) {
   const paymob = fakePaymob(script);
   const kv = options.kv ?? fakeKv().kv;
   const sleeps: number[] = [];
   const instance = new PaymobClient({
-    settings,
+    settings: { ...settings, ...options.settings },
     cache: kv,
     logger: createLogger({}, 'error'),
     fetch: paymob.fetchImpl,
@@ -171,15 +177,157 @@ describe('auth token', () => {
     expect(store.get(authTokenCacheKey('EG'))?.value).toBe('FRESH');
   });
 
-  it('a second 401 with a fresh token is PayMob being unavailable, not a loop', async () => {
+  // Issue 12 item 8 changed this rule: a 401 that survives one refresh is a credentials problem, not "PayMob
+  // unavailable" (it was paymob_unavailable before).
+  it('a second 401 with a fresh token is paymob_auth_failed, not a loop', async () => {
     const { instance, paymob } = client({
       [AUTH]: [created({ token: 'T' })],
       [ORDERS]: [{ status: 401, body: {} }],
     });
     await expect(
       instance.registerOrder({ merchantOrderId: 'SP-1', amountCents: 100, currency: 'EGP' }),
-    ).rejects.toMatchObject({ code: 'paymob_unavailable', status: 502 });
+    ).rejects.toMatchObject({ code: 'paymob_auth_failed', status: 502, failure: 'auth_failed' });
     expect(paymob.count(ORDERS)).toBe(2);
+  });
+
+  it('a refused API key is paymob_auth_failed, and the log names the scheme, never the key', async () => {
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => lines.push(line);
+    try {
+      const { instance } = client({ [AUTH]: [{ status: 403, body: { detail: 'incorrect credentials' } }] });
+      await expect(instance.authToken()).rejects.toMatchObject({ code: 'paymob_auth_failed' });
+    } finally {
+      console.error = original;
+    }
+    expect(lines.join('\n')).toContain('"auth_scheme":"api_key"');
+    expect(lines.join('\n')).not.toContain('api-key');
+  });
+});
+
+const REFUND = '/api/acceptance/void_refund/refund';
+const VOID = '/api/acceptance/void_refund/void';
+const childTransaction = (extra: Record<string, unknown>) => ({
+  id: 700,
+  pending: false,
+  success: true,
+  amount_cents: 100,
+  currency: 'EGP',
+  has_parent_transaction: true,
+  order: { id: 55, merchant_order_id: 'SP-1' },
+  ...extra,
+});
+
+describe('intention mode: the secret key is enough (docs/paymob.md §5)', () => {
+  const intentionOnly = { settings: { mode: 'intention' as const, apiKey: undefined } };
+
+  it('inquiry, refund and void send `Token <secret key>`, never ask for an auth token', async () => {
+    const { instance, paymob } = client(
+      {
+        [INQUIRY]: [ok(childTransaction({ id: 9, has_parent_transaction: false }))],
+        [REFUND]: [ok(childTransaction({ is_refund: true }))],
+        [VOID]: [ok(childTransaction({ id: 701, is_void: true }))],
+      },
+      intentionOnly,
+    );
+    expect((await instance.inquireByMerchantOrderId('SP-1'))?.id).toBe(9);
+    expect((await instance.refund({ transactionId: 9, amountCents: 100 })).id).toBe(700);
+    expect((await instance.voidPayment({ transactionId: 9 })).id).toBe(701);
+    expect(paymob.count(AUTH)).toBe(0);
+    for (const call of paymob.calls) {
+      expect(call.headers.get('Authorization')).toBe('Token sk_test');
+      expect(call.body).not.toHaveProperty('auth_token');
+    }
+    expect(paymob.calls.find((c) => c.path === REFUND)?.body).toEqual({
+      transaction_id: 9,
+      amount_cents: 100,
+    });
+    expect(paymob.calls.find((c) => c.path === INQUIRY)?.body).toEqual({ merchant_order_id: 'SP-1' });
+  });
+
+  it('the void URL carries ?token= in legacy mode only', async () => {
+    const script = { [AUTH]: [created({ token: 'T' })], [VOID]: [ok(childTransaction({ is_void: true }))] };
+    const intention = client(script, intentionOnly);
+    await intention.instance.voidPayment({ transactionId: 9 });
+    expect(intention.paymob.calls.find((c) => c.path === VOID)?.search).toBe('');
+    const legacy = client(script, { settings: { mode: 'legacy' } });
+    await legacy.instance.voidPayment({ transactionId: 9 });
+    expect(legacy.paymob.calls.find((c) => c.path === VOID)?.search).toBe('?token=T');
+  });
+
+  it('a 401 on the secret key is paymob_auth_failed at once (nothing to refresh)', async () => {
+    const { instance, paymob } = client(
+      { [REFUND]: [{ status: 401, body: { detail: 'Invalid token.' } }] },
+      intentionOnly,
+    );
+    await expect(instance.refund({ transactionId: 9, amountCents: 100 })).rejects.toMatchObject({
+      code: 'paymob_auth_failed',
+    });
+    expect(paymob.count(REFUND)).toBe(1);
+  });
+
+  it('an intention answer without intention_order_id takes the payment key’s order id', async () => {
+    const { instance } = client(
+      {
+        '/v1/intention/': [
+          created({
+            id: 'pi_1',
+            client_secret: 'cs_1',
+            payment_keys: [{ integration: 1, key: 'k', order_id: 91 }],
+          }),
+        ],
+      },
+      intentionOnly,
+    );
+    const intention = await instance.createIntention({
+      merchantOrderId: 'SP-1',
+      amountCents: 100,
+      currency: 'OMR',
+      billing,
+      notificationUrl: 'https://api.test/w/',
+      redirectionUrl: 'https://api.test/w/',
+    });
+    expect(intention.orderId).toBe(91);
+  });
+
+  it('an intention answer naming no order at all is paymob_unavailable', async () => {
+    const { instance } = client(
+      { '/v1/intention/': [created({ id: 'pi_1', client_secret: 'cs_1' })] },
+      intentionOnly,
+    );
+    await expect(
+      instance.createIntention({
+        merchantOrderId: 'SP-1',
+        amountCents: 100,
+        currency: 'EGP',
+        billing,
+        notificationUrl: 'https://api.test/w/',
+        redirectionUrl: 'https://api.test/w/',
+      }),
+    ).rejects.toMatchObject({ code: 'paymob_unavailable' });
+  });
+});
+
+describe('inquiry: "not found" only on PayMob’s documented answer (docs/paymob.md §3)', () => {
+  it('404 {"detail":"Not found."} → null (PayMob knows no payment on the order)', async () => {
+    const { instance } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [INQUIRY]: [{ status: 404, body: { detail: 'Not found.' } }],
+    });
+    expect(await instance.inquireByMerchantOrderId('SP-1')).toBeNull();
+  });
+
+  it.each<[string, Reply]>([
+    ['a web server’s HTML 404 (route missing)', { status: 404, text: '<!doctype html><h1>Not Found</h1>' }],
+    ['a 404 with another JSON body', { status: 404, body: { message: 'Not Found' } }],
+    ['a 404 with detail and more', { status: 404, body: { detail: 'Not found.', path: '/x' } }],
+    ['an empty 404', { status: 404 }],
+    ['a 200 in an unknown shape', ok({ orders: [] })],
+    ['a 200 empty object', ok({})],
+    ['a 403', { status: 403, body: { detail: 'forbidden' } }],
+  ])('%s → throws (unknown), never null', async (_name, reply) => {
+    const { instance } = client({ [AUTH]: [created({ token: 'T' })], [INQUIRY]: [reply] });
+    await expect(instance.inquireByMerchantOrderId('SP-1')).rejects.toBeInstanceOf(PaymobError);
   });
 });
 
@@ -274,6 +422,45 @@ describe('retries only where repeating is safe', () => {
       recovered: true,
     });
     expect(paymob.count(INQUIRY)).toBe(1);
+  });
+
+  it.each<[string, Reply]>([
+    [
+      '400 naming merchant_order_id',
+      { status: 400, body: { merchant_order_id: ['order with this merchant order id already exists.'] } },
+    ],
+    [
+      '400 duplicate with the field',
+      { status: 400, body: { message: 'duplicate', merchant_order_id: ['SP-4'] } },
+    ],
+    ['409 duplicate', { status: 409, body: { detail: 'Duplicate order.' } }],
+    ['422 duplicate', { status: 422, body: { message: 'duplicate' } }],
+  ])('a duplicate recognised from %s recovers the order', async (_name, reply) => {
+    const { instance } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [ORDERS]: (_p, body) =>
+        body.merchant_order_id ? reply : ok({ count: 1, results: [{ id: 57, merchant_order_id: 'SP-4' }] }),
+      [INQUIRY]: [{ status: 404, body: { detail: 'Not found.' } }],
+    });
+    expect(
+      await instance.registerOrder({ merchantOrderId: 'SP-4', amountCents: 100, currency: 'EGP' }),
+    ).toEqual({
+      id: 57,
+      recovered: true,
+    });
+  });
+
+  it('a 400 that names neither the order id nor a duplicate is not taken for one', async () => {
+    const { instance, paymob } = client({
+      [AUTH]: [created({ token: 'T' })],
+      [ORDERS]: [
+        { status: 400, body: { currency: ['Currency SAR is not available on this account (EGP).'] } },
+      ],
+    });
+    await expect(
+      instance.registerOrder({ merchantOrderId: 'SP-5', amountCents: 100, currency: 'SAR' }),
+    ).rejects.toMatchObject({ code: 'paymob_rejected' });
+    expect(paymob.count(INQUIRY)).toBe(0);
   });
 
   it('a duplicate that cannot be recovered stays paymob_rejected', async () => {

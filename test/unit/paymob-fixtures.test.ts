@@ -133,9 +133,12 @@ describe('inquiry answer', () => {
 
 describe('intention answer', () => {
   // F9 (docs/paymob-checklist.md): PayMob's Oman docs sample has no intention_order_id, and its payment keys no
-  // order_id. This stays an expected failure until the client copes with such an answer.
-  it.fails('parses the Oman docs sample, which has no intention_order_id (F9, open)', () => {
-    IntentionResponse.parse(json('intention-om.json'));
+  // order_id. The schema accepts it; the client then has no PayMob order to bind callbacks to and refuses the
+  // checkout (src/paymob/client.ts createIntention) until a test account settles what Oman really answers.
+  it('parses the Oman docs sample, which has no intention_order_id and no order id in its payment keys (F9)', () => {
+    const parsed = IntentionResponse.parse(json('intention-om.json'));
+    expect(parsed.intention_order_id).toBeUndefined();
+    expect(parsed.payment_keys?.some((key) => key.order_id !== undefined)).toBe(false);
   });
 
   it('the Oman docs sample has the fields the client reads besides the order id', () => {

@@ -42,18 +42,25 @@ export function accountOf(secretKey) {
 }
 
 /**
- * The integration records: `integrations` ([{ id, currency, type: 'card', live? }]) when given, else one
- * card integration per id of `integrationIds` in the account's currency (the sandbox's default id when
- * the list is empty).
+ * The integration records: one card integration per id of `integrationIds` in the account's currency (the
+ * sandbox's default id when no integration is configured at all), then each of `integrations`
+ * ([{ id, currency, type: 'card', live? }]) with its own currency. Test or live comes from the secret key.
  */
-export function integrationRecords({ integrations, integrationIds = [], secretKey, defaultId }) {
+export function integrationRecords({
+  integrations = [],
+  integrationIds = [],
+  accountCurrency,
+  secretKey,
+  defaultId,
+}) {
   const account = accountOf(secretKey);
-  const given = integrations?.length
-    ? integrations
-    : (integrationIds.length ? integrationIds : [defaultId]).map((id) => ({ id }));
+  const currency = accountCurrency ?? account.currency;
+  const listed = new Set(integrations.map((entry) => Number(entry.id)));
+  const plain = integrationIds.length || integrations.length ? integrationIds : [defaultId];
+  const given = [...plain.filter((id) => !listed.has(Number(id))).map((id) => ({ id })), ...integrations];
   return given.map((entry) => ({
     id: Number(entry.id),
-    currency: entry.currency ?? account.currency,
+    currency: entry.currency ?? currency,
     type: entry.type ?? 'card',
     live: entry.live ?? account.live,
   }));

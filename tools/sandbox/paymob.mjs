@@ -46,6 +46,13 @@ export const PAYMOB_ENDPOINTS = Object.freeze([
 export const PAYMOB_FAULT_MODES = {
   status: ['status'],
   delay: ['ms'],
+  // Any answer at all, for the shapes no source settles (docs/paymob.md §3): `status` with a JSON `body`,
+  // or `html` (e.g. a web server's 404 page for a route that does not exist: a wrong base URL or region).
+  answer: ['status'],
+  // The endpoint's route does not exist: Django's HTML 404 page (ROUTE_NOT_FOUND_HTML).
+  'route-missing': [],
+  // The intention answer without intention_order_id, as the Oman and Pakistan docs' samples show it.
+  'omit-intention-order-id': [],
   'drop-callback': [],
   'duplicate-callback': [],
   'token-expiry': ['ms'],
@@ -59,6 +66,16 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const NO_CREDENTIALS = 'Authentication credentials were not provided.';
 const NOT_FOUND = { detail: 'Not found.' };
+// Accounts are per region and each integration takes one currency: create-intention "This must match the
+// currency of the selected Integration ID"; Odoo payment_paymob "Only one currency can be selected per
+// Paymob account". PayMob's exact refusal is unknown (docs/paymob.md checklist 1): we answer the harshest
+// plausible, a 400 naming both currencies.
+export const ACCOUNT_CURRENCIES = Object.freeze({ EG: 'EGP', SA: 'SAR', AE: 'AED', OM: 'OMR', PK: 'PKR' });
+const currencyMismatch = (currency, integrationId, expected) =>
+  `Currency ${currency} does not match the currency of integration ${integrationId} (${expected}).`;
+// Django's page for a URL no route matches (DEBUG off), what a PayMob host answers for a path it lacks.
+export const ROUTE_NOT_FOUND_HTML =
+  '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n';
 const UNKNOWN_INTEGRATION =
   'Integration ID/Name does not exist in our system . You can find the list of Integration ID’/Names ' +
   'from Merchant Dashboard under Developers → Payment Integrations Tab';
@@ -69,7 +86,12 @@ export function createPaymob({
   publicKey,
   hmacSecret,
   integrationIds = [],
-  integrations,
+  // [{ id, currency, type }]: integrations with their own currency (type is informational, 'card').
+  integrations = [],
+  // The account's region (EG, SA, AE, OM, PK): the currency of integrationIds and of unlisted ids.
+  country = 'EG',
+  // false imitates the Oman and Pakistan docs' intention answers, which carry no intention_order_id.
+  intentionOrderId = true,
   iframeIds = [],
   workerBaseUrl,
   callbackDelayMs = 0,
@@ -78,6 +100,17 @@ export function createPaymob({
   faults,
   log = () => {},
 }) {
+  const accountCurrency = ACCOUNT_CURRENCIES[country];
+  if (!accountCurrency) throw new Error(`unknown PayMob country '${country}'`);
+  // id → currency. Ids listed only in integrationIds take the account's currency.
+  const integrationCurrencies = new Map([
+    ...integrationIds.map((id) => [Number(id), accountCurrency]),
+    ...integrations.map((integration) => [Number(integration.id), integration.currency ?? accountCurrency]),
+  ]);
+  const knownIntegrationIds = [...integrationCurrencies.keys()];
+  const accountCurrencies = new Set(
+    integrationCurrencies.size > 0 ? integrationCurrencies.values() : [accountCurrency],
+  );
   const signingKey = Buffer.from(randomHex(32), 'hex');
   const defaultCallbackUrl = workerBaseUrl
     ? `${workerBaseUrl.replace(/\/+$/, '')}${PAYMOB_WEBHOOK_PATH}`
@@ -118,7 +151,13 @@ export function createPaymob({
     [/^\/sandbox\/paymob\/response\/?$/, { GET: responsePage }],
     ...integrationRoutes({
       records: () =>
-        integrationRecords({ integrations, integrationIds, secretKey, defaultId: DEFAULT_INTEGRATION_ID }),
+        integrationRecords({
+          integrations,
+          integrationIds,
+          accountCurrency,
+          secretKey,
+          defaultId: DEFAULT_INTEGRATION_ID,
+        }),
       requireAuthToken,
       callbackUrl: defaultCallbackUrl,
       hmacSecret,
@@ -140,7 +179,12 @@ export function createPaymob({
         );
         return true;
       }
-      await handler(req, res, url, match[1]);
+      try {
+        await handler(req, res, url, match[1]);
+      } catch (error) {
+        if (!(error instanceof FaultAnswer)) throw error;
+        error.send(res);
+      }
       return true;
     }
     return false;
@@ -219,6 +263,11 @@ export function createPaymob({
     if (!Array.isArray(items)) errors.items = [`Expected a list of items but got type "${typeName(items)}".`];
     if (reference !== null && reference.length > 255) {
       errors.merchant_order_id = ['Ensure this field has no more than 255 characters.'];
+    }
+    if (currency !== null && !errors.currency && !accountCurrencies.has(currency)) {
+      errors.currency = [
+        `Currency ${currency} is not available on this account (${[...accountCurrencies].join(', ')}).`,
+      ];
     }
     if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
     if (reference !== null && ordersByReference.has(reference)) {
@@ -306,6 +355,10 @@ export function createPaymob({
     }
     if (order && currency !== null && currency !== order.currency && !errors.currency) {
       errors.currency = [`currency (${currency}) must equal the order's currency (${order.currency}).`];
+    }
+    if (integrationId !== null && currency !== null && !errors.currency) {
+      const expected = integrationCurrency(integrationId);
+      if (currency !== expected) errors.currency = [currencyMismatch(currency, integrationId, expected)];
     }
     if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
 
@@ -399,6 +452,12 @@ export function createPaymob({
     const expiration = integerField(errors, body, 'expiration', { min: 1, fallback: 3600 });
     const notificationUrl = urlField(errors, body, 'notification_url');
     const redirectionUrl = urlField(errors, body, 'redirection_url');
+    if (currency !== null && !errors.currency) {
+      const mismatched = integrationIdsChosen.find((id) => integrationCurrency(id) !== currency);
+      if (mismatched !== undefined) {
+        errors.currency = [currencyMismatch(currency, mismatched, integrationCurrency(mismatched))];
+      }
+    }
     if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
     if (reference !== null && ordersByReference.has(reference)) {
       throw new HttpError(400, {
@@ -448,7 +507,14 @@ export function createPaymob({
     intentions.set(id, intention);
     intentionsBySecret.set(intention.client_secret, intention);
     log(`paymob: intention ${id} (order ${order.id}) for ${amount} ${currency}`);
-    sendJson(res, 201, intentionObject(intention, key));
+    const answer = intentionObject(intention, key);
+    if (
+      !intentionOrderId ||
+      faults.take('paymob', 'omit-intention-order-id', { merchant_order_id: reference, amount, currency })
+    ) {
+      delete answer.intention_order_id;
+    }
+    sendJson(res, 201, answer);
   }
 
   function intentionObject(intention, key) {
@@ -496,8 +562,12 @@ export function createPaymob({
     if (id !== null) return isKnownIntegration(id) ? id : null;
     // Names such as "card" resolve to the first card integration.
     if (typeof method === 'string' && method.trim() !== '')
-      return integrationIds[0] ?? DEFAULT_INTEGRATION_ID;
+      return knownIntegrationIds[0] ?? DEFAULT_INTEGRATION_ID;
     return null;
+  }
+
+  function integrationCurrency(id) {
+    return integrationCurrencies.get(Number(id)) ?? accountCurrency;
   }
 
   function validateItems(errors, items, amount) {
@@ -772,7 +842,7 @@ export function createPaymob({
       merchant_order_id: reference ?? order?.merchant_order_id,
       order_id: orderId,
     });
-    requireAuthToken(req, url, body);
+    requireMerchant(req, url, body);
     if (reference === null && orderId === null) {
       throw new HttpError(400, { detail: 'Send merchant_order_id or order_id.' });
     }
@@ -925,6 +995,9 @@ export function createPaymob({
       faults.take('paymob', `${mode}@${endpoint}`, scoped) ?? faults.take('paymob', mode, scoped);
     const delay = take('delay');
     if (delay) await sleep(delay.ms);
+    if (take('route-missing')) throw new FaultAnswer({ status: 404, html: ROUTE_NOT_FOUND_HTML });
+    const answer = take('answer');
+    if (answer) throw new FaultAnswer(answer);
     const failure = take('status');
     if (failure) {
       throw new HttpError(
@@ -948,7 +1021,7 @@ export function createPaymob({
   }
 
   function isKnownIntegration(id) {
-    return id > 0 && (integrationIds.length === 0 || integrationIds.includes(id));
+    return id > 0 && (knownIntegrationIds.length === 0 || integrationCurrencies.has(id));
   }
 
   function reset() {
@@ -979,14 +1052,31 @@ function validatePaymobFault(fault) {
   if (fault.mode === 'status' && fault.status < 400) {
     throw new FaultError("'status' must be an error status (400-599)");
   }
+  if (fault.mode === 'answer' && fault.html !== undefined && typeof fault.html !== 'string') {
+    throw new FaultError("'html' must be a string");
+  }
   if (fault.endpoint === undefined) return;
-  if (fault.mode !== 'status' && fault.mode !== 'delay') {
-    throw new FaultError("'endpoint' applies to the status and delay modes only");
+  if (!['status', 'delay', 'answer', 'route-missing'].includes(fault.mode)) {
+    throw new FaultError("'endpoint' applies to the status, delay, answer and route-missing modes only");
   }
   if (!PAYMOB_ENDPOINTS.includes(fault.endpoint)) {
     throw new FaultError(`unknown endpoint '${fault.endpoint}'; known: ${PAYMOB_ENDPOINTS.join(', ')}`);
   }
   fault.mode = `${fault.mode}@${fault.endpoint}`;
+}
+
+// An `answer` fault: sent as it is (JSON body or HTML page) instead of the endpoint's own answer.
+export class FaultAnswer extends Error {
+  constructor(fault) {
+    super('fault answer');
+    this.fault = fault;
+  }
+
+  send(res) {
+    const { status, html, body } = this.fault;
+    if (html !== undefined) return sendHtml(res, status, html);
+    return sendJson(res, status, body ?? {});
+  }
 }
 
 // Django REST framework's parsers, as PayMob runs them: JSON or urlencoded forms; anything else is 415.

@@ -13,10 +13,17 @@ export interface SandboxOptions {
   paymobPublicKey?: string;
   /** Signs processed callbacks and response redirects; without it callbacks are recorded, not sent. */
   paymobHmacSecret?: string;
-  /** Known integration and iframe ids; empty accepts any. */
+  /** Known integration and iframe ids; empty accepts any. These take the account's currency. */
   paymobIntegrationIds?: number[];
+  /** The account's region (default EG): the currency of `paymobIntegrationIds` and of unlisted ids. */
+  paymobCountry?: 'EG' | 'SA' | 'AE' | 'OM' | 'PK';
+  /** false: intention answers without `intention_order_id`, as the Oman/Pakistan docs' samples show. */
+  paymobIntentionOrderId?: boolean;
   paymobIframeIds?: number[];
-  /** Integrations with their currency (default: one card integration per id in the account's currency). */
+  /**
+   * Integrations with their own currency (and test/live), e.g. `[{ id: 4097560, currency: 'SAR' }]`, in
+   * addition to `paymobIntegrationIds`, which take the account's currency.
+   */
   paymobIntegrations?: { id: number; currency?: string; type?: 'card' | 'wallet'; live?: boolean }[];
   /** Delay before each processed callback is posted (default 0). */
   paymobCallbackDelayMs?: number;

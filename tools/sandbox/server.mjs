@@ -6,7 +6,8 @@
 // Environment: MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_WEBHOOK_SIGNING_KEY, WORKER_BASE_URL (default
 // http://127.0.0.1:8787; set it empty to send no webhooks), MAILGUN_WEBHOOK_DELAY_MS (default 200),
 // PAYMOB_API_KEY, PAYMOB_SECRET_KEY, PAYMOB_PUBLIC_KEY, PAYMOB_HMAC_SECRET, PAYMOB_INTEGRATION_ID and
-// PAYMOB_IFRAME_ID (comma lists; empty accepts any id), PAYMOB_CALLBACK_DELAY_MS (default 0),
+// PAYMOB_IFRAME_ID (comma lists; empty accepts any id), PAYMOB_COUNTRY (default EG: the currency of those
+// integrations), PAYMOB_CALLBACK_DELAY_MS (default 0),
 // PAYMOB_PENDING_DELAY_MS (default 3000).
 
 import { createServer } from 'node:http';
@@ -31,7 +32,9 @@ export async function startSandbox({
   paymobPublicKey,
   paymobHmacSecret,
   paymobIntegrationIds = [],
-  paymobIntegrations,
+  paymobIntegrations = [],
+  paymobCountry = 'EG',
+  paymobIntentionOrderId = true,
   paymobIframeIds = [],
   paymobCallbackDelayMs = 0,
   paymobPendingDelayMs = 3000,
@@ -57,6 +60,8 @@ export async function startSandbox({
       hmacSecret: paymobHmacSecret,
       integrationIds: paymobIntegrationIds,
       integrations: paymobIntegrations,
+      country: paymobCountry,
+      intentionOrderId: paymobIntentionOrderId,
       iframeIds: paymobIframeIds,
       workerBaseUrl,
       callbackDelayMs: paymobCallbackDelayMs,
@@ -157,6 +162,7 @@ async function main() {
     paymobPublicKey: env.PAYMOB_PUBLIC_KEY,
     paymobHmacSecret: env.PAYMOB_HMAC_SECRET,
     paymobIntegrationIds: parseIdList(env.PAYMOB_INTEGRATION_ID),
+    paymobCountry: env.PAYMOB_COUNTRY || 'EG',
     paymobIframeIds: parseIdList(env.PAYMOB_IFRAME_ID),
     paymobCallbackDelayMs: env.PAYMOB_CALLBACK_DELAY_MS ? Number(env.PAYMOB_CALLBACK_DELAY_MS) : 0,
     paymobPendingDelayMs: env.PAYMOB_PENDING_DELAY_MS ? Number(env.PAYMOB_PENDING_DELAY_MS) : 3000,

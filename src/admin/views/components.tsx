@@ -46,6 +46,7 @@ const TONES: Record<string, Tone> = {
   queued: 'warn',
   unverified: 'warn',
   failed: 'bad',
+  needs_attention: 'bad',
   rejected: 'bad',
   expired: 'bad',
   anomaly: 'bad',

@@ -143,6 +143,11 @@ export function DashboardPage({ ctx, counts, series }: DashboardProps) {
           <div class="value">{numberFormat.format(counts.kycPending)}</div>
           <div class="sub">{numberFormat.format(counts.kycAwaitingReview)} with a document to review</div>
         </a>
+        <a class="card" href="/admin/transactions?attention=1">
+          <div class="label">Payments needing attention</div>
+          <div class="value">{numberFormat.format(counts.needsAttention)}</div>
+          <div class="sub">PayMob’s state unknown past the checkout’s expiry</div>
+        </a>
         <a class="card" href="/admin/transactions">
           <div class="label">Transactions</div>
           <div class="value">{numberFormat.format(transactionTotal)}</div>

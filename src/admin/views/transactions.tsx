@@ -62,6 +62,12 @@ export function TransactionsTable({
               <td class="num nowrap">{formatAmount(t.amountCents, t.currency)}</td>
               <td>
                 <Badge value={t.status} />
+                {t.needsAttention ? (
+                  <>
+                    {' '}
+                    <Badge value="needs_attention" />
+                  </>
+                ) : null}
               </td>
               <td class="num nowrap">
                 {t.refundedCents > 0 ? (
@@ -87,6 +93,7 @@ export interface TransactionFilterValues {
   to?: string;
   customer?: string;
   reference?: string;
+  attention?: string;
 }
 
 export interface TransactionsPageProps {
@@ -116,6 +123,15 @@ export function TransactionsPage({ ctx, url, values, result, page, pageSize }: T
         <TextInput name="to" label="Created to" type="date" value={values.to} />
         <TextInput name="customer" label="Customer id" value={values.customer} />
         <TextInput name="reference" label="Order or PayMob id" value={values.reference} />
+        <Select
+          name="attention"
+          label="Needs attention"
+          value={values.attention}
+          options={[
+            { value: '', label: 'Any' },
+            { value: '1', label: 'Only payments needing attention' },
+          ]}
+        />
       </Filters>
       {result.rows.length === 0 && page > 1 ? (
         <PastTheEnd url={url} />
@@ -350,6 +366,17 @@ export function TransactionPage({ ctx, transaction: t, audit }: TransactionPageP
             <dd>
               <Badge value={t.status} />
             </dd>
+            {t.needsAttention ? (
+              <>
+                <dt>
+                  <Badge value="needs_attention" />
+                </dt>
+                <dd>
+                  {t.attentionReason ?? 'PayMob’s state is unknown.'} Check this payment in PayMob’s
+                  dashboard: it is not expired while PayMob’s answer proves nothing.
+                </dd>
+              </>
+            ) : null}
             {t.failureReason ? (
               <>
                 <dt>Failure reason</dt>
