@@ -219,6 +219,7 @@ transactionsRoutes.openapi(
       await renderPayPage({
         apiMode: c.var.config.PAYMOB_API_MODE,
         paymobOrigin: new URL(settings.baseUrl).origin,
+        acsFrameSrc: c.var.config.PAYMOB_ACS_FRAME_SRC,
       }),
     );
   },
