@@ -336,8 +336,10 @@ describe.skipIf(!existsSync(CHROMIUM))('test checkout page in Chromium', () => {
       `(() => { const f = document.createElement('iframe'); f.src = ${blocked}; document.body.append(f); })()`,
     );
     await expect.poll(() => problems.join('\n')).toMatch(/securitypolicyviolation .*frame-src/);
-    expect(problems.join('\n')).toMatch(/violates the following Content Security Policy directive/);
-    expect(problems.join('\n')).toMatch(/blocked frame: child/);
+    await expect
+      .poll(() => problems.join('\n'))
+      .toMatch(/violates the following Content Security Policy directive/);
+    await expect.poll(() => problems.join('\n')).toMatch(/blocked frame: child/);
     await context.close();
   });
 });
