@@ -30,6 +30,7 @@ export interface Env {
   PAYMOB_INTEGRATION_ID?: string;
   PAYMOB_IFRAME_ID?: string;
   PAYMOB_BASE_URL?: string;
+  PAYMOB_ACS_FRAME_SRC?: string;
   MAILGUN_API_KEY?: string;
   MAILGUN_DOMAIN?: string;
   MAILGUN_BASE_URL?: string;
@@ -47,6 +48,18 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const positiveInt = z.coerce.number().int().positive();
 const secret = (minLength: number) => z.string().min(minLength, `must be at least ${minLength} characters`);
 const httpUrl = z.url({ protocol: /^https?$/ });
+/**
+ * CSP sources for the card issuers' 3-D Secure pages that PayMob's legacy iframe navigates to
+ * (docs/checkout.md §3): `https:` (issuers' pages are on any https host), or origins such as the local
+ * sandbox's `http://127.0.0.1:8789`. Nothing else: no wildcard, keyword, path or other scheme.
+ */
+const cspSources = z
+  .string()
+  .trim()
+  .regex(
+    /^(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)( +(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?))*$/,
+    'must be `https:` or space-separated origins (scheme://host[:port])',
+  );
 
 const configSchema = z
   .object({
@@ -77,6 +90,7 @@ const configSchema = z
       .regex(/^\d+(,\d+)*$/, 'must be one or more numeric integration ids, comma separated'),
     PAYMOB_IFRAME_ID: z.string().regex(/^\d+$/, 'must be numeric').optional(),
     PAYMOB_BASE_URL: httpUrl.optional(),
+    PAYMOB_ACS_FRAME_SRC: cspSources.default('https:'),
     MAILGUN_API_KEY: z.string().optional(),
     MAILGUN_DOMAIN: z.string().optional(),
     MAILGUN_BASE_URL: httpUrl.default('https://api.mailgun.net'),

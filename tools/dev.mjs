@@ -57,6 +57,8 @@ async function main() {
   const dbUrl = new URL(vars.DATABASE_URL);
   const simulatorPort = Number(dbUrl.port || 8790);
   const sandboxPort = Number(new URL(vars.PAYMOB_BASE_URL ?? 'http://127.0.0.1:8788').port || 8788);
+  // The sandbox's 3-D Secure issuer page, on its own origin (docs/checkout.md §2).
+  const acsUrl = `http://127.0.0.1:${sandboxPort + 1}`;
 
   if (await answers(`http://127.0.0.1:${WORKER_PORT}/health`)) {
     log(
@@ -89,6 +91,7 @@ async function main() {
   } else {
     const sandbox = await startSandbox({
       port: sandboxPort,
+      acsPort: sandboxPort + 1,
       mailgunApiKey: vars.MAILGUN_API_KEY,
       mailgunDomain: vars.MAILGUN_DOMAIN,
       mailgunWebhookSigningKey: vars.MAILGUN_WEBHOOK_SIGNING_KEY,
@@ -117,6 +120,9 @@ async function main() {
       String(WORKER_PORT),
       '--test-scheduled',
       '--show-interactive-dev-session=false',
+      // The legacy iframe may show the sandbox's issuer page (production: `https:`, docs/checkout.md §3).
+      '--var',
+      `PAYMOB_ACS_FRAME_SRC:${acsUrl}`,
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
   );
@@ -156,7 +162,7 @@ async function main() {
   Admin          ${api}/admin/   user "${admin.username}", password "${admin.password}"
   Pay page       ${api}/api/v1/transactions/testpay-view/
   Cron jobs      ${api}/cdn-cgi/handler/scheduled?cron=*/5+*+*+*+*   (also */10 * * * * and 0 3 * * *)
-  Sandbox        ${sandboxUrl}   mailbox: ${sandboxUrl}/mailbox
+  Sandbox        ${sandboxUrl}   mailbox: ${sandboxUrl}/mailbox   3-D Secure issuer: ${acsUrl}
   DB simulator   http://127.0.0.1:${simulatorPort}/_sim/stats   (query counts per request)
   MariaDB        ${mysql.url}/${DATABASE}
 `);

@@ -17,10 +17,10 @@ export function createNonce(): string {
 export interface CspOptions {
   nonce: string;
   script?: boolean;
-  /** Origins the page may frame (PayMob's checkout). */
+  /** Sources the page's frames may show (docs/checkout.md §3); omitted means none (`default-src 'none'`). */
   frameSrc?: string[];
   connectSelf?: boolean;
-  /** Pages that may frame this one; omitted means any (the result page may load inside PayMob's iframe). */
+  /** Pages that may frame this one; omitted means any. */
   frameAncestors?: string;
 }
 

@@ -235,10 +235,26 @@ $('pay-form').addEventListener('submit', async (event) => {
 })();
 `;
 
+/**
+ * What the pay page may frame (docs/checkout.md §3). Legacy: PayMob's iframe, which navigates itself to the
+ * card issuer's 3-D Secure page (any https host in production: `acsFrameSrc`, default `https:`) and then to
+ * our response callback (`'self'`), whose result page breaks out of the frame. Unified checkout: nothing —
+ * the page sends the whole window to PayMob, and no CSP directive governs that navigation.
+ */
+export function payPageFrameSources(options: {
+  apiMode: 'legacy' | 'intention';
+  paymobOrigin: string;
+  acsFrameSrc: string;
+}): string[] {
+  if (options.apiMode !== 'legacy') return [];
+  return [options.paymobOrigin, "'self'", ...options.acsFrameSrc.split(/\s+/).filter(Boolean)];
+}
+
 export async function renderPayPage(options: {
   apiMode: 'legacy' | 'intention';
   paymobOrigin: string;
   currency: Currency;
+  acsFrameSrc: string;
 }): Promise<RenderedPage> {
   const nonce = createNonce();
   const config = JSON.stringify({
@@ -294,7 +310,7 @@ export async function renderPayPage(options: {
         nonce,
         script: true,
         connectSelf: true,
-        frameSrc: [options.paymobOrigin],
+        frameSrc: payPageFrameSources(options),
         frameAncestors: "'none'",
       }),
       'X-Content-Type-Options': 'nosniff',

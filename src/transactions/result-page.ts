@@ -34,16 +34,24 @@ export interface RenderedPage {
   headers: Record<string, string>;
 }
 
+/**
+ * In the legacy flow PayMob's iframe brings the browser back to our response callback inside the pay page's
+ * frame (docs/checkout.md §2): the result then takes the whole window. Same origin as the pay page, so
+ * assigning `top.location` is allowed; the signed URL loaded again is a redelivery, which changes nothing.
+ */
+const BREAK_OUT_OF_FRAME = `if (window.top !== window.self) { window.top.location.href = window.location.href; }`;
+
 async function render(status: number, title: string, body: ReturnType<typeof html>): Promise<RenderedPage> {
   const nonce = createNonce();
-  const page = await pageShell({ title, nonce, body });
+  const page = await pageShell({ title, nonce, body, script: BREAK_OUT_OF_FRAME });
   return {
     status,
     body: page.toString(),
     headers: {
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
-      'Content-Security-Policy': contentSecurityPolicy({ nonce }),
+      // Framed only by our own pages (the pay page), and only long enough to break out.
+      'Content-Security-Policy': contentSecurityPolicy({ nonce, script: true, frameAncestors: "'self'" }),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
     },
@@ -53,7 +61,7 @@ async function render(status: number, title: string, body: ReturnType<typeof htm
 export function renderPaymentResult(result: PaymentResult): Promise<RenderedPage> {
   const headline = HEADLINES[result.status] ?? { title: `Payment ${result.status}`, text: '' };
   const back = result.transactionId ? `${PAY_PAGE_PATH}?txn=${result.transactionId}` : PAY_PAGE_PATH;
-  // target=_top: PayMob's iframe may show this page inside our pay page; the link leaves the frame.
+  // target=_top: should the script not run, the link still leaves the pay page's frame.
   const body = html`<div class="card">
 <h1 data-testid="result-title">${headline.title}</h1>
 <p>${headline.text}</p>

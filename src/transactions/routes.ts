@@ -222,6 +222,7 @@ transactionsRoutes.openapi(
         apiMode: c.var.config.PAYMOB_API_MODE,
         paymobOrigin: new URL(settings.baseUrl).origin,
         currency: ACCOUNT_CURRENCIES[settings.country],
+        acsFrameSrc: c.var.config.PAYMOB_ACS_FRAME_SRC,
       }),
     );
   },

@@ -19,6 +19,9 @@ const WORKER_START_TIMEOUT_MS = 90_000;
 export interface Stack {
   workerUrl: string;
   sandboxUrl: string;
+  /** The sandbox's 3-D Secure issuer page, a third origin (docs/checkout.md §2). */
+  acsUrl: string;
+  apiMode: 'legacy' | 'intention';
   logs: () => string;
   stop: () => Promise<void>;
 }
@@ -63,7 +66,13 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startStack(databaseUrl: string): Promise<Stack> {
+export interface StackOptions {
+  /** PayMob flow of this Worker; always explicit, never the configuration default. */
+  apiMode?: 'legacy' | 'intention';
+}
+
+export async function startStack(databaseUrl: string, options: StackOptions = {}): Promise<Stack> {
+  const apiMode = options.apiMode ?? 'legacy';
   const workerPort = await freePort();
   const inspectorPort = await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
@@ -90,7 +99,9 @@ export async function startStack(databaseUrl: string): Promise<Stack> {
     DATABASE_URL: databaseUrl,
     PAYMOB_BASE_URL: sandbox.url,
     MAILGUN_BASE_URL: sandbox.url,
-    PAYMOB_API_MODE: 'legacy',
+    PAYMOB_API_MODE: apiMode,
+    // The issuer pages the legacy iframe may show: exactly the sandbox's ACS (production: `https:`).
+    PAYMOB_ACS_FRAME_SRC: sandbox.acsUrl,
   };
   const envFile = join(dir, 'e2e.env');
   writeFileSync(
@@ -143,5 +154,5 @@ export async function startStack(databaseUrl: string): Promise<Stack> {
     await stop();
     throw err;
   }
-  return { workerUrl, sandboxUrl: sandbox.url, logs, stop };
+  return { workerUrl, sandboxUrl: sandbox.url, acsUrl: sandbox.acsUrl, apiMode, logs, stop };
 }

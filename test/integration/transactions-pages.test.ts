@@ -35,7 +35,17 @@ describe('response callback (GET webhook/) — the browser after paying', () => 
     expect(html).toContain('Payment succeeded');
     expect(html).toContain(txn.merchant_order_id);
     expect(html).toContain(`testpay-view/?txn=${txn.id}`);
-    expect(html).not.toMatch(/<script/i);
+    // docs/checkout.md §3: the one script is the nonce'd frame break-out (the result takes the whole window
+    // when PayMob's iframe lands here); only our own pages may frame the result.
+    const csp = response.headers.get('Content-Security-Policy') ?? '';
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(html.match(/<script/gi)).toHaveLength(1);
+    expect(html).toContain(
+      `<script nonce="${nonce}">if (window.top !== window.self) { window.top.location.href = window.location.href; }</script>`,
+    );
     expect((await transactionRow(txn.id)).status).toBe('succeeded');
     expect(statusMessages(sent)).toHaveLength(1);
 
@@ -129,10 +139,62 @@ describe('test checkout page (GET testpay-view/)', () => {
     const csp = response.headers.get('Content-Security-Policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("connect-src 'self'");
-    expect(csp).toContain(`frame-src ${new URL(env.PAYMOB_BASE_URL ?? '').origin}`);
+    expect(csp).toContain("frame-ancestors 'none'");
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(nonce).toBeTruthy();
     expect(html).toContain(`<script nonce="${nonce}">`);
+  });
+
+  // docs/checkout.md §3: exactly what each mode's checkout navigates through, nothing more.
+  it('legacy: frames PayMob, our own origin (the response redirect) and https issuer pages only', async () => {
+    const response = await apiWithEnv(
+      '/api/v1/transactions/testpay-view/',
+      {},
+      { PAYMOB_API_MODE: 'legacy' },
+    );
+    const csp = response.headers.get('Content-Security-Policy') ?? '';
+    const frameSrc = csp.split('; ').find((d) => d.startsWith('frame-src '));
+    expect(frameSrc).toBe(`frame-src ${new URL(env.PAYMOB_BASE_URL ?? '').origin} 'self' https:`);
+    expect(csp).toContain("form-action 'self'");
+  });
+
+  it('legacy: the issuer sources come from PAYMOB_ACS_FRAME_SRC; a bad value is a configuration error', async () => {
+    const acs = 'http://127.0.0.1:18789 https://acs.example.com';
+    const response = await apiWithEnv(
+      '/api/v1/transactions/testpay-view/',
+      {},
+      { PAYMOB_API_MODE: 'legacy', PAYMOB_ACS_FRAME_SRC: acs },
+    );
+    expect(response.headers.get('Content-Security-Policy')).toContain(
+      `frame-src ${new URL(env.PAYMOB_BASE_URL ?? '').origin} 'self' ${acs};`,
+    );
+    for (const bad of [
+      '*',
+      "'unsafe-inline'",
+      'http:',
+      'https://acs.example.com/path',
+      'data:',
+      'https: ;x',
+    ]) {
+      const refused = await apiWithEnv(
+        '/api/v1/transactions/testpay-view/',
+        {},
+        { PAYMOB_API_MODE: 'legacy', PAYMOB_ACS_FRAME_SRC: bad },
+      );
+      expect(refused.status, bad).toBe(503);
+    }
+  });
+
+  it('unified checkout: the page frames nothing (PayMob gets the whole window)', async () => {
+    const response = await apiWithEnv(
+      '/api/v1/transactions/testpay-view/',
+      {},
+      { PAYMOB_API_MODE: 'intention' },
+    );
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('Content-Security-Policy') ?? '';
+    expect(csp).not.toContain('frame-src');
+    expect(csp).toContain("default-src 'none'");
   });
 
   it('uses a fresh nonce per response and works without a trailing slash', async () => {

@@ -757,7 +757,7 @@ describe('checkout pages', () => {
     const html = await response.text();
     expectSelfContained(html);
     expect(html).toContain('EGP 1,234.56');
-    expect(html).toContain('<form method="post" action="/sandbox/paymob/pay" target="_top"');
+    expect(html).toContain('<form method="post" action="/sandbox/paymob/pay" autocomplete="off">');
     for (const [id, label] of [
       ['card_number', 'Card number'],
       ['card_holder', 'Name on card'],

@@ -48,6 +48,19 @@ export const TEST_CARDS = Object.freeze({
   4000000000009995: 'pending',
 });
 
+// 3-D Secure test cards (docs/checkout.md §2): the checkout sends them to the issuer's page (the sandbox's
+// ACS, another origin) before the payment is authorised. The challenge card asks for a one-time password;
+// a wrong one, or Cancel, fails the authentication and the payment is declined. The frictionless card passes
+// through the ACS without a page. Both are authorised once authenticated.
+export const THREE_DS_CARDS = Object.freeze({
+  4000000000003220: 'challenge',
+  4000000000003055: 'frictionless',
+});
+
+export function threeDsFlow(cardNumber) {
+  return THREE_DS_CARDS[normalizeCardNumber(cardNumber)] ?? null;
+}
+
 export const OUTCOMES = Object.freeze({
   success: { success: true, pending: false, txn_response_code: 'APPROVED', acq: '00', message: 'Approved' },
   declined: {
@@ -63,6 +76,16 @@ export const OUTCOMES = Object.freeze({
     txn_response_code: 'PENDING',
     acq: '',
     message: 'Transaction is pending',
+  },
+  // The cardholder failed (or cancelled) the 3-D Secure challenge: no authorisation was attempted. The
+  // code is the Mastercard Gateway's gateway code for this case (PayMob's card codes such as APPROVED are
+  // that gateway's); PayMob's exact message for it is unknown (docs/checkout.md §6).
+  authentication_failed: {
+    success: false,
+    pending: false,
+    txn_response_code: 'AUTHENTICATION_FAILED',
+    acq: '',
+    message: '3-D Secure authentication failed',
   },
 });
 

@@ -1,10 +1,12 @@
 // HTML of the sandbox's PayMob checkout: the legacy iframe page, the unified checkout page and their error
 // pages. Self-contained (no scripts, fonts, images or other external resources) so they work offline and
-// inside the Worker's test pay page. The card form posts to /sandbox/paymob/pay with target=_top, so the
-// whole browser window, not just an iframe, lands on the signed transaction-response URL.
+// inside the Worker's test pay page. The card form posts to /sandbox/paymob/pay without a target: like
+// PayMob's checkout, the page navigates itself — inside the merchant's iframe (legacy) or as the whole window
+// (unified checkout) — to the issuer's 3-D Secure page on another origin for a 3-DS card, then to the signed
+// transaction-response URL on the merchant's origin (docs/checkout.md §2).
 
 import { escapeHtml } from './http.mjs';
-import { formatAmount, TEST_CARDS } from './paymob-model.mjs';
+import { formatAmount, TEST_CARDS, THREE_DS_CARDS } from './paymob-model.mjs';
 
 // Pages may be framed by the merchant's site; nothing else is ever loaded.
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'";
@@ -34,6 +36,8 @@ const CARD_LABELS = {
   success: 'Succeeds',
   declined: 'Declined ("Do not honor")',
   pending: 'Pending, then succeeds',
+  challenge: '3-D Secure challenge (password 123456), then succeeds',
+  frictionless: '3-D Secure without a challenge, then succeeds',
 };
 
 function layout(title, body) {
@@ -57,7 +61,7 @@ ${body}
 
 // credential: { name: 'payment_token' | 'client_secret', value }
 export function renderCheckoutPage({ title, credential, amountCents, currency, orderId, merchantOrderId }) {
-  const cards = Object.entries(TEST_CARDS)
+  const cards = Object.entries({ ...TEST_CARDS, ...THREE_DS_CARDS })
     .map(([number, outcome]) => `<tr><td><code>${number}</code></td><td>${CARD_LABELS[outcome]}</td></tr>`)
     .join('\n');
   const reference = merchantOrderId ? ` &middot; ${escapeHtml(merchantOrderId)}` : '';
@@ -66,7 +70,7 @@ export function renderCheckoutPage({ title, credential, amountCents, currency, o
     `<h1>${escapeHtml(title)}</h1>
 <p class="merchant">StackPay Sandbox &middot; order ${escapeHtml(orderId)}${reference}</p>
 <p class="amount" data-testid="amount">${escapeHtml(formatAmount(amountCents, currency))}</p>
-<form method="post" action="/sandbox/paymob/pay" target="_top" autocomplete="off">
+<form method="post" action="/sandbox/paymob/pay" autocomplete="off">
   <input type="hidden" name="${escapeHtml(credential.name)}" value="${escapeHtml(credential.value)}">
   <label for="card_number">Card number</label>
   <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number"

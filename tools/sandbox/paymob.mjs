@@ -26,6 +26,7 @@ import {
   REAL_BILLING_FIELDS,
   randomHex,
   settleTransaction,
+  threeDsFlow,
   transactionObject,
   validateBillingData,
 } from './paymob-model.mjs';
@@ -98,6 +99,7 @@ export function createPaymob({
   pendingDelayMs = 3000,
   authTokenTtlMs = AUTH_TOKEN_TTL_MS,
   faults,
+  acs,
   log = () => {},
 }) {
   const accountCurrency = ACCOUNT_CURRENCIES[country];
@@ -128,6 +130,8 @@ export function createPaymob({
   const intentionsBySecret = new Map();
   const transactions = new Map();
   const callbacks = [];
+  // ACS session id → { transaction, key } for payments waiting for 3-D Secure.
+  const authentications = new Map();
 
   faults.register('paymob', PAYMOB_FAULT_MODES, validatePaymobFault);
 
@@ -144,6 +148,7 @@ export function createPaymob({
     [/^\/api\/acceptance\/iframes\/(\d+)\/?$/, { GET: iframePage }],
     [/^\/unifiedcheckout\/?$/, { GET: unifiedCheckoutPage }],
     [/^\/sandbox\/paymob\/pay\/?$/, { POST: pay }],
+    [/^\/sandbox\/paymob\/3ds\/complete\/?$/, { GET: completeAuthentication }],
     [/^\/sandbox\/paymob\/callbacks\/?$/, { GET: listCallbacks }],
     [/^\/sandbox\/paymob\/transactions\/?$/, { GET: listTransactions }],
     [/^\/sandbox\/paymob\/transactions\/(\d+)\/backdate\/?$/, { POST: backdateTransaction }],
@@ -669,7 +674,9 @@ export function createPaymob({
 
   // ---- paying -------------------------------------------------------------------------------------
 
-  // JSON for scripts; the checkout form posts urlencoded and gets a 303 to the same redirect_url.
+  // JSON for scripts; the checkout form posts urlencoded and gets a 303 to the same redirect_url: the
+  // signed response-callback URL, or for a 3-D Secure card the issuer's page (the form has no target, so
+  // the frame or window that shows the checkout navigates itself, as PayMob's does).
   async function pay(req, res) {
     const fromForm = /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
     try {
@@ -705,7 +712,8 @@ export function createPaymob({
     const order = orders.get(key.order_id);
     if (order.is_payment_locked) throw new HttpError(400, { detail: 'This order has already been paid.' });
 
-    const outcome = cardOutcome(cardNumber);
+    const flow = threeDsFlow(cardNumber);
+    const outcome = flow ? 'pending' : cardOutcome(cardNumber);
     const transaction = buildTransaction({
       id: nextTransactionId(),
       order,
@@ -720,10 +728,54 @@ export function createPaymob({
     transaction.meta.redirection_url = key.redirection_url;
     transactions.set(transaction.obj.id, transaction);
     if (outcome === 'success') markPaid(order, transaction, key);
-    log(`paymob: transaction ${transaction.obj.id} on order ${order.id}: ${outcome}`);
+    log(`paymob: transaction ${transaction.obj.id} on order ${order.id}: ${flow ? `3-DS ${flow}` : outcome}`);
+    // While the card is at 3-D Secure the transaction is pending, and PayMob says so in a first processed
+    // callback (xdot-paymob CashInCallbackTransaction.cs: `pending` is true when "the customer has been
+    // redirected to the issuing bank page to enter his OTP").
     sendProcessedCallback(transaction);
+    if (flow) {
+      const session = acs.begin({
+        flow,
+        amountCents: transaction.obj.amount_cents,
+        currency: transaction.obj.currency,
+        pan: transaction.obj.source_data.pan,
+        merchant: 'StackPay Sandbox',
+        returnUrl: `${origin}/sandbox/paymob/3ds/complete`,
+      });
+      authentications.set(session.id, { transaction, key });
+      return { transaction, redirectUrl: session.url };
+    }
     if (outcome === 'pending') settleLater(transaction, key);
     return { transaction, redirectUrl: responseCallbackUrl(transaction, origin) };
+  }
+
+  // Where the issuer's page sends the browser back (on the checkout's origin): PayMob authorises an
+  // authenticated card, declines a failed authentication, sends the final processed callback and redirects
+  // to the merchant's response callback. A repeated visit redirects again and changes nothing.
+  function completeAuthentication(req, res, url) {
+    const id = url.searchParams.get('session') ?? '';
+    const waiting = authentications.get(id);
+    const status = acs.statusOf(id);
+    if (!waiting || status === undefined) {
+      return sendPage(res, 404, renderErrorPage('Payment not found', 'This authentication is not known.'));
+    }
+    if (status === 'open') {
+      return sendPage(
+        res,
+        400,
+        renderErrorPage('Authentication not completed', 'The card issuer has not answered yet.'),
+      );
+    }
+    const { transaction, key } = waiting;
+    if (transaction.obj.pending && transactions.get(transaction.obj.id) === transaction) {
+      settleTransaction(transaction, status === 'Y' ? 'success' : 'authentication_failed');
+      if (status === 'Y') markPaid(orders.get(transaction.meta.order_id), transaction, key);
+      log(`paymob: transaction ${transaction.obj.id} after 3-DS: ${status === 'Y' ? 'success' : 'declined'}`);
+      sendProcessedCallback(transaction);
+    }
+    const target = responseCallbackUrl(transaction, `http://${req.headers.host}`);
+    res.writeHead(303, { location: target, 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`See ${target}`);
   }
 
   function markPaid(order, transaction, key) {
@@ -1030,6 +1082,8 @@ export function createPaymob({
       map.clear();
     }
     transactions.clear();
+    authentications.clear();
+    acs.reset();
     callbacks.length = 0;
   }
 

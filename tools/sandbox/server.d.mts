@@ -2,6 +2,8 @@
 
 export interface SandboxOptions {
   port?: number;
+  /** Port of the card issuer's 3-D Secure page, a second origin (default: any free port). */
+  acsPort?: number;
   host?: string;
   mailgunApiKey?: string;
   mailgunDomain?: string;
@@ -38,6 +40,8 @@ export interface SandboxOptions {
 export interface Sandbox {
   url: string;
   port: number;
+  /** Origin of the card issuer's 3-D Secure page (the ACS). */
+  acsUrl: string;
   close(): Promise<void>;
 }
 

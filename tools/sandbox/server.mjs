@@ -2,7 +2,11 @@
 // and tests. Each provider lives in its own module exposing { name, handle, reset, close }; this file owns
 // the server, the shared fault store and the sandbox-wide control routes.
 //
-// CLI: npx node tools/sandbox/server.mjs --port 8788
+// The card issuer's 3-D Secure page (tools/sandbox/paymob-acs.mjs) has a listener of its own, so it is a
+// different origin from the checkout, as in production (docs/checkout.md §2): `acsPort` (default: any free
+// port; the CLI uses --acs-port, SANDBOX_ACS_PORT, or the main port + 1).
+//
+// CLI: npx node tools/sandbox/server.mjs --port 8788 [--acs-port 8789]
 // Environment: MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_WEBHOOK_SIGNING_KEY, WORKER_BASE_URL (default
 // http://127.0.0.1:8787; set it empty to send no webhooks), MAILGUN_WEBHOOK_DELAY_MS (default 200),
 // PAYMOB_API_KEY, PAYMOB_SECRET_KEY, PAYMOB_PUBLIC_KEY, PAYMOB_HMAC_SECRET, PAYMOB_INTEGRATION_ID and
@@ -16,12 +20,14 @@ import { createFaults, FaultError } from './faults.mjs';
 import { HttpError, methodNotAllowed, readJson, sendError, sendJson } from './http.mjs';
 import { createMailgun } from './mailgun.mjs';
 import { createPaymob } from './paymob.mjs';
+import { createAcs } from './paymob-acs.mjs';
 
 export const DEFAULT_PORT = 8788;
 export const DEFAULT_WORKER_BASE_URL = 'http://127.0.0.1:8787';
 
 export async function startSandbox({
   port = DEFAULT_PORT,
+  acsPort = 0,
   host = '127.0.0.1',
   mailgunApiKey,
   mailgunDomain,
@@ -43,6 +49,7 @@ export async function startSandbox({
   log = () => {},
 } = {}) {
   const faults = createFaults();
+  const acs = createAcs({ log });
   const services = [
     createMailgun({
       apiKey: mailgunApiKey,
@@ -68,6 +75,7 @@ export async function startSandbox({
       pendingDelayMs: paymobPendingDelayMs,
       authTokenTtlMs: paymobAuthTokenTtlMs,
       faults,
+      acs,
       log,
     }),
   ];
@@ -81,13 +89,36 @@ export async function startSandbox({
   });
   const actualPort = server.address().port;
 
+  const acsServer = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://acs.invalid');
+    acs
+      .handle(req, res, url)
+      .then((handled) => {
+        if (!handled) sendJson(res, 404, { message: 'Not Found' });
+      })
+      .catch((error) => answerError(res, error, log));
+  });
+  try {
+    await new Promise((resolve, reject) => {
+      acsServer.once('error', reject);
+      acsServer.listen(acsPort, host, resolve);
+    });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  const acsUrl = `http://${host}:${acsServer.address().port}`;
+  acs.setOrigin(acsUrl);
+
   async function close() {
     for (const service of services) service.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(() => resolve()));
+    for (const listener of [server, acsServer]) {
+      listener.closeAllConnections();
+      await new Promise((resolve) => listener.close(() => resolve()));
+    }
   }
 
-  return { url: `http://${host}:${actualPort}`, port: actualPort, close };
+  return { url: `http://${host}:${actualPort}`, port: actualPort, acsUrl, close };
 }
 
 async function route(req, res, { services, faults }) {
@@ -130,9 +161,9 @@ function answerError(res, error, log) {
   sendJson(res, 500, { message: 'Internal Server Error' });
 }
 
-function parsePortArgument(args) {
-  const index = args.indexOf('--port');
-  const value = index === -1 ? (process.env.SANDBOX_PORT ?? DEFAULT_PORT) : args[index + 1];
+function parsePortArgument(args, flag = '--port', fallback = process.env.SANDBOX_PORT ?? DEFAULT_PORT) {
+  const index = args.indexOf(flag);
+  const value = index === -1 ? fallback : args[index + 1];
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid port: ${value}`);
   return port;
@@ -151,8 +182,14 @@ function parseIdList(value) {
 
 async function main() {
   const env = process.env;
+  const port = parsePortArgument(process.argv.slice(2));
   const sandbox = await startSandbox({
-    port: parsePortArgument(process.argv.slice(2)),
+    port,
+    acsPort: parsePortArgument(
+      process.argv.slice(2),
+      '--acs-port',
+      process.env.SANDBOX_ACS_PORT ?? (port === 0 ? 0 : port + 1),
+    ),
     mailgunApiKey: env.MAILGUN_API_KEY,
     mailgunDomain: env.MAILGUN_DOMAIN,
     mailgunWebhookSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
@@ -170,7 +207,9 @@ async function main() {
     workerBaseUrl: env.WORKER_BASE_URL ?? DEFAULT_WORKER_BASE_URL,
     log: (line) => console.log(line),
   });
-  console.log(`provider sandbox listening on ${sandbox.url} (mailbox: ${sandbox.url}/mailbox)`);
+  console.log(
+    `provider sandbox listening on ${sandbox.url} (mailbox: ${sandbox.url}/mailbox; 3-D Secure issuer: ${sandbox.acsUrl})`,
+  );
   const stop = () => sandbox.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
