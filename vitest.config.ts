@@ -33,7 +33,10 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ...TEST_SECRETS,
+                // wrangler.toml's top level is production; the tests run as `test` with a loopback base.
                 APP_ENV: 'test',
+                PUBLIC_BASE_URL: 'http://127.0.0.1:8787',
+                MAIL_FROM: 'StackPay <no-reply@mg.stackpay.local>',
                 DATABASE_URL: inject<string>('databaseUrl'),
                 PAYMOB_BASE_URL: inject<string>('sandboxUrl'),
                 MAILGUN_BASE_URL: inject<string>('sandboxUrl'),
