@@ -14,9 +14,9 @@ const PRODUCTION: Partial<Env> = {
 };
 
 /** The `problems` of every "configuration error" log line the Worker wrote. */
-function configurationProblems(errors: ReturnType<typeof vi.spyOn>): string[] {
+function configurationProblems(errors: { mock: { calls: unknown[][] } }): string[] {
   return errors.mock.calls
-    .map(([line]) => JSON.parse(String(line)) as { msg: string; problems?: string })
+    .map(([line]): { msg: string; problems?: string } => JSON.parse(String(line)))
     .filter((entry) => entry.msg === 'configuration error')
     .map((entry) => entry.problems ?? '');
 }
