@@ -68,8 +68,10 @@ async function main() {
   const mysql = await ensureMysql({ log });
   cleanups.push(() => mysql.stop());
   await ensureDatabase(mysql.url, DATABASE);
-  await migrate(mysql.url, DATABASE);
-  log(`database ${DATABASE} migrated on ${mysql.host}:${mysql.port}`);
+  const applied = await migrate(mysql.url, DATABASE);
+  log(
+    `database ${DATABASE} on ${mysql.host}:${mysql.port}: ${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,
+  );
 
   if (await answers(`http://127.0.0.1:${simulatorPort}/_sim/health`)) {
     log(`reusing the PlanetScale simulator already on port ${simulatorPort}`);
