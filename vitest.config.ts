@@ -60,6 +60,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // Finds (or installs) Chromium; runs only when e2e files are part of the run.
+          globalSetup: ['./test/e2e/global-setup.ts'],
           environment: 'node',
           sequence: { groupOrder: 2 },
           testTimeout: 120_000,

@@ -15,6 +15,7 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate as drizzleMigrate } from 'drizzle-orm/mysql2/migrator';
 import mysql from 'mysql2/promise';
 import { lastAppliedAt, pendingMigrations } from './migration-journal.mjs';
+import { ensureMysqlServerInstalled } from './prereqs.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BASE_DIR = path.join(REPO_ROOT, '.local', 'mariadb');
@@ -96,6 +97,8 @@ function handle(parsed, startedHere, stop) {
 async function startPrivateServer(port, log, detach) {
   const url = `mysql://root@127.0.0.1:${port}`;
   const reuse = () => handle(parseMysqlUrl(url), false, async () => {});
+  // A fresh machine: apt-get install mariadb-server as root on Debian/Ubuntu, else the command to type.
+  await ensureMysqlServerInstalled();
   mkdirSync(BASE_DIR, { recursive: true });
   // Parallel test workers may all find no server; only one may start it, the others wait for it.
   if (!tryLock(START_LOCK)) {
