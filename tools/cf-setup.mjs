@@ -100,7 +100,10 @@ export function withKvId(toml, binding, id) {
     if (!new RegExp(`^binding\\s*=\\s*"${binding}"\\s*$`, 'm').test(block)) return block;
     found = true;
     const withoutId = block.replace(/^id[ \t]*=.*\n/m, '');
-    return withoutId.replace(new RegExp(`^(binding[ \\t]*=[ \\t]*"${binding}"[ \\t]*\\n)`, 'm'), `$1id = "${id}"\n`);
+    return withoutId.replace(
+      new RegExp(`^(binding[ \\t]*=[ \\t]*"${binding}"[ \\t]*\\n)`, 'm'),
+      `$1id = "${id}"\n`,
+    );
   });
   if (!found) throw new Error(`no [[kv_namespaces]] block with binding "${binding}"`);
   return updated.join('');
