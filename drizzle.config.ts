@@ -1,7 +1,7 @@
 import { defineConfig } from 'drizzle-kit';
 
-// Only `drizzle-kit generate` is used (push/pull crash on MariaDB); migrations are applied by tools/db.mjs
-// locally and by `npm run db:migrate` against PlanetScale (see README).
+// Only `drizzle-kit generate` is used (push/pull crash on MariaDB). `npm run db:migrate` (tools/migrate.mjs)
+// applies the migrations with drizzle's migrator and journal, locally and against PlanetScale (see README).
 export default defineConfig({
   dialect: 'mysql',
   schema: './src/db/schema.ts',

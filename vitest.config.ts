@@ -33,10 +33,13 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ...TEST_SECRETS,
+                // wrangler.toml's top level is production; the tests run as `test` with a loopback base.
                 APP_ENV: 'test',
                 // Most payment tests drive the legacy iframe flow (the sandbox's pay form takes the payment
                 // token); intention mode, the default, is covered per test with apiWithEnv (docs/paymob.md §2).
                 PAYMOB_API_MODE: 'legacy',
+                PUBLIC_BASE_URL: 'http://127.0.0.1:8787',
+                MAIL_FROM: 'StackPay <no-reply@mg.stackpay.local>',
                 DATABASE_URL: inject<string>('databaseUrl'),
                 PAYMOB_BASE_URL: inject<string>('sandboxUrl'),
                 MAILGUN_BASE_URL: inject<string>('sandboxUrl'),
@@ -60,6 +63,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // Finds (or installs) Chromium; runs only when e2e files are part of the run.
+          globalSetup: ['./test/e2e/global-setup.ts'],
           environment: 'node',
           sequence: { groupOrder: 2 },
           testTimeout: 120_000,

@@ -1,46 +1,21 @@
 import { z } from 'zod';
 import type { Database } from './db/client';
-import type { RateLimiter } from './durable/rate-limiter';
 import type { Logger } from './lib/logger';
 
-/** Bindings and variables as wrangler.toml and the secrets declare them. */
-export interface Env {
-  // vars (wrangler.toml)
-  APP_ENV?: string;
-  PUBLIC_BASE_URL?: string;
-  JWT_ISSUER?: string;
-  JWT_AUDIENCE?: string;
-  ACCESS_TOKEN_TTL_SECONDS?: string;
-  REFRESH_TOKEN_TTL_SECONDS?: string;
-  REQUIRE_KYC_FOR_PAYMENTS?: string;
-  KYC_MAX_BYTES?: string;
-  ADDRESSES_COUNT?: string;
-  PAYMOB_API_MODE?: string;
-  PAYMOB_COUNTRY?: string;
-  MAIL_PROVIDER?: string;
-  MAIL_FROM?: string;
-  LOG_LEVEL?: string;
-  // secrets (.dev.vars locally, `wrangler secret put` in production)
-  JWT_SECRET?: string;
-  DATABASE_URL?: string;
-  PAYMOB_API_KEY?: string;
-  PAYMOB_SECRET_KEY?: string;
-  PAYMOB_PUBLIC_KEY?: string;
-  PAYMOB_HMAC_SECRET?: string;
-  PAYMOB_INTEGRATION_ID?: string;
-  PAYMOB_IFRAME_ID?: string;
-  PAYMOB_BASE_URL?: string;
-  PAYMOB_ACS_FRAME_SRC?: string;
-  MAILGUN_API_KEY?: string;
-  MAILGUN_DOMAIN?: string;
-  MAILGUN_BASE_URL?: string;
-  MAILGUN_WEBHOOK_SIGNING_KEY?: string;
-  DEV_ADMIN_PASSWORD?: string;
-  // bindings
-  PAYMOB_CACHE: KVNamespace;
-  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
-  NOTIFICATIONS: Queue;
-  KYC_DOCUMENTS: R2Bucket;
+/// <reference path="../worker-configuration.d.ts" />
+
+/**
+ * Bindings, vars and secrets as `wrangler types` generates them from wrangler.toml and the names in
+ * .dev.vars.example (worker-configuration.d.ts, checked by `npm test`; regenerate with `npm run types`).
+ * Every var and secret may be missing at runtime (a deployment without it), so they are optional here;
+ * getConfig's schema below decides which are required.
+ */
+type Setting = {
+  [K in keyof Cloudflare.Env]: Cloudflare.Env[K] extends string ? K : never;
+}[keyof Cloudflare.Env];
+
+export interface Env extends Omit<Cloudflare.Env, Setting>, Partial<Pick<Cloudflare.Env, Setting>> {
+  // Optional and not declared in wrangler.toml: Cloudflare's paid Email Service (src/mail/send-email.ts).
   SEND_EMAIL?: SendEmail;
 }
 
@@ -60,6 +35,14 @@ const cspSources = z
     /^(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)( +(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?))*$/,
     'must be `https:` or space-separated origins (scheme://host[:port])',
   );
+const DEFAULT_MAIL_FROM = 'StackPay <no-reply@stackpay.app>';
+
+/**
+ * Settings that are URLs the Worker sends users or requests to. In production each must be https:// and
+ * name a public host: a loopback PUBLIC_BASE_URL would become PayMob's callback address and every payment
+ * would silently lose its callbacks.
+ */
+const URL_SETTINGS = ['PUBLIC_BASE_URL', 'DATABASE_URL', 'PAYMOB_BASE_URL', 'MAILGUN_BASE_URL'] as const;
 
 const configSchema = z
   .object({
@@ -76,7 +59,7 @@ const configSchema = z
     PAYMOB_API_MODE: z.enum(['legacy', 'intention']).default('intention'),
     PAYMOB_COUNTRY: z.enum(['EG', 'SA', 'AE', 'OM', 'PK']).default('EG'),
     MAIL_PROVIDER: z.enum(['mailgun', 'send_email']).default('mailgun'),
-    MAIL_FROM: z.string().min(3).default('StackPay <no-reply@stackpay.app>'),
+    MAIL_FROM: z.string().min(3).optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     JWT_SECRET: secret(32),
     DATABASE_URL: httpUrl,
@@ -111,7 +94,64 @@ const configSchema = z
       need('MAILGUN_API_KEY', 'when MAIL_PROVIDER is mailgun');
       need('MAILGUN_DOMAIN', 'when MAIL_PROVIDER is mailgun');
     }
-  });
+    if (c.APP_ENV === 'production') {
+      // No fallback in production: the request's own origin is whatever Host the caller sent.
+      need('PUBLIC_BASE_URL', 'in production');
+      need('MAIL_FROM', 'in production');
+      for (const key of URL_SETTINGS) {
+        const problem = c[key] ? productionUrlProblem(c[key]) : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `${problem} in production` });
+      }
+    }
+  })
+  .transform((c) => ({ ...c, MAIL_FROM: c.MAIL_FROM ?? DEFAULT_MAIL_FROM }));
+
+/** Why `value` is not a URL production may use (https, public host), or undefined when it is. */
+export function productionUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL';
+  }
+  if (url.protocol !== 'https:') return 'must be an https:// URL';
+  if (isPrivateHost(url.hostname)) return 'must not point at a loopback or private host';
+  return undefined;
+}
+
+/** Loopback, private, link-local and unqualified names: hosts nobody outside this machine or LAN reaches. */
+export function isPrivateHost(hostname: string): boolean {
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (ipv4) return isPrivateIpv4(ipv4.slice(1).map(Number));
+  if (host.includes(':')) return isPrivateIpv6(host);
+  if (!host.includes('.')) return true; // localhost, intranet names
+  return /\.(localhost|local|internal|lan|home\.arpa)$/.test(host);
+}
+
+function isPrivateIpv4([a = 0, b = 0]: number[]): boolean {
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) // benchmarking range
+  );
+}
+
+function isPrivateIpv6(host: string): boolean {
+  if (host === '::' || host === '::1') return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
+  if (mapped?.[1]) return isPrivateIpv4(mapped[1].split('.').map(Number));
+  if (/^::ffff:/.test(host)) return true; // WHATWG URL writes mapped addresses in hex: treat as private
+  return /^f[cd]/.test(host) || /^fe[89ab]/.test(host);
+}
 
 export type Config = z.infer<typeof configSchema>;
 

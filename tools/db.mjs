@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate as drizzleMigrate } from 'drizzle-orm/mysql2/migrator';
 import mysql from 'mysql2/promise';
+import { lastAppliedAt, pendingMigrations } from './migration-journal.mjs';
+import { ensureMysqlServerInstalled } from './prereqs.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BASE_DIR = path.join(REPO_ROOT, '.local', 'mariadb');
@@ -95,6 +97,8 @@ function handle(parsed, startedHere, stop) {
 async function startPrivateServer(port, log, detach) {
   const url = `mysql://root@127.0.0.1:${port}`;
   const reuse = () => handle(parseMysqlUrl(url), false, async () => {});
+  // A fresh machine: apt-get install mariadb-server as root on Debian/Ubuntu, else the command to type.
+  await ensureMysqlServerInstalled();
   mkdirSync(BASE_DIR, { recursive: true });
   // Parallel test workers may all find no server; only one may start it, the others wait for it.
   if (!tryLock(START_LOCK)) {
@@ -373,20 +377,30 @@ export async function dropDatabase(mysqlUrl, name) {
 }
 
 /**
- * Applies drizzle-kit generated migrations; already-applied ones are skipped by drizzle's journal table.
+ * Applies drizzle-kit generated migrations through drizzle's migrator, which records each one in its
+ * journal table (`__drizzle_migrations`), so a later run — here, `npm run db:migrate` or PlanetScale —
+ * skips them. Returns the tags it applied (empty: nothing to do).
  * @param {string} mysqlUrl
  * @param {string} database
  * @param {string} [migrationsFolder]
- * @returns {Promise<void>}
+ * @returns {Promise<string[]>}
  */
 export async function migrate(mysqlUrl, database, migrationsFolder = path.join(REPO_ROOT, 'drizzle')) {
-  if (!existsSync(path.join(migrationsFolder, 'meta', '_journal.json'))) return;
+  if (!existsSync(path.join(migrationsFolder, 'meta', '_journal.json'))) return [];
   const connection = await connect(mysqlUrl, database);
   // Parallel test workers may migrate the same database; DDL auto-commits, so serialise with a named lock.
   const lockName = `stackpay_migrate_${database}`;
   try {
     await connection.query('SELECT GET_LOCK(?, 120)', [lockName]);
+    const pending = pendingMigrations(
+      migrationsFolder,
+      await lastAppliedAt(async (query) => {
+        const [rows] = await connection.query(query);
+        return /** @type {Record<string, unknown>[]} */ (rows);
+      }),
+    );
     await drizzleMigrate(drizzle(connection), { migrationsFolder });
+    return pending;
   } finally {
     await connection.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => {});
     await connection.end();
@@ -442,8 +456,10 @@ async function main(argv) {
   } else if (command === 'migrate') {
     const server = await ensureMysql({ log, detach: true });
     await ensureDatabase(server.url, database);
-    await migrate(server.url, database);
-    console.log(`migrated ${database} on ${redact(server.url)}`);
+    const applied = await migrate(server.url, database);
+    console.log(
+      `${database} on ${redact(server.url)}: ${applied.length ? `applied ${applied.join(', ')}` : 'nothing to do'}`,
+    );
   } else {
     console.error('usage: npx node tools/db.mjs start|stop|status|migrate [database]');
     process.exitCode = 2;

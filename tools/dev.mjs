@@ -16,10 +16,10 @@ const WORKER_PORT = Number(process.env.STACKPAY_PORT ?? 8787);
 const DATABASE = process.env.STACKPAY_DATABASE ?? 'stackpay';
 const log = (msg) => console.log(`[dev] ${msg}`);
 
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 22) {
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
   console.error(
-    `[dev] Node ${process.versions.node} is too old: wrangler needs Node >= 22. Run through npm ` +
+    `[dev] Node ${process.versions.node} is too old: wrangler and vitest need Node >= 22.12. Run through npm ` +
       "(`npm run dev`), which uses the project's node@22 devDependency, after `npm ci`.",
   );
   process.exit(1);
@@ -70,8 +70,10 @@ async function main() {
   const mysql = await ensureMysql({ log });
   cleanups.push(() => mysql.stop());
   await ensureDatabase(mysql.url, DATABASE);
-  await migrate(mysql.url, DATABASE);
-  log(`database ${DATABASE} migrated on ${mysql.host}:${mysql.port}`);
+  const applied = await migrate(mysql.url, DATABASE);
+  log(
+    `database ${DATABASE} on ${mysql.host}:${mysql.port}: ${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}`,
+  );
 
   if (await answers(`http://127.0.0.1:${simulatorPort}/_sim/health`)) {
     log(`reusing the PlanetScale simulator already on port ${simulatorPort}`);

@@ -23,7 +23,8 @@ import { ulid } from '../../src/lib/crypto';
 import { hashPassword } from '../../src/lib/password';
 import { type Stack, startStack } from './stack';
 
-const CHROMIUM = '/usr/bin/chromium';
+// Found, or installed, by test/e2e/global-setup.ts (tools/prereqs.mjs).
+const CHROMIUM = inject('chromiumPath');
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

@@ -16,7 +16,8 @@ import { addresses, customers, kycRecords, transactions, users } from '../../src
 import { hashPassword } from '../../src/lib/password';
 import { type Stack, startStack } from './stack';
 
-const CHROMIUM = '/usr/bin/chromium';
+// Found, or installed, by test/e2e/global-setup.ts (tools/prereqs.mjs).
+const CHROMIUM = inject('chromiumPath');
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

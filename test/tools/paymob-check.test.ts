@@ -269,11 +269,13 @@ describe('npm run paymob:check against the sandbox', () => {
 
 describe('the paymob:check command', () => {
   const script = `${ROOT}tools/paymob-check.mjs`;
-  const env = (target: Sandbox, extra: Record<string, string> = {}) => ({
-    PATH: process.env.PATH ?? '',
-    ...(settings(target) as Record<string, string>),
-    ...extra,
-  });
+  // A child environment with only these settings (ProcessEnv is widened by worker-configuration.d.ts).
+  const env = (target: Sandbox, extra: Record<string, string> = {}) =>
+    ({
+      PATH: process.env.PATH ?? '',
+      ...(settings(target) as Record<string, string>),
+      ...extra,
+    }) as unknown as NodeJS.ProcessEnv;
 
   it('exits 0 with a clean report and prints no secret', async () => {
     const target = await account();

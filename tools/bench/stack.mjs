@@ -215,6 +215,8 @@ export async function startStack({
   const workerUrl = `http://127.0.0.1:${port}`;
   const workerVars = {
     ...vars,
+    // wrangler.toml's top level is production; the benchmark measures the development configuration.
+    APP_ENV: vars.APP_ENV ?? 'development',
     DATABASE_URL: services.simulatorUrl,
     PAYMOB_BASE_URL: services.sandboxUrl,
     MAILGUN_BASE_URL: services.sandboxUrl,

@@ -66,7 +66,7 @@ const BAD_TOKENS: Array<[string, (owner: TestUser) => Promise<string> | string]>
 ];
 
 /**
- * The shared authorisation suite (STYLE.md): runs one route as anonymous, its owner, another customer, staff
+ * The shared authorisation suite (CONTRIBUTING.md): runs one route as anonymous, its owner, another customer, staff
  * and admin, and with every kind of bad token. Each case makes its own users.
  */
 export function describeAuthorization(
