@@ -108,10 +108,11 @@ describe('APP_ENV=production guards every URL setting (src/env.ts)', () => {
     MAIL_FROM: 'StackPay <no-reply@mg.example.com>',
     JWT_SECRET: 'unit-test-jwt-secret-0123456789abcdef0123456789',
     DATABASE_URL: 'https://user:pw@aws.connect.psdb.cloud',
-    PAYMOB_API_KEY: 'key',
+    // The default mode is intention (unified checkout): the secret and public keys are enough.
+    PAYMOB_SECRET_KEY: 'egy_sk_live_key',
+    PAYMOB_PUBLIC_KEY: 'egy_pk_live_key',
     PAYMOB_HMAC_SECRET: '0123456789ABCDEF0123',
     PAYMOB_INTEGRATION_ID: '4097558',
-    PAYMOB_IFRAME_ID: '812345',
     MAILGUN_API_KEY: 'key',
     MAILGUN_DOMAIN: 'mg.example.com',
   } as Env;
