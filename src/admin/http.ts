@@ -301,9 +301,15 @@ export const renderError: ErrorHandler<AdminEnv> = (err, c) => {
   // docs/security.md §4: a lost lock race changed nothing; the form can simply be sent again.
   if (isRetryableConflict(err)) {
     c.var.logger.warn('concurrent update conflict', describeError(err));
-    return errorResponse(c, 409, STATUS_TITLES[409] ?? 'Conflict', 'Someone changed the same data at once. Try again.', {
-      'Retry-After': '1',
-    });
+    return errorResponse(
+      c,
+      409,
+      STATUS_TITLES[409] ?? 'Conflict',
+      'Someone changed the same data at once. Try again.',
+      {
+        'Retry-After': '1',
+      },
+    );
   }
   c.var.logger.error('unhandled error', describeError(err));
   return errorResponse(c, 500, 'Something went wrong', 'An unexpected error occurred. It has been logged.');

@@ -533,7 +533,11 @@ adminRoutes.post(
         },
         status,
       );
-    const parsed = KycReviewBody.safeParse({ status: form.status, reason: form.reason ?? null });
+    const parsed = KycReviewBody.safeParse({
+      status: form.status,
+      reason: form.reason ?? null,
+      submission_version: form.submission_version,
+    });
     if (!parsed.success) return refused(fieldErrorsFrom(parsed.error), 'The decision was not saved.', 400);
     try {
       await reviewKyc(
@@ -548,6 +552,7 @@ adminRoutes.post(
           reviewerId: sessionOf(c).user.id,
           status: parsed.data.status,
           reason: parsed.data.reason ?? null,
+          submissionVersion: parsed.data.submission_version,
           requestId: c.var.requestId,
         },
       );
