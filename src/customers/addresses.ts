@@ -231,7 +231,9 @@ export async function deleteAddress(db: Database, userId: number, addressId: num
       'This is your main address. Make another address the main one before deleting it.',
     );
   }
-  await db
+  const result = await db
     .delete(addresses)
     .where(and(eq(addresses.id, addressId), eq(addresses.customerId, loaded.customerId)));
+  // A concurrent DELETE of the same address got there first: answered as if it came after (docs/security.md §4).
+  if (result.rowsAffected === 0) throw addressNotFound();
 }
