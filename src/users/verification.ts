@@ -133,7 +133,9 @@ export async function validateCode(ctx: UsersContext, email: string, code: strin
     row.expiresAt !== null &&
     row.expiresAt > ctx.now &&
     (row.attempts ?? 0) < MAX_CODE_ATTEMPTS;
-  if (!usable || !timingSafeEqual(submitted, row.codeHash ?? DUMMY_CODE_HASH)) {
+  // Compared on every path, so the comparison's cost does not depend on whether there is a code.
+  const matches = timingSafeEqual(submitted, row?.codeHash ?? DUMMY_CODE_HASH);
+  if (!usable || !matches) {
     await ctx.db
       .update(verificationCodes)
       .set({ attempts: sql`${verificationCodes.attempts} + 1` })
