@@ -1,7 +1,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { adminRoutes } from './admin/routes';
 import { customersRoutes } from './customers/routes';
-import { createDatabase, isDatabaseUnavailable } from './db/client';
+import { createDatabase, isDatabaseUnavailable, isRetryableConflict } from './db/client';
 import { ConfigError, getConfig } from './env';
 import { AppError } from './lib/errors';
 import { createLogger, describeError } from './lib/logger';
@@ -118,6 +118,17 @@ app.onError((err, c) => {
     return problemResponse(
       new AppError(503, 'database_unavailable', 'The database is unavailable. Try again shortly.', {
         headers: { 'Retry-After': '5' },
+      }),
+      requestId,
+    );
+  }
+  // docs/security.md §4: a write that lost a lock race (deadlock, lock wait, AUTO-INC 1467) changed nothing
+  // and may be retried: a 409 with Retry-After, never a 500, on every route.
+  if (isRetryableConflict(err)) {
+    logger.warn('concurrent update conflict', describeError(err));
+    return problemResponse(
+      new AppError(409, 'concurrent_update', 'A concurrent request changed the same data. Try again.', {
+        headers: { 'Retry-After': '1' },
       }),
       requestId,
     );

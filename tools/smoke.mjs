@@ -90,9 +90,11 @@ async function main() {
   });
   const customerId = (await call('GET', '/customers/profile/upload-docs/', { token: tokens.access }))
     .customer_id;
+  // The review names the submission the reviewer read (docs/security.md §2).
+  const seen = await call('GET', `/customers/${customerId}/kyc/`, { token: admin.access });
   await call('POST', `/customers/${customerId}/kyc/review/`, {
     token: admin.access,
-    body: { status: 'approved' },
+    body: { status: 'approved', submission_version: seen.submission_version },
   });
   step('the development admin approved the KYC');
 

@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { isDatabaseUnavailable } from '../db/client';
+import { isDatabaseUnavailable, isRetryableConflict } from '../db/client';
 import type { Role } from '../db/schema';
 import type { AppEnv, Variables } from '../env';
 import { toBase64Url } from '../lib/crypto';
@@ -295,6 +295,19 @@ export const renderError: ErrorHandler<AdminEnv> = (err, c) => {
       'The database is unavailable. Try again shortly.',
       {
         'Retry-After': '5',
+      },
+    );
+  }
+  // docs/security.md §4: a lost lock race changed nothing; the form can simply be sent again.
+  if (isRetryableConflict(err)) {
+    c.var.logger.warn('concurrent update conflict', describeError(err));
+    return errorResponse(
+      c,
+      409,
+      STATUS_TITLES[409] ?? 'Conflict',
+      'Someone changed the same data at once. Try again.',
+      {
+        'Retry-After': '1',
       },
     );
   }

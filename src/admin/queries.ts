@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
+import { kycSubmissionVersion } from '../customers/kyc';
 import type { Database } from '../db/client';
 import { containing, startingWith } from '../db/like';
 import {
@@ -289,6 +290,8 @@ export interface CustomerDetail {
     reviewedAt: Date | null;
     reviewerUsername: string | null;
     updatedAt: Date;
+    /** Sent back with the decision (docs/security.md §2). */
+    submissionVersion: string;
   } | null;
   addresses: AdminAddress[];
 }
@@ -361,6 +364,11 @@ export async function customerDetail(db: Database, customerId: number): Promise<
           reviewedAt: first.reviewedAt,
           reviewerUsername: first.reviewerUsername,
           updatedAt: first.kycUpdatedAt,
+          submissionVersion: await kycSubmissionVersion({
+            documentType: first.documentType,
+            documentId: first.documentId,
+            documentKey: first.documentKey,
+          }),
         }
       : null;
   return {

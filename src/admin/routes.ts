@@ -20,7 +20,7 @@ import { describeError } from '../lib/logger';
 import { allowedMethods } from '../lib/routes';
 import { fieldErrorsFrom } from '../lib/validation';
 import { bodyGuard } from '../middleware/body-guard';
-import { byIp, clientIp, rateLimit } from '../middleware/rate-limit';
+import { byIp, clientIp, limitSubject, rateLimit } from '../middleware/rate-limit';
 import { NotificationMessage } from '../notifications/messages';
 import { refundTransaction } from '../transactions/refund';
 import { reversalContextFor } from '../transactions/reversal';
@@ -249,7 +249,10 @@ adminRoutes.post('/', rateLimit('admin_login', byIp), async (c) => {
       flash: { kind: 'error', message: 'Enter your username and password.' },
     });
   }
-  const user = await authenticateStaff(c.var.db, username, password);
+  // docs/security.md §1: per address (the middleware) and per account, as the API login.
+  const user = await authenticateStaff(c.var.db, username, password, (subject) =>
+    limitSubject(c, 'admin_login', 'account', subject),
+  );
   if (!user) {
     c.var.logger.info('admin sign-in refused');
     return signInPage(c, { status: 401, username, next, flash: { kind: 'error', message: SIGN_IN_FAILED } });
@@ -530,7 +533,11 @@ adminRoutes.post(
         },
         status,
       );
-    const parsed = KycReviewBody.safeParse({ status: form.status, reason: form.reason ?? null });
+    const parsed = KycReviewBody.safeParse({
+      status: form.status,
+      reason: form.reason ?? null,
+      submission_version: form.submission_version,
+    });
     if (!parsed.success) return refused(fieldErrorsFrom(parsed.error), 'The decision was not saved.', 400);
     try {
       await reviewKyc(
@@ -545,6 +552,7 @@ adminRoutes.post(
           reviewerId: sessionOf(c).user.id,
           status: parsed.data.status,
           reason: parsed.data.reason ?? null,
+          submissionVersion: parsed.data.submission_version,
           requestId: c.var.requestId,
         },
       );

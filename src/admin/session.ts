@@ -55,8 +55,9 @@ export async function authenticateStaff(
   db: Database,
   username: string,
   password: string,
+  beforeVerify?: (subject: string) => Promise<void>,
 ): Promise<AuthenticatedUser | undefined> {
-  const user = await checkCredentials(db, username, password);
+  const user = await checkCredentials(db, username, password, beforeVerify);
   if (!user || !ADMIN_ROLES.includes(user.role)) return undefined;
   const { customerId: _customer, ...staff } = user;
   return staff;

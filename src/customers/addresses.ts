@@ -1,9 +1,8 @@
-import { DatabaseError } from '@planetscale/database';
 import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { isDuplicateKey } from '../db/client';
+import { isDuplicateKey, isRetryableConflict, retryingConflicts } from '../db/client';
 import { addresses, customers } from '../db/schema';
-import { type AppError, conflict, fieldError, notFound, validationError } from '../lib/errors';
+import { AppError, conflict, fieldError, notFound, validationError } from '../lib/errors';
 import { NON_FIELD } from '../lib/validation';
 import { type CountryCode, DEFAULT_COUNTRY } from './countries';
 import { customerProfileNotFound } from './profile';
@@ -45,26 +44,23 @@ export function addressNotFound(): AppError {
 }
 
 function concurrentChange(): AppError {
-  return conflict(
+  return new AppError(
+    409,
     'address_conflict',
     'Another request changed your addresses at the same time. Reload them and try again.',
+    { headers: { 'Retry-After': '1' } },
   );
 }
 
-/** MySQL deadlock (1213) or lock-wait timeout (1205): a concurrent writer won; the client may retry. */
-function isLockConflict(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof DatabaseError && /\b(1213|1205)\b/.test(e.message)) return true;
-  }
-  return false;
-}
-
-/** Maps the database's refusals of a concurrent write (second main address, deadlock) to a 409. */
+/**
+ * Runs a write once more when it lost a lock race (deadlock, lock wait, AUTO-INC deadlock 1467: docs/security.md
+ * §4), and maps what is still refused (a second main address, a second lost race) to a 409.
+ */
 async function translatingConflicts<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await work();
+    return await retryingConflicts(work);
   } catch (err) {
-    if (isDuplicateKey(err, 'addresses_one_main') || isLockConflict(err)) throw concurrentChange();
+    if (isDuplicateKey(err, 'addresses_one_main') || isRetryableConflict(err)) throw concurrentChange();
     throw err;
   }
 }
@@ -235,7 +231,9 @@ export async function deleteAddress(db: Database, userId: number, addressId: num
       'This is your main address. Make another address the main one before deleting it.',
     );
   }
-  await db
+  const result = await db
     .delete(addresses)
     .where(and(eq(addresses.id, addressId), eq(addresses.customerId, loaded.customerId)));
+  // A concurrent DELETE of the same address got there first: answered as if it came after (docs/security.md §4).
+  if (result.rowsAffected === 0) throw addressNotFound();
 }

@@ -1,6 +1,7 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { customers, type DocumentType, type KycStatus, kycRecords } from '../db/schema';
+import { sha256Hex } from '../lib/crypto';
 import { type AppError, conflict, type FieldErrors, notFound, validationError } from '../lib/errors';
 import { cleanFileName, deleteDocument, detectDocumentType, getDocument, putDocument } from './documents';
 import { customerProfileNotFound } from './profile';
@@ -33,6 +34,22 @@ export const kycColumns = {
   reviewedBy: kycRecords.reviewedBy,
   rejectionReason: kycRecords.rejectionReason,
 };
+
+/**
+ * docs/security.md §2: what a reviewer saw, as a short opaque string — the document type, id and stored file
+ * (each upload has a new random key, so a swapped file is a new version). A review carries it and applies
+ * only while the submission still has it.
+ */
+export async function kycSubmissionVersion(k: {
+  documentType: DocumentType;
+  documentId: string | null;
+  documentKey: string | null;
+}): Promise<string> {
+  const digest = await sha256Hex(
+    `kyc-submission:v1\n${k.documentType}\n${k.documentId ?? ''}\n${k.documentKey ?? ''}`,
+  );
+  return digest.slice(0, 32);
+}
 
 export function kycRecordNotFound(): AppError {
   return notFound('This customer has no KYC record.', 'kyc_record_not_found');

@@ -4,7 +4,14 @@ import { customers, kycRecords, users } from '../db/schema';
 import { writeAudit } from '../lib/audit';
 import { conflict } from '../lib/errors';
 import { enqueueNotification } from '../notifications/messages';
-import { customerNotFound, type Kyc, kycColumns, kycRecordNotFound } from './kyc';
+import { customerNotFound, type Kyc, kycColumns, kycRecordNotFound, kycSubmissionVersion } from './kyc';
+
+function submissionChanged() {
+  return conflict(
+    'kyc_changed',
+    'The submission changed while it was being reviewed. Reload it and review again.',
+  );
+}
 
 export type KycDecision = 'approved' | 'rejected';
 
@@ -14,6 +21,8 @@ export interface KycReviewInput {
   status: KycDecision;
   /** Required when rejecting (the schemas check it); kept as the rejection reason. */
   reason: string | null;
+  /** kycSubmissionVersion of the submission the reviewer saw (docs/security.md §2). */
+  submissionVersion: string;
   requestId?: string | null;
   now?: Date;
 }
@@ -42,6 +51,8 @@ export async function reviewKyc(deps: KycReviewDeps, input: KycReviewInput): Pro
   if (!row) throw customerNotFound();
   const current = row.kyc;
   if (!current) throw kycRecordNotFound();
+  // docs/security.md §2: the decision is about the document the reviewer saw, never one swapped in since.
+  if ((await kycSubmissionVersion(current)) !== input.submissionVersion) throw submissionChanged();
   if (input.status === 'approved' && (!current.documentId || !current.documentKey)) {
     throw conflict(
       'kyc_incomplete',
@@ -60,12 +71,7 @@ export async function reviewKyc(deps: KycReviewDeps, input: KycReviewInput): Pro
         c.is_verified = ${input.status === 'approved'}, c.updated_at = ${reviewedAt}
       where k.id = ${current.kycId} and k.document_type = ${current.documentType}
         and k.document_id <=> ${current.documentId} and k.document_key <=> ${current.documentKey}`);
-    if (result.rowsAffected === 0) {
-      throw conflict(
-        'kyc_changed',
-        'The submission changed while it was being reviewed. Reload it and review again.',
-      );
-    }
+    if (result.rowsAffected === 0) throw submissionChanged();
     await writeAudit(tx, {
       actorUserId: input.reviewerId,
       action: 'kyc.review',

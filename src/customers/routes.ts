@@ -24,6 +24,7 @@ import {
   getOwnKyc,
   type Kyc,
   type KycChanges,
+  kycSubmissionVersion,
   type OpenedDocument,
   openDocument,
   updateKyc,
@@ -119,7 +120,7 @@ function addressBody(a: Address) {
   };
 }
 
-function kycBody(k: Kyc, documentPath: string) {
+async function kycBody(k: Kyc, documentPath: string) {
   return {
     customer_id: k.customerId,
     document_type: k.documentType,
@@ -128,6 +129,7 @@ function kycBody(k: Kyc, documentPath: string) {
     status: k.status,
     reviewed_at: k.reviewedAt ? k.reviewedAt.toISOString() : null,
     rejection_reason: k.rejectionReason,
+    submission_version: await kycSubmissionVersion(k),
   };
 }
 
@@ -331,7 +333,7 @@ customersRoutes.openapi(
     summary: 'Your KYC record',
     responses: { 200: json(KycSchema, 'The KYC record'), ...problemResponses(401, 404, 429) },
   }),
-  async (c) => c.json(kycBody(await getOwnKyc(c.var.db, callerId(c)), OWN_DOCUMENT_PATH), 200),
+  async (c) => c.json(await kycBody(await getOwnKyc(c.var.db, callerId(c)), OWN_DOCUMENT_PATH), 200),
 );
 
 /** Form fields arrive as strings or files; only the first value of a repeated field counts. */
@@ -446,7 +448,7 @@ for (const method of ['put', 'patch'] as const) {
       userId,
       changes,
     );
-    return c.json(kycBody(kyc, OWN_DOCUMENT_PATH), 200);
+    return c.json(await kycBody(kyc, OWN_DOCUMENT_PATH), 200);
   });
 }
 
@@ -506,7 +508,10 @@ customersRoutes.openapi(
   }),
   async (c) => {
     const { customer_id: customerId } = c.req.valid('param');
-    return c.json(kycBody(await getCustomerKyc(c.var.db, customerId), customerDocumentPath(customerId)), 200);
+    return c.json(
+      await kycBody(await getCustomerKyc(c.var.db, customerId), customerDocumentPath(customerId)),
+      200,
+    );
   },
   customerParamFirst,
 );
@@ -564,10 +569,11 @@ customersRoutes.openapi(
         reviewerId: callerId(c),
         status: body.status,
         reason: body.reason ?? null,
+        submissionVersion: body.submission_version,
         requestId: c.var.requestId,
       },
     );
-    return c.json(kycBody(kyc, customerDocumentPath(customerId)), 200);
+    return c.json(await kycBody(kyc, customerDocumentPath(customerId)), 200);
   },
   customerParamFirst,
 );

@@ -293,6 +293,12 @@ export const KycSchema = z
     status: z.enum(KYC_STATUSES),
     reviewed_at: z.string().nullable().openapi({ format: 'date-time' }),
     rejection_reason: z.string().nullable(),
+    submission_version: z.string().openapi({
+      description:
+        'Identifies the submission as read (document type, id and file). A staff review sends it back and ' +
+        'applies only while the submission is unchanged (409 `kyc_changed` otherwise).',
+      example: '3f1c9a0e5b7d2468ace0f1b2c3d4e5f6',
+    }),
   })
   .openapi('Kyc');
 
@@ -310,6 +316,14 @@ export const KycReviewBody = z
       .transform((v) => (v === '' ? null : v))
       .nullable()
       .optional(),
+    submission_version: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, 'Not a submission version.')
+      .openapi({
+        description:
+          'The `submission_version` of the KYC record as the reviewer read it (GET …/kyc/). Required: the ' +
+          'review applies only to that submission (409 `kyc_changed` if the customer changed it since).',
+      }),
   })
   .superRefine((body, ctx) => {
     if (body.status === 'rejected' && !body.reason) {

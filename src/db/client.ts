@@ -70,3 +70,32 @@ export function isDuplicateKey(err: unknown, key?: string): boolean {
   }
   return false;
 }
+
+/**
+ * A write that lost to a concurrent one and may simply be run again (docs/security.md §4): deadlock (1213),
+ * lock-wait timeout (1205), and MariaDB's "Failed to read auto-increment value" (1467), which is how InnoDB
+ * reports a deadlock on the table's AUTO-INC lock (concurrent INSERT … SELECT). The statement or transaction
+ * was rolled back whole, so nothing of it remains.
+ */
+const RETRYABLE_ERRNOS = /\b(1213|1205|1467)\b/;
+
+export function isRetryableConflict(err: unknown): boolean {
+  for (const e of causes(err)) {
+    if (e instanceof DatabaseError && RETRYABLE_ERRNOS.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `work` and once more if it lost a lock race (isRetryableConflict); a second loss is thrown to the
+ * caller, and app.onError answers it 409 `concurrent_update` with Retry-After. Only for work that is safe
+ * to repeat after a rollback: one statement, or one database transaction.
+ */
+export async function retryingConflicts<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!isRetryableConflict(err)) throw err;
+    return work();
+  }
+}

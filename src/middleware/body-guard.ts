@@ -5,6 +5,12 @@ import { AppError } from '../lib/errors';
 /** docs/api.md §1: JSON bodies up to 1 MiB; the KYC upload may be larger (document limit + 64 KiB of form overhead). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/**
+ * docs/security.md §3: no request body of ours nests deeper than a few levels (PayMob's callback about five).
+ * Deeper JSON is refused before anything parses it: recursive code (canonicalisation for idempotency keys,
+ * JSON.stringify, MariaDB's 32-level JSON limit) would otherwise overflow on it.
+ */
+export const MAX_JSON_DEPTH = 16;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface BodyRule {
@@ -26,8 +32,45 @@ function tooLarge(limit: number) {
 }
 
 /**
- * Refuses oversized bodies (413, before anything parses them) and bodies of the wrong media type (415).
- * A declared Content-Length is checked up front; a chunked body is counted as it streams.
+ * Whether a JSON text opens more than `max` arrays or objects inside one another, in one pass without
+ * recursion and without parsing (a malformed text is left to the parser's 400).
+ */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) {
+      inString = true;
+    } else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x7d || ch === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+async function checkJsonDepth(c: { req: { text(): Promise<string> } }, mediaType: string): Promise<void> {
+  if (mediaType !== 'application/json') return;
+  // Hono caches the text: the validators and handlers read the same body again without a second stream.
+  if (jsonDeeperThan(await c.req.text(), MAX_JSON_DEPTH)) {
+    throw new AppError(
+      400,
+      'body_too_deep',
+      `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`,
+    );
+  }
+}
+
+/**
+ * Refuses oversized bodies (413, before anything parses them), bodies of the wrong media type (415) and JSON
+ * nested deeper than MAX_JSON_DEPTH (400), for every route at once. A declared Content-Length is checked up
+ * front; a chunked body is counted as it streams.
  */
 export function bodyGuard(rules: BodyRule[] = []) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -49,6 +92,7 @@ export function bodyGuard(rules: BodyRule[] = []) {
         throw new AppError(400, 'bad_content_length', 'The Content-Length header is invalid.');
       }
       if (declared > limit) throw tooLarge(limit);
+      await checkJsonDepth(c, mediaType);
       return next();
     }
     // No declared length: read at most limit + 1 bytes, then hand the buffered body on.
@@ -74,6 +118,7 @@ export function bodyGuard(rules: BodyRule[] = []) {
       offset += chunk.byteLength;
     }
     c.req.raw = new Request(c.req.raw, { body: buffered });
+    await checkJsonDepth(c, mediaType);
     return next();
   });
 }

@@ -50,6 +50,51 @@ export async function consumeRateLimit(
   return stub.consume(limit, windowSeconds);
 }
 
+function limiterUnavailable(): AppError {
+  return new AppError(503, 'rate_limiter_unavailable', 'Please try again in a moment.', {
+    headers: { 'Retry-After': '5' },
+  });
+}
+
+// Keys charged by a handler once it knows them (see limitSubject); the middleware adds them to its headers.
+const lateDecisions = new WeakMap<object, Array<{ name: string; decision: RateLimitDecision }>>();
+
+/**
+ * Charges one unit to a key that only the handler can know, e.g. the account a login name resolves to
+ * (docs/security.md §1): the lookup that resolves it is the one the login needs anyway, so this costs no
+ * database round trip. Use on a route that already has `rateLimit(scope, …)`: its RateLimit headers then
+ * name this key too. Refuses with the same 429 (or 503 for a fail-closed scope) as the middleware.
+ */
+export async function limitSubject(
+  c: Context<AppEnv>,
+  scope: RateLimitScope,
+  name: string,
+  subject: string,
+): Promise<void> {
+  const { limit, windowSeconds } = RATE_LIMITS[scope];
+  const keyName = `${scope}-${name}`;
+  let decision: RateLimitDecision;
+  try {
+    decision = await consumeRateLimit(c.env.RATE_LIMITER, scope, `${name}:${subject}`);
+  } catch (err) {
+    c.var.logger.error('rate limiter failed', { scope, ...describeError(err) });
+    if (FAIL_CLOSED.has(scope)) throw limiterUnavailable();
+    return;
+  }
+  if (!decision.allowed) {
+    throw new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
+      headers: {
+        'RateLimit-Policy': `"${keyName}";q=${limit};w=${windowSeconds}`,
+        RateLimit: `"${keyName}";r=0;t=${decision.resetSeconds}`,
+        'Retry-After': String(decision.resetSeconds),
+      },
+    });
+  }
+  const list = lateDecisions.get(c) ?? [];
+  list.push({ name: keyName, decision });
+  lateDecisions.set(c, list);
+}
+
 /**
  * Limits a route per scope and one or more keys (e.g. login: per IP and per username). Every key's counter
  * is consumed; the request is refused when any is exhausted. Sets the IETF RateLimit-Policy / RateLimit
@@ -76,17 +121,12 @@ export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
       }
     } catch (err) {
       c.var.logger.error('rate limiter failed', { scope, ...describeError(err) });
-      if (FAIL_CLOSED.has(scope)) {
-        throw new AppError(503, 'rate_limiter_unavailable', 'Please try again in a moment.', {
-          headers: { 'Retry-After': '5' },
-        });
-      }
+      if (FAIL_CLOSED.has(scope)) throw limiterUnavailable();
       return next();
     }
     if (decisions.length === 0) return next();
-    const tightest = decisions.reduce((a, b) => (b.decision.remaining < a.decision.remaining ? b : a));
-    const policy = named.map((k) => `"${k.name}";q=${limit};w=${windowSeconds}`).join(', ');
-    const state = `"${tightest.name}";r=${tightest.decision.remaining};t=${tightest.decision.resetSeconds}`;
+    const policyOf = (names: string[]) => names.map((n) => `"${n}";q=${limit};w=${windowSeconds}`).join(', ');
+    const policy = policyOf(named.map((k) => k.name));
     const denied = decisions.find((d) => !d.decision.allowed);
     if (denied) {
       throw new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
@@ -98,7 +138,14 @@ export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
       });
     }
     await next();
-    c.res.headers.set('RateLimit-Policy', policy);
-    c.res.headers.set('RateLimit', state);
+    // A 429 from limitSubject carries its own headers.
+    if (c.res.status === 429) return;
+    const all = [...decisions, ...(lateDecisions.get(c) ?? [])];
+    const tightest = all.reduce((a, b) => (b.decision.remaining < a.decision.remaining ? b : a));
+    c.res.headers.set('RateLimit-Policy', policyOf(all.map((d) => d.name)));
+    c.res.headers.set(
+      'RateLimit',
+      `"${tightest.name}";r=${tightest.decision.remaining};t=${tightest.decision.resetSeconds}`,
+    );
   });
 }

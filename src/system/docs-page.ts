@@ -1,12 +1,37 @@
 /**
+ * docs/security.md §5: the page has a token field and "Try it", so it is locked down like the admin: only its
+ * own script (/docs.js) runs, only its nonce'd style applies, requests go to this origin only, nothing may
+ * frame it (clickjacking the token field) and nothing is sniffed.
+ */
+export function docsPageHeaders(nonce: string): Record<string, string> {
+  return {
+    'Content-Security-Policy': [
+      "default-src 'none'",
+      "script-src 'self'",
+      `style-src 'nonce-${nonce}'`,
+      "connect-src 'self'",
+      "img-src 'self' data:",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ].join('; '),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+}
+
+/**
  * An interactive API reference rendered in the browser from /openapi.json. Self-contained on purpose: no
  * CDN scripts or fonts, so it works offline and under a strict CSP (the script is served from /docs.js).
  */
-export function docsPage(): string {
+export function docsPage(nonce: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>StackPay API reference</title>
-<style>
+<style nonce="${nonce}">
 :root{--ink:#1d2433;--muted:#5b6475;--line:#dfe3ea;--brand:#2952cc;--bg:#f7f8fb}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--ink);background:var(--bg)}
 header{background:var(--ink);color:#fff;padding:14px 24px;display:flex;gap:16px;align-items:center;flex-wrap:wrap}

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
+import { randomBytes, toBase64 } from '../lib/crypto';
 import { describeError } from '../lib/logger';
 import { createRouter } from '../lib/openapi';
-import { DOCS_SCRIPT, docsPage } from './docs-page';
+import { DOCS_SCRIPT, docsPage, docsPageHeaders } from './docs-page';
 
 export const systemRoutes = createRouter();
 
@@ -58,9 +59,13 @@ systemRoutes.openapi(
   },
 );
 
-systemRoutes.get('/docs', (c) => c.html(docsPage()));
+systemRoutes.get('/docs', (c) => {
+  const nonce = toBase64(randomBytes(16));
+  return c.html(docsPage(nonce), 200, docsPageHeaders(nonce));
+});
 systemRoutes.get('/docs.js', (c) => {
   c.header('Content-Type', 'text/javascript; charset=utf-8');
+  c.header('X-Content-Type-Options', 'nosniff');
   c.header('Cache-Control', 'public, max-age=300');
   return c.body(DOCS_SCRIPT);
 });

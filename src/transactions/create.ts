@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { customerProfileNotFound } from '../customers/profile';
 import type { Database } from '../db/client';
 import { addresses, customers, kycRecords, transactions } from '../db/schema';
@@ -151,16 +151,15 @@ export async function createTransaction(
 
   const merchantOrderId = `SP-${ulid(now.getTime())}`;
   const apiMode = config.PAYMOB_API_MODE;
-  const inserted = await db.insert(transactions).values({
-    customerId: payer.customerId,
-    merchantOrderId,
-    amountCents,
-    currency,
-    status: 'initiated',
-    apiMode,
-    createdAt: now,
-    updatedAt: now,
-  });
+  // docs/security.md §4: the INSERT … SELECT inserts only while the customer row exists, and holds a shared lock
+  // on it meanwhile; DELETE profile takes that row exclusively and re-checks "no transaction" in the same
+  // statement. Whichever runs first, a transaction never outlives its customer.
+  const inserted = await db.execute(sql`
+    insert into ${transactions} (customer_id, merchant_order_id, amount_cents, currency, status, api_mode,
+      created_at, updated_at)
+    select ${customers.id}, ${merchantOrderId}, ${amountCents}, ${currency}, 'initiated', ${apiMode}, ${now}, ${now}
+    from ${customers} where ${customers.id} = ${payer.customerId} and ${customers.userId} = ${actor.id}`);
+  if (inserted.rowsAffected !== 1) throw customerProfileNotFound();
   const id = Number(inserted.insertId);
   const log = logger.child({ transaction_id: id, merchant_order_id: merchantOrderId });
 

@@ -6,7 +6,7 @@ import { createRouter } from '../lib/openapi';
 import { pageRequest, pageResponse, pageSchema } from '../lib/pagination';
 import { problemResponses } from '../lib/problem';
 import { actorOf, optionalActorOf, optionalAuth, requireAuth, requireRole } from '../middleware/auth';
-import { byIp, byUser, type RateLimitKey, rateLimit } from '../middleware/rate-limit';
+import { byIp, byUser, limitSubject, rateLimit } from '../middleware/rate-limit';
 import {
   changePassword,
   getProfile,
@@ -58,22 +58,6 @@ const json = <T>(schema: T, description: string) => ({
 });
 const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
-/** docs/api.md §7: login is limited per username too. A body that is not a JSON object simply has no such key. */
-const byLoginUsername: RateLimitKey = {
-  name: 'username',
-  value: async (c) => {
-    try {
-      const body: unknown = await c.req.json();
-      if (typeof body !== 'object' || body === null || !('username' in body)) return undefined;
-      const username = body.username;
-      if (typeof username !== 'string' || username.trim() === '') return undefined;
-      return username.trim().slice(0, 254);
-    } catch {
-      return undefined;
-    }
-  },
-};
-
 /** Ids are positive integers; anything else names no user (404, like an unknown id). */
 function userIdFrom(raw: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(raw))
@@ -111,8 +95,10 @@ usersRoutes.openapi(
     path: '/login',
     tags: TAGS,
     summary: 'Exchange a username (or e-mail) and password for tokens',
-    description: 'Rate limit: 10/min per IP and 10/min per username (`login`).',
-    middleware: [rateLimit('login', byIp, byLoginUsername)] as const,
+    description:
+      'Rate limit: 10/min per IP and 10/min per account (`login`): the account the name or e-mail resolves ' +
+      'to, however it is spelled, or the normalised name when it resolves to none.',
+    middleware: [rateLimit('login', byIp)] as const,
     request: { body: jsonBody(LoginBody) },
     responses: {
       200: json(TokenPair, 'Access and refresh tokens'),
@@ -121,7 +107,11 @@ usersRoutes.openapi(
   }),
   async (c) => {
     const { username, password } = c.req.valid('json');
-    return c.json(await login(usersContext(c), username, password), 200);
+    // docs/security.md §1: the per-account limit is charged once the lookup has resolved the name.
+    const pair = await login(usersContext(c), username, password, (subject) =>
+      limitSubject(c, 'login', 'account', subject),
+    );
+    return c.json(pair, 200);
   },
 );
 

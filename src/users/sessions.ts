@@ -4,6 +4,7 @@ import type { Database } from '../db/client';
 import { customers, refreshTokens, users } from '../db/schema';
 import { sha256Hex, ulid } from '../lib/crypto';
 import { AppError, invalidToken } from '../lib/errors';
+import { normaliseIdentifier } from '../lib/identity';
 import { verifyDummyPassword, verifyPassword } from '../lib/password';
 import { issueTokenPair, TokenError, type TokenSettings, verifyToken } from '../lib/tokens';
 import type { UsersContext } from './service';
@@ -57,11 +58,27 @@ export async function issueSession(
 }
 
 /**
+ * Who a login attempt is against, for the per-account limit (docs/security.md §1): the account the name
+ * resolved to (however it was spelled: the collation found it), or the normalised name when it resolves to
+ * none. Known and unknown names are charged alike, so the limiter does not reveal who exists.
+ */
+export function loginSubject(identifier: string, userId: number | undefined): string {
+  return userId === undefined ? `name:${normaliseIdentifier(identifier)}` : `user:${userId}`;
+}
+
+/**
  * Checks a username-or-e-mail and password, the one credential check behind the API login and the admin
  * sign-in. Unknown users cost a dummy PBKDF2 so timing does not reveal who exists; a wrong password, an
- * unknown and an inactive user all give `undefined`. One query.
+ * unknown and an inactive user all give `undefined`. One query. `beforeVerify` runs between the lookup and
+ * the password check with the attempt's subject (see loginSubject): the per-account rate limit, which may
+ * throw so that an exhausted account's password is never tried.
  */
-export async function checkCredentials(db: Database, identifier: string, password: string) {
+export async function checkCredentials(
+  db: Database,
+  identifier: string,
+  password: string,
+  beforeVerify?: (subject: string) => Promise<void>,
+) {
   const lowered = identifier.toLowerCase();
   const candidates = await db
     .select({
@@ -85,6 +102,7 @@ export async function checkCredentials(db: Database, identifier: string, passwor
     candidates.find((u) => u.username.toLowerCase() === lowered) ??
     candidates.find((u) => u.email === lowered) ??
     candidates[0];
+  await beforeVerify?.(loginSubject(identifier, user?.id));
   if (!user) {
     await verifyDummyPassword(password);
     return undefined;
@@ -99,8 +117,13 @@ export async function checkCredentials(db: Database, identifier: string, passwor
  * docs/api.md §2.3 login: wrong password, unknown and inactive users get the same 401. An active CUSTOMER without a
  * customer profile (they deleted it) gets a new empty one (docs/api.md §3.1).
  */
-export async function login(ctx: UsersContext, identifier: string, password: string): Promise<TokenPair> {
-  const user = await checkCredentials(ctx.db, identifier, password);
+export async function login(
+  ctx: UsersContext,
+  identifier: string,
+  password: string,
+  beforeVerify?: (subject: string) => Promise<void>,
+): Promise<TokenPair> {
+  const user = await checkCredentials(ctx.db, identifier, password, beforeVerify);
   if (!user) throw noActiveAccount();
   if (user.role === 'CUSTOMER' && user.customerId === null) {
     const result = await ensureCustomerProfile(ctx.db, user.id);

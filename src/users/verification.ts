@@ -26,6 +26,9 @@ export const VERIFICATION_MESSAGES = {
   codeSent: 'A new verification code is sent.',
 } as const;
 
+// Compared against when there is no stored code, so that path costs the same comparison.
+const DUMMY_CODE_HASH = '0'.repeat(64);
+
 const invalidCode = () => new AppError(400, 'invalid_or_expired_code', VERIFICATION_MESSAGES.invalidCode);
 
 export function hashVerificationCode(secret: string, userId: number, code: string): Promise<string> {
@@ -110,22 +113,33 @@ async function userWithCode(ctx: UsersContext, email: string) {
  */
 export async function validateCode(ctx: UsersContext, email: string, code: string): Promise<TokenPair> {
   const row = await userWithCode(ctx, email);
-  if (!row || row.isActive || row.codeId === null || row.codeHash === null) throw invalidCode();
-  const codeId = row.codeId;
-  if (row.usedAt !== null || row.expiresAt === null || row.expiresAt <= ctx.now) throw invalidCode();
-  if ((row.attempts ?? 0) >= MAX_CODE_ATTEMPTS) throw invalidCode();
+  // docs/security.md §6: every refusal does the same work — one HMAC and one guarded UPDATE, which matches
+  // no row when there is no live code (unknown e-mail, active user, used, expired or spent code) — so
+  // neither the answer nor its timing or round trips tell an unknown e-mail from a pending account.
+  const codeId = row?.codeId ?? 0;
   const live = and(
     eq(verificationCodes.id, codeId),
     isNull(verificationCodes.usedAt),
     lt(verificationCodes.attempts, MAX_CODE_ATTEMPTS),
     gt(verificationCodes.expiresAt, ctx.now),
   );
-  const submitted = await hashVerificationCode(ctx.config.JWT_SECRET, row.id, code);
-  if (!timingSafeEqual(submitted, row.codeHash)) {
+  const submitted = await hashVerificationCode(ctx.config.JWT_SECRET, row?.id ?? 0, code);
+  const usable =
+    row !== undefined &&
+    !row.isActive &&
+    row.codeId !== null &&
+    row.codeHash !== null &&
+    row.usedAt === null &&
+    row.expiresAt !== null &&
+    row.expiresAt > ctx.now &&
+    (row.attempts ?? 0) < MAX_CODE_ATTEMPTS;
+  // Compared on every path, so the comparison's cost does not depend on whether there is a code.
+  const matches = timingSafeEqual(submitted, row?.codeHash ?? DUMMY_CODE_HASH);
+  if (!usable || !matches) {
     await ctx.db
       .update(verificationCodes)
       .set({ attempts: sql`${verificationCodes.attempts} + 1` })
-      .where(live);
+      .where(usable ? live : and(live, sql`false`));
     throw invalidCode();
   }
   return ctx.db.transaction(async (tx) => {

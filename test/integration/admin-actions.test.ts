@@ -39,17 +39,19 @@ async function reviewSetup(options: { submitted?: boolean } = {}) {
   const customerId = await customerIdOf(customer);
   if (options.submitted !== false) await submitKyc(customerId);
   const browser = await signedIn(staff);
-  await browser.page(`/admin/customers/${customerId}`);
-  return { staff, customer, customerId, browser };
+  const html = await browser.page(`/admin/customers/${customerId}`);
+  // docs/security.md §2: the page carries the version of the submission it shows; the decision sends it back.
+  const version = /name="submission_version" value="([0-9a-f]{32})"/.exec(html)?.[1] ?? 'missing';
+  return { staff, customer, customerId, browser, version };
 }
 
 describe('KYC review from the admin (through the customers review service)', () => {
   it('approve: 303 back to the customer, verified, audit-logged, flash shown', async () => {
-    const { staff, customerId, browser } = await reviewSetup();
+    const { staff, customerId, browser, version } = await reviewSetup();
     const requestId = uniqueRequestId('admin-kyc');
     const response = await browser.post(
       `/admin/customers/${customerId}/kyc`,
-      { status: 'approved' },
+      { status: 'approved', submission_version: version },
       { requestId },
     );
     expect(response.status).toBe(303);
@@ -73,9 +75,10 @@ describe('KYC review from the admin (through the customers review service)', () 
   });
 
   it('reject needs a reason: without one the page comes back (400) with the message and nothing changes', async () => {
-    const { customerId, browser } = await reviewSetup();
+    const { customerId, browser, version } = await reviewSetup();
     const response = await browser.post(`/admin/customers/${customerId}/kyc`, {
       status: 'rejected',
+      submission_version: version,
       reason: '  ',
     });
     expect(response.status).toBe(400);
@@ -85,9 +88,10 @@ describe('KYC review from the admin (through the customers review service)', () 
   });
 
   it('reject with a reason stores it and leaves the customer unverified', async () => {
-    const { customerId, browser } = await reviewSetup();
+    const { customerId, browser, version } = await reviewSetup();
     const response = await browser.post(`/admin/customers/${customerId}/kyc`, {
       status: 'rejected',
+      submission_version: version,
       reason: 'The photo is blurred.',
     });
     expect(response.status).toBe(303);
@@ -100,18 +104,21 @@ describe('KYC review from the admin (through the customers review service)', () 
   });
 
   it('approving a submission without a document is refused by the service (409 shown on the page)', async () => {
-    const { customerId, browser } = await reviewSetup({ submitted: false });
-    const response = await browser.post(`/admin/customers/${customerId}/kyc`, { status: 'approved' });
+    const { customerId, browser, version } = await reviewSetup({ submitted: false });
+    const response = await browser.post(`/admin/customers/${customerId}/kyc`, {
+      status: 'approved',
+      submission_version: version,
+    });
     expect(response.status).toBe(409);
     expect(textOf(await response.text())).toContain('cannot be approved');
     expect(await kycOf(customerId)).toMatchObject({ status: 'pending' });
   });
 
   it('a decision without the CSRF token is refused (403 page) and changes nothing', async () => {
-    const { customerId, browser } = await reviewSetup();
+    const { customerId, browser, version } = await reviewSetup();
     const response = await browser.post(
       `/admin/customers/${customerId}/kyc`,
-      { status: 'approved' },
+      { status: 'approved', submission_version: version },
       { withoutCsrf: true },
     );
     expect(response.status).toBe(403);
@@ -120,10 +127,11 @@ describe('KYC review from the admin (through the customers review service)', () 
   });
 
   it('another session’s CSRF token is refused', async () => {
-    const { customerId, browser } = await reviewSetup();
+    const { customerId, browser, version } = await reviewSetup();
     const other = await signedIn(await createUser({ role: 'STAFF' }));
     const response = await browser.post(`/admin/customers/${customerId}/kyc`, {
       status: 'approved',
+      submission_version: version,
       csrf_token: other.csrf ?? '',
     });
     expect(response.status).toBe(403);

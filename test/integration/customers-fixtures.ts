@@ -5,6 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { kycSubmissionVersion } from '../../src/customers/kyc';
 import { addresses, customers, kycRecords, transactions } from '../../src/db/schema';
 import { type ApiInit, api, createUser, type Problem, readJson, type TestUser, testDb } from './helpers';
 
@@ -126,4 +127,18 @@ export async function expectProblem(
 /** The R2 object at a key (or null). */
 export function storedObject(key: string) {
   return env.KYC_DOCUMENTS.get(key);
+}
+
+/**
+ * A review body carrying the submission_version a reviewer would have read (docs/security.md §2): the current
+ * submission's, or a well-formed one for a customer that does not exist.
+ */
+export async function reviewBody(
+  customerId: number | string,
+  json: unknown,
+): Promise<Record<string, unknown>> {
+  const id = Number(customerId);
+  const row = Number.isSafeInteger(id) && id > 0 ? await kycRow(id) : undefined;
+  const version = row ? await kycSubmissionVersion(row) : '0'.repeat(32);
+  return { submission_version: version, ...(json as Record<string, unknown>) };
 }

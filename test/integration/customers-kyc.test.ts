@@ -18,6 +18,7 @@ import {
   kycRow,
   newCustomer,
   review,
+  reviewBody,
   storedObject,
   uploadDocument,
   uploadForm,
@@ -37,9 +38,10 @@ const NATIONAL_ID = { document_type: 'national_id', document_id: VALID_NATIONAL_
 
 async function approve(customer: TestUser): Promise<void> {
   const staff = await createUser({ role: 'STAFF' });
-  const res = await as(staff, review(await customerIdOf(customer)), {
+  const customerId = await customerIdOf(customer);
+  const res = await as(staff, review(customerId), {
     method: 'POST',
-    json: { status: 'approved' },
+    json: await reviewBody(customerId, { status: 'approved' }),
   });
   expect(res.status, await res.clone().text()).toBe(200);
 }
@@ -57,6 +59,8 @@ describe('KYC record (docs/api.md §3.4)', () => {
       status: 'pending',
       reviewed_at: null,
       rejection_reason: null,
+      // docs/security.md §2: what a staff review sends back.
+      submission_version: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
   });
 

@@ -14,6 +14,7 @@ import {
   kycRow,
   newCustomer,
   review,
+  reviewBody,
   staffKyc,
   staffKycFile,
   uploadDocument,
@@ -54,7 +55,12 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     const before = Date.now();
     const res = await apiWithEnv(
       review(customerId),
-      { method: 'POST', token: staff.access, json: { status: 'approved', reason: 'ignored' }, requestId },
+      {
+        method: 'POST',
+        token: staff.access,
+        json: await reviewBody(customerId, { status: 'approved', reason: 'ignored' }),
+        requestId,
+      },
       { NOTIFICATIONS: queue },
     );
     expect(res.status).toBe(200);
@@ -111,7 +117,7 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
       { status: 'rejected', reason: null },
     ]) {
       await expectProblem(
-        await as(admin, review(customerId), { method: 'POST', json }),
+        await as(admin, review(customerId), { method: 'POST', json: await reviewBody(customerId, json) }),
         400,
         'validation_error',
         {
@@ -124,7 +130,11 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     const { queue, sent } = recordingQueue();
     const res = await apiWithEnv(
       review(customerId),
-      { method: 'POST', token: admin.access, json: { status: 'rejected', reason: ' The photo is blurry. ' } },
+      {
+        method: 'POST',
+        token: admin.access,
+        json: await reviewBody(customerId, { status: 'rejected', reason: ' The photo is blurry. ' }),
+      },
       { NOTIFICATIONS: queue },
     );
     expect(await readJson(res)).toMatchObject({
@@ -141,10 +151,13 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
   it('a later rejection withdraws an approval (is_verified back to false)', async () => {
     const { customerId } = await submittedCustomer();
     const staff = await createUser({ role: 'STAFF' });
-    await as(staff, review(customerId), { method: 'POST', json: { status: 'approved' } });
     await as(staff, review(customerId), {
       method: 'POST',
-      json: { status: 'rejected', reason: 'Expired document.' },
+      json: await reviewBody(customerId, { status: 'approved' }),
+    });
+    await as(staff, review(customerId), {
+      method: 'POST',
+      json: await reviewBody(customerId, { status: 'rejected', reason: 'Expired document.' }),
     });
     expect(await customerRow(customerId)).toMatchObject({ isVerified: false });
     expect(await auditRows(customerId)).toHaveLength(2);
@@ -156,7 +169,11 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     const { queue, sent } = recordingQueue();
     await apiWithEnv(
       review(customerId),
-      { method: 'POST', token: staff.access, json: { status: 'rejected', reason: 'Unreadable scan.' } },
+      {
+        method: 'POST',
+        token: staff.access,
+        json: await reviewBody(customerId, { status: 'rejected', reason: 'Unreadable scan.' }),
+      },
       { NOTIFICATIONS: queue },
     );
     const batch = createMessageBatch('notifications', [
@@ -183,7 +200,7 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     const { queue } = recordingQueue({ failing: true });
     const res = await apiWithEnv(
       review(customerId),
-      { method: 'POST', token: staff.access, json: { status: 'approved' } },
+      { method: 'POST', token: staff.access, json: await reviewBody(customerId, { status: 'approved' }) },
       { NOTIFICATIONS: queue },
     );
     expect(res.status).toBe(200);
@@ -196,7 +213,10 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     const customerId = await customerIdOf(user);
     const staff = await createUser({ role: 'STAFF' });
     await expectProblem(
-      await as(staff, review(customerId), { method: 'POST', json: { status: 'approved' } }),
+      await as(staff, review(customerId), {
+        method: 'POST',
+        json: await reviewBody(customerId, { status: 'approved' }),
+      }),
       409,
       'kyc_incomplete',
     );
@@ -204,7 +224,7 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     expect(await auditRows(customerId)).toEqual([]);
     const res = await as(staff, review(customerId), {
       method: 'POST',
-      json: { status: 'rejected', reason: 'Please upload your national ID.' },
+      json: await reviewBody(customerId, { status: 'rejected', reason: 'Please upload your national ID.' }),
     });
     expect(res.status).toBe(200);
   });
@@ -221,7 +241,7 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     const { customerId } = await submittedCustomer();
     const staff = await createUser({ role: 'STAFF' });
     await expectProblem(
-      await as(staff, review(customerId), { method: 'POST', json }),
+      await as(staff, review(customerId), { method: 'POST', json: await reviewBody(customerId, json) }),
       400,
       'validation_error',
       errors,
@@ -233,7 +253,7 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
     async (id) => {
       const staff = await createUser({ role: 'STAFF' });
       await expectProblem(
-        await as(staff, review(id), { method: 'POST', json: { status: 'approved' } }),
+        await as(staff, review(id), { method: 'POST', json: await reviewBody(id, { status: 'approved' }) }),
         404,
         'customer_not_found',
       );
@@ -243,7 +263,10 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
   it('a customer cannot review, not even their own KYC (403)', async () => {
     const { user, customerId } = await submittedCustomer();
     await expectProblem(
-      await as(user, review(customerId), { method: 'POST', json: { status: 'approved' } }),
+      await as(user, review(customerId), {
+        method: 'POST',
+        json: await reviewBody(customerId, { status: 'approved' }),
+      }),
       403,
       'forbidden',
     );
@@ -291,7 +314,11 @@ const customerPath = (suffix: string) => async (owner: TestUser) =>
 
 describeAuthorization(
   'POST {customer_id}/kyc/review/',
-  { method: 'POST', path: customerPath('review/'), body: () => ({ status: 'rejected', reason: 'Blurry.' }) },
+  {
+    method: 'POST',
+    path: customerPath('review/'),
+    body: async (owner) => reviewBody(await customerIdOf(owner), { status: 'rejected', reason: 'Blurry.' }),
+  },
   { customer: 403, otherCustomer: 403, staff: 200, admin: 200 },
 );
 describeAuthorization(

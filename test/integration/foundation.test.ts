@@ -123,4 +123,26 @@ describe('OpenAPI', () => {
     expect(html).toContain('/openapi.json');
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
   });
+
+  it('locks the docs page down: CSP (own script, nonce style, no framing), nosniff, DENY (issue 13 item 11)', async () => {
+    const res = await call('/docs');
+    const csp = res.headers.get('Content-Security-Policy') ?? '';
+    const nonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
+    expect(res.headers.get('X-Frame-Options')).toBe('DENY');
+    const html = await res.text();
+    // Every inline style carries the nonce; there is no inline script at all.
+    expect(html.match(/<style[^>]*>/g)).toEqual([`<style nonce="${nonce}">`]);
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/docs.js">']);
+    const again = await call('/docs');
+    expect(again.headers.get('Content-Security-Policy')).not.toBe(csp);
+    const script = await call('/docs.js');
+    expect(script.headers.get('X-Content-Type-Options')).toBe('nosniff');
+  });
 });

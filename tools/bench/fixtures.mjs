@@ -186,7 +186,8 @@ export async function createFixtures(options) {
         await budget.take('default', admin.key);
         await api('POST', `/api/v1/customers/${user.customerId}/kyc/review/`, {
           token: admin.access,
-          json: { status: 'approved' },
+          // The submission the upload answered with (docs/security.md §2).
+          json: { status: 'approved', submission_version: kyc?.submission_version },
         });
         return true;
       });

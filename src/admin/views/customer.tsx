@@ -206,6 +206,7 @@ function KycPanel({
         <form method="post" action={`/admin/customers/${customer.id}/kyc`} aria-label="Approve KYC">
           <CsrfField token={ctx.csrfToken} />
           <input type="hidden" name="status" value="approved" />
+          <input type="hidden" name="submission_version" value={kyc.submissionVersion} />
           <h3>Approve</h3>
           <p class="muted small">
             {complete
@@ -219,6 +220,7 @@ function KycPanel({
         <form method="post" action={`/admin/customers/${customer.id}/kyc`} aria-label="Reject KYC">
           <CsrfField token={ctx.csrfToken} />
           <input type="hidden" name="status" value="rejected" />
+          <input type="hidden" name="submission_version" value={kyc.submissionVersion} />
           <h3>Reject</h3>
           <div class={failed?.errors.reason ? 'field has-error' : 'field'}>
             <label for="kyc-reason">Reason (sent to the customer)</label>

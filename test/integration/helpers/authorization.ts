@@ -18,7 +18,7 @@ export interface AuthorizationRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: (owner: TestUser) => string | Promise<string>;
   /** JSON body, built for the owner (the same body is sent by every caller). */
-  body?: (owner: TestUser) => unknown;
+  body?: (owner: TestUser) => unknown | Promise<unknown>;
 }
 
 /** Expected status per caller; a list when several are acceptable. Anonymous and bad tokens are always 401. */
@@ -40,7 +40,7 @@ async function callAs(
   return api(path, {
     method: route.method,
     token,
-    json: route.body ? route.body(owner) : undefined,
+    json: route.body ? await route.body(owner) : undefined,
   });
 }
 
