@@ -147,6 +147,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profile',
+    operationId: 'getCustomerProfile',
     tags: TAGS,
     security,
     summary: 'Your customer profile with its KYC status',
@@ -160,6 +161,7 @@ for (const method of ['put', 'patch'] as const) {
     createRoute({
       method,
       path: '/profile',
+      operationId: method === 'put' ? 'replaceCustomerProfile' : 'updateCustomerProfile',
       tags: TAGS,
       security,
       summary:
@@ -186,6 +188,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'delete',
     path: '/profile',
+    operationId: 'deleteCustomerProfile',
     tags: TAGS,
     security,
     summary: 'Delete your profile, addresses, KYC record and stored document',
@@ -218,6 +221,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/address',
+    operationId: 'listAddresses',
     tags: TAGS,
     security,
     summary: 'Your addresses (at most three, so never paginated)',
@@ -233,6 +237,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/address',
+    operationId: 'createAddress',
     tags: TAGS,
     security,
     summary: 'Add an address',
@@ -259,6 +264,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/address/{id}',
+    operationId: 'getAddress',
     tags: TAGS,
     security,
     summary: 'One of your addresses',
@@ -274,6 +280,7 @@ for (const method of ['put', 'patch'] as const) {
     createRoute({
       method,
       path: '/address/{id}',
+      operationId: method === 'put' ? 'replaceAddress' : 'updateAddress',
       tags: TAGS,
       security,
       summary:
@@ -305,6 +312,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'delete',
     path: '/address/{id}',
+    operationId: 'deleteAddress',
     tags: TAGS,
     security,
     summary: 'Delete one of your addresses',
@@ -326,6 +334,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profile/upload-docs',
+    operationId: 'getKyc',
     tags: TAGS,
     security,
     summary: 'Your KYC record',
@@ -399,6 +408,7 @@ for (const method of ['put', 'patch'] as const) {
   const route = createRoute({
     method,
     path: '/profile/upload-docs',
+    operationId: method === 'put' ? 'replaceKyc' : 'updateKyc',
     tags: TAGS,
     security,
     summary:
@@ -477,6 +487,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profile/upload-docs/file',
+    operationId: 'downloadKycDocument',
     tags: TAGS,
     security,
     summary: 'Download your KYC document',
@@ -497,6 +508,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/{customer_id}/kyc',
+    operationId: 'getCustomerKyc',
     tags: TAGS,
     security,
     summary: "A customer's KYC record (staff)",
@@ -515,6 +527,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/{customer_id}/kyc/file',
+    operationId: 'downloadCustomerKycDocument',
     tags: TAGS,
     security,
     summary: "Download a customer's KYC document (staff)",
@@ -536,6 +549,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/{customer_id}/kyc/review',
+    operationId: 'reviewCustomerKyc',
     tags: TAGS,
     security,
     summary: "Approve or reject a customer's KYC (staff)",

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DOCUMENT_TYPES, type DocumentType, KYC_STATUSES } from '../db/schema';
 import type { FieldErrors } from '../lib/errors';
+import { openApiPattern } from '../lib/openapi';
 import { NON_FIELD } from '../lib/validation';
 import { COUNTRY_CODES, type CountryCode } from './countries';
 import { checkEgyptianNationalId } from './egyptian-national-id';
@@ -114,14 +115,16 @@ const optionalText = (max: number) =>
     .transform((v) => (v === '' ? null : v))
     .nullable();
 
+const FIRST_NAME_PATTERN = /^\p{Lu}/u;
+
 const firstName = z
   .string()
   .trim()
   .max(50)
   .min(3)
-  .regex(/^\p{Lu}/u, MESSAGES.firstNameUppercase)
+  .regex(FIRST_NAME_PATTERN, MESSAGES.firstNameUppercase)
   .nullable()
-  .openapi({ example: 'Mona' });
+  .openapi({ pattern: openApiPattern(FIRST_NAME_PATTERN), example: 'Mona' });
 
 const lastName = optionalText(50).openapi({ example: 'Hassan' });
 

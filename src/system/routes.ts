@@ -17,6 +17,7 @@ systemRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/health',
+    operationId: 'getHealth',
     tags: ['System'],
     summary: 'Liveness and database reachability',
     responses: {
@@ -46,6 +47,7 @@ systemRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/health/live',
+    operationId: 'getLiveness',
     tags: ['System'],
     summary: 'Liveness only (touches no dependency)',
     responses: {

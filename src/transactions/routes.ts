@@ -86,6 +86,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/txn',
+    operationId: 'createTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'Start a payment: register it with PayMob and get the checkout URL',
@@ -126,6 +127,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/txn',
+    operationId: 'listTransactions',
     tags: TAGS,
     security: BEARER,
     summary: 'List transactions, newest first',
@@ -145,6 +147,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/txn/{id}',
+    operationId: 'getTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'One transaction (another customer’s is a 404)',
@@ -161,6 +164,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/webhook',
+    operationId: 'receivePaymobProcessedCallback',
     tags: TAGS,
     summary: 'PayMob transaction-processed callback',
     description: `Signed with HMAC-SHA512 (\`?hmac=\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on.`,
@@ -183,6 +187,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/webhook',
+    operationId: 'showPaymobResponseCallback',
     tags: TAGS,
     summary: 'PayMob transaction-response callback (the browser after paying)',
     description:
@@ -208,6 +213,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/testpay-view',
+    operationId: 'showTestCheckout',
     tags: TAGS,
     summary: 'Test checkout page (HTML, self-contained)',
     responses: { 200: htmlPage('The page') },
@@ -250,6 +256,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/txn/{id}/refund',
+    operationId: 'refundTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'Refund a payment, in full or in part',
@@ -284,6 +291,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/txn/{id}/void',
+    operationId: 'voidTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'Void a payment on the day it was made',

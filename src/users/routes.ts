@@ -87,6 +87,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/sign-up',
+    operationId: 'signUp',
     tags: TAGS,
     summary: 'Create an inactive user and e-mail a verification code',
     description:
@@ -109,6 +110,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/login',
+    operationId: 'login',
     tags: TAGS,
     summary: 'Exchange a username (or e-mail) and password for tokens',
     description: 'Rate limit: 10/min per IP and 10/min per username (`login`).',
@@ -129,6 +131,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/refresh',
+    operationId: 'refreshTokens',
     tags: TAGS,
     summary: 'Rotate a refresh token',
     description:
@@ -151,6 +154,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/logout',
+    operationId: 'logout',
     tags: TAGS,
     summary: 'Revoke a refresh token',
     middleware: [rateLimit('default', byIp)] as const,
@@ -172,6 +176,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/verify-code/validate',
+    operationId: 'validateVerificationCode',
     tags: TAGS,
     summary: 'Validate an e-mail verification code: activates the user and returns tokens',
     description:
@@ -194,6 +199,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/verify-code/resend',
+    operationId: 'resendVerificationCode',
     tags: TAGS,
     summary: 'Send a new verification code',
     description:
@@ -221,6 +227,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profiles',
+    operationId: 'listUserProfiles',
     tags: TAGS,
     summary: 'List users (staff)',
     security: BEARER,
@@ -243,6 +250,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profiles/mine',
+    operationId: 'getOwnProfile',
     tags: TAGS,
     summary: 'The authenticated user',
     security: BEARER,
@@ -259,6 +267,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/profiles/mine',
+    operationId: 'updateOwnProfile',
     tags: TAGS,
     summary: 'Update the authenticated user',
     description: `Changing the e-mail needs \`current_password\`. Non-admins sending \`role_management\` or \`is_active\` get 403 "${PROFILE_MESSAGES.onlyAdminsChangeRoles}"`,
@@ -279,6 +288,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/profiles/mine/new-password',
+    operationId: 'changeOwnPassword',
     tags: TAGS,
     summary: 'Change the password',
     description:
@@ -299,6 +309,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profiles/{id}',
+    operationId: 'getUserProfile',
     tags: TAGS,
     summary: 'A user (staff, or the user themself)',
     security: BEARER,
@@ -316,6 +327,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/profiles/{id}',
+    operationId: 'updateUserProfile',
     tags: TAGS,
     summary: 'Update a user (ADMIN)',
     description:

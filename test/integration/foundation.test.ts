@@ -45,7 +45,8 @@ describe('problem responses', () => {
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 404, code: 'not_found', title: 'Not Found', request_id: requestId });
-    expect(body.type).toBe('https://stackpay.dev/problems/not_found');
+    // The public base URL (PUBLIC_BASE_URL, else the request origin) + the code's anchor on the errors page.
+    expect(body.type).toMatch(/^https?:\/\/[^/]+\/docs\/errors#not_found$/);
     expect(typeof body.detail).toBe('string');
   });
 
