@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { describeError } from '../lib/logger';
 import { createRouter } from '../lib/openapi';
-import { DOCS_SCRIPT, docsPage } from './docs-page';
 
 export const systemRoutes = createRouter();
 
@@ -60,9 +59,5 @@ systemRoutes.openapi(
   },
 );
 
-systemRoutes.get('/docs', (c) => c.html(docsPage()));
-systemRoutes.get('/docs.js', (c) => {
-  c.header('Content-Type', 'text/javascript; charset=utf-8');
-  c.header('Cache-Control', 'public, max-age=300');
-  return c.body(DOCS_SCRIPT);
-});
+// `/docs` (Scalar's API reference) and `/docs/errors` are static assets (public/, docs/openapi.md): the asset
+// server answers them before the Worker runs.

@@ -128,14 +128,12 @@ export const ProfileListQuery = z.object({
 });
 
 export const ProfileIdParams = z.object({
-  id: z
-    .string()
-    .openapi({
-      param: { name: 'id', in: 'path' },
-      type: 'integer',
-      example: 42,
-      description: 'The user id.',
-    }),
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    type: 'integer',
+    example: 42,
+    description: 'The user id.',
+  }),
 });
 
 export const AdminProfilePatch = z

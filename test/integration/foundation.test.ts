@@ -117,11 +117,11 @@ describe('OpenAPI', () => {
     expect(doc.paths['/health']).toBeDefined();
   });
 
-  it('serves a self-contained docs page', async () => {
+  // /docs is a static asset now (public/docs.html), answered before the Worker runs: test/e2e/docs.test.ts
+  // checks it (self-contained, offline, its headers) against `wrangler dev`.
+  it('the Worker itself no longer renders /docs', async () => {
     const res = await call('/docs');
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    expect(html).toContain('/openapi.json');
-    expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    expect(res.status).toBe(404);
+    await res.body?.cancel();
   });
 });
