@@ -668,12 +668,12 @@ export interface components {
              * @description International format; stored as E.164.
              * @example +201001234567
              */
-            phone_number: string;
+            phone_number: string | null;
             /**
              * Format: date
              * @example 1990-05-17
              */
-            dob: string;
+            dob: string | null;
         };
         CustomerProfilePatch: {
             /** @example Mona */
@@ -684,12 +684,12 @@ export interface components {
              * @description International format; stored as E.164.
              * @example +201001234567
              */
-            phone_number?: string;
+            phone_number?: string | null;
             /**
              * Format: date
              * @example 1990-05-17
              */
-            dob?: string;
+            dob?: string | null;
         };
         Address: {
             id: number;

@@ -143,7 +143,8 @@ const phoneNumber = z
   })
   .nullable()
   .openapi({
-    type: 'string',
+    // A transform hides the input type from the generator; null (or blank) clears the number.
+    type: ['string', 'null'],
     example: '+201001234567',
     description: 'International format; stored as E.164.',
   });
@@ -157,7 +158,7 @@ const dob = z
     return value;
   })
   .nullable()
-  .openapi({ type: 'string', format: 'date', example: '1990-05-17' });
+  .openapi({ type: ['string', 'null'], format: 'date', example: '1990-05-17' });
 
 const profileFields = { first_name: firstName, last_name: lastName, phone_number: phoneNumber, dob };
 
