@@ -5,6 +5,8 @@
 Scalar.createApiReference('#app', {
   url: '/openapi.json',
   withDefaultFonts: false,
+  // No hosted-service toolbar (SDK generation, deploy, share): they link to scalar.com.
+  showDeveloperTools: 'never',
   hideClientButton: false,
   mcp: { disabled: true },
   agent: { disabled: true },
