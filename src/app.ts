@@ -1,11 +1,17 @@
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { adminRoutes } from './admin/routes';
 import { customersRoutes } from './customers/routes';
 import { createDatabase, isDatabaseUnavailable, isRetryableConflict } from './db/client';
-import { ConfigError, getConfig } from './env';
+import { type AppEnv, ConfigError, getConfig } from './env';
 import { AppError } from './lib/errors';
 import { createLogger, describeError } from './lib/logger';
 import { createRouter } from './lib/openapi';
+import {
+  buildOpenApiDocument,
+  type OpenApiDocument,
+  registerOpenApiComponents,
+} from './lib/openapi-document';
 import { problemResponse } from './lib/problem';
 import { requestIdFrom } from './lib/request-id';
 import { allowedMethods } from './lib/routes';
@@ -17,6 +23,11 @@ import { MAX_WEBHOOK_BODY_BYTES } from './transactions/webhook';
 import { usersRoutes } from './users/routes';
 
 export const app = createRouter();
+
+/** The public base URL (links, problem types), or the request's origin when it is not configured. */
+function publicBase(c: Context<AppEnv>): string {
+  return (c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+}
 
 // Request id and the one access-log line per request (id, method, route, status, duration).
 app.use('*', async (c, next) => {
@@ -68,28 +79,15 @@ app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
 
-// Generated once per isolate (it walks every route's schemas). Not `doc31()`: that one answers a generation
-// failure with the serialised exception and a raw 500 instead of going through onError.
-let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+// Generated once per isolate (it walks every route's schemas); docs/openapi.md. Not `doc31()`: that one
+// answers a generation failure with the serialised exception and a raw 500 instead of going through onError.
+let openApiDocument: OpenApiDocument | undefined;
 app.get('/openapi.json', (c) => {
-  openApiDocument ??= app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'StackPay API',
-      version: '1.0.0',
-      description:
-        'Sign-up, customer profiles and KYC, and PayMob payments. Errors are RFC 9457 problem+json.',
-    },
-  });
-  const server = c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin;
+  openApiDocument ??= buildOpenApiDocument(app);
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json({ ...openApiDocument, servers: [{ url: server }] });
+  return c.json({ ...openApiDocument, servers: [{ url: publicBase(c) }] });
 });
-app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-  type: 'http',
-  scheme: 'bearer',
-  bearerFormat: 'JWT',
-});
+registerOpenApiComponents(app.openAPIRegistry);
 
 app.notFound((c) => {
   const requestId = c.get('requestId') ?? requestIdFrom(undefined);
@@ -98,20 +96,21 @@ app.notFound((c) => {
     const err = new AppError(405, 'method_not_allowed', `Method "${c.req.method}" is not allowed here.`, {
       headers: { Allow: allow.join(', ') },
     });
-    return problemResponse(err, requestId);
+    return problemResponse(err, requestId, publicBase(c));
   }
-  return problemResponse(new AppError(404, 'not_found', 'No such resource.'), requestId);
+  return problemResponse(new AppError(404, 'not_found', 'No such resource.'), requestId, publicBase(c));
 });
 
 app.onError((err, c) => {
   const requestId = c.get('requestId') ?? requestIdFrom(undefined);
   const logger = c.get('logger') ?? createLogger({ request_id: requestId });
-  if (err instanceof AppError) return problemResponse(err, requestId);
+  const base = publicBase(c);
+  if (err instanceof AppError) return problemResponse(err, requestId, base);
   if (err instanceof HTTPException) {
     // Hono's own refusals (malformed JSON or form data).
     const code = err.status === 400 ? 'malformed_body' : 'http_error';
     const detail = err.status === 400 ? 'The request body could not be parsed.' : err.message;
-    return problemResponse(new AppError(err.status, code, detail), requestId);
+    return problemResponse(new AppError(err.status, code, detail), requestId, base);
   }
   if (isDatabaseUnavailable(err)) {
     logger.error('database unavailable', describeError(err));
@@ -120,6 +119,7 @@ app.onError((err, c) => {
         headers: { 'Retry-After': '5' },
       }),
       requestId,
+      base,
     );
   }
   // docs/security.md §4: a write that lost a lock race (deadlock, lock wait, AUTO-INC 1467) changed nothing
@@ -131,6 +131,7 @@ app.onError((err, c) => {
         headers: { 'Retry-After': '1' },
       }),
       requestId,
+      base,
     );
   }
   if (err instanceof ConfigError) {
@@ -138,6 +139,7 @@ app.onError((err, c) => {
     return problemResponse(
       new AppError(503, 'service_misconfigured', 'The service is not configured correctly.'),
       requestId,
+      base,
     );
   }
   logger.error('unhandled error', describeError(err));

@@ -73,7 +73,6 @@ import {
   SESSION_ABSOLUTE_SECONDS,
   SESSION_COOKIE,
 } from './session';
-import { stylesheetResponse } from './styles';
 import { AuditPage } from './views/audit';
 import type { Flash } from './views/components';
 import { ADDRESS_LABELS, type CustomerFormState, CustomerPage } from './views/customer';
@@ -177,12 +176,6 @@ function usersContext(c: AdminContext): UsersContext {
     requestId: c.var.requestId,
   };
 }
-
-// --- Stylesheet --------------------------------------------------------------------------------------------
-
-adminRoutes.get('/static/admin.css', (c) =>
-  stylesheetResponse(c.req.query('v'), c.req.header('If-None-Match')),
-);
 
 // --- Sign-in, dashboard, sign-out --------------------------------------------------------------------------
 

@@ -149,6 +149,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profile',
+    operationId: 'getCustomerProfile',
     tags: TAGS,
     security,
     summary: 'Your customer profile with its KYC status',
@@ -162,6 +163,7 @@ for (const method of ['put', 'patch'] as const) {
     createRoute({
       method,
       path: '/profile',
+      operationId: method === 'put' ? 'replaceCustomerProfile' : 'updateCustomerProfile',
       tags: TAGS,
       security,
       summary:
@@ -188,6 +190,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'delete',
     path: '/profile',
+    operationId: 'deleteCustomerProfile',
     tags: TAGS,
     security,
     summary: 'Delete your profile, addresses, KYC record and stored document',
@@ -220,6 +223,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/address',
+    operationId: 'listAddresses',
     tags: TAGS,
     security,
     summary: 'Your addresses (at most three, so never paginated)',
@@ -235,6 +239,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/address',
+    operationId: 'createAddress',
     tags: TAGS,
     security,
     summary: 'Add an address',
@@ -261,6 +266,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/address/{id}',
+    operationId: 'getAddress',
     tags: TAGS,
     security,
     summary: 'One of your addresses',
@@ -276,6 +282,7 @@ for (const method of ['put', 'patch'] as const) {
     createRoute({
       method,
       path: '/address/{id}',
+      operationId: method === 'put' ? 'replaceAddress' : 'updateAddress',
       tags: TAGS,
       security,
       summary:
@@ -307,6 +314,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'delete',
     path: '/address/{id}',
+    operationId: 'deleteAddress',
     tags: TAGS,
     security,
     summary: 'Delete one of your addresses',
@@ -328,6 +336,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profile/upload-docs',
+    operationId: 'getKyc',
     tags: TAGS,
     security,
     summary: 'Your KYC record',
@@ -401,6 +410,7 @@ for (const method of ['put', 'patch'] as const) {
   const route = createRoute({
     method,
     path: '/profile/upload-docs',
+    operationId: method === 'put' ? 'replaceKyc' : 'updateKyc',
     tags: TAGS,
     security,
     summary:
@@ -479,6 +489,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profile/upload-docs/file',
+    operationId: 'downloadKycDocument',
     tags: TAGS,
     security,
     summary: 'Download your KYC document',
@@ -499,6 +510,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/{customer_id}/kyc',
+    operationId: 'getCustomerKyc',
     tags: TAGS,
     security,
     summary: "A customer's KYC record (staff)",
@@ -520,6 +532,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/{customer_id}/kyc/file',
+    operationId: 'downloadCustomerKycDocument',
     tags: TAGS,
     security,
     summary: "Download a customer's KYC document (staff)",
@@ -541,6 +554,7 @@ customersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/{customer_id}/kyc/review',
+    operationId: 'reviewCustomerKyc',
     tags: TAGS,
     security,
     summary: "Approve or reject a customer's KYC (staff)",

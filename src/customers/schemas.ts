@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DOCUMENT_TYPES, type DocumentType, KYC_STATUSES } from '../db/schema';
 import type { FieldErrors } from '../lib/errors';
+import { openApiPattern } from '../lib/openapi';
 import { NON_FIELD } from '../lib/validation';
 import { COUNTRY_CODES, type CountryCode } from './countries';
 import { checkEgyptianNationalId } from './egyptian-national-id';
@@ -114,14 +115,16 @@ const optionalText = (max: number) =>
     .transform((v) => (v === '' ? null : v))
     .nullable();
 
+const FIRST_NAME_PATTERN = /^\p{Lu}/u;
+
 const firstName = z
   .string()
   .trim()
   .max(50)
   .min(3)
-  .regex(/^\p{Lu}/u, MESSAGES.firstNameUppercase)
+  .regex(FIRST_NAME_PATTERN, MESSAGES.firstNameUppercase)
   .nullable()
-  .openapi({ example: 'Mona' });
+  .openapi({ pattern: openApiPattern(FIRST_NAME_PATTERN), example: 'Mona' });
 
 const lastName = optionalText(50).openapi({ example: 'Hassan' });
 
@@ -140,7 +143,8 @@ const phoneNumber = z
   })
   .nullable()
   .openapi({
-    type: 'string',
+    // A transform hides the input type from the generator; null (or blank) clears the number.
+    type: ['string', 'null'],
     example: '+201001234567',
     description: 'International format; stored as E.164.',
   });
@@ -154,7 +158,7 @@ const dob = z
     return value;
   })
   .nullable()
-  .openapi({ type: 'string', format: 'date', example: '1990-05-17' });
+  .openapi({ type: ['string', 'null'], format: 'date', example: '1990-05-17' });
 
 const profileFields = { first_name: firstName, last_name: lastName, phone_number: phoneNumber, dob };
 

@@ -20,8 +20,6 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export const PROBLEM_TYPE_BASE = 'https://stackpay.dev/problems/';
-
 export interface AppErrorOptions {
   errors?: FieldErrors;
   headers?: Record<string, string>;

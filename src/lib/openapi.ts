@@ -12,3 +12,12 @@ export function createRouter() {
     defaultHook: (result) => throwOnInvalid(result),
   });
 }
+
+/**
+ * The `pattern` to publish for a zod regex. zod-to-openapi writes a regex with flags as `source/flags`
+ * (`^\p{Lu}/u`), which no validator can use; JSON Schema patterns are ECMA-262 and are compiled with the
+ * `u` flag by every validator that supports `\p{…}` (ajv does), so the bare source is the right pattern.
+ */
+export function openApiPattern(regex: RegExp): string {
+  return regex.source;
+}

@@ -14,12 +14,22 @@ const MAX_PAGE = 10_000_000;
 
 /** Query parameters to spread into a list route's query schema. */
 export const paginationQuery = {
-  page: z.string().trim().optional().openapi({ description: 'Page number, from 1.', example: '1' }),
+  // Validated as text (a malformed page is a 404, a malformed size the default: see pageRequest) but published
+  // as the integers clients send.
+  page: z
+    .string()
+    .trim()
+    .optional()
+    .openapi({ type: 'integer', minimum: 1, description: 'Page number, from 1.', example: 1 }),
   page_size: z
     .string()
     .trim()
     .optional()
-    .openapi({ description: `Items per page (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).` }),
+    .openapi({
+      type: 'integer',
+      minimum: 1,
+      description: `Items per page (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}; larger values are clamped).`,
+    }),
 };
 
 export interface PageRequest {

@@ -16,6 +16,7 @@ notificationsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/mailgun-webhook',
+    operationId: 'receiveMailgunEvent',
     tags: ['Notifications'],
     summary: 'Mailgun delivery events',
     description:

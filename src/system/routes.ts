@@ -3,7 +3,6 @@ import { sql } from 'drizzle-orm';
 import { randomBytes, toBase64 } from '../lib/crypto';
 import { describeError } from '../lib/logger';
 import { createRouter } from '../lib/openapi';
-import { DOCS_SCRIPT, docsPage, docsPageHeaders } from './docs-page';
 
 export const systemRoutes = createRouter();
 
@@ -18,6 +17,7 @@ systemRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/health',
+    operationId: 'getHealth',
     tags: ['System'],
     summary: 'Liveness and database reachability',
     responses: {
@@ -47,6 +47,7 @@ systemRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/health/live',
+    operationId: 'getLiveness',
     tags: ['System'],
     summary: 'Liveness only (touches no dependency)',
     responses: {
@@ -59,13 +60,5 @@ systemRoutes.openapi(
   },
 );
 
-systemRoutes.get('/docs', (c) => {
-  const nonce = toBase64(randomBytes(16));
-  return c.html(docsPage(nonce), 200, docsPageHeaders(nonce));
-});
-systemRoutes.get('/docs.js', (c) => {
-  c.header('Content-Type', 'text/javascript; charset=utf-8');
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Cache-Control', 'public, max-age=300');
-  return c.body(DOCS_SCRIPT);
-});
+// `/docs` (Scalar's API reference) and `/docs/errors` are static assets (public/, docs/openapi.md): the asset
+// server answers them before the Worker runs.

@@ -87,6 +87,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/txn',
+    operationId: 'createTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'Start a payment: register it with PayMob and get the checkout URL',
@@ -127,6 +128,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/txn',
+    operationId: 'listTransactions',
     tags: TAGS,
     security: BEARER,
     summary: 'List transactions, newest first',
@@ -146,6 +148,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/txn/{id}',
+    operationId: 'getTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'One transaction (another customer’s is a 404)',
@@ -162,6 +165,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/webhook',
+    operationId: 'receivePaymobProcessedCallback',
     tags: TAGS,
     summary: 'PayMob transaction-processed callback',
     description: `Signed with HMAC-SHA512 (\`?hmac=\`; a refusal is 401 with \`WWW-Authenticate: HMAC-SHA512 realm="paymob-webhook"\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB and ${MAX_CALLBACK_DEPTH} levels, read as JSON whatever its Content-Type. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on, and for bodies without \`type\` (stored unverified, a bounded sample).`,
@@ -185,6 +189,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/webhook',
+    operationId: 'showPaymobResponseCallback',
     tags: TAGS,
     summary: 'PayMob transaction-response callback (the browser after paying)',
     description:
@@ -210,6 +215,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/testpay-view',
+    operationId: 'showTestCheckout',
     tags: TAGS,
     summary: 'Test checkout page (HTML, self-contained)',
     responses: { 200: htmlPage('The page') },
@@ -254,6 +260,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/txn/{id}/refund',
+    operationId: 'refundTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'Refund a payment, in full or in part',
@@ -288,6 +295,7 @@ transactionsRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/txn/{id}/void',
+    operationId: 'voidTransaction',
     tags: TAGS,
     security: BEARER,
     summary: 'Void a payment on the day it was made',

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { TRANSACTION_STATUSES } from '../db/schema';
+import { CURRENCIES } from '../lib/money';
 import { pageSchema, paginationQuery } from '../lib/pagination';
 
 /** docs/api.md §4.1: a transaction as the API shows it. */
@@ -12,7 +13,7 @@ export const TransactionSchema = z
       .string()
       .openapi({ description: 'Decimal with the currency’s minor digits.', example: '100.00' }),
     amount_cents: z.number().int().openapi({ description: 'Amount in minor units.', example: 10000 }),
-    currency: z.string().length(3).openapi({ example: 'EGP' }),
+    currency: z.string().length(3).openapi({ enum: CURRENCIES, example: 'EGP' }),
     status: z.enum(TRANSACTION_STATUSES),
     paymob_order_id: z.number().int().nullable(),
     paymob_transaction_id: z.number().int().nullable(),
@@ -24,8 +25,8 @@ export const TransactionSchema = z
     }),
     failure_reason: z.string().nullable(),
     refunded_cents: z.number().int(),
-    created_at: z.string().openapi({ example: '2026-11-26T10:00:00.000Z' }),
-    updated_at: z.string().openapi({ example: '2026-11-26T10:00:05.000Z' }),
+    created_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:00.000Z' }),
+    updated_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:05.000Z' }),
   })
   .openapi('Transaction');
 export type TransactionView = z.infer<typeof TransactionSchema>;
@@ -52,8 +53,11 @@ const statusList = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .openapi({
-    description: `Repeatable: ${TRANSACTION_STATUSES.join(', ')}.`,
+    description: 'Repeatable (`?status=pending&status=succeeded`); an unknown status → 400.',
     param: { style: 'form', explode: true },
+    // Published as what a client sends: a list of statuses (one value is the same as a list of one).
+    type: 'array',
+    items: { type: 'string', enum: [...TRANSACTION_STATUSES] },
   });
 
 export const TransactionListQuery = z.object({
@@ -67,14 +71,17 @@ export const TransactionListQuery = z.object({
     .string()
     .optional()
     .openapi({ description: 'Created strictly before this date (UTC midnight) or date-time.' }),
-  created_at: z.string().optional().openapi({ description: 'Created on this UTC day (YYYY-MM-DD).' }),
+  created_at: z
+    .string()
+    .optional()
+    .openapi({ format: 'date', description: 'Created on this UTC day (YYYY-MM-DD).' }),
   merchant_order_id: z.string().optional(),
-  customer: z.string().optional().openapi({ description: 'Staff only: a customer id.' }),
+  customer: z.string().optional().openapi({ type: 'integer', description: 'Staff only: a customer id.' }),
 });
 export type TransactionListQuery = z.infer<typeof TransactionListQuery>;
 
 export const TransactionIdParams = z.object({
-  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '42' }),
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 42 }),
 });
 
 export const WebhookAck = z.object({ received: z.literal(true) }).openapi('WebhookAck');

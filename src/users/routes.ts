@@ -71,6 +71,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/sign-up',
+    operationId: 'signUp',
     tags: TAGS,
     summary: 'Create an inactive user and e-mail a verification code',
     description:
@@ -93,6 +94,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/login',
+    operationId: 'login',
     tags: TAGS,
     summary: 'Exchange a username (or e-mail) and password for tokens',
     description:
@@ -119,6 +121,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/refresh',
+    operationId: 'refreshTokens',
     tags: TAGS,
     summary: 'Rotate a refresh token',
     description:
@@ -141,6 +144,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/logout',
+    operationId: 'logout',
     tags: TAGS,
     summary: 'Revoke a refresh token',
     middleware: [rateLimit('default', byIp)] as const,
@@ -162,6 +166,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/verify-code/validate',
+    operationId: 'validateVerificationCode',
     tags: TAGS,
     summary: 'Validate an e-mail verification code: activates the user and returns tokens',
     description:
@@ -184,6 +189,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/verify-code/resend',
+    operationId: 'resendVerificationCode',
     tags: TAGS,
     summary: 'Send a new verification code',
     description:
@@ -211,6 +217,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profiles',
+    operationId: 'listUserProfiles',
     tags: TAGS,
     summary: 'List users (staff)',
     security: BEARER,
@@ -233,6 +240,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profiles/mine',
+    operationId: 'getOwnProfile',
     tags: TAGS,
     summary: 'The authenticated user',
     security: BEARER,
@@ -249,6 +257,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/profiles/mine',
+    operationId: 'updateOwnProfile',
     tags: TAGS,
     summary: 'Update the authenticated user',
     description: `Changing the e-mail needs \`current_password\`. Non-admins sending \`role_management\` or \`is_active\` get 403 "${PROFILE_MESSAGES.onlyAdminsChangeRoles}"`,
@@ -269,6 +278,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/profiles/mine/new-password',
+    operationId: 'changeOwnPassword',
     tags: TAGS,
     summary: 'Change the password',
     description:
@@ -289,6 +299,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/profiles/{id}',
+    operationId: 'getUserProfile',
     tags: TAGS,
     summary: 'A user (staff, or the user themself)',
     security: BEARER,
@@ -306,6 +317,7 @@ usersRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/profiles/{id}',
+    operationId: 'updateUserProfile',
     tags: TAGS,
     summary: 'Update a user (ADMIN)',
     description:

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../db/schema';
+import { openApiPattern } from '../lib/openapi';
 import { paginationQuery } from '../lib/pagination';
 
 /**
@@ -23,6 +24,7 @@ export const usernameField = z
   .max(150)
   .regex(USERNAME_PATTERN, USERNAME_MESSAGE)
   .openapi({
+    pattern: openApiPattern(USERNAME_PATTERN),
     description: 'Letters, digits and @ . + - _; unique without regard to case.',
     example: 'amira',
   });
@@ -126,7 +128,12 @@ export const ProfileListQuery = z.object({
 });
 
 export const ProfileIdParams = z.object({
-  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '42', description: 'The user id.' }),
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    type: 'integer',
+    example: 42,
+    description: 'The user id.',
+  }),
 });
 
 export const AdminProfilePatch = z

@@ -1,0 +1,21 @@
+import PROBLEM_CODE_TABLE from './problem-codes.json';
+
+/**
+ * Every `code` a problem+json answer can carry (docs/api.md §1), with its usual status and meaning, kept in
+ * problem-codes.json so the asset build (tools/assets.mjs, plain Node) can read it too. The problem `type` of
+ * each is `<base>/docs/errors#<code>`: the static page public/docs/errors.html is generated from this table,
+ * and the OpenAPI description lists it. test/unit/problem-codes.test.ts fails when the source raises a code
+ * that is missing here.
+ */
+export const PROBLEM_CODES: Record<string, { status: number; meaning: string }> = PROBLEM_CODE_TABLE;
+
+/** Where problem types point (relative to the public base URL); each code is an anchor on that page. */
+export const PROBLEM_DOCS_PATH = '/docs/errors';
+
+/** The errors table as Markdown, for the OpenAPI description. */
+export function problemCodesMarkdown(): string {
+  const rows = Object.entries(PROBLEM_CODES)
+    .sort(([, a], [, b]) => a.status - b.status)
+    .map(([code, { status, meaning }]) => `| \`${code}\` | ${status} | ${meaning} |`);
+  return ['| code | status | meaning |', '|---|---|---|', ...rows].join('\n');
+}
