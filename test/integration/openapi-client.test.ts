@@ -108,9 +108,14 @@ describe('the typed client against the Worker', () => {
 
     const staff = await createUser({ role: 'STAFF' });
     const reviewer = client(() => staff.access);
+    // The review names the submission the reviewer read (docs/security.md §2).
+    const kyc = await reviewer.GET('/api/v1/customers/{customer_id}/kyc', {
+      params: { path: { customer_id: customerId } },
+    });
+    expect(kyc.response.status).toBe(200);
     const approval = await reviewer.POST('/api/v1/customers/{customer_id}/kyc/review', {
       params: { path: { customer_id: customerId } },
-      body: { status: 'approved' },
+      body: { status: 'approved', submission_version: kyc.data?.submission_version as string },
     });
     expect(approval.response.status).toBe(200);
     expect(approval.data).toMatchObject({ status: 'approved' });
