@@ -17,6 +17,8 @@ export function createNonce(): string {
 export interface CspOptions {
   nonce: string;
   script?: boolean;
+  /** Scripts from this origin (a static asset such as the pay page's `/pay/pay.js`). */
+  scriptSelf?: boolean;
   /** Sources the page's frames may show (docs/checkout.md §3); omitted means none (`default-src 'none'`). */
   frameSrc?: string[];
   connectSelf?: boolean;
@@ -28,7 +30,9 @@ export function contentSecurityPolicy(options: CspOptions): string {
   const directives = [
     "default-src 'none'",
     `style-src 'nonce-${options.nonce}'`,
-    options.script ? `script-src 'nonce-${options.nonce}'` : undefined,
+    options.script || options.scriptSelf
+      ? `script-src ${[options.scriptSelf ? "'self'" : '', options.script ? `'nonce-${options.nonce}'` : ''].filter(Boolean).join(' ')}`
+      : undefined,
     options.connectSelf ? "connect-src 'self'" : undefined,
     options.frameSrc?.length ? `frame-src ${options.frameSrc.join(' ')}` : undefined,
     "img-src 'self' data:",
@@ -72,6 +76,8 @@ export function pageShell(options: {
   nonce: string;
   body: HtmlEscapedString | Promise<HtmlEscapedString>;
   script?: string;
+  /** A same-origin script file, loaded after the body. */
+  scriptSrc?: string;
 }) {
   return html`<!doctype html>
 <html lang="en">
@@ -89,6 +95,7 @@ export function pageShell(options: {
 ${options.body}
 </main>
 ${options.script ? html`<script nonce="${options.nonce}">${raw(options.script)}</script>` : ''}
+${options.scriptSrc ? html`<script src="${options.scriptSrc}"></script>` : ''}
 </body>
 </html>`;
 }
