@@ -8,6 +8,7 @@ import {
   OrderResponse,
   PaymentKeyResponse,
   PaymobTransaction,
+  ReversalAnswer,
 } from './schemas';
 
 /**
@@ -64,11 +65,13 @@ export const PAYMENT_KEY_EXPIRATION_SECONDS = 3_600;
 // PayMob's messages are short sentences; anything longer is not a message worth showing.
 const MAX_PROVIDER_MESSAGE_LENGTH = 200;
 
-export type PaymobFailure = 'unavailable' | 'rejected';
+export type PaymobFailure = 'unavailable' | 'rejected' | 'unknown';
 
 /**
- * The two ways PayMob can fail a request, both 502 to our client: `paymob_unavailable` (network, timeout,
- * 5xx, 429, an answer we cannot read) and `paymob_rejected` (a 4xx, with PayMob's message, never its body).
+ * The ways PayMob can fail a request, all 502 to our client: `paymob_unavailable` (network, timeout,
+ * 5xx, 429, an answer we cannot read), `paymob_rejected` (a 4xx, with PayMob's message, never its body) and,
+ * for refunds and voids only, `paymob_outcome_unknown` (no answer, or a 2xx we cannot read: PayMob may have
+ * moved the money; docs/payments.md "Outcome unknown").
  */
 export class PaymobError extends AppError {
   readonly failure: PaymobFailure;
@@ -86,10 +89,16 @@ export class PaymobError extends AppError {
     const detail =
       failure === 'rejected'
         ? `The payment provider rejected the request: ${reason}`
-        : 'The payment provider is unavailable. Please try again shortly.';
-    super(502, failure === 'rejected' ? 'paymob_rejected' : 'paymob_unavailable', detail, {
-      cause: options.cause,
-    });
+        : failure === 'unknown'
+          ? `Outcome unknown — check PayMob: the ${operation} may have been carried out, but PayMob's answer was lost or unreadable (${reason}). Check the payment in PayMob's dashboard before trying again.`
+          : 'The payment provider is unavailable. Please try again shortly.';
+    const code =
+      failure === 'rejected'
+        ? 'paymob_rejected'
+        : failure === 'unknown'
+          ? 'paymob_outcome_unknown'
+          : 'paymob_unavailable';
+    super(502, code, detail, { cause: options.cause });
     this.name = 'PaymobError';
     this.failure = failure;
     this.operation = operation;
@@ -159,9 +168,14 @@ interface CallSpec<S extends z.ZodType> {
   schema: S;
   /** Safe to repeat: retried on network errors, 429 and 5xx. */
   retry: boolean;
+  /**
+   * A refund or void: PayMob's `x-paymob-id` is logged (PayMob support asks for it), and a lost or
+   * unreadable answer is `unknown`, not `unavailable`.
+   */
+  reversal?: boolean;
 }
 
-type RawResult = { status: number; json: unknown };
+type RawResult = { status: number; json: unknown; paymobId: string | null };
 
 class AuthExpired extends Error {}
 
@@ -382,15 +396,16 @@ export class PaymobClient {
    * refunds by nothing we send, so a repeat could refund twice. (A 401 is still refreshed and repeated once:
    * PayMob refused the call, so nothing was refunded.)
    */
-  async refund(input: { transactionId: number; amountCents: number }): Promise<PaymobTransaction> {
+  async refund(input: { transactionId: number; amountCents: number }): Promise<ReversalAnswer> {
     return this.withAuth((authToken) =>
       this.call({
         operation: 'refund',
         method: 'POST',
         path: '/api/acceptance/void_refund/refund',
         body: { auth_token: authToken, transaction_id: input.transactionId, amount_cents: input.amountCents },
-        schema: PaymobTransaction,
+        schema: ReversalAnswer,
         retry: false,
+        reversal: true,
       }),
     );
   }
@@ -399,17 +414,41 @@ export class PaymobClient {
    * Voids a payment captured today (PayMob's business day). Answers with the void child transaction. Not
    * retried, like refunds: the outcome of a call that got no answer is unknown.
    */
-  async voidPayment(input: { transactionId: number }): Promise<PaymobTransaction> {
+  async voidPayment(input: { transactionId: number }): Promise<ReversalAnswer> {
     return this.withAuth((authToken) =>
       this.call({
         operation: 'void',
         method: 'POST',
         path: `/api/acceptance/void_refund/void?token=${encodeURIComponent(authToken)}`,
         body: { transaction_id: input.transactionId },
-        schema: PaymobTransaction,
+        schema: ReversalAnswer,
         retry: false,
+        reversal: true,
       }),
     );
+  }
+
+  /**
+   * One transaction as PayMob holds it, by PayMob's transaction id (`GET /api/acceptance/transactions/{id}`,
+   * PayMob's Postman collection "Transaction_inquiry_for_trx_ID"): how a signed callback whose meaning rests
+   * on unsigned fields is confirmed (docs/payments.md). Safe to repeat. Null when PayMob knows no such id.
+   */
+  async getTransaction(transactionId: number): Promise<ReversalAnswer | null> {
+    try {
+      return await this.withAuth((authToken) =>
+        this.call({
+          operation: 'transaction read',
+          method: 'GET',
+          path: `/api/acceptance/transactions/${transactionId}`,
+          headers: { Authorization: `Bearer ${authToken}` },
+          schema: ReversalAnswer,
+          retry: true,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof PaymobError && err.providerStatus === 404) return null;
+      throw err;
+    }
   }
 
   /** Runs an authenticated call; on a 401 the cached token is replaced once and the call repeated. */
@@ -454,14 +493,22 @@ export class PaymobClient {
       this.logger.error('paymob answered in an unexpected shape', {
         operation: spec.operation,
         status: raw.status,
+        ...(spec.reversal ? { outcome: 'unknown_after_call', paymob_id: raw.paymobId } : {}),
       });
-      throw new PaymobError('unavailable', spec.operation, `unexpected ${spec.operation} response`, {
-        providerStatus: raw.status,
-      });
+      throw new PaymobError(
+        spec.reversal ? 'unknown' : 'unavailable',
+        spec.operation,
+        `unexpected ${spec.operation} response`,
+        { providerStatus: raw.status },
+      );
     }
     if (raw.status >= 400 && raw.status < 500 && raw.status !== 429) {
       const message = providerMessage(raw.json) ?? `HTTP ${raw.status}`;
-      this.logger.warn('paymob rejected a request', { operation: spec.operation, status: raw.status });
+      this.logger.warn('paymob rejected a request', {
+        operation: spec.operation,
+        status: raw.status,
+        ...(spec.reversal ? { paymob_id: raw.paymobId } : {}),
+      });
       throw new PaymobError('rejected', spec.operation, message, { providerStatus: raw.status });
     }
     throw new PaymobError('unavailable', spec.operation, `${spec.operation}: HTTP ${raw.status}`, {
@@ -499,6 +546,8 @@ export class PaymobClient {
         attempt,
         status: result.status,
         duration_ms: this.clock() - started,
+        // PayMob support traces a call by this header (docs/payments.md).
+        ...(spec.reversal ? { paymob_id: result.paymobId } : {}),
       });
       if (result.status === 429 || result.status >= 500) {
         lastError = `HTTP ${result.status}`;
@@ -506,7 +555,13 @@ export class PaymobClient {
       }
       return result;
     }
-    throw new PaymobError('unavailable', spec.operation, `${spec.operation}: ${lastError}`);
+    // A reversal sent once without an answer may have been carried out.
+    const noAnswer = spec.reversal && (lastError === 'timeout' || lastError === 'network error');
+    throw new PaymobError(
+      noAnswer ? 'unknown' : 'unavailable',
+      spec.operation,
+      `${spec.operation}: ${lastError}`,
+    );
   }
 
   private async attempt(spec: CallSpec<z.ZodType>, budgetMs: number): Promise<RawResult> {
@@ -532,7 +587,7 @@ export class PaymobClient {
       } catch {
         json = null;
       }
-      return { status: response.status, json };
+      return { status: response.status, json, paymobId: response.headers.get('x-paymob-id') };
     } catch (err) {
       if (controller.signal.aborted) throw controller.signal.reason;
       throw err;
