@@ -128,7 +128,7 @@ export function factsFromTransaction(
     paymobTransactionId: obj.id,
     paymobOrderId: obj.order.id,
     merchantOrderId: obj.order.merchant_order_id ?? null,
-    amountCents: obj.amount_cents,
+    amountCents: Math.abs(obj.amount_cents),
     currency: obj.currency,
     success: obj.success,
     pending: obj.pending,
@@ -136,7 +136,8 @@ export function factsFromTransaction(
     isVoided: obj.is_voided === true,
     hasParentTransaction: obj.has_parent_transaction === true,
     childKind: obj.is_void === true ? 'void' : obj.is_refund === true ? 'refund' : null,
-    refundedAmountCents: obj.refunded_amount_cents ?? null,
+    refundedAmountCents:
+      typeof obj.refunded_amount_cents === 'number' ? Math.abs(obj.refunded_amount_cents) : null,
     message: cleanMessage(obj.data?.message),
     origin,
   };

@@ -28,14 +28,15 @@ export const PaymobTransaction = z.looseObject({
   id: z.number().int().positive(),
   pending: z.boolean(),
   success: z.boolean(),
-  amount_cents: z.number().int().nonnegative(),
+  // Any sign: a refund or void child may carry a negative amount (docs/payments.md); facts take abs.
+  amount_cents: z.number().int(),
   currency: z.string().min(1).max(8),
   is_refunded: z.boolean().optional(),
   is_refund: z.boolean().optional(),
   is_voided: z.boolean().optional(),
   is_void: z.boolean().optional(),
   has_parent_transaction: z.boolean().optional(),
-  refunded_amount_cents: z.number().int().nonnegative().nullish(),
+  refunded_amount_cents: z.number().int().nullish(),
   order: z.looseObject({
     id: z.number().int().positive(),
     merchant_order_id: z.string().nullish(),

@@ -22,6 +22,10 @@ export interface SandboxOptions {
   paymobPendingDelayMs?: number;
   /** Lifetime of auth tokens (default one hour). */
   paymobAuthTokenTtlMs?: number;
+  /** The PayMob account region whose business day voids follow (default EG). */
+  paymobCountry?: string;
+  /** The clock of the void window (tests). */
+  paymobNow?: () => number;
   workerBaseUrl?: string;
   log?: (line: string) => void;
 }

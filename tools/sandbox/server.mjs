@@ -7,7 +7,7 @@
 // http://127.0.0.1:8787; set it empty to send no webhooks), MAILGUN_WEBHOOK_DELAY_MS (default 200),
 // PAYMOB_API_KEY, PAYMOB_SECRET_KEY, PAYMOB_PUBLIC_KEY, PAYMOB_HMAC_SECRET, PAYMOB_INTEGRATION_ID and
 // PAYMOB_IFRAME_ID (comma lists; empty accepts any id), PAYMOB_CALLBACK_DELAY_MS (default 0),
-// PAYMOB_PENDING_DELAY_MS (default 3000).
+// PAYMOB_PENDING_DELAY_MS (default 3000), PAYMOB_COUNTRY (the account's region for its business day; EG).
 
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +35,8 @@ export async function startSandbox({
   paymobCallbackDelayMs = 0,
   paymobPendingDelayMs = 3000,
   paymobAuthTokenTtlMs,
+  paymobCountry = 'EG',
+  paymobNow,
   workerBaseUrl,
   log = () => {},
 } = {}) {
@@ -60,6 +62,8 @@ export async function startSandbox({
       callbackDelayMs: paymobCallbackDelayMs,
       pendingDelayMs: paymobPendingDelayMs,
       authTokenTtlMs: paymobAuthTokenTtlMs,
+      country: paymobCountry,
+      ...(paymobNow ? { now: paymobNow } : {}),
       faults,
       log,
     }),
@@ -158,6 +162,7 @@ async function main() {
     paymobIframeIds: parseIdList(env.PAYMOB_IFRAME_ID),
     paymobCallbackDelayMs: env.PAYMOB_CALLBACK_DELAY_MS ? Number(env.PAYMOB_CALLBACK_DELAY_MS) : 0,
     paymobPendingDelayMs: env.PAYMOB_PENDING_DELAY_MS ? Number(env.PAYMOB_PENDING_DELAY_MS) : 3000,
+    paymobCountry: env.PAYMOB_COUNTRY || 'EG',
     // An explicitly empty WORKER_BASE_URL turns delivery webhooks off.
     workerBaseUrl: env.WORKER_BASE_URL ?? DEFAULT_WORKER_BASE_URL,
     log: (line) => console.log(line),
