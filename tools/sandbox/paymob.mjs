@@ -56,6 +56,8 @@ export const PAYMOB_FAULT_MODES = {
   // The refund or void child's amount_cents is negative (PayMob's own WooCommerce plugin reads it with
   // `abs((int) $trans['amount_cents'])`, so PayMob evidently sends negative amounts somewhere).
   'negative-child-amount': [],
+  // PayMob carries out the refund or void but its answer is unreadable (a 200 without the transaction).
+  'unreadable-answer': [],
 };
 const REFUND_CALLBACK_ORDERS = ['child-first', 'parent-first'];
 const PARENT_TOTALS = ['numeric', 'null', 'none'];
@@ -856,7 +858,18 @@ export function createPaymob({
     parent.obj.updated_at = child.obj.created_at;
     log(`paymob: refunded ${amount} of transaction ${parent.obj.id} as ${child.obj.id}`);
     sendRefundCallbacks(parent, child, context);
-    sendJson(res, 200, shownTransaction(child));
+    sendReversalAnswer(res, child, context);
+  }
+
+  // PayMob support asks for the `x-paymob-id` response header of a failed refund (PayMob's docs
+  // transcription, id 62410469717); every answer carries one.
+  function sendReversalAnswer(res, child, context) {
+    const headers = { 'x-paymob-id': randomHex(16) };
+    if (faults.take('paymob', 'unreadable-answer', context)) {
+      sendJson(res, 200, { status: 'processing' }, headers);
+      return;
+    }
+    sendJson(res, 200, shownTransaction(child), headers);
   }
 
   // Which callbacks a refund produces is not documented (docs/payments.md): the harshest plausible answer
@@ -893,12 +906,13 @@ export function createPaymob({
       });
     }
 
-    const child = createChild(parent, order, 'void', parent.obj.amount_cents, childContext(body, order));
+    const context = childContext(body, order);
+    const child = createChild(parent, order, 'void', parent.obj.amount_cents, context);
     parent.obj.is_voided = true;
     parent.obj.updated_at = child.obj.created_at;
     log(`paymob: voided transaction ${parent.obj.id} as ${child.obj.id}`);
     sendProcessedCallback(child);
-    sendJson(res, 200, shownTransaction(child));
+    sendReversalAnswer(res, child, context);
   }
 
   function refundProblem(parent) {
