@@ -448,6 +448,7 @@ export async function applyPaymentEvent(
       503,
       'confirmation_unavailable',
       'PayMob could not be asked to confirm this report; nothing was changed. Deliver it again later.',
+      { headers: { 'Retry-After': '60' } },
     );
   }
   const current: AppliedTransaction = {

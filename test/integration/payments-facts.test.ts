@@ -4,17 +4,22 @@
  * a reversal whose answer is unreadable is "outcome unknown", and the void window is PayMob's business day
  * (issue 12 item 5).
  */
+import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { paymentReversals } from '../../src/db/schema';
+import { paymentEvents, paymentReversals } from '../../src/db/schema';
+import { createLogger } from '../../src/lib/logger';
+import { PaymobClient, paymobSettings } from '../../src/paymob/client';
 import { TRANSACTION_HMAC_FIELDS } from '../../src/paymob/hmac';
 import type { TransactionView } from '../../src/transactions/schemas';
+import { voidTransaction } from '../../src/transactions/void';
 import {
   apiWithEnv,
   createUser,
   readJson,
   roundTrips,
   type TestUser,
+  testConfig,
   testDb,
   uniqueRequestId,
 } from './helpers';
@@ -418,5 +423,50 @@ describe('PayMob’s answers to refunds and voids (issue 12 item 4, F6)', () => 
     if (!callback) throw new Error('no void callback');
     expect((await deliverRecorded(callback)).status).toBe(200);
     expect((await transactionRow(txn.id)).status).toBe('voided');
+  });
+});
+
+describe('void window: PayMob’s business day in the account’s zone (issue 12 item 5, F7)', () => {
+  /** Voids through the service with a chosen clock, the payment's success recorded at `paidAt`. */
+  async function voidAt(paidAt: string, now: string) {
+    const { txn } = await succeededPayment('80.00');
+    await testDb()
+      .update(paymentEvents)
+      .set({ receivedAt: new Date(paidAt) })
+      .where(eq(paymentEvents.transactionId, txn.id));
+    const logger = createLogger({ test: 'void-window' });
+    const ctx = {
+      db: testDb(),
+      logger,
+      now: new Date(now),
+      paymob: new PaymobClient({ settings: paymobSettings(testConfig()), cache: env.PAYMOB_CACHE, logger }),
+      notify: () => undefined,
+    };
+    const result = await voidTransaction(ctx, await admin(), { transactionId: txn.id }).then(
+      (view) => ({ ok: true as const, view }),
+      (error: { status?: number; code?: string; message?: string }) => ({ ok: false as const, error }),
+    );
+    return { txn, result };
+  }
+
+  it('paid 23:30 Cairo time, voided 00:30 Cairo time (the same UTC day) → 409 void_window_closed, PayMob not called', async () => {
+    const { txn, result } = await voidAt('2026-12-05T21:30:00Z', '2026-12-05T22:30:00Z');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatchObject({ status: 409, code: 'void_window_closed' });
+    expect(result.error.message).toContain('2026-12-05, Africa/Cairo');
+    expect(await childrenOf(txn.merchant_order_id)).toHaveLength(0);
+    expect((await transactionRow(txn.id)).status).toBe('succeeded');
+  });
+
+  it('paid 00:30 Cairo time, voided 03:00 Cairo time (another UTC day) → voided', async () => {
+    const { txn, result } = await voidAt('2026-12-05T22:30:00Z', '2026-12-06T01:00:00Z');
+    expect(result).toMatchObject({ ok: true, view: { status: 'voided' } });
+    expect((await transactionRow(txn.id)).status).toBe('voided');
+  });
+
+  it('Egypt’s summer time: paid 23:50 Cairo (UTC+3), voided 00:10 → 409', async () => {
+    const { result } = await voidAt('2026-07-05T20:50:00Z', '2026-07-05T21:10:00Z');
+    expect(result).toMatchObject({ ok: false, error: { status: 409, code: 'void_window_closed' } });
   });
 });
