@@ -7,7 +7,7 @@ import { describeError, type Logger } from '../lib/logger';
 import { formatMinor, isCurrency } from '../lib/money';
 import type { TransactionStatusMessage } from '../notifications/messages';
 import { actionForFacts, eventKind, type PaymentAction, type PaymobTransactionFacts } from '../paymob/events';
-import { applyReportedTotal, applyReversalChild, type ChildApplication } from './ledger';
+import { applyReportedTotal, applyReversalChild, type ChildApplication, recompute } from './ledger';
 import { canTransition, type TransitionChanges, transitionTransaction } from './state-machine';
 
 /**
@@ -255,6 +255,11 @@ async function execute(
   if (plan.kind === 'transition') {
     const changed = await transitionTransaction(ctx.db, target.id, plan.to, plan.changes, ctx.now);
     if (!changed) return {};
+    // Reversals reported before the payment's success were recorded in the ledger; count them now (one
+    // more round trip, only in that rare order).
+    if (plan.to === 'succeeded' && (target.childrenCents > 0 || target.paymobRefundedCents > 0)) {
+      await recompute(ctx.db, target.id, 0, ctx.now);
+    }
     const reason =
       plan.changes.failureReason === undefined ? target.failureReason : plan.changes.failureReason;
     await notify(

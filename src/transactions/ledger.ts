@@ -192,7 +192,7 @@ export async function applyReportedTotal(
  * the sum only grows; reaching the amount makes a succeeded payment `refunded`). Each SET expression is
  * complete on its own: Drizzle orders the columns by the schema, not by this object.
  */
-async function recompute(db: Database, transactionId: number, releasedCents: number, now: Date) {
+export async function recompute(db: Database, transactionId: number, releasedCents: number, now: Date) {
   const applied = sql`(SELECT COALESCE(SUM(r.amount_cents), 0) FROM payment_reversals r
     WHERE r.transaction_id = ${transactionId} AND r.kind = 'refund' AND r.state = 'applied')`;
   const refunded = sql`LEAST(${transactions.amountCents}, GREATEST(${transactions.refundedCents}, ${transactions.paymobRefundedCents}, ${applied}))`;

@@ -29,10 +29,14 @@ interface Delivery {
 }
 
 let nextId = Date.now() * 10;
+const freshIds = () => {
+  nextId += 10;
+  return nextId;
+};
 
 /** One payment's reports, in the order PayMob produced them (the sequential order). */
 function reportsFor(merchantOrderId: string, paymobOrderId: number) {
-  const base = (nextId += 10);
+  const base = freshIds();
   const ids = { payment: base, refunds: [base + 1, base + 2], void: base + 3 };
   const common = {
     paymobOrderId,
@@ -120,7 +124,7 @@ function reportsFor(merchantOrderId: string, paymobOrderId: number) {
 }
 
 async function newPayment(customerId: number) {
-  const paymobOrderId = (nextId += 10);
+  const paymobOrderId = freshIds();
   const id = await insertTransaction(customerId, {
     status: 'pending',
     amountCents: AMOUNT,

@@ -425,7 +425,6 @@ describe('answers PayMob gets wrong or refuses', () => {
 });
 
 describe('refund and void answers (docs/payments.md "Outcome unknown")', () => {
-  const REFUND = '/api/acceptance/void_refund/refund';
   /** A client whose PayMob answers refunds with `reply` and the header x-paymob-id; logs recorded. */
   function reversalClient(reply: Response | 'network-error') {
     const lines: Array<{ msg: string } & Record<string, unknown>> = [];
