@@ -7,7 +7,13 @@ import { describeError, type Logger } from '../lib/logger';
 import { formatMinor, isCurrency } from '../lib/money';
 import type { TransactionStatusMessage } from '../notifications/messages';
 import { actionForFacts, eventKind, type PaymentAction, type PaymobTransactionFacts } from '../paymob/events';
-import { applyReportedTotal, applyReversalChild, type ChildApplication, recompute } from './ledger';
+import {
+  applyReportedTotal,
+  applyReversalChild,
+  type ChildApplication,
+  recompute,
+  refundedFrom,
+} from './ledger';
 import { canTransition, type TransitionChanges, transitionTransaction } from './state-machine';
 
 /**
@@ -317,7 +323,10 @@ async function execute(
         `transaction_refund:${target.id}:${facts.paymobTransactionId}`,
       ),
     );
-    const total = Math.max(target.refundedCents, children);
+    const total = Math.max(
+      target.refundedCents,
+      refundedFrom(target.amountCents, children, target.paymobRefundedCents),
+    );
     return {
       applied: view(total >= target.amountCents ? 'refunded' : target.status, target.failureReason),
       reversal: result,
@@ -326,7 +335,11 @@ async function execute(
   if (plan.kind === 'refund_total') {
     await applyReportedTotal(ctx.db, target.id, plan.amountCents, ctx.now);
     // A reported total changes the sum but sends no e-mail: the children it counts do (docs/payments.md).
-    const total = Math.max(target.refundedCents, Math.min(plan.amountCents, target.amountCents));
+    const reported = Math.max(target.paymobRefundedCents, plan.amountCents);
+    const total = Math.max(
+      target.refundedCents,
+      refundedFrom(target.amountCents, target.childrenCents, reported),
+    );
     return { applied: view(total >= target.amountCents ? 'refunded' : target.status, target.failureReason) };
   }
   return {};
