@@ -470,3 +470,43 @@ describe('void window: PayMob’s business day in the account’s zone (issue 12
     expect(result).toMatchObject({ ok: false, error: { status: 409, code: 'void_window_closed' } });
   });
 });
+
+describe('database round trips (each one a network trip in production)', () => {
+  it('payment callback: first delivery 3, duplicate 2; refund child callback confirmed: 5, duplicate 2; API refund: 10', async () => {
+    const payer = await createPayer();
+    const txn = await createPendingPayment(payer, '50.00');
+    const paid = await pay(txn, CARDS.success);
+    const [callback] = await callbacksFor(txn.merchant_order_id, paid.transaction_id);
+    if (!callback) throw new Error('no callback');
+    const first = uniqueRequestId('first');
+    expect((await deliverRecorded(callback, {}, { requestId: first })).status).toBe(200);
+    expect(await roundTrips(first)).toBe(3);
+    const duplicate = uniqueRequestId('dup');
+    expect((await deliverRecorded(callback, {}, { requestId: duplicate })).status).toBe(200);
+    expect(await roundTrips(duplicate)).toBe(2);
+
+    await addFault({
+      mode: 'refund-callbacks',
+      parent: 'none',
+      match: `merchant_order_id=${txn.merchant_order_id}`,
+    });
+    const child = await dashboardRefund(paid.transaction_id, 1_000);
+    const [childCallback] = await callbacksFor(txn.merchant_order_id, child.id);
+    if (!childCallback) throw new Error('no child callback');
+    const confirmed = uniqueRequestId('child');
+    expect((await deliverRecorded(childCallback, {}, { requestId: confirmed })).status).toBe(200);
+    // read, event, ledger row, an unknown reservation of that amount settled, recomputed sum
+    expect(await roundTrips(confirmed)).toBe(5);
+    const again = uniqueRequestId('child-dup');
+    expect((await deliverRecorded(childCallback, {}, { requestId: again })).status).toBe(200);
+    expect(await roundTrips(again)).toBe(2);
+
+    const viaApi = uniqueRequestId('refund');
+    const response = await refund(txn.id, (await admin()).access, { amount: '10.00' }, { requestId: viaApi });
+    expect(response.status).toBe(200);
+    await response.body?.cancel();
+    // Three more than before the ledger: the guarded claim, the reservation row, and the reservation
+    // becoming the child's row (the recomputed sum replaces the old guarded update).
+    expect(await roundTrips(viaApi)).toBe(10);
+  });
+});
