@@ -536,6 +536,10 @@ export interface TransactionDetail {
   paymentKeyExpiresAt: Date | null;
   failureReason: string | null;
   refundedCents: number;
+  /** Held by refund calls in flight or with an unknown outcome (docs/payments.md "Reservation"). */
+  heldCents: number;
+  /** Of that, refund calls whose outcome is unknown: staff must check PayMob. */
+  unknownCents: number;
   createdAt: Date;
   updatedAt: Date;
   needsAttention: boolean;
@@ -562,6 +566,8 @@ export async function transactionDetail(db: Database, id: number): Promise<Trans
       paymentKeyExpiresAt: transactions.paymentKeyExpiresAt,
       failureReason: transactions.failureReason,
       refundedCents: transactions.refundedCents,
+      heldCents: transactions.heldCents,
+      unknownCents: sql<string>`(SELECT COALESCE(SUM(r.amount_cents), 0) FROM payment_reversals r WHERE r.transaction_id = ${id} AND r.state = 'unknown')`,
       createdAt: transactions.createdAt,
       updatedAt: transactions.updatedAt,
       needsAttention,
@@ -594,7 +600,11 @@ export async function transactionDetail(db: Database, id: number): Promise<Trans
   const first = rows[0];
   if (!first) return undefined;
   const { event: _event, ...transaction } = first;
-  return { ...transaction, events: rows.flatMap((r) => (r.event ? [r.event] : [])) };
+  return {
+    ...transaction,
+    unknownCents: Number(transaction.unknownCents),
+    events: rows.flatMap((r) => (r.event ? [r.event] : [])),
+  };
 }
 
 // --- E-mails and audit log ---------------------------------------------------------------------------------

@@ -241,7 +241,12 @@ export const transactions = mysqlTable(
     checkoutUrl: varchar('checkout_url', { length: 2048 }),
     paymentKeyExpiresAt: timestamp('payment_key_expires_at'),
     failureReason: varchar('failure_reason', { length: 500 }),
+    // docs/payments.md: max(sum of applied refund children, paymob_refunded_cents), capped at amount_cents.
     refundedCents: bigint('refunded_cents', { mode: 'number' }).notNull().default(0),
+    // The largest refunded total PayMob itself reported for the payment (confirmed by inquiry).
+    paymobRefundedCents: bigint('paymob_refunded_cents', { mode: 'number' }).notNull().default(0),
+    // Held by refund calls in flight or with an unknown outcome (their `payment_reversals` reservations).
+    heldCents: bigint('held_cents', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     // Reconciliation (docs/api.md §4.8): a pending row is not looked up again before this instant (a run's claim,
@@ -302,6 +307,35 @@ export const paymentEvents = mysqlTable(
     index('payment_events_received_idx').on(t.receivedAt),
     // The webhook's hourly count of stored unverified bodies (docs/paymob.md §6).
     index('payment_events_outcome_received_idx').on(t.outcome, t.receivedAt),
+  ],
+);
+
+export const REVERSAL_STATES = ['reserved', 'applied', 'released', 'unknown'] as const;
+export type ReversalState = (typeof REVERSAL_STATES)[number];
+
+// The refund ledger (docs/payments.md). Two kinds of rows:
+// - a PayMob reversal child (paymob_child_id set, state 'applied'): unique per child, so each refund or void
+//   PayMob made is applied exactly once, whichever way it arrived;
+// - our reservation for a refund call (paymob_child_id NULL): 'reserved' while PayMob is called, 'released'
+//   when PayMob refused or the child is applied, 'unknown' when PayMob's answer was lost (the amount stays
+//   held until a child of that amount arrives or staff resolve it).
+export const paymentReversals = mysqlTable(
+  'payment_reversals',
+  {
+    id: id(),
+    transactionId: ref('transaction_id').notNull(),
+    paymobChildId: bigint('paymob_child_id', { mode: 'number' }),
+    kind: varchar('kind', { length: 8 }).notNull(),
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+    state: mysqlEnum('state', REVERSAL_STATES).notNull(),
+    // For a reservation: the PayMob child that settled it, once known.
+    settledByChildId: bigint('settled_by_child_id', { mode: 'number' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('payment_reversals_child_unique').on(t.paymobChildId),
+    index('payment_reversals_transaction_idx').on(t.transactionId, t.state),
   ],
 );
 
@@ -449,6 +483,10 @@ export const kycRecordsRelations = relations(kycRecords, ({ one }) => ({
 export const transactionsRelations = relations(transactions, ({ one, many }) => ({
   customer: one(customers, { fields: [transactions.customerId], references: [customers.id] }),
   events: many(paymentEvents),
+}));
+
+export const paymentReversalsRelations = relations(paymentReversals, ({ one }) => ({
+  transaction: one(transactions, { fields: [paymentReversals.transactionId], references: [transactions.id] }),
 }));
 
 export const paymentEventsRelations = relations(paymentEvents, ({ one }) => ({

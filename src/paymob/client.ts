@@ -8,6 +8,7 @@ import {
   OrderResponse,
   PaymentKeyResponse,
   PaymobTransaction,
+  ReversalAnswer,
 } from './schemas';
 
 /**
@@ -78,7 +79,7 @@ export const PAYMENT_KEY_EXPIRATION_SECONDS = 3_600;
 // PayMob's messages are short sentences; anything longer is not a message worth showing.
 const MAX_PROVIDER_MESSAGE_LENGTH = 200;
 
-export type PaymobFailure = 'unavailable' | 'rejected' | 'auth_failed';
+export type PaymobFailure = 'unavailable' | 'rejected' | 'auth_failed' | 'unknown';
 /** How a call proved who we are (named in logs, never the key): docs/paymob.md §5. */
 export type PaymobAuthScheme = 'api_key' | 'auth_token' | 'secret_key';
 
@@ -86,16 +87,19 @@ const FAILURE_CODES: Record<PaymobFailure, string> = {
   unavailable: 'paymob_unavailable',
   rejected: 'paymob_rejected',
   auth_failed: 'paymob_auth_failed',
+  unknown: 'paymob_outcome_unknown',
 };
-const FAILURE_DETAILS: Record<Exclude<PaymobFailure, 'rejected'>, string> = {
+const FAILURE_DETAILS: Record<Exclude<PaymobFailure, 'rejected' | 'unknown'>, string> = {
   unavailable: 'The payment provider is unavailable. Please try again shortly.',
   auth_failed: 'The payment provider refused our credentials. Staff must check the PayMob keys.',
 };
 
 /**
  * The ways PayMob can fail a request, all 502 to our client: `paymob_unavailable` (network, timeout, 5xx,
- * 429, an answer we cannot read), `paymob_rejected` (a 4xx, with PayMob's message, never its body) and
- * `paymob_auth_failed` (our credentials refused, even after one token refresh: a configuration problem).
+ * 429, an answer we cannot read), `paymob_rejected` (a 4xx, with PayMob's message, never its body),
+ * `paymob_auth_failed` (our credentials refused, even after one token refresh: a configuration problem) and,
+ * for refunds and voids only, `paymob_outcome_unknown` (no answer, or a 2xx we cannot read: PayMob may have
+ * moved the money; docs/payments.md "Outcome unknown").
  */
 export class PaymobError extends AppError {
   readonly failure: PaymobFailure;
@@ -115,7 +119,9 @@ export class PaymobError extends AppError {
     const detail =
       failure === 'rejected'
         ? `The payment provider rejected the request: ${reason}`
-        : FAILURE_DETAILS[failure];
+        : failure === 'unknown'
+          ? `Outcome unknown — check PayMob: the ${operation} may have been carried out, but PayMob's answer was lost or unreadable (${reason}). Check the payment in PayMob's dashboard before trying again.`
+          : FAILURE_DETAILS[failure];
     super(502, FAILURE_CODES[failure], detail, { cause: options.cause });
     this.name = 'PaymobError';
     this.failure = failure;
@@ -192,9 +198,14 @@ interface CallSpec<S extends z.ZodType> {
   retry: boolean;
   /** PayMob's documented not-found answer ends the call with NotFoundAnswer (inquiry). */
   recognizeNotFound?: boolean;
+  /**
+   * A refund or void: PayMob's `x-paymob-id` is logged (PayMob support asks for it), and a lost or
+   * unreadable answer is `unknown`, not `unavailable`.
+   */
+  reversal?: boolean;
 }
 
-type RawResult = { status: number; json: unknown; text: string };
+type RawResult = { status: number; json: unknown; text: string; paymobId: string | null };
 
 class AuthExpired extends Error {}
 
@@ -469,7 +480,7 @@ export class PaymobClient {
    * refunds by nothing we send, so a repeat could refund twice. (A 401 is still refreshed and repeated once:
    * PayMob refused the call, so nothing was refunded.)
    */
-  async refund(input: { transactionId: number; amountCents: number }): Promise<PaymobTransaction> {
+  async refund(input: { transactionId: number; amountCents: number }): Promise<ReversalAnswer> {
     return this.withMerchantAuth('refund', (auth) =>
       this.call({
         operation: 'refund',
@@ -481,8 +492,9 @@ export class PaymobClient {
           transaction_id: input.transactionId,
           amount_cents: input.amountCents,
         },
-        schema: PaymobTransaction,
+        schema: ReversalAnswer,
         retry: false,
+        reversal: true,
       }),
     );
   }
@@ -491,7 +503,7 @@ export class PaymobClient {
    * Voids a payment captured today (PayMob's business day). Answers with the void child transaction. Not
    * retried, like refunds: the outcome of a call that got no answer is unknown.
    */
-  async voidPayment(input: { transactionId: number }): Promise<PaymobTransaction> {
+  async voidPayment(input: { transactionId: number }): Promise<ReversalAnswer> {
     return this.withMerchantAuth('void', (auth) =>
       this.call({
         operation: 'void',
@@ -499,10 +511,36 @@ export class PaymobClient {
         path: `/api/acceptance/void_refund/void${auth.token ? `?token=${encodeURIComponent(auth.token)}` : ''}`,
         headers: auth.headers,
         body: { transaction_id: input.transactionId },
-        schema: PaymobTransaction,
+        schema: ReversalAnswer,
         retry: false,
+        reversal: true,
       }),
     );
+  }
+
+  /**
+   * One transaction as PayMob holds it, by PayMob's transaction id (`GET /api/acceptance/transactions/{id}`,
+   * PayMob's Postman collection "Transaction_inquiry_for_trx_ID"): how a signed callback whose meaning rests
+   * on unsigned fields is confirmed (docs/payments.md). Safe to repeat. Null when PayMob knows no such id.
+   * Authenticated like every inquiry (docs/paymob.md §5): `Token <secret key>` in intention mode, else the
+   * auth token as a Bearer header.
+   */
+  async getTransaction(transactionId: number): Promise<ReversalAnswer | null> {
+    try {
+      return await this.withMerchantAuth('transaction read', (auth) =>
+        this.call({
+          operation: 'transaction read',
+          method: 'GET',
+          path: `/api/acceptance/transactions/${transactionId}`,
+          headers: auth.token ? { Authorization: `Bearer ${auth.token}` } : auth.headers,
+          schema: ReversalAnswer,
+          retry: true,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof PaymobError && err.providerStatus === 404) return null;
+      throw err;
+    }
   }
 
   /**
@@ -579,14 +617,22 @@ export class PaymobClient {
       this.logger.error('paymob answered in an unexpected shape', {
         operation: spec.operation,
         status: raw.status,
+        ...(spec.reversal ? { outcome: 'unknown_after_call', paymob_id: raw.paymobId } : {}),
       });
-      throw new PaymobError('unavailable', spec.operation, `unexpected ${spec.operation} response`, {
-        providerStatus: raw.status,
-      });
+      throw new PaymobError(
+        spec.reversal ? 'unknown' : 'unavailable',
+        spec.operation,
+        `unexpected ${spec.operation} response`,
+        { providerStatus: raw.status },
+      );
     }
     if (raw.status >= 400 && raw.status < 500 && raw.status !== 429) {
       const message = providerMessage(raw.json) ?? `HTTP ${raw.status}`;
-      this.logger.warn('paymob rejected a request', { operation: spec.operation, status: raw.status });
+      this.logger.warn('paymob rejected a request', {
+        operation: spec.operation,
+        status: raw.status,
+        ...(spec.reversal ? { paymob_id: raw.paymobId } : {}),
+      });
       throw new PaymobError('rejected', spec.operation, message, {
         providerStatus: raw.status,
         providerText: raw.text.slice(0, MAX_PROVIDER_TEXT),
@@ -627,6 +673,8 @@ export class PaymobClient {
         attempt,
         status: result.status,
         duration_ms: this.clock() - started,
+        // PayMob support traces a call by this header (docs/payments.md).
+        ...(spec.reversal ? { paymob_id: result.paymobId } : {}),
       });
       if (result.status === 429 || result.status >= 500) {
         lastError = `HTTP ${result.status}`;
@@ -634,7 +682,13 @@ export class PaymobClient {
       }
       return result;
     }
-    throw new PaymobError('unavailable', spec.operation, `${spec.operation}: ${lastError}`);
+    // A reversal sent once without an answer may have been carried out.
+    const noAnswer = spec.reversal && (lastError === 'timeout' || lastError === 'network error');
+    throw new PaymobError(
+      noAnswer ? 'unknown' : 'unavailable',
+      spec.operation,
+      `${spec.operation}: ${lastError}`,
+    );
   }
 
   private async attempt(spec: CallSpec<z.ZodType>, budgetMs: number): Promise<RawResult> {
@@ -660,7 +714,7 @@ export class PaymobClient {
       } catch {
         json = null;
       }
-      return { status: response.status, json, text };
+      return { status: response.status, json, text, paymobId: response.headers.get('x-paymob-id') };
     } catch (err) {
       if (controller.signal.aborted) throw controller.signal.reason;
       throw err;

@@ -1,9 +1,16 @@
 import type { z } from 'zod';
-import type { PaymobTransaction, ResponseCallbackQuery } from './schemas';
+import type { PaymobTransaction, ResponseCallbackQuery, ReversalAnswer } from './schemas';
 
 /**
- * PayMob transaction facts, whichever way they arrived (processed callback, browser redirect, inquiry),
- * normalised to what StackPay decides on (docs/api.md §4.4 step 5).
+ * PayMob transaction facts, whichever way they arrived (processed callback, browser redirect, inquiry, the
+ * answer to our own refund or void call), normalised to what StackPay decides on (docs/api.md §4.4 step 5,
+ * docs/payments.md).
+ *
+ * Trust (docs/payments.md "Signed facts"): a callback or redirect is believed only for the fields PayMob's
+ * HMAC covers (`TRANSACTION_HMAC_FIELDS`: amount, currency, id, order id, pending, success,
+ * has_parent_transaction, is_refunded, is_voided, …). `is_refund`, `is_void`, `refunded_amount_cents` and
+ * `data.message` are not signed: anyone holding a genuine redirect URL can change them. Facts from our own
+ * authenticated calls to PayMob (inquiry, refund/void answers) are `confirmed`: every field is PayMob's.
  */
 export interface PaymobTransactionFacts {
   paymobTransactionId: number;
@@ -13,23 +20,33 @@ export interface PaymobTransactionFacts {
   currency: string;
   success: boolean;
   pending: boolean;
+  /** Signed `is_refunded` (the original transaction reports a refund). */
   isRefunded: boolean;
+  /** Signed `is_voided`. */
   isVoided: boolean;
   hasParentTransaction: boolean;
-  /** Total refunded so far, when PayMob reports it on the original transaction. */
+  /** A child's kind from the unsigned `is_refund`/`is_void`: believed only when `confirmed`. */
+  childKind: 'refund' | 'void' | null;
+  /** Total refunded so far (unsigned, often null in callbacks): believed only when `confirmed`. */
   refundedAmountCents: number | null;
-  /** PayMob's `data.message` (e.g. "Approved", "Do not honour"). */
+  /** PayMob's `data.message` (e.g. "Approved", "Do not honour"): shown, never decided on. */
   message: string | null;
+  /** `signed`: a callback or redirect; `confirmed`: PayMob's answer to our own authenticated call. */
+  origin: 'signed' | 'confirmed';
 }
 
 export type PaymentAction =
   | { kind: 'pending' }
   | { kind: 'succeeded' }
   | { kind: 'failed'; reason: string }
-  /** `delta`: a refund transaction of `amountCents`; `total`: the original now shows this much refunded. */
-  | { kind: 'refund'; amountCents: number; mode: 'delta' | 'total' }
+  /** A reversal child PayMob confirmed: applied once by its PayMob id (docs/payments.md "Refund ledger"). */
+  | { kind: 'reversal'; reversal: 'refund' | 'void'; amountCents: number }
+  /** PayMob (confirmed) reports this refunded total on the original transaction. */
+  | { kind: 'refund_total'; amountCents: number }
   | { kind: 'voided' }
-  /** A refund or void attempt PayMob declined: the original payment is unchanged. */
+  /** A signed report whose meaning rests on unsigned fields: ask PayMob by transaction id first. */
+  | { kind: 'confirm' }
+  /** Nothing to change (a declined refund or void, a report without the facts we need). */
   | { kind: 'none'; reason: string };
 
 export const DEFAULT_FAILURE_REASON = 'The payment was declined.';
@@ -44,24 +61,33 @@ function cleanMessage(value: unknown): string | null {
 }
 
 /**
- * The flags → action table, first matching row wins:
- * | pending                                     | pending (no change)                        |
- * | refund/void child (has_parent) not success  | none: the refund or void was declined      |
- * | is_voided (or a void child)                 | voided                                     |
- * | is_refunded, or a refund child              | refund (child: its amount_cents; original: |
- * |                                             | refunded_amount_cents, else amount_cents)  |
- * | success                                     | succeeded                                  |
- * | anything else                               | failed, reason = data.message              |
+ * The flags → action table, first matching row wins (docs/payments.md):
+ * | pending                                       | pending (no change)                            |
+ * | child (has_parent) not success                | none: the refund or void was declined          |
+ * | child, success, signed                        | confirm (its kind is in unsigned fields)       |
+ * | child, success, confirmed                     | reversal (is_void → void, is_refund → refund)  |
+ * | is_voided                                     | voided                                         |
+ * | is_refunded, signed                           | confirm (the total is unsigned)                |
+ * | is_refunded, confirmed, numeric total         | refund_total                                   |
+ * | is_refunded, confirmed, total null            | none (the children carry the amounts)          |
+ * | success                                       | succeeded                                      |
+ * | anything else                                 | failed, reason = data.message                  |
  */
 export function actionForFacts(facts: PaymobTransactionFacts): PaymentAction {
   if (facts.pending) return { kind: 'pending' };
-  if (facts.hasParentTransaction && !facts.success) {
-    return { kind: 'none', reason: facts.message ?? 'PayMob declined the refund or void.' };
+  if (facts.hasParentTransaction) {
+    if (!facts.success)
+      return { kind: 'none', reason: facts.message ?? 'PayMob declined the refund or void.' };
+    if (facts.origin === 'signed') return { kind: 'confirm' };
+    if (facts.childKind === null)
+      return { kind: 'none', reason: 'a child transaction that is neither refund nor void' };
+    return { kind: 'reversal', reversal: facts.childKind, amountCents: facts.amountCents };
   }
   if (facts.isVoided) return { kind: 'voided' };
-  if (facts.hasParentTransaction) return { kind: 'refund', amountCents: facts.amountCents, mode: 'delta' };
   if (facts.isRefunded) {
-    return { kind: 'refund', amountCents: facts.refundedAmountCents ?? facts.amountCents, mode: 'total' };
+    if (facts.origin === 'signed') return { kind: 'confirm' };
+    if (facts.refundedAmountCents === null) return { kind: 'none', reason: 'refunded total not reported' };
+    return { kind: 'refund_total', amountCents: facts.refundedAmountCents };
   }
   if (facts.success) return { kind: 'succeeded' };
   return { kind: 'failed', reason: facts.message ?? DEFAULT_FAILURE_REASON };
@@ -69,8 +95,9 @@ export function actionForFacts(facts: PaymobTransactionFacts): PaymentAction {
 
 /**
  * The `kind` an event is stored under; with PayMob's transaction id it is the event's unique key, so a
- * duplicate delivery is recognised. A pending report and the final result of the same PayMob transaction
- * are different events; an original transaction reporting a new refunded total is a new event per total.
+ * duplicate delivery is recognised (the log's key; the refund ledger, not this key, decides what is
+ * applied). A pending report and the final result of the same PayMob transaction are different events; an
+ * original transaction reporting a new refunded total is a new event per total.
  */
 export function eventKind(action: PaymentAction, facts: PaymobTransactionFacts): string {
   switch (action.kind) {
@@ -81,35 +108,73 @@ export function eventKind(action: PaymentAction, facts: PaymobTransactionFacts):
       return 'transaction';
     case 'voided':
       return 'void';
-    case 'refund':
-      return action.mode === 'delta' ? 'refund' : `refunded_total:${action.amountCents}`;
+    case 'reversal':
+      return action.reversal;
+    case 'refund_total':
+      return `refunded_total:${action.amountCents}`;
+    case 'confirm':
+      return facts.hasParentTransaction ? 'unconfirmed_child' : 'unconfirmed_total';
     case 'none':
-      return facts.isVoided ? 'void' : 'refund';
+      return facts.childKind === 'void' || facts.isVoided ? 'void' : 'refund';
   }
 }
 
-/** Facts from a processed callback's (or an inquiry's) transaction object. */
-export function factsFromTransaction(obj: PaymobTransaction): PaymobTransactionFacts {
+/** Facts from a processed callback's transaction object: signed. */
+export function factsFromTransaction(
+  obj: PaymobTransaction,
+  origin: PaymobTransactionFacts['origin'] = 'signed',
+): PaymobTransactionFacts {
   return {
     paymobTransactionId: obj.id,
     paymobOrderId: obj.order.id,
     merchantOrderId: obj.order.merchant_order_id ?? null,
-    amountCents: obj.amount_cents,
+    amountCents: Math.abs(obj.amount_cents),
     currency: obj.currency,
     success: obj.success,
     pending: obj.pending,
-    isRefunded: obj.is_refunded === true || obj.is_refund === true,
-    isVoided: obj.is_voided === true || obj.is_void === true,
+    isRefunded: obj.is_refunded === true,
+    isVoided: obj.is_voided === true,
     hasParentTransaction: obj.has_parent_transaction === true,
-    refundedAmountCents: obj.refunded_amount_cents ?? null,
+    childKind: obj.is_void === true ? 'void' : obj.is_refund === true ? 'refund' : null,
+    refundedAmountCents:
+      typeof obj.refunded_amount_cents === 'number' ? Math.abs(obj.refunded_amount_cents) : null,
     message: cleanMessage(obj.data?.message),
+    origin,
   };
 }
 
-/** Facts from the browser redirect's flattened query (all values strings, order id as `order`). */
+/**
+ * Facts from PayMob's answer to our own call (inquiry by transaction id, refund, void): confirmed. The
+ * answer is read leniently (docs/payments.md): the amount's sign is dropped (PayMob's own plugin takes
+ * `abs((int) $trans['amount_cents'])`), the order may be an id or an object.
+ */
+export function factsFromAnswer(answer: z.infer<typeof ReversalAnswer>): PaymobTransactionFacts {
+  const order = typeof answer.order === 'number' ? { id: answer.order } : answer.order;
+  const hasParent =
+    answer.has_parent_transaction === true ||
+    (answer.parent_transaction !== null && answer.parent_transaction !== undefined);
+  return {
+    paymobTransactionId: answer.id,
+    paymobOrderId: order?.id ?? null,
+    merchantOrderId: (typeof answer.order === 'object' ? answer.order?.merchant_order_id : null) ?? null,
+    amountCents: Math.abs(answer.amount_cents),
+    currency: answer.currency,
+    success: answer.success,
+    pending: answer.pending,
+    isRefunded: answer.is_refunded === true,
+    isVoided: answer.is_voided === true,
+    hasParentTransaction: hasParent,
+    childKind: answer.is_void === true ? 'void' : answer.is_refund === true ? 'refund' : null,
+    refundedAmountCents:
+      typeof answer.refunded_amount_cents === 'number' ? Math.abs(answer.refunded_amount_cents) : null,
+    message: cleanMessage(answer.data?.message),
+    origin: 'confirmed',
+  };
+}
+
+/** Facts from the browser redirect's flattened query (all values strings, order id as `order`): signed. */
 export function factsFromResponseQuery(query: z.infer<typeof ResponseCallbackQuery>): PaymobTransactionFacts {
   const flag = (name: string) => query[name] === true || query[name] === 'true';
-  const refunded = query.refunded_amount_cents;
   return {
     paymobTransactionId: query.id,
     paymobOrderId: query.order ?? query.order_id ?? null,
@@ -118,11 +183,13 @@ export function factsFromResponseQuery(query: z.infer<typeof ResponseCallbackQue
     currency: query.currency,
     success: query.success,
     pending: query.pending,
-    isRefunded: query.is_refunded === true || flag('is_refund'),
-    isVoided: query.is_voided === true || flag('is_void'),
+    isRefunded: query.is_refunded === true,
+    isVoided: query.is_voided === true,
     hasParentTransaction: query.has_parent_transaction === true,
-    refundedAmountCents:
-      typeof refunded === 'string' && /^\d{1,15}$/.test(refunded) ? Number(refunded) : null,
+    childKind: flag('is_void') ? 'void' : flag('is_refund') ? 'refund' : null,
+    // The redirect never reverses a payment (docs/payments.md): its total is not read.
+    refundedAmountCents: null,
     message: cleanMessage(query['data.message']),
+    origin: 'signed',
   };
 }

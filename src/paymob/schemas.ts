@@ -37,14 +37,15 @@ export const PaymobTransaction = z.looseObject({
   id: z.number().int().positive(),
   pending: z.boolean(),
   success: z.boolean(),
-  amount_cents: z.number().int().nonnegative(),
+  // Any sign: a refund or void child may carry a negative amount (docs/payments.md); facts take abs.
+  amount_cents: z.number().int(),
   currency: z.string().min(1).max(8),
   is_refunded: z.boolean().optional(),
   is_refund: z.boolean().optional(),
   is_voided: z.boolean().optional(),
   is_void: z.boolean().optional(),
   has_parent_transaction: z.boolean().optional(),
-  refunded_amount_cents: z.number().int().nonnegative().nullish(),
+  refunded_amount_cents: z.number().int().nullish(),
   order: z.looseObject({
     id: z.number().int().positive(),
     merchant_order_id: z.string().nullish(),
@@ -52,6 +53,34 @@ export const PaymobTransaction = z.looseObject({
   data: z.looseObject({ message: z.unknown().optional() }).nullish(),
 });
 export type PaymobTransaction = z.infer<typeof PaymobTransaction>;
+
+/**
+ * PayMob's answer to our own refund, void or transaction read (docs/payments.md "Outcome unknown"), read
+ * leniently because PayMob acted before it answered: `amount_cents` of either sign (PayMob's own WooCommerce
+ * plugin takes `abs((int) $trans['amount_cents'])`), `order` as an id or an object, totals null or numeric.
+ */
+export const ReversalAnswer = z.looseObject({
+  id: z.number().int().positive(),
+  pending: z.boolean(),
+  success: z.boolean(),
+  amount_cents: z.number().int(),
+  currency: z.string().min(1).max(8),
+  is_refunded: z.boolean().nullish(),
+  is_refund: z.boolean().nullish(),
+  is_voided: z.boolean().nullish(),
+  is_void: z.boolean().nullish(),
+  has_parent_transaction: z.boolean().nullish(),
+  parent_transaction: z.number().int().nullish(),
+  refunded_amount_cents: z.number().int().nullish(),
+  order: z
+    .union([
+      z.number().int().positive(),
+      z.looseObject({ id: z.number().int().positive(), merchant_order_id: z.string().nullish() }),
+    ])
+    .nullish(),
+  data: z.looseObject({ message: z.unknown().optional() }).nullish(),
+});
+export type ReversalAnswer = z.infer<typeof ReversalAnswer>;
 
 /** The processed callback envelope: `{"type": "TRANSACTION" | "TOKEN" | ..., "obj": {...}}`. */
 export const CallbackEnvelope = z.object({

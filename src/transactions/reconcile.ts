@@ -236,7 +236,7 @@ async function reconcileOne(ctx: ReconcileContext, row: Claimed): Promise<RowOut
   // null: PayMob knows no payment attempt on this order at all.
   let paymobPending = false;
   if (answer) {
-    const facts = factsFromTransaction(answer);
+    const facts = factsFromTransaction(answer, 'confirmed');
     const result = await applyPaymentEvent(ctx, {
       source: 'inquiry',
       type: 'INQUIRY',

@@ -7,14 +7,15 @@ import { AppError, forbidden, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { enqueueNotification } from '../notifications/messages';
 import { PaymobClient, PaymobError, paymobSettings } from '../paymob/client';
-import { factsFromTransaction } from '../paymob/events';
-import type { PaymobTransaction } from '../paymob/schemas';
+import { factsFromAnswer } from '../paymob/events';
+import type { ReversalAnswer } from '../paymob/schemas';
 import {
   type ApplyEventContext,
   type ApplyEventResult,
   applyPaymentEvent,
   type TransactionStatusNotification,
 } from './apply-event';
+import { settleReservation } from './ledger';
 import { getTransaction, ID_PATTERN } from './list';
 import type { TransactionView } from './schemas';
 
@@ -46,6 +47,14 @@ export function reversalContextFor(c: {
     requestId: c.var.requestId,
     paymob: new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger }),
     notify: (message: TransactionStatusNotification) => enqueueNotification(c.env.NOTIFICATIONS, message),
+  };
+}
+
+/** `confirm` for applyPaymentEvent: PayMob's own read of one transaction (docs/payments.md). */
+export function confirmWith(paymob: PaymobClient) {
+  return async (paymobTransactionId: number) => {
+    const answer = await paymob.getTransaction(paymobTransactionId);
+    return answer ? factsFromAnswer(answer) : null;
   };
 }
 
@@ -87,6 +96,8 @@ export async function loadForReversal(db: Database, rawId: string | number) {
       paymobTransactionId: transactions.paymobTransactionId,
       createdAt: transactions.createdAt,
       paidAt: paid.at,
+      // Held by refund calls in flight or with an unknown outcome (src/transactions/ledger.ts).
+      heldCents: transactions.heldCents,
     })
     .from(transactions)
     .leftJoin(paid, eq(paid.transactionId, transactions.id))
@@ -119,7 +130,8 @@ export function invalidState(status: TransactionStatus, detail: string): AppErro
 
 /**
  * Calls PayMob and writes the audit row for the attempt, whatever its outcome: a refund whose answer was
- * lost (timeout) is exactly the one someone must be able to trace.
+ * lost (timeout) is exactly the one someone must be able to trace. A refund's reservation is released on a
+ * definite refusal and kept as `unknown` when PayMob's answer is unknown (docs/payments.md).
  */
 export async function callPaymob(
   ctx: ReversalContext,
@@ -127,8 +139,9 @@ export async function callPaymob(
   kind: ReversalKind,
   target: ReversalTarget,
   details: Record<string, unknown>,
-  call: () => Promise<PaymobTransaction>,
-): Promise<PaymobTransaction> {
+  call: () => Promise<ReversalAnswer>,
+  reservation?: { id: number; amountCents: number },
+): Promise<ReversalAnswer> {
   const audit = (outcome: Record<string, unknown>) =>
     writeAudit(ctx.db, {
       actorUserId: actor.id,
@@ -145,15 +158,29 @@ export async function callPaymob(
       },
       requestId: ctx.requestId ?? null,
     });
-  let answer: PaymobTransaction;
+  let answer: ReversalAnswer;
   try {
     answer = await call();
   } catch (err) {
+    const unknown = !(err instanceof PaymobError) || err.failure === 'unknown';
+    if (reservation !== undefined) {
+      await settleReservation(ctx.db, target.id, reservation, unknown ? 'unknown' : 'released').catch(
+        (dbErr: unknown) =>
+          ctx.logger.error('reservation not settled', { error: String(dbErr).slice(0, 200) }),
+      );
+    }
     if (err instanceof PaymobError) {
-      await audit({ outcome: `paymob_${err.failure}`, reason: err.reason }).catch((auditErr: unknown) =>
+      await audit({
+        outcome: err.code === 'paymob_outcome_unknown' ? 'paymob_outcome_unknown' : `paymob_${err.failure}`,
+        reason: err.reason,
+      }).catch((auditErr: unknown) =>
         ctx.logger.error('audit row not written', { error: String(auditErr).slice(0, 200) }),
       );
-      ctx.logger.warn(`paymob ${kind} failed`, { transaction_id: target.id, reason: err.reason });
+      ctx.logger.warn(`paymob ${kind} failed`, {
+        transaction_id: target.id,
+        reason: err.reason,
+        outcome: unknown ? 'unknown_after_call' : err.failure,
+      });
     }
     throw err;
   }
@@ -168,32 +195,44 @@ export async function callPaymob(
 
 /**
  * Applies PayMob's synchronous answer (the child transaction it just created) through `applyPaymentEvent`,
- * exactly like its callback. Why not wait for the callback alone: PayMob documents no retry schedule and
- * reconciliation only looks at pending payments, so a lost refund callback would never be recorded. The
- * answer is stored under the child's PayMob id and kind, so the callback that follows is the duplicate and
- * changes nothing (and if the callback wins the race, this answer is the duplicate instead).
+ * exactly like its confirmed callback. Why not wait for the callback alone: PayMob documents no retry
+ * schedule and reconciliation only looks at pending payments, so a lost refund callback would never be
+ * recorded. The child is applied once by its PayMob id in the refund ledger, so whichever of the answer
+ * and the callback comes second changes nothing; the answer also settles the call's reservation.
  */
 export async function applyAnswer(
   ctx: ReversalContext,
   kind: ReversalKind,
   target: ReversalTarget,
-  answer: PaymobTransaction,
+  answer: ReversalAnswer,
+  reservation?: { id: number; amountCents: number },
 ): Promise<ApplyEventResult> {
-  const facts = factsFromTransaction(answer);
+  // It is the child PayMob just created for our call, whatever flags it shows.
+  const facts = { ...factsFromAnswer(answer), hasParentTransaction: true };
+  facts.childKind ??= kind;
+  const declined = !answer.success || answer.pending;
+  if (declined && reservation !== undefined)
+    await settleReservation(ctx.db, target.id, reservation, 'released');
   const result = await applyPaymentEvent(ctx, {
     source: 'api_response',
     type: kind === 'refund' ? 'REFUND' : 'VOID',
     facts,
     rawBody: answer,
+    reservation: declined ? undefined : reservation,
   });
-  if (!answer.success || answer.pending) {
+  if (declined) {
     const reason = facts.message ?? `PayMob declined the ${kind}.`;
     throw new PaymobError('rejected', kind, reason);
   }
   if (result.outcome === 'anomaly' || result.outcome === 'unmatched') {
-    // Logged at error level by applyPaymentEvent; the answer is about something else than we asked.
-    ctx.logger.error(`paymob ${kind} answer does not match the transaction`, { transaction_id: target.id });
-    throw new PaymobError('unavailable', kind, `unexpected ${kind} answer`);
+    // PayMob acted, but its answer is about something else than we asked: what it did is unknown.
+    if (reservation !== undefined) await settleReservation(ctx.db, target.id, reservation, 'unknown');
+    ctx.logger.error(`paymob ${kind} answer does not match the transaction`, {
+      transaction_id: target.id,
+      outcome: 'unknown_after_call',
+      paymob_child_transaction_id: answer.id,
+    });
+    throw new PaymobError('unknown', kind, `the ${kind} answer does not match the payment`);
   }
   return result;
 }

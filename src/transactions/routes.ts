@@ -17,7 +17,7 @@ import { getTransaction, ID_PATTERN, listTransactions } from './list';
 import { renderPayPage } from './pay-page';
 import { RefundTransactionBody, refundTransaction } from './refund';
 import { type RenderedPage, renderInvalidResult, renderPaymentResult } from './result-page';
-import { reversalContextFor } from './reversal';
+import { confirmWith, reversalContextFor } from './reversal';
 import {
   CreateTransactionBody,
   TransactionIdParams,
@@ -74,6 +74,14 @@ function webhookContext(c: Context<AppEnv>): WebhookContext {
     logger: c.var.logger,
     now: new Date(),
     hmacSecret: c.var.config.PAYMOB_HMAC_SECRET,
+    // A signed report whose meaning rests on unsigned fields is confirmed with PayMob (docs/payments.md).
+    confirm: confirmWith(
+      new PaymobClient({
+        settings: paymobSettings(c.var.config),
+        cache: c.env.PAYMOB_CACHE,
+        logger: c.var.logger,
+      }),
+    ),
     // The e-mail is queued after the answer: PayMob gets its 200 without waiting for the queue.
     notify: async (message: TransactionStatusNotification) => {
       await defer(enqueueNotification(c.env.NOTIFICATIONS, message));

@@ -28,9 +28,6 @@ export const FINAL_STATUSES: readonly TransactionStatus[] = (
 /** Statuses a client should stop polling at (a failed payment can still succeed, but rarely does). */
 export const SETTLED_STATUSES: readonly TransactionStatus[] = [...FINAL_STATUSES, 'succeeded', 'failed'];
 
-/** Refunds apply only to a succeeded payment (partial ones keep it succeeded). */
-export const REFUNDABLE_STATUSES: readonly TransactionStatus[] = ['succeeded'];
-
 export function canTransition(from: TransactionStatus, to: TransactionStatus): boolean {
   return (TRANSITIONS[from] as readonly TransactionStatus[]).includes(to);
 }
@@ -69,57 +66,4 @@ export async function transitionTransaction(
     .set({ ...changes, status: to, updatedAt: now })
     .where(and(eq(transactions.id, id), inArray(transactions.status, from)));
   return result.rowsAffected === 1;
-}
-
-export interface RefundSnapshot {
-  id: number;
-  amountCents: number;
-  refundedCents: number;
-}
-
-export type RefundOutcome =
-  | { changed: true; status: 'succeeded' | 'refunded'; refundedCents: number }
-  /** Nothing to add (e.g. an older total), or the row is not refundable: nothing changed. */
-  | { changed: false; conflict: false }
-  /** The row changed since `snapshot` was read (a concurrent event): re-read and try again. */
-  | { changed: false; conflict: true };
-
-/** What a refund does to a snapshot: `delta` adds PayMob's refund, `total` is PayMob's refunded sum. */
-export function refundedAfter(
-  snapshot: RefundSnapshot,
-  amountCents: number,
-  mode: 'delta' | 'total',
-): number {
-  const wanted = mode === 'delta' ? snapshot.refundedCents + amountCents : amountCents;
-  return Math.min(snapshot.amountCents, Math.max(snapshot.refundedCents, wanted));
-}
-
-/**
- * Records a refund on a succeeded transaction with one guarded statement that also compares the refunded
- * sum it started from (`... AND status = 'succeeded' AND refunded_cents = ?`), so two refund events can
- * never both add to the same starting sum. Reaching the full amount makes the transaction `refunded`.
- */
-export async function applyRefund(
-  db: Database,
-  snapshot: RefundSnapshot,
-  amountCents: number,
-  mode: 'delta' | 'total',
-  now: Date,
-): Promise<RefundOutcome> {
-  if (!Number.isSafeInteger(amountCents) || amountCents <= 0) return { changed: false, conflict: false };
-  const refundedCents = refundedAfter(snapshot, amountCents, mode);
-  if (refundedCents === snapshot.refundedCents) return { changed: false, conflict: false };
-  const status = refundedCents >= snapshot.amountCents ? 'refunded' : 'succeeded';
-  const result = await db
-    .update(transactions)
-    .set({ status, refundedCents, updatedAt: now })
-    .where(
-      and(
-        eq(transactions.id, snapshot.id),
-        inArray(transactions.status, REFUNDABLE_STATUSES as TransactionStatus[]),
-        eq(transactions.refundedCents, snapshot.refundedCents),
-      ),
-    );
-  if (result.rowsAffected !== 1) return { changed: false, conflict: true };
-  return { changed: true, status, refundedCents };
 }

@@ -1,5 +1,6 @@
 import type { Actor } from '../env';
 import { conflict } from '../lib/errors';
+import { businessDay, PAYMOB_TIME_ZONES } from '../paymob/business-day';
 import {
   applyAnswer,
   callPaymob,
@@ -12,17 +13,16 @@ import {
 } from './reversal';
 import type { TransactionView } from './schemas';
 
-const utcDay = (at: Date) => at.toISOString().slice(0, 10);
-
 export interface VoidInput {
   transactionId: string | number;
 }
 
 /**
  * docs/api.md §4.6 void, for the API and the admin UI: ADMIN only, a succeeded payment with no refund yet (PayMob
- * refuses to void a refunded one), on the same UTC day as the payment (409 `void_window_closed`
- * otherwise, without calling PayMob; PayMob checks its own business day too). The payment's day is when
- * StackPay learned of its success, else its creation day. PayMob's answer, the void child transaction, is
+ * refuses to void a refunded one) and no refund in flight, on the same business day as the payment in the
+ * PayMob account's zone (docs/payments.md "Business-day void"; 409 `void_window_closed` otherwise, without
+ * calling PayMob; PayMob checks its own business day too). The payment's day is when StackPay learned of
+ * its success, else its creation day. PayMob's answer, the void child transaction, is
  * applied through `applyPaymentEvent` (→ `voided`); the later callback is its duplicate.
  */
 export async function voidTransaction(
@@ -33,17 +33,18 @@ export async function voidTransaction(
   requireAdmin(actor);
   const target = await loadForReversal(ctx.db, input.transactionId);
   requireSucceeded(target, 'void');
-  if (target.refundedCents > 0) {
+  if (target.refundedCents > 0 || target.heldCents > 0) {
     throw invalidState(
       target.status,
       'The payment has been partly refunded, so it can no longer be voided; refund the rest instead.',
     );
   }
-  const paidDay = utcDay(target.paidAt ?? target.createdAt);
-  if (paidDay !== utcDay(ctx.now)) {
+  const zone = PAYMOB_TIME_ZONES[ctx.paymob.settings.country];
+  const paidDay = businessDay(target.paidAt ?? target.createdAt, zone);
+  if (paidDay !== businessDay(ctx.now, zone)) {
     throw conflict(
       'void_window_closed',
-      `A payment can be voided only on the UTC day it was made (${paidDay}); refund it instead.`,
+      `A payment can be voided only on PayMob's business day it was made (${paidDay}, ${zone} time); refund it instead.`,
     );
   }
   const paymobTransactionId = target.paymobTransactionId;

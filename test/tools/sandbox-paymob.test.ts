@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { businessDay } from '../../tools/sandbox/paymob-model.mjs';
 import {
   flattenedHmacMessage,
   signFlattened,
@@ -987,16 +988,22 @@ describe('refund and void', () => {
       order: { merchant_order_id: ref },
     });
     expect(child.id).not.toBe(answer.transaction_id);
-    const childCallback = expectSignedCallback(await waitFor(() => callbacksReceived(ref)[1]));
+    const childCallback = expectSignedCallback(
+      await waitFor(() => callbacksReceived(ref).find((post) => post.body.obj.id === child.id)),
+    );
     expect(childCallback).toMatchObject({ id: child.id, amount_cents: 30000, has_parent_transaction: true });
 
     const over = await refund(token, answer.transaction_id, 70001);
     expect(over.status).toBe(400);
-    expect((await json<{ message: string }>(over)).message).toMatch(/exceeds/);
+    // PayMob's own words (docs/payments.md): the limit in major units.
+    expect((await json<{ message: string }>(over)).message).toBe(
+      'Requested Refund Amount is greater than the maximum refund amount permissible. Maximum Refund Amount is EGP 700.0',
+    );
 
     const rest = await refund(token, answer.transaction_id, 70000);
     expect(rest.status).toBe(200);
-    await waitFor(() => callbacksReceived(ref)[2]);
+    // Each refund: the child's callback and the re-sent parent's.
+    await waitFor(() => callbacksReceived(ref).length >= 5);
     const parent = await json<Transaction>(
       fetch(`${sandbox.url}/api/acceptance/transactions/${answer.transaction_id}`, {
         headers: { authorization: `Bearer ${token}` },
@@ -1044,6 +1051,141 @@ describe('refund and void', () => {
     );
     expect(original.is_voided).toBe(true);
     expect((await voidPayment(token, answer.transaction_id)).status).toBe(400);
+  });
+
+  it.each([
+    ['child-first', 'numeric', [false, true], 30000],
+    ['parent-first', 'null', [true, false], null],
+  ] as const)(
+    'a refund sends the child and the parent callback (%s, parent total %s)',
+    async (order, parentTotal, parentFirst, total) => {
+      const { token, answer, reference: ref } = await checkout(CARD_SUCCESS);
+      await waitFor(() => callbacksReceived(ref)[0]);
+      expect(
+        (
+          await addFault({
+            service: 'paymob',
+            mode: 'refund-callbacks',
+            order,
+            parent: parentTotal,
+            match: `merchant_order_id=${ref}`,
+          })
+        ).status,
+      ).toBe(201);
+      const child = await json<Transaction>(refund(token, answer.transaction_id, 30000));
+      const posts = await waitFor(() =>
+        callbacksReceived(ref).length >= 3 ? callbacksReceived(ref).slice(1) : null,
+      );
+      expect(posts.map((post) => post.body.obj.id === answer.transaction_id)).toEqual(parentFirst);
+      const parent = posts.find((post) => post.body.obj.id === answer.transaction_id);
+      expect(parent && expectSignedCallback(parent)).toMatchObject({
+        is_refunded: true,
+        refunded_amount_cents: total,
+      });
+      const childPost = posts.find((post) => post.body.obj.id === child.id);
+      expect(childPost && expectSignedCallback(childPost)).toMatchObject({
+        is_refund: true,
+        captured_amount: null,
+      });
+    },
+  );
+
+  it('a parent total of `none` sends only the child; the payment callback carries real-shaped nulls', async () => {
+    const { token, answer, reference: ref } = await checkout(CARD_SUCCESS);
+    const payment = expectSignedCallback(await waitFor(() => callbacksReceived(ref)[0]));
+    expect(payment).toMatchObject({ refunded_amount_cents: null, merchant_commission: null });
+    await addFault({
+      service: 'paymob',
+      mode: 'refund-callbacks',
+      parent: 'none',
+      match: `merchant_order_id=${ref}`,
+    });
+    await refund(token, answer.transaction_id, 100);
+    await waitFor(() => callbacksReceived(ref)[1]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(callbacksReceived(ref)).toHaveLength(2);
+  });
+
+  it('a refund child with a negative amount (fault), signed as sent', async () => {
+    const { token, answer, reference: ref } = await checkout(CARD_SUCCESS);
+    await addFault({ service: 'paymob', mode: 'negative-child-amount', match: `merchant_order_id=${ref}` });
+    const child = await json<Transaction>(refund(token, answer.transaction_id, 2500));
+    expect(child.amount_cents).toBe(-2500);
+    const post = await waitFor(() => callbacksReceived(ref).find((p) => p.body.obj.id === child.id));
+    expect(expectSignedCallback(post).amount_cents).toBe(-2500);
+  });
+
+  it('the business day is the account zone’s: around midnight in Cairo, Riyadh and Karachi', () => {
+    // December: Cairo is UTC+2, Riyadh UTC+3, Karachi UTC+5.
+    expect(businessDay(Date.parse('2026-12-05T21:59:59Z'), 'EG')).toBe('2026-12-05');
+    expect(businessDay(Date.parse('2026-12-05T22:00:00Z'), 'EG')).toBe('2026-12-06');
+    expect(businessDay(Date.parse('2026-12-05T21:00:00Z'), 'SA')).toBe('2026-12-06');
+    expect(businessDay(Date.parse('2026-12-05T19:00:00Z'), 'PK')).toBe('2026-12-06');
+    // Egypt's summer time (UTC+3).
+    expect(businessDay(Date.parse('2026-07-05T21:30:00Z'), 'EG')).toBe('2026-07-06');
+  });
+
+  it('refuses a void after midnight Cairo time, allows it before (the account zone’s business day)', async () => {
+    let clock = Date.now();
+    const zoned = await startSandbox({
+      port: 0,
+      paymobApiKey: API_KEY,
+      paymobHmacSecret: HMAC_SECRET,
+      workerBaseUrl: '',
+      paymobNow: () => clock,
+    });
+    try {
+      const call = (path: string, body: unknown) =>
+        fetch(`${zoned.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const { token } = await json<{ token: string }>(call('/api/auth/tokens', { api_key: API_KEY }));
+      const order = await json<{ id: number }>(
+        call('/api/ecommerce/orders', {
+          auth_token: token,
+          amount_cents: 1000,
+          currency: 'EGP',
+          delivery_needed: 'false',
+          items: [],
+        }),
+      );
+      const key = await json<{ token: string }>(
+        call('/api/acceptance/payment_keys', {
+          auth_token: token,
+          amount_cents: 1000,
+          expiration: 3600,
+          order_id: order.id,
+          currency: 'EGP',
+          integration_id: INTEGRATION_ID,
+          billing_data: billing(),
+        }),
+      );
+      const paid = await json<PayAnswer>(
+        call('/sandbox/paymob/pay', { payment_token: key.token, card_number: CARD_SUCCESS }),
+      );
+      const created = Date.now();
+      // The first half hour after the next midnight in Cairo: PayMob's business day is over.
+      let after = created;
+      while (businessDay(after, 'EG') === businessDay(created, 'EG')) after += 30 * 60_000;
+      clock = after;
+      const refused = await call(`/api/acceptance/void_refund/void?token=${token}`, {
+        transaction_id: paid.transaction_id,
+      });
+      expect(refused.status).toBe(400);
+      expect((await json<{ message: string }>(refused)).message).toMatch(/same business day/);
+      clock = created + 60_000;
+      expect(
+        (
+          await call(`/api/acceptance/void_refund/void?token=${token}`, {
+            transaction_id: paid.transaction_id,
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await zoned.close();
+    }
   });
 
   it('refuses to void a transaction from an earlier day', async () => {

@@ -610,3 +610,106 @@ describe('answers PayMob gets wrong or refuses', () => {
     expect(providerMessage(body)).toBe(message);
   });
 });
+
+describe('refund and void answers (docs/payments.md "Outcome unknown")', () => {
+  /** A client whose PayMob answers refunds with `reply` and the header x-paymob-id; logs recorded. */
+  function reversalClient(reply: Response | 'network-error') {
+    const lines: Array<{ msg: string } & Record<string, unknown>> = [];
+    const record = (base: Record<string, unknown>) => {
+      const write = (msg: string, fields?: Record<string, unknown>) => {
+        lines.push({ msg, ...base, ...fields });
+      };
+      return {
+        debug: write,
+        info: write,
+        warn: write,
+        error: write,
+        child: (f: Record<string, unknown>) => record({ ...base, ...f }),
+      };
+    };
+    const fetchImpl = (async (input: RequestInfo | URL) => {
+      const path = new URL(String(input)).pathname;
+      if (path === AUTH) return new Response('{"token":"t"}', { status: 201 });
+      if (reply === 'network-error') throw new TypeError('fetch failed');
+      return reply.clone();
+    }) as typeof fetch;
+    const instance = new PaymobClient({
+      settings,
+      cache: fakeKv().kv,
+      logger: record({}) as unknown as ReturnType<typeof createLogger>,
+      fetch: fetchImpl,
+      sleep: async () => undefined,
+    });
+    return { instance, lines };
+  }
+  const child = {
+    id: 9,
+    pending: false,
+    success: true,
+    currency: 'EGP',
+    is_refund: true,
+    parent_transaction: 8,
+  };
+
+  it('reads a negative amount and an order given as an id; logs PayMob’s x-paymob-id', async () => {
+    const { instance, lines } = reversalClient(
+      new Response(JSON.stringify({ ...child, amount_cents: -2_500, order: 77 }), {
+        status: 200,
+        headers: { 'x-paymob-id': 'pm-abc123' },
+      }),
+    );
+    const answer = await instance.refund({ transactionId: 8, amountCents: 2_500 });
+    expect(answer).toMatchObject({ id: 9, amount_cents: -2_500, order: 77 });
+    expect(lines.find((l) => l.msg === 'paymob call' && l.operation === 'refund')).toMatchObject({
+      paymob_id: 'pm-abc123',
+      status: 200,
+    });
+  });
+
+  it('an unreadable 2xx is paymob_outcome_unknown (PayMob may have refunded), logged as unknown_after_call', async () => {
+    const { instance, lines } = reversalClient(
+      new Response('{"status":"processing"}', { status: 200, headers: { 'x-paymob-id': 'pm-x' } }),
+    );
+    const error = await instance.refund({ transactionId: 8, amountCents: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PaymobError);
+    expect(error).toMatchObject({ failure: 'unknown', code: 'paymob_outcome_unknown', status: 502 });
+    expect((error as PaymobError).message).toMatch(/^Outcome unknown — check PayMob/);
+    expect(lines.find((l) => l.msg === 'paymob answered in an unexpected shape')).toMatchObject({
+      outcome: 'unknown_after_call',
+      paymob_id: 'pm-x',
+    });
+  });
+
+  it('no answer at all is unknown; a 5xx is unavailable; a 4xx is rejected with PayMob’s words', async () => {
+    await expect(
+      reversalClient('network-error').instance.voidPayment({ transactionId: 8 }),
+    ).rejects.toMatchObject({
+      code: 'paymob_outcome_unknown',
+    });
+    await expect(
+      reversalClient(new Response('{}', { status: 500 })).instance.refund({
+        transactionId: 8,
+        amountCents: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'paymob_unavailable' });
+    const message =
+      'Requested Refund Amount is greater than the maximum refund amount permissible. Maximum Refund Amount is EGP 100.0';
+    const { instance, lines } = reversalClient(
+      new Response(JSON.stringify({ message }), { status: 400, headers: { 'x-paymob-id': 'pm-400' } }),
+    );
+    await expect(instance.refund({ transactionId: 8, amountCents: 20_000 })).rejects.toMatchObject({
+      code: 'paymob_rejected',
+      reason: message,
+    });
+    expect(lines.find((l) => l.msg === 'paymob rejected a request')).toMatchObject({ paymob_id: 'pm-400' });
+  });
+
+  it('reads one transaction by id; 404 is null', async () => {
+    const found = reversalClient(
+      new Response(JSON.stringify({ ...child, amount_cents: 100, order: { id: 77 } })),
+    );
+    expect(await found.instance.getTransaction(9)).toMatchObject({ id: 9, order: { id: 77 } });
+    const missing = reversalClient(new Response('{"detail":"Not found."}', { status: 404 }));
+    expect(await missing.instance.getTransaction(9)).toBeNull();
+  });
+});

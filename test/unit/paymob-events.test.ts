@@ -3,11 +3,12 @@ import {
   actionForFacts,
   DEFAULT_FAILURE_REASON,
   eventKind,
+  factsFromAnswer,
   factsFromResponseQuery,
   factsFromTransaction,
   type PaymobTransactionFacts,
 } from '../../src/paymob/events';
-import { PaymobTransaction, ResponseCallbackQuery } from '../../src/paymob/schemas';
+import { PaymobTransaction, ResponseCallbackQuery, ReversalAnswer } from '../../src/paymob/schemas';
 
 const base: PaymobTransactionFacts = {
   paymobTransactionId: 1001,
@@ -20,10 +21,13 @@ const base: PaymobTransactionFacts = {
   isRefunded: false,
   isVoided: false,
   hasParentTransaction: false,
+  childKind: null,
   refundedAmountCents: null,
   message: null,
+  origin: 'signed',
 };
 const facts = (change: Partial<PaymobTransactionFacts>) => ({ ...base, ...change });
+const confirmed = (change: Partial<PaymobTransactionFacts>) => facts({ ...change, origin: 'confirmed' });
 
 describe('flags → action (docs/api.md §4.4 step 5)', () => {
   it.each<[string, Partial<PaymobTransactionFacts>, ReturnType<typeof actionForFacts>]>([
@@ -40,30 +44,52 @@ describe('flags → action (docs/api.md §4.4 step 5)', () => {
       {},
       { kind: 'failed', reason: DEFAULT_FAILURE_REASON },
     ],
+    // Issue 13 item 1 (docs/payments.md "Signed facts"): a signed child's kind and a signed parent's total
+    // are in unsigned fields, so they are confirmed with PayMob first; confirmed facts are applied.
     [
-      'refund child → refund of its amount_cents',
-      { success: true, hasParentTransaction: true, isRefunded: true, amountCents: 2_500 },
-      { kind: 'refund', amountCents: 2_500, mode: 'delta' },
+      'signed child → confirm (is_refund/is_void are not signed)',
+      { success: true, hasParentTransaction: true, childKind: 'refund', amountCents: 2_500 },
+      { kind: 'confirm' },
     ],
     [
-      'refund child without is_refunded → still a refund',
-      { success: true, hasParentTransaction: true, amountCents: 700 },
-      { kind: 'refund', amountCents: 700, mode: 'delta' },
+      'confirmed refund child → reversal of its amount_cents',
+      {
+        success: true,
+        hasParentTransaction: true,
+        childKind: 'refund',
+        amountCents: 2_500,
+        origin: 'confirmed',
+      },
+      { kind: 'reversal', reversal: 'refund', amountCents: 2_500 },
     ],
     [
-      'original marked refunded → refund of amount_cents (all of it)',
-      { success: true, isRefunded: true },
-      { kind: 'refund', amountCents: 10_000, mode: 'total' },
+      'confirmed void child → reversal void',
+      { success: true, hasParentTransaction: true, childKind: 'void', origin: 'confirmed' },
+      { kind: 'reversal', reversal: 'void', amountCents: 10_000 },
     ],
     [
-      'original marked refunded with refunded_amount_cents → that total',
+      'confirmed child that is neither → none',
+      { success: true, hasParentTransaction: true, origin: 'confirmed' },
+      { kind: 'none', reason: 'a child transaction that is neither refund nor void' },
+    ],
+    [
+      'signed original marked refunded → confirm (refunded_amount_cents is not signed)',
       { success: true, isRefunded: true, refundedAmountCents: 4_000 },
-      { kind: 'refund', amountCents: 4_000, mode: 'total' },
+      { kind: 'confirm' },
     ],
-    ['original marked voided → voided', { success: true, isVoided: true }, { kind: 'voided' }],
     [
-      'void child → voided',
-      { success: true, isVoided: true, hasParentTransaction: true },
+      'confirmed original with a numeric refunded total → that total',
+      { success: true, isRefunded: true, refundedAmountCents: 4_000, origin: 'confirmed' },
+      { kind: 'refund_total', amountCents: 4_000 },
+    ],
+    [
+      'confirmed original with a null total → none (never the full amount)',
+      { success: true, isRefunded: true, refundedAmountCents: null, origin: 'confirmed' },
+      { kind: 'none', reason: 'refunded total not reported' },
+    ],
+    [
+      'original marked voided (signed is_voided) → voided',
+      { success: true, isVoided: true },
       { kind: 'voided' },
     ],
     [
@@ -95,12 +121,16 @@ describe('event kinds (the dedupe key with PayMob’s transaction id)', () => {
   });
 
   it('refund children, voids and refunded totals have their own kinds', () => {
-    const child = facts({ success: true, hasParentTransaction: true });
+    const child = confirmed({ success: true, hasParentTransaction: true, childKind: 'refund' });
+    const voidChild = confirmed({ success: true, hasParentTransaction: true, childKind: 'void' });
     const voided = facts({ success: true, isVoided: true });
-    const total = facts({ success: true, isRefunded: true, refundedAmountCents: 300 });
+    const total = confirmed({ success: true, isRefunded: true, refundedAmountCents: 300 });
+    const unconfirmed = facts({ success: true, hasParentTransaction: true, childKind: 'void' });
     expect(eventKind(actionForFacts(child), child)).toBe('refund');
+    expect(eventKind(actionForFacts(voidChild), voidChild)).toBe('void');
     expect(eventKind(actionForFacts(voided), voided)).toBe('void');
     expect(eventKind(actionForFacts(total), total)).toBe('refunded_total:300');
+    expect(eventKind(actionForFacts(unconfirmed), unconfirmed)).toBe('unconfirmed_child');
   });
 });
 
@@ -126,6 +156,36 @@ describe('normalising what PayMob sends', () => {
       amountCents: 12353,
       message: 'Do not honour',
     });
+  });
+
+  it('reads is_refund/is_void and refunded_amount_cents but marks them signed-only', () => {
+    const child = factsFromTransaction(
+      PaymobTransaction.parse({ ...obj, success: true, has_parent_transaction: true, is_void: true }),
+    );
+    expect(child).toMatchObject({ childKind: 'void', origin: 'signed', isVoided: false });
+    expect(actionForFacts(child)).toEqual({ kind: 'confirm' });
+  });
+
+  it('reads PayMob’s refund/void answers leniently: negative amounts, order as an id, null totals', () => {
+    const answer = ReversalAnswer.parse({
+      ...obj,
+      success: true,
+      amount_cents: -2_500,
+      order: 422946804,
+      is_refund: true,
+      parent_transaction: 373906000,
+      refunded_amount_cents: null,
+    });
+    expect(factsFromAnswer(answer)).toMatchObject({
+      amountCents: 2_500,
+      paymobOrderId: 422946804,
+      merchantOrderId: null,
+      hasParentTransaction: true,
+      childKind: 'refund',
+      refundedAmountCents: null,
+      origin: 'confirmed',
+    });
+    expect(ReversalAnswer.safeParse({ ...obj, order: { id: 5 } }).success).toBe(true);
   });
 
   it('ignores a non-string data.message and limits its length', () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TRANSACTION_STATUSES, type TransactionStatus } from '../../src/db/schema';
-import {
-  canTransition,
-  FINAL_STATUSES,
-  refundedAfter,
-  sourcesOf,
-  TRANSITIONS,
-} from '../../src/transactions/state-machine';
+import { refundedFrom } from '../../src/transactions/ledger';
+import { canTransition, FINAL_STATUSES, sourcesOf, TRANSITIONS } from '../../src/transactions/state-machine';
 
 // docs/api.md §4.1, written out independently of the module's table.
 const ALLOWED: ReadonlyArray<[TransactionStatus, TransactionStatus]> = [
@@ -64,17 +59,14 @@ describe('guards used by the single-row UPDATE', () => {
   });
 });
 
-describe('refund arithmetic (partial refunds keep the payment succeeded)', () => {
-  const snapshot = { id: 1, amountCents: 10_000, refundedCents: 0 };
-
-  it.each<[string, { refundedCents: number }, number, 'delta' | 'total', number]>([
-    ['a partial refund adds its amount', { refundedCents: 0 }, 2_500, 'delta', 2_500],
-    ['a second partial refund adds to the first', { refundedCents: 2_500 }, 2_500, 'delta', 5_000],
-    ['the sum never exceeds the amount', { refundedCents: 9_000 }, 5_000, 'delta', 10_000],
-    ['a reported total replaces a smaller sum', { refundedCents: 2_500 }, 6_000, 'total', 6_000],
-    ['an older (smaller) total changes nothing', { refundedCents: 6_000 }, 2_500, 'total', 6_000],
-    ['a total is capped at the amount', { refundedCents: 0 }, 12_000, 'total', 10_000],
-  ])('%s', (_name, change, amount, mode, expected) => {
-    expect(refundedAfter({ ...snapshot, ...change }, amount, mode)).toBe(expected);
+describe('refund arithmetic (docs/payments.md "Refund ledger")', () => {
+  it.each<[string, number, number, number]>([
+    ['the children’s sum', 2_500, 0, 2_500],
+    ['a larger reported total wins over fewer children (their callbacks are late)', 2_500, 6_000, 6_000],
+    ['a smaller (older) reported total changes nothing', 6_000, 2_500, 6_000],
+    ['a child already counted in the total is not added to it', 2_500, 2_500, 2_500],
+    ['capped at the amount', 12_000, 0, 10_000],
+  ])('%s', (_name, children, reported, expected) => {
+    expect(refundedFrom(10_000, children, reported)).toBe(expected);
   });
 });

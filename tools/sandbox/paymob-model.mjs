@@ -91,6 +91,29 @@ export const OUTCOMES = Object.freeze({
 
 const MINOR_DIGITS = { BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3, JPY: 0, KRW: 0 };
 
+// PayMob's business day is local to the account's region: its own WooCommerce plugin's getTimeZone maps
+// Egypt → Africa/Cairo, KSA → Asia/Riyadh, UAE → Asia/Dubai, Oman → Asia/Muscat, Pakistan → Asia/Karachi.
+export const PAYMOB_TIME_ZONES = Object.freeze({
+  EG: 'Africa/Cairo',
+  SA: 'Asia/Riyadh',
+  AE: 'Asia/Dubai',
+  OM: 'Asia/Muscat',
+  PK: 'Asia/Karachi',
+});
+
+// The calendar day (YYYY-MM-DD) of an instant in the account's zone.
+export function businessDay(ms, country = 'EG') {
+  const timeZone = PAYMOB_TIME_ZONES[country] ?? PAYMOB_TIME_ZONES.EG;
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(ms));
+  const part = (type) => parts.find((p) => p.type === type)?.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
 export function minorDigits(currency) {
   return MINOR_DIGITS[currency] ?? 2;
 }

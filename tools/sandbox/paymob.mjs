@@ -11,11 +11,13 @@ import { HttpError, readBody, sendHtml, sendJson, sleep } from './http.mjs';
 import { integrationRecords, integrationRoutes } from './paymob-integrations.mjs';
 import {
   buildTransaction,
+  businessDay,
   cardOutcome,
   createIdSequence,
   createOpaqueToken,
   flattenTransaction,
   freshTimestamp,
+  minorDigits,
   normalizeCardNumber,
   OWNER_ID,
   orderObject,
@@ -57,7 +59,17 @@ export const PAYMOB_FAULT_MODES = {
   'drop-callback': [],
   'duplicate-callback': [],
   'token-expiry': ['ms'],
+  // How a refund's callbacks arrive (docs/payments.md): `order` child-first | parent-first (default: random),
+  // `parent` numeric | null | none (the re-sent parent's refunded_amount_cents; default numeric).
+  'refund-callbacks': [],
+  // The refund or void child's amount_cents is negative (PayMob's own WooCommerce plugin reads it with
+  // `abs((int) $trans['amount_cents'])`, so PayMob evidently sends negative amounts somewhere).
+  'negative-child-amount': [],
+  // PayMob carries out the refund or void but its answer is unreadable (a 200 without the transaction).
+  'unreadable-answer': [],
 };
+const REFUND_CALLBACK_ORDERS = ['child-first', 'parent-first'];
+const PARENT_TOTALS = ['numeric', 'null', 'none'];
 
 const AUTH_TOKEN_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_INTEGRATION_ID = 4097558;
@@ -100,6 +112,8 @@ export function createPaymob({
   authTokenTtlMs = AUTH_TOKEN_TTL_MS,
   faults,
   acs,
+  // The sandbox's clock (tests move it to check PayMob's business day, docs/payments.md).
+  now = () => Date.now(),
   log = () => {},
 }) {
   const accountCurrency = ACCOUNT_CURRENCIES[country];
@@ -807,8 +821,12 @@ export function createPaymob({
   // ---- processed callbacks ------------------------------------------------------------------------
 
   // Fault decisions and the object's state are taken now; delivery follows after callbackDelayMs.
-  function sendProcessedCallback(transaction) {
-    const obj = shownTransaction(transaction);
+  // Real JSON callbacks carry null, not 0, for refunded_amount_cents, captured_amount and
+  // merchant_commission (the real processed-callback sample in M-Nasser-M/paymob-js-sdk
+  // tests/unit-tests/hmac_test_data.ts: "refunded_amount_cents": null, "captured_amount": null); none of
+  // them is signed. `overrides` changes unsigned fields of this one delivery.
+  function sendProcessedCallback(transaction, overrides = {}) {
+    const obj = { ...realShaped(shownTransaction(transaction)), ...overrides };
     const target = transaction.meta.notification_url ?? defaultCallbackUrl;
     const context = {
       merchant_order_id: obj.order.merchant_order_id,
@@ -907,7 +925,8 @@ export function createPaymob({
     const transaction = transactions.get(Number(id));
     const order = transaction ? orders.get(transaction.meta.order_id) : undefined;
     await applyFaults('transactions', { merchant_order_id: order?.merchant_order_id, transaction_id: id });
-    requireAuthToken(req, url);
+    // An inquiry: the auth token (Postman "Transaction_inquiry_for_trx_ID") or, in intention mode, the secret key.
+    requireMerchant(req, url);
     if (!transaction) throw new HttpError(404, NOT_FOUND);
     sendJson(res, 200, shownTransaction(transaction));
   }
@@ -929,6 +948,14 @@ export function createPaymob({
     return transactionObject(transaction, orders.get(transaction.meta.order_id));
   }
 
+  function realShaped(obj) {
+    const shaped = { ...obj };
+    for (const key of ['refunded_amount_cents', 'captured_amount', 'merchant_commission']) {
+      if (shaped[key] === 0) shaped[key] = null;
+    }
+    return shaped;
+  }
+
   // ---- refund and void ----------------------------------------------------------------------------
 
   async function refundTransaction(req, res, url) {
@@ -947,19 +974,48 @@ export function createPaymob({
     if (problem) throw new HttpError(400, { message: problem });
     const remaining = parent.obj.amount_cents - parent.obj.refunded_amount_cents;
     if (amount > remaining) {
+      // PayMob's words (a real answer quoted in public code; docs/payments.md): the limit in major units.
+      const major = remaining / 10 ** minorDigits(parent.obj.currency);
       throw new HttpError(400, {
-        message: `Refund amount (${amount}) exceeds the transaction's refundable amount (${remaining}).`,
+        message: `Requested Refund Amount is greater than the maximum refund amount permissible. Maximum Refund Amount is ${parent.obj.currency} ${major.toFixed(1)}`,
       });
     }
 
-    const child = createChild(parent, order, 'refund', amount);
+    const context = childContext(body, order);
+    const child = createChild(parent, order, 'refund', amount, context);
     parent.obj.is_refunded = true;
     parent.obj.refunded_amount_cents += amount;
     parent.obj.data.refunded_amount += amount;
     parent.obj.updated_at = child.obj.created_at;
     log(`paymob: refunded ${amount} of transaction ${parent.obj.id} as ${child.obj.id}`);
+    sendRefundCallbacks(parent, child, context);
+    sendReversalAnswer(res, child, context);
+  }
+
+  // PayMob support asks for the `x-paymob-id` response header of a failed refund (PayMob's docs
+  // transcription, id 62410469717); every answer carries one.
+  function sendReversalAnswer(res, child, context) {
+    const headers = { 'x-paymob-id': randomHex(16) };
+    if (faults.take('paymob', 'unreadable-answer', context)) {
+      sendJson(res, 200, { status: 'processing' }, headers);
+      return;
+    }
+    sendJson(res, 200, shownTransaction(child), headers);
+  }
+
+  // Which callbacks a refund produces is not documented (docs/payments.md): the harshest plausible answer
+  // is both the child's and the parent's (is_refunded, a total that may be null), in either order.
+  function sendRefundCallbacks(parent, child, context) {
+    const shape = faults.take('paymob', 'refund-callbacks', context) ?? {};
+    const order = shape.order ?? (Math.random() < 0.5 ? 'child-first' : 'parent-first');
+    const total = shape.parent ?? 'numeric';
+    const sendParent = () => {
+      if (total === 'none') return;
+      sendProcessedCallback(parent, total === 'null' ? { refunded_amount_cents: null } : {});
+    };
+    if (order === 'parent-first') sendParent();
     sendProcessedCallback(child);
-    sendJson(res, 200, shownTransaction(child));
+    if (order === 'child-first') sendParent();
   }
 
   async function voidTransaction(req, res, url) {
@@ -975,18 +1031,19 @@ export function createPaymob({
     const problem =
       refundProblem(parent) ?? (parent.obj.is_refunded ? 'Transaction has been refunded.' : null);
     if (problem) throw new HttpError(400, { message: problem });
-    if (utcDay(parent.meta.created_ms) !== utcDay(Date.now())) {
+    if (businessDay(parent.meta.created_ms, country) !== businessDay(now(), country)) {
       throw new HttpError(400, {
         message: 'Void is only possible on the same business day as the transaction; refund it instead.',
       });
     }
 
-    const child = createChild(parent, order, 'void', parent.obj.amount_cents);
+    const context = childContext(body, order);
+    const child = createChild(parent, order, 'void', parent.obj.amount_cents, context);
     parent.obj.is_voided = true;
     parent.obj.updated_at = child.obj.created_at;
     log(`paymob: voided transaction ${parent.obj.id} as ${child.obj.id}`);
     sendProcessedCallback(child);
-    sendJson(res, 200, shownTransaction(child));
+    sendReversalAnswer(res, child, context);
   }
 
   function refundProblem(parent) {
@@ -997,7 +1054,7 @@ export function createPaymob({
     return null;
   }
 
-  function createChild(parent, order, kind, amountCents) {
+  function createChild(parent, order, kind, amountCents, context) {
     const child = buildTransaction({
       id: nextTransactionId(),
       order,
@@ -1010,6 +1067,7 @@ export function createPaymob({
       apiSource: 'OTHER',
     });
     child.meta.notification_url = parent.meta.notification_url;
+    if (faults.take('paymob', 'negative-child-amount', context)) child.obj.amount_cents = -amountCents;
     transactions.set(child.obj.id, child);
     return child;
   }
@@ -1103,6 +1161,14 @@ export function createPaymob({
 // `endpoint` narrows a status or delay fault to one API. The faults module matches on mode, so the
 // endpoint becomes part of the stored mode (`status@orders`); applyFaults asks for both forms.
 function validatePaymobFault(fault) {
+  if (fault.mode === 'refund-callbacks') {
+    if (fault.order !== undefined && !REFUND_CALLBACK_ORDERS.includes(fault.order)) {
+      throw new FaultError(`'order' must be one of ${REFUND_CALLBACK_ORDERS.join(', ')}`);
+    }
+    if (fault.parent !== undefined && !PARENT_TOTALS.includes(fault.parent)) {
+      throw new FaultError(`'parent' must be one of ${PARENT_TOTALS.join(', ')}`);
+    }
+  }
   if (fault.mode === 'status' && fault.status < 400) {
     throw new FaultError("'status' must be an error status (400-599)");
   }
@@ -1214,10 +1280,6 @@ function typeName(value) {
   if (value === null) return 'NoneType';
   if (Array.isArray(value)) return 'list';
   return { string: 'str', number: 'int', boolean: 'bool' }[typeof value] ?? typeof value;
-}
-
-function utcDay(ms) {
-  return new Date(ms).toISOString().slice(0, 10);
 }
 
 function constantTimeEqual(a, b) {

@@ -17,7 +17,10 @@ export interface SandboxOptions {
   paymobHmacSecret?: string;
   /** Known integration and iframe ids; empty accepts any. These take the account's currency. */
   paymobIntegrationIds?: number[];
-  /** The account's region (default EG): the currency of `paymobIntegrationIds` and of unlisted ids. */
+  /**
+   * The account's region (default EG): the currency of `paymobIntegrationIds` and of unlisted ids, and the
+   * zone of PayMob's business day for voids.
+   */
   paymobCountry?: 'EG' | 'SA' | 'AE' | 'OM' | 'PK';
   /** false: intention answers without `intention_order_id`, as the Oman/Pakistan docs' samples show. */
   paymobIntentionOrderId?: boolean;
@@ -33,6 +36,8 @@ export interface SandboxOptions {
   paymobPendingDelayMs?: number;
   /** Lifetime of auth tokens (default one hour). */
   paymobAuthTokenTtlMs?: number;
+  /** The clock of the void window (tests). */
+  paymobNow?: () => number;
   workerBaseUrl?: string;
   log?: (line: string) => void;
 }

@@ -45,6 +45,7 @@ export async function startSandbox({
   paymobCallbackDelayMs = 0,
   paymobPendingDelayMs = 3000,
   paymobAuthTokenTtlMs,
+  paymobNow,
   workerBaseUrl,
   log = () => {},
 } = {}) {
@@ -74,6 +75,7 @@ export async function startSandbox({
       callbackDelayMs: paymobCallbackDelayMs,
       pendingDelayMs: paymobPendingDelayMs,
       authTokenTtlMs: paymobAuthTokenTtlMs,
+      ...(paymobNow ? { now: paymobNow } : {}),
       faults,
       acs,
       log,

@@ -206,7 +206,7 @@ function plainAmount(minor: number, currency: string): string {
  */
 function ReversalPanel({ ctx, transaction: t }: { ctx: PageContext; transaction: TransactionDetail }) {
   if (ctx.role !== 'ADMIN') return null;
-  const remaining = t.amountCents - t.refundedCents;
+  const remaining = t.amountCents - t.refundedCents - t.heldCents;
   return (
     <section class="panel" aria-labelledby="reversal">
       <h2 id="reversal">Refund or void</h2>
@@ -259,7 +259,7 @@ export interface ReversalConfirmProps {
 
 /** The second step: says exactly what will happen, and only its POST calls PayMob. */
 export function ReversalConfirmPage({ ctx, transaction: t, kind, amount, nonce }: ReversalConfirmProps) {
-  const remaining = t.amountCents - t.refundedCents;
+  const remaining = t.amountCents - t.refundedCents - t.heldCents;
   const what =
     kind === 'void'
       ? `void the whole payment of ${formatAmount(t.amountCents, t.currency)}`
@@ -362,6 +362,22 @@ export function TransactionPage({ ctx, transaction: t, audit }: TransactionPageP
             <dd>{formatAmount(t.amountCents, t.currency)}</dd>
             <dt>Refunded</dt>
             <dd>{formatAmount(t.refundedCents, t.currency)}</dd>
+            {t.unknownCents > 0 ? (
+              <>
+                <dt>Refund outcome unknown</dt>
+                <dd>
+                  <strong>{formatAmount(t.unknownCents, t.currency)}: outcome unknown — check PayMob.</strong>{' '}
+                  PayMob's answer to the refund was lost or unreadable; the amount stays held until PayMob
+                  reports the refund.
+                </dd>
+              </>
+            ) : null}
+            {t.heldCents - t.unknownCents > 0 ? (
+              <>
+                <dt>Refunds in progress</dt>
+                <dd>{formatAmount(t.heldCents - t.unknownCents, t.currency)}</dd>
+              </>
+            ) : null}
             <dt>Status</dt>
             <dd>
               <Badge value={t.status} />
