@@ -474,11 +474,12 @@ describe('auth tokens', () => {
     expect(forged.status).toBe(401);
     expect(await forged.json()).toEqual({ detail: 'Error decoding signature.' });
 
-    await addFault({ service: 'paymob', mode: 'token-expiry', ms: 50 });
+    // Lifetimes of a second: long enough for the first use on a loaded machine, short enough to wait out.
+    await addFault({ service: 'paymob', mode: 'token-expiry', ms: 1000 });
     const shortLived = await authToken();
     const longLived = await authToken();
     expect((await post('/api/ecommerce/orders', { ...order, auth_token: shortLived })).status).toBe(201);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const expired = await post('/api/ecommerce/orders', { ...order, auth_token: shortLived });
     expect(expired.status).toBe(401);
     expect(await expired.json()).toEqual({ detail: 'Signature has expired.' });
@@ -490,7 +491,7 @@ describe('auth tokens', () => {
     await post('/sandbox/paymob/expire-tokens', {});
     expect((await post('/api/ecommerce/orders', { amount_cents: 1, auth_token: token })).status).toBe(401);
 
-    const shortSandbox = await startSandbox({ port: 0, paymobAuthTokenTtlMs: 40, workerBaseUrl: '' });
+    const shortSandbox = await startSandbox({ port: 0, paymobAuthTokenTtlMs: 1000, workerBaseUrl: '' });
     try {
       const answer = await fetch(`${shortSandbox.url}/api/auth/tokens`, {
         method: 'POST',
@@ -505,7 +506,7 @@ describe('auth tokens', () => {
           body: JSON.stringify({ amount_cents: 5 }),
         });
       expect((await create()).status).toBe(201);
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       expect((await create()).status).toBe(401);
     } finally {
       await shortSandbox.close();
