@@ -258,13 +258,22 @@ describe('schemas', () => {
     });
   });
 
-  it('review: a reason is required when rejecting, not when approving', () => {
-    expect(errorsOf(KycReviewBody.safeParse({ status: 'rejected', reason: '   ' }))).toEqual({
+  it('review: a reason is required when rejecting, not when approving; the submission version always', () => {
+    const submission_version = '0123456789abcdef0123456789abcdef';
+    expect(
+      errorsOf(KycReviewBody.safeParse({ status: 'rejected', reason: '   ', submission_version })),
+    ).toEqual({
       reason: [MESSAGES.reasonRequired],
     });
-    expect(KycReviewBody.parse({ status: 'approved' })).toEqual({ status: 'approved' });
-    expect(errorsOf(KycReviewBody.safeParse({ status: 'maybe' }))).toEqual({
+    expect(KycReviewBody.parse({ status: 'approved', submission_version })).toEqual({
+      status: 'approved',
+      submission_version,
+    });
+    expect(errorsOf(KycReviewBody.safeParse({ status: 'maybe', submission_version }))).toEqual({
       status: ['"maybe" is not a valid choice.'],
+    });
+    expect(errorsOf(KycReviewBody.safeParse({ status: 'approved' }))).toEqual({
+      submission_version: ['This field is required.'],
     });
   });
 });
