@@ -6,6 +6,7 @@
  * callback and the status e-mail. Prints each step; exits non-zero at the first surprise.
  */
 import { loadDevVars } from './dev-vars.mjs';
+import { PAYMOB_REGIONS } from './paymob-check.mjs';
 
 const API = process.env.STACKPAY_URL ?? 'http://127.0.0.1:8787';
 const SANDBOX = process.env.SANDBOX_URL ?? 'http://127.0.0.1:8788';
@@ -71,7 +72,9 @@ async function main() {
   const [main] = await call('GET', '/customers/address/', { token: tokens.access });
   await call('PATCH', `/customers/address/${main.id}/`, {
     token: tokens.access,
-    body: { city: 'Cairo', state: 'Cairo', line: '1 Nile St', postal_code: '11511' },
+    // A Saudi address on the default EG account: the payment is still in the account's currency, EGP
+    // (docs/paymob.md §1).
+    body: { country: 'SA', city: 'Riyadh', state: 'Riyadh', line: '1 King Fahd Rd', postal_code: '12211' },
   });
   const form = new FormData();
   form.set('document_type', 'national_id');
@@ -83,7 +86,7 @@ async function main() {
   );
   await call('PUT', '/customers/profile/upload-docs/', { token: tokens.access, form });
   const profile = await call('GET', '/customers/profile/', { token: tokens.access });
-  step(`profile, main address and KYC document saved (kyc_status ${profile.kyc_status})`);
+  step(`profile, main address (Saudi Arabia) and KYC document saved (kyc_status ${profile.kyc_status})`);
 
   const admin = await call('POST', '/users/login/', {
     body: { username: 'admin', password: vars.DEV_ADMIN_PASSWORD || 'Admin-Pass1!' },
@@ -110,6 +113,12 @@ async function main() {
   // Unified checkout (the default mode) is paid with the intention's client secret, the legacy iframe with
   // the payment key; the API returns either as payment_token.
   const unified = new URL(txn.checkout_url).pathname.startsWith('/unifiedcheckout');
+  // The PayMob account's currency, whatever the customer's address (docs/paymob.md §1).
+  const accountCurrency =
+    PAYMOB_REGIONS[/** @type {keyof typeof PAYMOB_REGIONS} */ (vars.PAYMOB_COUNTRY || 'EG')]?.currency;
+  if (txn.currency !== accountCurrency) {
+    throw new Error(`payment in ${txn.currency}, not the PayMob account's currency ${accountCurrency}`);
+  }
   const credential = unified ? 'client_secret' : 'payment_token';
   step(
     `checkout flow: ${unified ? 'unified checkout (intention)' : 'legacy iframe'}, ${txn.amount} ${txn.currency}`,
