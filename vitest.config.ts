@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { TEST_SECRETS } from './test/test-env';
@@ -16,6 +17,19 @@ export default defineConfig({
     silent: 'passed-only',
     projects: [
       {
+        // The Worker imports *.txt files as Text modules (wrangler's default module rules); the Node unit
+        // tests get the same default export, the file's text (src/data/common-passwords.ts).
+        plugins: [
+          {
+            name: 'text-modules',
+            enforce: 'pre',
+            load(id: string) {
+              return id.endsWith('.txt')
+                ? `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`
+                : null;
+            },
+          },
+        ],
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/tools/**/*.test.ts'],

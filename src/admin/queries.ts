@@ -8,11 +8,14 @@ import {
   auditLog,
   customers,
   type DocumentType,
+  EMAIL_STATUSES,
   type EmailStatus,
   emailEvents,
+  KYC_STATUSES,
   type KycStatus,
   kycRecords,
   paymentEvents,
+  ROLES,
   type Role,
   TRANSACTION_STATUSES,
   type TransactionStatus,
@@ -20,6 +23,22 @@ import {
   users,
 } from '../db/schema';
 import { userListConditions } from '../users/profiles';
+
+/**
+ * A role, KYC status, transaction status or e-mail status named in a query string or form field, checked
+ * against the schema's enums; anything else is undefined. Routes parse with these so that they never import
+ * the schema (CONTRIBUTING.md, "Layering").
+ */
+function member<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((v) => v === value);
+}
+export const parseRole = (value: string | undefined): Role | undefined => member(value, ROLES);
+export const parseKycStatus = (value: string | undefined): KycStatus | undefined =>
+  member(value, KYC_STATUSES);
+export const parseTransactionStatus = (value: string | undefined): TransactionStatus | undefined =>
+  member(value, TRANSACTION_STATUSES);
+export const parseEmailStatus = (value: string | undefined): EmailStatus | undefined =>
+  member(value, EMAIL_STATUSES);
 
 /**
  * Read-only queries behind the admin pages: lists, the dashboard's aggregates and the detail pages. Each

@@ -5,16 +5,6 @@ import { inlineContentDisposition } from '../customers/documents';
 import { openDocument } from '../customers/kyc';
 import { reviewKyc } from '../customers/review';
 import { AddressPatchBody, isIsoDate, KycReviewBody } from '../customers/schemas';
-import {
-  EMAIL_STATUSES,
-  type EmailStatus,
-  KYC_STATUSES,
-  type KycStatus,
-  ROLES,
-  type Role,
-  TRANSACTION_STATUSES,
-  type TransactionStatus,
-} from '../db/schema';
 import { AppError, type FieldErrors, notFound } from '../lib/errors';
 import { describeError } from '../lib/logger';
 import { allowedMethods } from '../lib/routes';
@@ -62,6 +52,10 @@ import {
   listEmails,
   listTransactions,
   listUsers,
+  parseEmailStatus,
+  parseKycStatus,
+  parseRole,
+  parseTransactionStatus,
   recentCustomerTransactions,
   transactionDetail,
 } from './queries';
@@ -134,10 +128,6 @@ function pageNumber(value: string | undefined): number {
 function text(value: string | undefined): string | undefined {
   const trimmed = value?.trim().slice(0, FILTER_TEXT_MAX);
   return trimmed ? trimmed : undefined;
-}
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
-  return allowed.find((v) => v === value);
 }
 
 function yesNo(value: string | undefined): boolean | undefined {
@@ -274,7 +264,7 @@ adminRoutes.post('/logout', requireSession, requireCsrf, async (c) => {
 adminRoutes.get('/users', requireSession, async (c) => {
   const filters = {
     search: text(c.req.query('search')),
-    role: oneOf<Role>(c.req.query('role'), ROLES),
+    role: parseRole(c.req.query('role')),
     active: yesNo(c.req.query('active')),
   };
   const pageNo = pageNumber(c.req.query('page'));
@@ -301,7 +291,7 @@ adminRoutes.post(
     const id = idParam(c, 'id');
     const form = c.var.form ?? {};
     const back = safeNext(form.back) ?? '/admin/users';
-    const role = oneOf<Role>(form.role_management, ROLES);
+    const role = parseRole(form.role_management);
     const isActive = yesNo(form.is_active);
     if (!role || isActive === undefined) {
       setFlash(c, { kind: 'error', message: 'Choose a role and a status.' });
@@ -340,7 +330,7 @@ adminRoutes.get('/customers', requireSession, async (c) => {
   const filters = {
     search: text(c.req.query('search')),
     verified: yesNo(c.req.query('verified')),
-    kyc: oneOf<KycStatus>(c.req.query('kyc'), KYC_STATUSES),
+    kyc: parseKycStatus(c.req.query('kyc')),
   };
   const pageNo = pageNumber(c.req.query('page'));
   const result = await listCustomers(c.var.db, filters, { page: pageNo, pageSize: LIST_PAGE_SIZE });
@@ -601,9 +591,7 @@ adminRoutes.get('/transactions', requireSession, async (c) => {
     attention: c.req.query('attention') === '1' ? '1' : undefined,
   };
   // `status` may repeat (links from elsewhere); the form offers one.
-  const statuses = (c.req.queries('status') ?? [])
-    .map((s) => oneOf<TransactionStatus>(s, TRANSACTION_STATUSES))
-    .filter((s): s is TransactionStatus => s !== undefined);
+  const statuses = (c.req.queries('status') ?? []).map(parseTransactionStatus).filter((s) => s !== undefined);
   const ignored: string[] = [];
   const createdFrom = dayStart(values.from);
   if (values.from && !createdFrom)
@@ -728,7 +716,7 @@ for (const kind of ['refund', 'void'] as const) {
 
 adminRoutes.get('/emails', requireSession, async (c) => {
   const filters = {
-    status: oneOf<EmailStatus>(c.req.query('status'), EMAIL_STATUSES),
+    status: parseEmailStatus(c.req.query('status')),
     kind: text(c.req.query('kind')),
     recipient: text(c.req.query('recipient')),
   };

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
+import { writeAudit } from '../db/audit';
 import type { Database } from '../db/client';
 import { customers, kycRecords, users } from '../db/schema';
-import { writeAudit } from '../lib/audit';
 import { conflict } from '../lib/errors';
 import { enqueueNotification } from '../notifications/messages';
 import { customerNotFound, type Kyc, kycColumns, kycRecordNotFound, kycSubmissionVersion } from './kyc';

@@ -1,5 +1,3 @@
-import type { NotificationMessage } from '../notifications/messages';
-
 /** A rendered e-mail: every message type has an HTML part and a plain-text part with the same content. */
 export interface RenderedEmail {
   subject: string;
@@ -46,12 +44,30 @@ interface Content {
   closing?: string;
 }
 
-export function renderEmail(message: NotificationMessage): RenderedEmail {
+/**
+ * What each e-mail says: the fields the templates read. mail/ sits below notifications/, so this type lives
+ * here and the queue messages (notifications/messages.ts, docs/api.md §6) satisfy it structurally — the
+ * type checker compares the two where notifications/ calls `renderEmail`.
+ */
+export type EmailContent =
+  | { type: 'verification_code'; username: string; code: string; valid_minutes: number }
+  | {
+      type: 'transaction_status';
+      username: string;
+      merchant_order_id: string;
+      status: string;
+      amount: string;
+      currency: string;
+      failure_reason: string | null;
+    }
+  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null };
+
+export function renderEmail(message: EmailContent): RenderedEmail {
   const content = contentFor(message);
   return { subject: oneLine(content.subject), text: renderText(content), html: renderHtml(content) };
 }
 
-function contentFor(message: NotificationMessage): Content {
+function contentFor(message: EmailContent): Content {
   switch (message.type) {
     case 'verification_code':
       return {

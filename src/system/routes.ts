@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
 import { randomBytes, toBase64 } from '../lib/crypto';
 import { describeError } from '../lib/logger';
 import { createRouter } from '../lib/openapi';
+import { pingDatabase } from './health';
 
 export const systemRoutes = createRouter();
 
@@ -30,7 +30,7 @@ systemRoutes.openapi(
   }),
   async (c) => {
     try {
-      await c.var.db.execute(sql`select 1`);
+      await pingDatabase(c.var.db);
       return c.json({ status: 'ok', database: 'ok' } as const, 200);
     } catch (err) {
       c.var.logger.error('health: database check failed', describeError(err));

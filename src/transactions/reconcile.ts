@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { writeAudit } from '../db/audit';
 import { type Database, isDatabaseUnavailable } from '../db/client';
 import { customers, transactions, users } from '../db/schema';
-import { writeAudit } from '../lib/audit';
 import { ulid } from '../lib/crypto';
 import { describeError } from '../lib/logger';
 import { PAYMENT_KEY_EXPIRATION_SECONDS, type PaymobClient, PaymobError } from '../paymob/client';

@@ -1,8 +1,8 @@
 import { and, eq, min } from 'drizzle-orm';
+import { writeAudit } from '../db/audit';
 import type { Database } from '../db/client';
 import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
 import type { Actor, Env, Variables } from '../env';
-import { writeAudit } from '../lib/audit';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { enqueueNotification } from '../notifications/messages';

@@ -1,4 +1,4 @@
-import { COMMON_PASSWORDS } from '../data/common-passwords';
+import { commonPasswordList } from '../data/common-passwords';
 
 /**
  * docs/api.md §2.2: every failing rule's message, in Django's wording where Django has the rule. Used by sign-up,
@@ -28,7 +28,7 @@ let commonPasswords: Set<string> | undefined;
 
 /** Built on first use, so isolates that never check a password never pay for the 20,000-entry set. */
 function isCommonPassword(password: string): boolean {
-  commonPasswords ??= new Set(COMMON_PASSWORDS.split('\n'));
+  commonPasswords ??= new Set(commonPasswordList());
   return commonPasswords.has(password.trim().toLowerCase());
 }
 

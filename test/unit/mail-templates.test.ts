@@ -138,7 +138,8 @@ describe('KYC review e-mail', () => {
 
 describe('subjects', () => {
   it('never contain line breaks, whatever the data (no header injection)', () => {
-    const email = renderEmail({
+    // A queue message, as the consumer hands it over (it carries more fields than the template reads).
+    const message: NotificationMessage = {
       ...base,
       type: 'transaction_status',
       username: 'ada',
@@ -148,7 +149,8 @@ describe('subjects', () => {
       amount: '1.00',
       currency: 'EGP',
       failure_reason: null,
-    });
+    };
+    const email = renderEmail(message);
     expect(email.subject).not.toMatch(/[\r\n]/);
   });
 });

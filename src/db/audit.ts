@@ -1,5 +1,5 @@
-import type { Database } from '../db/client';
-import { auditLog } from '../db/schema';
+import type { Database } from './client';
+import { auditLog } from './schema';
 
 /** Who did what to which object (docs/api.md §8): KYC reviews, role changes, refunds, voids. */
 export interface AuditEntry {
