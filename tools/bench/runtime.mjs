@@ -8,7 +8,7 @@
 // so the config's top-level [vars] may hold production values. Local state (KV, Durable Object storage, R2,
 // queues) is Miniflare's default: its temporary directory, removed when it is disposed.
 
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { REPO_ROOT } from '../dev-vars.mjs';
@@ -48,12 +48,16 @@ export async function startWorkerd({ configPath, entry, vars, port, counters, lo
   const { unstable_getMiniflareWorkerOptions } = require('wrangler');
   const { Miniflare, convertV4MiniflareOptions } = require('miniflare');
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
-  // The bundle is one ES module: wrangler's rules for text/wasm imports do not apply to it.
+  // The bundle is listed module by module below: wrangler's rules for text/wasm imports do not apply to it.
   delete workerOptions.modulesRules;
 
   const dir = dirname(entry);
-  /** @type {{ type: 'ESModule', path: string }[]} */
+  /** @type {{ type: 'ESModule' | 'Text', path: string }[]} */
   const modules = [{ type: 'ESModule', path: entry }];
+  // wrangler writes Text modules (src/data/common-passwords.txt) next to index.js as <hash>-<name>.txt.
+  for (const file of readdirSync(dir)) {
+    if (file.endsWith('.txt')) modules.push({ type: 'Text', path: join(dir, file) });
+  }
   if (counters) {
     const wrapper = join(dir, 'bench-entry.js');
     writeFileSync(wrapper, counterEntrySource(basename(entry)));
