@@ -146,5 +146,7 @@ export function matchesContext(match, context) {
  * @param {number} max
  */
 function isIntegerBetween(value, min, max) {
-  return Number.isInteger(value) && /** @type {number} */ (value) >= min && /** @type {number} */ (value) <= max;
+  return (
+    Number.isInteger(value) && /** @type {number} */ (value) >= min && /** @type {number} */ (value) <= max
+  );
 }

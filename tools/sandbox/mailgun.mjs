@@ -125,7 +125,11 @@ export function createMailgun({
     const route = MESSAGES_PATH.exec(url.pathname);
     if (route) {
       if (req.method !== 'POST') throw methodNotAllowed(['POST']);
-      await sendMessage(req, res, decodeURIComponent(/** @type {string} `([^/]+)` always captures */ (route[1])));
+      await sendMessage(
+        req,
+        res,
+        decodeURIComponent(/** @type {string} `([^/]+)` always captures */ (route[1])),
+      );
       return true;
     }
     if (url.pathname === '/mailbox' || url.pathname === '/mailbox/') {

@@ -595,6 +595,8 @@ export function flattenTransaction(obj) {
     ['txn_response_code', obj.data?.txn_response_code ?? ''],
   ];
   return new URLSearchParams(
-    entries.map(([key, value]) => /** @type {[string, string]} */ ([key, value === null ? '' : String(value)])),
+    entries.map(
+      ([key, value]) => /** @type {[string, string]} */ ([key, value === null ? '' : String(value)]),
+    ),
   );
 }
