@@ -107,7 +107,7 @@ async function main() {
       paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
       paymobIntegrationIds: (vars.PAYMOB_INTEGRATION_ID ?? '').split(',').filter(Boolean).map(Number),
       // The integrations take the account's currency (docs/paymob.md §1).
-      paymobCountry: /** @type {import('./sandbox/server.d.mts').SandboxOptions['paymobCountry']} */ (
+      paymobCountry: /** @type {import('./sandbox/server.mjs').PaymobCountry} */ (
         vars.PAYMOB_COUNTRY || 'EG'
       ),
       paymobIframeIds: (vars.PAYMOB_IFRAME_ID ?? '').split(',').filter(Boolean).map(Number),
