@@ -16,11 +16,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = join(ROOT, 'public/docs');
 
-const escapeHtml = (text) =>
-  text.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch],
-  );
+/** @type {Record<string, string>} */
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** @param {string} text */
+const escapeHtml = (text) => text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
+/** @param {string} text */
 const inlineCode = (text) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
 /** Scalar's browser bundle, resolved the way Node resolves the package (works from any workspace layout). */
@@ -32,6 +32,7 @@ export function scalarBundlePath() {
   return join(dir, 'dist/browser/standalone.js');
 }
 
+/** @param {Record<string, { status: number; meaning: string }>} codes the app's problem-code catalogue */
 export function errorsPage(codes) {
   const rows = Object.entries(codes)
     .sort(([, a], [, b]) => a.status - b.status)

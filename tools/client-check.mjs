@@ -15,6 +15,7 @@ const work = mkdtempSync(join(tmpdir(), 'stackpay-client-'));
 try {
   const documentPath = join(work, 'openapi.json');
   const generatedPath = join(work, 'schema.d.ts');
+  /** @param {string} command @param {string[]} args @param {string} cwd */
   const run = (command, args, cwd) => {
     const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
     if (result.status !== 0) {

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
-/** Parses a dotenv-style file (KEY=value, # comments, optional quotes). */
+/**
+ * Parses a dotenv-style file (KEY=value, # comments, optional quotes).
+ * @param {string} text
+ */
 export function parseDevVars(text) {
   /** @type {Record<string, string>} */
   const vars = {};

@@ -14,6 +14,7 @@ import { seedDevAdmin } from './seed-admin.mjs';
 
 const WORKER_PORT = Number(process.env.STACKPAY_PORT ?? 8787);
 const DATABASE = process.env.STACKPAY_DATABASE ?? 'stackpay';
+/** @param {string} msg */
 const log = (msg) => console.log(`[dev] ${msg}`);
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -25,6 +26,7 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 
+/** @param {string} url */
 async function answers(url) {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -34,6 +36,7 @@ async function answers(url) {
   }
 }
 
+/** @type {(() => unknown)[]} */
 const cleanups = [];
 let stopping = false;
 async function stopAll(code = 0) {
@@ -44,7 +47,7 @@ async function stopAll(code = 0) {
     try {
       await cleanup();
     } catch (err) {
-      console.error(`[dev] cleanup failed: ${err.message}`);
+      console.error(`[dev] cleanup failed: ${/** @type {Error} */ (err).message}`);
     }
   }
   process.exit(code);
@@ -54,7 +57,8 @@ process.on('SIGTERM', () => stopAll(0));
 
 async function main() {
   const vars = loadDevVars({ log });
-  const dbUrl = new URL(vars.DATABASE_URL);
+  // .dev.vars.example sets DATABASE_URL; a missing one fails here as an invalid URL, as before.
+  const dbUrl = new URL(/** @type {string} */ (vars.DATABASE_URL));
   const simulatorPort = Number(dbUrl.port || 8790);
   const sandboxPort = Number(new URL(vars.PAYMOB_BASE_URL ?? 'http://127.0.0.1:8788').port || 8788);
   // The sandbox's 3-D Secure issuer page, on its own origin (docs/checkout.md §2).
@@ -103,7 +107,9 @@ async function main() {
       paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
       paymobIntegrationIds: (vars.PAYMOB_INTEGRATION_ID ?? '').split(',').filter(Boolean).map(Number),
       // The integrations take the account's currency (docs/paymob.md §1).
-      paymobCountry: vars.PAYMOB_COUNTRY || 'EG',
+      paymobCountry: /** @type {import('./sandbox/server.mjs').PaymobCountry} */ (
+        vars.PAYMOB_COUNTRY || 'EG'
+      ),
       paymobIframeIds: (vars.PAYMOB_IFRAME_ID ?? '').split(',').filter(Boolean).map(Number),
       workerBaseUrl: `http://127.0.0.1:${WORKER_PORT}`,
     });
@@ -130,12 +136,14 @@ async function main() {
   );
   cleanups.push(
     () =>
-      new Promise((resolve) => {
-        if (wrangler.exitCode !== null) return resolve();
-        wrangler.once('exit', resolve);
-        // SIGINT is wrangler's own graceful stop (what Ctrl-C sends); SIGTERM leaves esbuild dumping goroutines.
-        wrangler.kill('SIGINT');
-      }),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve) => {
+          if (wrangler.exitCode !== null) return resolve();
+          wrangler.once('exit', resolve);
+          // SIGINT is wrangler's own graceful stop (what Ctrl-C sends); SIGTERM leaves esbuild dumping goroutines.
+          wrangler.kill('SIGINT');
+        })
+      ),
   );
   wrangler.once('exit', (code) => {
     if (!stopping) {

@@ -15,10 +15,52 @@ import { parseDevVars, REPO_ROOT } from './dev-vars.mjs';
 export const WEBHOOK_PATH = '/api/v1/transactions/webhook/';
 
 /**
+ * @typedef {'PAYMOB_COUNTRY' | 'PAYMOB_BASE_URL' | 'PAYMOB_API_MODE' | 'PAYMOB_API_KEY' | 'PAYMOB_SECRET_KEY' | 'PAYMOB_PUBLIC_KEY' | 'PAYMOB_INTEGRATION_ID' | 'PAYMOB_IFRAME_ID' | 'PAYMOB_HMAC_SECRET' | 'PUBLIC_BASE_URL'} SettingName
+ */
+/** @typedef {Partial<Record<SettingName, string | undefined>>} Settings the settings the Worker reads */
+/** @typedef {{ name: string; status: 'pass' | 'fail' | 'warn' | 'skip'; message: string }} Check */
+/**
+ * The doctor's findings.
+ * @typedef {object} Report
+ * @property {boolean} ok
+ * @property {number} failures
+ * @property {number} warnings
+ * @property {string} mode
+ * @property {string} country
+ * @property {string} [currency]
+ * @property {string} [baseUrl]
+ * @property {'test' | 'live' | null} keyMode
+ * @property {string} [callbackUrl]
+ * @property {{ integration_id: number; transaction_processed_callback: string | undefined; transaction_response_callback: string | undefined }[]} callbacks
+ * @property {Check[]} checks
+ */
+/**
+ * What finish() reports beside the checks.
+ * @typedef {object} ReportDetails
+ * @property {string} country
+ * @property {string} mode
+ * @property {string} [currency]
+ * @property {string} [baseUrl]
+ * @property {'test' | 'live'} [keyMode]
+ * @property {string} [callbackUrl]
+ * @property {number[]} [integrationIds]
+ * @property {unknown[]} [integrations]
+ */
+/**
+ * One call's outcome (paymobCall never throws).
+ * @typedef {{ ok: boolean; status: number; json: any; describe: () => string }} CallResult
+ *   `json` is PayMob's parsed answer, or null; each check reads the fields it needs
+ */
+/**
+ * @typedef {(method: string, path: string, init?: { json?: unknown; bearer?: string; headers?: Record<string, string> }) => Promise<CallResult>} Call
+ */
+
+/**
  * PAYMOB_COUNTRY → PayMob's regional host, the account's currency and the region prefixes of its keys.
  * Mirrors src/paymob/client.ts PAYMOB_BASE_URLS and src/customers/countries.ts COUNTRIES (a unit test keeps
  * them equal); key prefixes from PayMob's WooCommerce plugin (includes/helper/paymob.php getApiUrl).
  */
+/** @type {Record<'EG' | 'SA' | 'AE' | 'OM' | 'PK', { baseUrl: string; currency: string; keyRegions: string[] }>} */
 export const PAYMOB_REGIONS = {
   EG: { baseUrl: 'https://accept.paymob.com', currency: 'EGP', keyRegions: ['egy'] },
   SA: { baseUrl: 'https://ksa.paymob.com', currency: 'SAR', keyRegions: ['sau', 'ksa'] },
@@ -27,6 +69,7 @@ export const PAYMOB_REGIONS = {
   PK: { baseUrl: 'https://pakistan.paymob.com', currency: 'PKR', keyRegions: ['pak'] },
 };
 
+/** @type {SettingName[]} */
 const SETTING_NAMES = [
   'PAYMOB_COUNTRY',
   'PAYMOB_BASE_URL',
@@ -39,6 +82,7 @@ const SETTING_NAMES = [
   'PAYMOB_HMAC_SECRET',
   'PUBLIC_BASE_URL',
 ];
+/** @type {SettingName[]} */
 const SECRET_NAMES = ['PAYMOB_API_KEY', 'PAYMOB_SECRET_KEY', 'PAYMOB_HMAC_SECRET'];
 // The unified checkout is the default for new merchants: PayMob no longer creates iframes for them.
 const DEFAULT_MODE = 'intention';
@@ -50,12 +94,14 @@ const MAX_PAGES = 20;
 const HMAC_SECRET_MIN_LENGTH = 16;
 
 /** `abcd…(32 chars)`: enough to tell two keys apart, never enough to use one. */
+/** @param {string | undefined} value */
 export function maskSecret(value) {
   if (!value) return '(empty)';
   return `${value.slice(0, 4)}…(${value.length} chars)`;
 }
 
 /** wrangler.toml's `[vars]` table: `KEY = "value"` lines until the next table. */
+/** @param {string} text */
 export function parseWranglerVars(text) {
   /** @type {Record<string, string>} */
   const vars = {};
@@ -67,7 +113,8 @@ export function parseWranglerVars(text) {
       continue;
     }
     const match = inVars ? /^([A-Z0-9_]+)\s*=\s*"([^"]*)"/.exec(line) : null;
-    if (match) vars[match[1]] = match[2];
+    // Both groups always capture when the line matches.
+    if (match) vars[/** @type {string} */ (match[1])] = /** @type {string} */ (match[2]);
   }
   return vars;
 }
@@ -75,6 +122,8 @@ export function parseWranglerVars(text) {
 /**
  * The settings as the Worker sees them: wrangler.toml `[vars]`, overridden by `.dev.vars` (as `wrangler dev`
  * does), overridden by the process environment. `files: false` reads the environment only.
+ * @param {{ env?: Record<string, string | undefined>; root?: string; files?: boolean }} [options]
+ * @returns {Settings}
  */
 export function readSettings({ env = process.env, root = REPO_ROOT, files = true } = {}) {
   /** @type {Record<string, string>} */
@@ -85,7 +134,7 @@ export function readSettings({ env = process.env, root = REPO_ROOT, files = true
     if (existsSync(wrangler)) merged = { ...merged, ...parseWranglerVars(readFileSync(wrangler, 'utf8')) };
     if (existsSync(devVars)) merged = { ...merged, ...parseDevVars(readFileSync(devVars, 'utf8')) };
   }
-  /** @type {Record<string, string | undefined>} */
+  /** @type {Settings} */
   const settings = {};
   for (const name of SETTING_NAMES) {
     const value = env[name] ?? merged[name];
@@ -94,23 +143,40 @@ export function readSettings({ env = process.env, root = REPO_ROOT, files = true
   return settings;
 }
 
-/** The key's region and mode from PayMob's format `egy_sk_test_…` (plugin getCountryCode / getMode). */
+/**
+ * The key's region and mode from PayMob's format `egy_sk_test_…` (plugin getCountryCode / getMode).
+ * @param {string | undefined} key
+ * @returns {{ region: string; kind: 'sk' | 'pk'; mode: 'test' | 'live' } | null}
+ */
 export function describeKey(key) {
   const match = /^([a-z]{3})_(sk|pk)_(test|live)_/.exec(key ?? '');
-  return match ? { region: match[1], kind: match[2], mode: match[3] } : null;
+  // The three groups always capture when the pattern matches, with these values.
+  return match
+    ? {
+        region: /** @type {string} */ (match[1]),
+        kind: /** @type {'sk' | 'pk'} */ (match[2]),
+        mode: /** @type {'test' | 'live'} */ (match[3]),
+      }
+    : null;
 }
 
 /**
  * Runs every check. `fetch` is injectable (tests); the result has one entry per check with a status:
  * `pass`, `fail` (exit 1), `warn` (printed, not fatal) or `skip`.
+ * @param {Settings} settings
+ * @param {{ fetch?: typeof fetch }} [options]
+ * @returns {Promise<Report>}
  */
 export async function runPaymobCheck(settings, { fetch: fetchImpl = fetch } = {}) {
-  /** @type {{ name: string; status: 'pass' | 'fail' | 'warn' | 'skip'; message: string }[]} */
+  /** @type {Check[]} */
   const checks = [];
+  /** @type {(name: string, status: Check['status'], message: string) => void} */
   const add = (name, status, message) => checks.push({ name, status, message });
 
   const country = settings.PAYMOB_COUNTRY ?? 'EG';
-  const region = PAYMOB_REGIONS[country];
+  const region = /** @type {Partial<Record<string, (typeof PAYMOB_REGIONS)['EG']>>} */ (PAYMOB_REGIONS)[
+    country
+  ];
   if (!region) {
     add(
       'country',
@@ -155,7 +221,9 @@ export async function runPaymobCheck(settings, { fetch: fetchImpl = fetch } = {}
       );
     }
   } else {
-    const missing = ['PAYMOB_SECRET_KEY', 'PAYMOB_PUBLIC_KEY'].filter((name) => !settings[name]);
+    const missing = /** @type {SettingName[]} */ (['PAYMOB_SECRET_KEY', 'PAYMOB_PUBLIC_KEY']).filter(
+      (name) => !settings[name],
+    );
     if (missing.length === 0)
       add('mode', 'pass', 'intention mode (unified checkout) has its secret and public keys');
     else add('mode', 'fail', `intention mode needs ${missing.join(' and ')}`);
@@ -205,6 +273,7 @@ export async function runPaymobCheck(settings, { fetch: fetchImpl = fetch } = {}
   }
 
   // ---- PayMob: credentials ------------------------------------------------------------------------
+  /** @type {Call} */
   const call = (method, path, init = {}) => paymobCall(fetchImpl, baseUrl, method, path, init);
 
   /** @type {string | undefined} */
@@ -381,10 +450,19 @@ export async function runPaymobCheck(settings, { fetch: fetchImpl = fetch } = {}
   });
 }
 
+/**
+ * @param {Settings} settings
+ * @param {Check[]} checks
+ * @param {ReportDetails} details
+ * @returns {Report}
+ */
 function finish(settings, checks, details) {
-  const secrets = SECRET_NAMES.map((name) => settings[name]).filter((value) => value && value.length >= 4);
+  const secrets = /** @type {string[]} only set values pass the filter */ (
+    SECRET_NAMES.map((name) => settings[name]).filter((value) => value && value.length >= 4)
+  );
   // Belt and braces: whatever PayMob answered, no configured secret leaves this tool in clear.
-  const scrub = (text) => secrets.reduce((out, secret) => out.split(secret).join(maskSecret(secret)), text);
+  const scrub = (/** @type {string} */ text) =>
+    secrets.reduce((out, secret) => out.split(secret).join(maskSecret(secret)), text);
   const clean = checks.map((check) => ({ ...check, message: scrub(check.message) }));
   const failures = clean.filter((check) => check.status === 'fail').length;
   const warnings = clean.filter((check) => check.status === 'warn').length;
@@ -407,8 +485,16 @@ function finish(settings, checks, details) {
   };
 }
 
+/**
+ * @param {Call} call
+ * @param {string} authToken
+ * @returns {Promise<{ ok: true; results: any[] } | { ok: false; problem: string }>} PayMob's integration
+ *   objects as listed (each check reads the fields it needs)
+ */
 async function listIntegrations(call, authToken) {
+  /** @type {any[]} */
   const results = [];
+  /** @type {string | null} */
   let path = `/api/ecommerce/integrations?is_plugin=true&is_next=yes&page_size=${PAGE_SIZE}&is_deprecated=false`;
   for (let page = 0; page < MAX_PAGES && path; page += 1) {
     const answer = await call('GET', path, { bearer: authToken });
@@ -421,6 +507,7 @@ async function listIntegrations(call, authToken) {
   return { ok: true, results };
 }
 
+/** @param {string} link */
 function pathOf(link) {
   try {
     const url = new URL(link, 'http://paymob.invalid');
@@ -430,7 +517,15 @@ function pathOf(link) {
   }
 }
 
-/** One call to PayMob; never throws. */
+/**
+ * One call to PayMob; never throws.
+ * @param {typeof fetch} fetchImpl
+ * @param {string} baseUrl
+ * @param {string} method
+ * @param {string} path
+ * @param {{ json?: unknown; bearer?: string; headers?: Record<string, string> }} [init]
+ * @returns {Promise<CallResult>}
+ */
 async function paymobCall(fetchImpl, baseUrl, method, path, { json, bearer, headers = {} } = {}) {
   const url = `${baseUrl}${path}`;
   /** @type {Record<string, string>} */
@@ -459,7 +554,11 @@ async function paymobCall(fetchImpl, baseUrl, method, path, { json, bearer, head
       describe: () =>
         `HTTP ${status}${providerWords(body) ? ` "${providerWords(body)}"` : ''} from ${method} ${new URL(url).pathname}`,
     };
-  } catch (error) {
+  } catch (caught) {
+    // fetch rejects with a TimeoutError (the signal) or a TypeError whose cause is the socket error.
+    const error = /** @type {{ name?: string; message?: string; cause?: { code?: string } } | undefined} */ (
+      caught
+    );
     const reason =
       error?.name === 'TimeoutError'
         ? 'timed out'
@@ -474,14 +573,23 @@ async function paymobCall(fetchImpl, baseUrl, method, path, { json, bearer, head
 }
 
 /** PayMob's own short message (`detail`, `message`, or the first field error), at most 160 characters. */
-function providerWords(body) {
-  if (!body || typeof body !== 'object') return '';
-  for (const key of ['detail', 'message']) if (typeof body[key] === 'string') return body[key].slice(0, 160);
+/** @param {unknown} json */
+function providerWords(json) {
+  if (!json || typeof json !== 'object') return '';
+  const body = /** @type {Record<string, unknown>} */ (json);
+  for (const key of ['detail', 'message']) {
+    const words = body[key];
+    if (typeof words === 'string') return words.slice(0, 160);
+  }
   const [field, value] = Object.entries(body)[0] ?? [];
   const first = Array.isArray(value) ? value[0] : undefined;
   return typeof first === 'string' ? `${field}: ${first}`.slice(0, 160) : '';
 }
 
+/**
+ * @param {string} a
+ * @param {string} b
+ */
 function sameSecret(a, b) {
   // Length first, then every character: no early exit on the first difference.
   let diff = a.length ^ b.length;
@@ -490,6 +598,7 @@ function sameSecret(a, b) {
   return diff === 0;
 }
 
+/** @param {string} url */
 function isLoopback(url) {
   try {
     const host = new URL(url).hostname;
@@ -499,6 +608,7 @@ function isLoopback(url) {
   }
 }
 
+/** @param {unknown} value */
 function show(value) {
   return typeof value === 'string' && value ? value : '(not set)';
 }
@@ -506,6 +616,7 @@ function show(value) {
 const SYMBOLS = { pass: '✓', fail: '✗', warn: '!', skip: '-' };
 
 /** The human report: one line per check, then the callback URLs and a summary. */
+/** @param {Report} report */
 export function formatReport(report) {
   const lines = ['PayMob configuration check', ''];
   for (const check of report.checks) lines.push(`${SYMBOLS[check.status]} ${check.message}`);
@@ -527,6 +638,7 @@ export function formatReport(report) {
   return lines.join('\n');
 }
 
+/** @param {string[]} argv */
 async function main(argv) {
   const unknown = argv.filter((arg) => !['--json', '--env-only', '--help'].includes(arg));
   if (argv.includes('--help') || unknown.length) {

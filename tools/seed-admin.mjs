@@ -5,6 +5,7 @@ import mysql from 'mysql2/promise';
 // that the Worker verifies what this writes.
 const ITERATIONS = 100_000;
 
+/** @param {string} password */
 export function hashPasswordForSeed(password) {
   const salt = randomBytes(16).toString('base64');
   const hash = pbkdf2Sync(password, salt, ITERATIONS, 32, 'sha256').toString('base64');
@@ -14,6 +15,10 @@ export function hashPasswordForSeed(password) {
 /**
  * Development only: makes sure the `admin` user exists, is an active ADMIN and has the configured password.
  * Never called by the Worker, so production never gets this user.
+ * @param {string} mysqlUrl
+ * @param {string} database
+ * @param {string} password
+ * @param {string} [username]
  */
 export async function seedDevAdmin(mysqlUrl, database, password, username = 'admin') {
   const conn = await mysql.createConnection({ uri: mysqlUrl, database });

@@ -16,13 +16,26 @@ const username = `smoke_${stamp}`;
 const email = `${username}@example.com`;
 const password = 'Smoke-Pass1!';
 
+/** @param {string} message */
 function step(message) {
   console.log(`✓ ${message}`);
 }
 
+/**
+ * @typedef {{ subject: string; text?: string; [key: string]: unknown }} MailboxMessage a message in the sandbox's mailbox
+ */
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{ token?: string; body?: unknown; form?: FormData; expect?: number[] }} [options]
+ * @returns {Promise<any>} the parsed JSON answer (each step reads the fields it needs)
+ */
 async function call(method, path, { token, body, form, expect = [200] } = {}) {
+  /** @type {Record<string, string>} */
   const headers = { 'CF-Connecting-IP': `198.51.100.${(stamp.charCodeAt(0) % 200) + 1}` };
   if (token) headers.Authorization = `Bearer ${token}`;
+  /** @type {FormData | string | undefined} */
   let payload;
   if (form) payload = form;
   else if (body !== undefined) {
@@ -37,6 +50,12 @@ async function call(method, path, { token, body, form, expect = [200] } = {}) {
   return text ? JSON.parse(text) : {};
 }
 
+/**
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T | undefined | null | false>} probe resolves falsy until it has what it waits for
+ * @returns {Promise<T>}
+ */
 async function waitFor(what, probe, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -47,6 +66,10 @@ async function waitFor(what, probe, timeoutMs = 20_000) {
   }
 }
 
+/**
+ * @param {string} to
+ * @returns {Promise<MailboxMessage[]>}
+ */
 async function mailbox(to) {
   const response = await fetch(`${SANDBOX}/mailbox/messages?to=${encodeURIComponent(to)}`);
   return response.json();
@@ -59,7 +82,7 @@ async function main() {
   const verification = await waitFor('the verification e-mail', async () =>
     (await mailbox(email)).find((m) => m.subject === 'Verify your email'),
   );
-  const code = /\b(\d{6})\b/.exec(verification.text)?.[1];
+  const code = /\b(\d{6})\b/.exec(verification.text ?? '')?.[1];
   step(`verification e-mail arrived in the sandbox mailbox (code ${code})`);
 
   const tokens = await call('POST', '/users/verify-code/validate/', { body: { email, code } });

@@ -45,8 +45,12 @@ export const QUIET_WRANGLER_ENV = Object.freeze({
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 });
 
-/** Runs wrangler with this Node (the project's node@22 under `npm run`). */
-export function wranglerArgs(/** @type {string[]} */ args) {
+/**
+ * Runs wrangler with this Node (the project's node@22 under `npm run`).
+ * @param {string[]} args
+ * @returns {[string, string[]]} the command and its arguments
+ */
+export function wranglerArgs(args) {
   return [process.execPath, ['--no-warnings', WRANGLER_CLI, ...args]];
 }
 
@@ -176,6 +180,7 @@ export async function startStack({
   counters,
 }) {
   const configPath = join(source.root, 'wrangler.toml');
+  /** @type {Record<string, string>} */
   const vars = { ...configDevVars(configPath), APP_ENV: 'development', ...readLocalVars() };
   const dbUrl = new URL(vars.DATABASE_URL ?? 'http://stackpay:stackpay-local@127.0.0.1:8790');
 

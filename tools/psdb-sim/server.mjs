@@ -187,10 +187,18 @@ function handleAdmin({ stats }, request, response, pathname) {
     return sendJson(response, 200, { status: 'ok' });
   if (request.method === 'GET' && pathname === '/_sim/stats') return sendJson(response, 200, stats.summary());
   if (request.method === 'GET' && requestMatch) {
-    return sendJson(response, 200, stats.request(decodeURIComponent(requestMatch[1])));
+    return sendJson(
+      response,
+      200,
+      stats.request(decodeURIComponent(/** @type {string} `(.+)` always captures */ (requestMatch[1]))),
+    );
   }
   if (request.method === 'GET' && sessionMatch) {
-    return sendJson(response, 200, stats.session(decodeURIComponent(sessionMatch[1])));
+    return sendJson(
+      response,
+      200,
+      stats.session(decodeURIComponent(/** @type {string} */ (sessionMatch[1]))),
+    );
   }
   if (request.method === 'POST' && pathname === '/_sim/stats/reset') {
     stats.reset();

@@ -164,7 +164,7 @@ function grpcName(code) {
   return code
     .toLowerCase()
     .split('_')
-    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .map((word) => /** @type {string} the codes have no empty word */ (word[0]).toUpperCase() + word.slice(1))
     .join('');
 }
 

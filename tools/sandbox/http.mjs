@@ -1,10 +1,23 @@
 // Small node:http helpers shared by the sandbox's provider modules.
 
+/** @typedef {import('node:http').IncomingMessage} IncomingMessage */
+/** @typedef {import('node:http').ServerResponse} ServerResponse */
+/** @typedef {import('node:http').OutgoingHttpHeaders} OutgoingHttpHeaders */
+/**
+ * A route's handler: the request, the response, the parsed URL and the route pattern's first capture.
+ * @typedef {(req: IncomingMessage, res: ServerResponse, url: URL, id: string) => unknown} Handler
+ */
+/** @typedef {[RegExp, Partial<Record<string, Handler>>]} Route a path pattern and its handler per method */
+
 // Mailgun accepts messages up to 25 MB; leave room for multipart overhead.
 export const MAX_BODY_BYTES = 30 * 1024 * 1024;
 
 // Thrown by handlers to answer with a given status and body; the server turns it into the response.
 export class HttpError extends Error {
+  /**
+   * @param {number} status
+   * @param {unknown} body a string is sent as text, anything else as JSON
+   */
   constructor(status, body) {
     super(typeof body === 'string' ? body : JSON.stringify(body));
     this.status = status;
@@ -12,32 +25,60 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * @param {ServerResponse} res
+ * @param {number} status
+ * @param {unknown} value
+ * @param {OutgoingHttpHeaders} [headers]
+ */
 export function sendJson(res, status, value, headers = {}) {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(body);
 }
 
+/**
+ * @param {ServerResponse} res
+ * @param {number} status
+ * @param {string} text
+ * @param {OutgoingHttpHeaders} [headers]
+ */
 export function sendText(res, status, text, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(text);
 }
 
+/**
+ * @param {ServerResponse} res
+ * @param {number} status
+ * @param {string} html
+ * @param {OutgoingHttpHeaders} [headers]
+ */
 export function sendHtml(res, status, html, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
   res.end(html);
 }
 
+/**
+ * @param {ServerResponse} res
+ * @param {HttpError} error
+ */
 export function sendError(res, error) {
   if (typeof error.body === 'string') sendText(res, error.status, error.body);
   else sendJson(res, error.status, error.body);
 }
 
+/** @param {string[]} allowed */
 export function methodNotAllowed(allowed) {
   return new HttpError(405, { message: 'Method Not Allowed', allowed });
 }
 
+/**
+ * @param {IncomingMessage} req
+ * @returns {Promise<Buffer>}
+ */
 export async function readBody(req, limit = MAX_BODY_BYTES) {
+  /** @type {Buffer[]} */
   const chunks = [];
   let size = 0;
   for await (const chunk of req) {
@@ -48,6 +89,10 @@ export async function readBody(req, limit = MAX_BODY_BYTES) {
   return Buffer.concat(chunks);
 }
 
+/**
+ * @param {IncomingMessage} req
+ * @returns {Promise<any>} the parsed body: each handler checks the fields it reads, as the provider does
+ */
 export async function readJson(req) {
   const body = await readBody(req);
   if (body.length === 0) return {};
@@ -58,6 +103,7 @@ export async function readJson(req) {
   }
 }
 
+/** @param {unknown} value */
 export function escapeHtml(value) {
   return String(value ?? '')
     .replaceAll('&', '&amp;')
@@ -67,6 +113,10 @@ export function escapeHtml(value) {
     .replaceAll("'", '&#39;');
 }
 
+/**
+ * @param {number} ms
+ * @returns {Promise<void>}
+ */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -25,6 +25,38 @@ export const MAILGUN_FAULT_MODES = {
   'drop-event': [],
 };
 
+/** @typedef {import('./http.mjs').IncomingMessage} IncomingMessage */
+/** @typedef {import('./http.mjs').ServerResponse} ServerResponse */
+/** @typedef {import('./faults.mjs').Fault} Fault */
+/** @typedef {Map<string, string[]>} Fields a form's text fields, each with every value given */
+/** @typedef {{ field: string; filename: string; content_type: string; size: number }} Attachment */
+/** @typedef {{ fields: Fields; attachments: Attachment[] }} Form */
+/**
+ * A message as the mailbox keeps it.
+ * @typedef {object} StoredMessage
+ * @property {string} id
+ * @property {string} domain
+ * @property {string | null} from
+ * @property {string[]} to
+ * @property {string[]} cc
+ * @property {string[]} bcc
+ * @property {string | null} subject
+ * @property {string | null} text
+ * @property {string | null} html
+ * @property {string | null} template
+ * @property {Record<string, string | undefined>} headers
+ * @property {Record<string, unknown>} variables
+ * @property {Record<string, string[]>} options
+ * @property {Attachment[]} attachments
+ * @property {string} received_at
+ */
+/**
+ * A delivery webhook the sandbox sent (or could not send).
+ * @typedef {{ url: string; event: string; recipient: string; message_id: string; status: number | null; error: string | null; body: object; sent_at: string }} WebhookRecord
+ */
+/** @typedef {'delivered' | 'failed:permanent' | 'failed:temporary'} EventOutcome */
+
+/** @type {Record<EventOutcome, Record<string, unknown> & { 'delivery-status': Record<string, unknown> }>} */
 const EVENT_OUTCOMES = {
   delivered: {
     'log-level': 'info',
@@ -54,6 +86,16 @@ const EVENT_OUTCOMES = {
   },
 };
 
+/**
+ * @param {object} options
+ * @param {string | undefined} options.apiKey without one any key is accepted
+ * @param {string | undefined} options.domain without one any domain is accepted
+ * @param {string | undefined} options.signingKey signs delivery webhooks; without it they are recorded, not sent
+ * @param {string | undefined} options.workerBaseUrl where delivery webhooks go; without it none are sent
+ * @param {number} [options.webhookDelayMs]
+ * @param {ReturnType<typeof import('./faults.mjs').createFaults>} options.faults
+ * @param {(line: string) => void} [options.log]
+ */
 export function createMailgun({
   apiKey,
   domain,
@@ -63,18 +105,31 @@ export function createMailgun({
   faults,
   log = () => {},
 }) {
+  /** @type {StoredMessage[]} */
   const messages = [];
+  /** @type {WebhookRecord[]} */
   const webhooks = [];
+  /** @type {Set<ReturnType<typeof setTimeout>>} */
   const timers = new Set();
   let closed = false;
 
   faults.register('mailgun', MAILGUN_FAULT_MODES, validateMailgunFault);
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   * @returns {Promise<boolean>} whether this provider answered
+   */
   async function handle(req, res, url) {
     const route = MESSAGES_PATH.exec(url.pathname);
     if (route) {
       if (req.method !== 'POST') throw methodNotAllowed(['POST']);
-      await sendMessage(req, res, decodeURIComponent(route[1]));
+      await sendMessage(
+        req,
+        res,
+        decodeURIComponent(/** @type {string} `([^/]+)` always captures */ (route[1])),
+      );
       return true;
     }
     if (url.pathname === '/mailbox' || url.pathname === '/mailbox/') {
@@ -100,6 +155,11 @@ export function createMailgun({
     return false;
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {string} requestedDomain
+   */
   async function sendMessage(req, res, requestedDomain) {
     if (!isAuthorized(req.headers.authorization)) {
       // Mailgun answers a wrong key with a bare text body, not JSON.
@@ -128,6 +188,7 @@ export function createMailgun({
     sendJson(res, 200, { id: message.id, message: 'Queued. Thank you.' });
   }
 
+  /** @param {string | undefined} header */
   function isAuthorized(header) {
     const [scheme, encoded] = String(header ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'basic' || !encoded) return false;
@@ -141,9 +202,14 @@ export function createMailgun({
     return constantTimeEqual(key, apiKey);
   }
 
+  /**
+   * @param {Form} form
+   * @param {string} requestedDomain
+   */
   function storeMessage(form, requestedDomain) {
     const { fields, attachments } = form;
     const customHeaders = prefixed(fields, 'h:');
+    /** @type {StoredMessage} */
     const message = {
       id: `<${compactTimestamp(new Date())}.${randomBytes(8).toString('hex')}@${requestedDomain}>`,
       domain: requestedDomain,
@@ -165,6 +231,7 @@ export function createMailgun({
     return message;
   }
 
+  /** @param {string} to */
   function filterByRecipient(to) {
     const wanted = to.trim().toLowerCase();
     const matching = wanted
@@ -178,6 +245,7 @@ export function createMailgun({
   }
 
   // Mailgun sends one event per recipient; fault decisions are taken now so they follow send order.
+  /** @param {StoredMessage} message */
   function scheduleDeliveryEvents(message) {
     if (!workerBaseUrl) return;
     for (const recipient of uniqueAddresses([...message.to, ...message.cc, ...message.bcc])) {
@@ -187,8 +255,9 @@ export function createMailgun({
         continue;
       }
       const override = faults.take('mailgun', 'event', context);
-      const outcome =
-        override?.event === 'failed' ? `failed:${override.severity ?? 'permanent'}` : 'delivered';
+      const outcome = /** @type {EventOutcome} validateMailgunFault allows only these severities */ (
+        override?.event === 'failed' ? `failed:${override.severity ?? 'permanent'}` : 'delivered'
+      );
       const timer = setTimeout(() => {
         timers.delete(timer);
         postDeliveryEvent(message, recipient, outcome);
@@ -197,10 +266,16 @@ export function createMailgun({
     }
   }
 
+  /**
+   * @param {StoredMessage} message
+   * @param {string} recipient
+   * @param {EventOutcome} outcome
+   */
   async function postDeliveryEvent(message, recipient, outcome) {
     if (closed) return;
     const url = new URL(WEBHOOK_PATH, workerBaseUrl).href;
     const body = buildWebhookBody(message, recipient, outcome);
+    /** @type {WebhookRecord} */
     const record = {
       url,
       event: body['event-data'].event,
@@ -225,12 +300,19 @@ export function createMailgun({
       });
       await response.arrayBuffer();
       record.status = response.status;
-    } catch (error) {
+    } catch (caught) {
+      // fetch rejects with a TypeError whose cause is the socket error (code ECONNREFUSED…), or a timeout.
+      const error = /** @type {Error & { cause?: { code?: string; message?: string } }} */ (caught);
       record.error = error.cause?.code ?? error.cause?.message ?? error.message;
     }
     log(`mailgun: ${record.event} event for ${recipient} -> ${record.status ?? record.error}`);
   }
 
+  /**
+   * @param {StoredMessage} message
+   * @param {string} recipient
+   * @param {EventOutcome} outcome
+   */
   function buildWebhookBody(message, recipient, outcome) {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const token = randomBytes(25).toString('hex');
@@ -299,6 +381,7 @@ export function createMailgun({
   return { name: 'mailgun', handle, reset, close };
 }
 
+/** @param {Fault} fault */
 function validateMailgunFault(fault) {
   if (fault.mode !== 'event') return;
   if (!['delivered', 'failed'].includes(fault.event)) {
@@ -311,10 +394,16 @@ function validateMailgunFault(fault) {
 
 // Parsed with the WHATWG Request body parser built into Node, which handles multipart and urlencoded.
 // Any other content type is ignored rather than rejected: Mailgun then reports 'from' as missing too.
+/**
+ * @param {IncomingMessage} req
+ * @returns {Promise<Form>}
+ */
 async function parseForm(req) {
   const contentType = req.headers['content-type'] ?? '';
   const body = await readBody(req);
+  /** @type {Fields} */
   const fields = new Map();
+  /** @type {Attachment[]} */
   const attachments = [];
   if (!/^(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(contentType)) {
     return { fields, attachments };
@@ -339,6 +428,7 @@ async function parseForm(req) {
   return { fields, attachments };
 }
 
+/** @param {Fields} fields */
 function validateMessage(fields) {
   const from = first(fields, 'from');
   if (!from) return "'from' parameter is missing";
@@ -355,29 +445,42 @@ function validateMessage(fields) {
   return null;
 }
 
+/** @param {string} name */
 function invalidAddress(name) {
   return `'${name}' parameter is not a valid address. please check documentation`;
 }
 
+/** @param {number} status */
 function mailgunErrorBody(status) {
   if (status === 401) return 'Forbidden';
   return { message: STATUS_CODES[status] ?? 'Error' };
 }
 
+/**
+ * @param {Fields} fields
+ * @param {string} name
+ */
 function first(fields, name) {
   return fields.get(name)?.find((value) => value.trim() !== '') ?? null;
 }
 
 // `to` may repeat and each value may hold a comma-separated list; commas inside quotes or <> stay.
+/**
+ * @param {Fields} fields
+ * @param {string} name
+ */
 function recipients(fields, name) {
   return (fields.get(name) ?? []).flatMap(splitAddressList);
 }
 
+/** @param {Form} form */
 function recipientAddresses(form) {
   return ['to', 'cc', 'bcc'].flatMap((name) => recipients(form.fields, name)).map(addressOf);
 }
 
+/** @param {string} value */
 function splitAddressList(value) {
+  /** @type {string[]} */
   const parts = [];
   let current = '';
   let quoted = false;
@@ -397,13 +500,16 @@ function splitAddressList(value) {
   return parts.map((part) => part.trim()).filter(Boolean);
 }
 
+/** @param {string | null | undefined} entry */
 function addressOf(entry) {
   const bracketed = /<([^<>]*)>\s*$/.exec(entry ?? '');
-  return (bracketed ? bracketed[1] : (entry ?? '')).trim();
+  return (bracketed ? /** @type {string} `([^<>]*)` always captures */ (bracketed[1]) : (entry ?? '')).trim();
 }
 
 // Mailgun ignores duplicate recipients.
+/** @param {string[]} entries */
 function uniqueAddresses(entries) {
+  /** @type {Map<string, string>} */
   const seen = new Map();
   for (const entry of entries) {
     const address = addressOf(entry);
@@ -412,7 +518,12 @@ function uniqueAddresses(entries) {
   return [...seen.values()];
 }
 
+/**
+ * @param {Fields} fields
+ * @param {string} prefix
+ */
 function prefixed(fields, prefix) {
+  /** @type {Record<string, string | undefined>} */
   const result = {};
   for (const [name, values] of fields) {
     if (name.startsWith(prefix)) result[name.slice(prefix.length)] = values.at(-1);
@@ -421,7 +532,12 @@ function prefixed(fields, prefix) {
 }
 
 // Options such as o:tag may repeat, so each keeps every value given.
+/**
+ * @param {Fields} fields
+ * @param {string} prefix
+ */
 function prefixedLists(fields, prefix) {
+  /** @type {Record<string, string[]>} */
   const result = {};
   for (const [name, values] of fields) {
     if (name.startsWith(prefix)) result[name.slice(prefix.length)] = values;
@@ -430,6 +546,10 @@ function prefixedLists(fields, prefix) {
 }
 
 // Mailgun also reads user variables from a JSON X-Mailgun-Variables header.
+/**
+ * @param {Record<string, string | undefined>} headers
+ * @returns {Record<string, unknown>}
+ */
 function mailgunVariablesHeader(headers) {
   const raw = Object.entries(headers).find(([name]) => name.toLowerCase() === 'x-mailgun-variables')?.[1];
   if (!raw) return {};
@@ -441,16 +561,25 @@ function mailgunVariablesHeader(headers) {
   }
 }
 
+/** @param {Date} date */
 function compactTimestamp(date) {
   return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
+/**
+ * @param {string} a
+ * @param {string} b
+ */
 function constantTimeEqual(a, b) {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/**
+ * @param {StoredMessage[]} list
+ * @param {string} filter
+ */
 function renderMailbox(list, filter) {
   const items = list.map(renderMessage).join('\n');
   return `<!doctype html>
@@ -481,6 +610,7 @@ ${items || '<p>No messages yet.</p>'}
 }
 
 // The HTML body goes into a sandboxed srcdoc iframe: escaped once for the attribute, never run.
+/** @param {StoredMessage} message */
 function renderMessage(message) {
   const html = message.html
     ? `<h3>HTML</h3><iframe sandbox title="HTML body" srcdoc="${escapeHtml(message.html)}"></iframe>`

@@ -39,6 +39,24 @@ const STYLE = `
   .error { color: #a11d1d; }
 `;
 
+/** @typedef {import('./http.mjs').IncomingMessage} IncomingMessage */
+/** @typedef {import('./http.mjs').ServerResponse} ServerResponse */
+/**
+ * An authentication the issuer holds: what the checkout asked for, and its status.
+ * @typedef {object} AcsRequest
+ * @property {'frictionless' | 'challenge'} flow
+ * @property {number} amountCents
+ * @property {string} currency
+ * @property {string} pan the card's last four digits, as the issuer's page shows them
+ * @property {string} merchant
+ * @property {string} returnUrl
+ */
+/** @typedef {AcsRequest & { status: 'open' | 'Y' | 'N' }} AcsSession */
+
+/**
+ * @param {string} title
+ * @param {string} body
+ */
 function page(title, body) {
   return `<!doctype html>
 <html lang="en">
@@ -58,16 +76,22 @@ ${body}
 `;
 }
 
+/** @param {{ log?: (line: string) => void }} [options] */
 export function createAcs({ log = () => {} } = {}) {
-  // session id → { flow, amountCents, currency, pan, merchant, returnUrl, status: 'open' | 'Y' | 'N' }
+  /** @type {Map<string, AcsSession>} session id → the authentication */
   const sessions = new Map();
+  /** @type {string | null} */
   let origin = null;
 
+  /** @param {string} url */
   function setOrigin(url) {
     origin = url.replace(/\/+$/, '');
   }
 
-  /** Opens an authentication; returns the URL the checkout sends the browser to. */
+  /**
+   * Opens an authentication; returns the URL the checkout sends the browser to.
+   * @param {AcsRequest} request
+   */
   function begin({ flow, amountCents, currency, pan, merchant, returnUrl }) {
     if (!origin) throw new Error('the ACS listener is not running');
     const id = randomHex(16);
@@ -76,17 +100,31 @@ export function createAcs({ log = () => {} } = {}) {
     return { id, url: `${origin}/acs/authenticate?session=${id}` };
   }
 
-  /** 'Y' (authenticated), 'N' (failed) or 'open'; undefined for an unknown session. */
+  /**
+   * 'Y' (authenticated), 'N' (failed) or 'open'; undefined for an unknown session.
+   * @param {string} id
+   */
   function statusOf(id) {
     return sessions.get(id)?.status;
   }
 
+  /**
+   * @param {ServerResponse} res
+   * @param {AcsSession} session
+   * @param {string} id
+   */
   function returnTo(res, session, id) {
     const target = `${session.returnUrl}${session.returnUrl.includes('?') ? '&' : '?'}session=${id}`;
     res.writeHead(303, { location: target, 'content-type': 'text/plain; charset=utf-8' });
     res.end(`See ${target}`);
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   * @returns {Promise<boolean>} whether this page answered
+   */
   async function handle(req, res, url) {
     if (url.pathname !== '/acs/authenticate') return false;
     if (req.method === 'GET') {
@@ -102,6 +140,10 @@ export function createAcs({ log = () => {} } = {}) {
     return true;
   }
 
+  /**
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function authenticate(res, url) {
     const id = url.searchParams.get('session') ?? '';
     const session = sessions.get(id);
@@ -118,6 +160,10 @@ export function createAcs({ log = () => {} } = {}) {
     sendPage(res, 200, challengePage(id, session));
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   */
   async function challengeAnswer(req, res) {
     const form = new URLSearchParams((await readBody(req, MAX_FORM_BYTES)).toString('utf8'));
     const id = form.get('session') ?? '';
@@ -133,6 +179,10 @@ export function createAcs({ log = () => {} } = {}) {
     returnTo(res, session, id);
   }
 
+  /**
+   * @param {string} id
+   * @param {AcsSession} session
+   */
   function challengePage(id, session) {
     return page(
       'Verify your payment - Sandbox Bank',
@@ -157,6 +207,10 @@ authentication and the payment is declined.</p>`,
     );
   }
 
+  /**
+   * @param {string} title
+   * @param {string} message
+   */
   function errorPage(title, message) {
     return page(
       `${title} - Sandbox Bank`,
@@ -164,6 +218,11 @@ authentication and the payment is declined.</p>`,
     );
   }
 
+  /**
+   * @param {ServerResponse} res
+   * @param {number} status
+   * @param {string} html
+   */
   function sendPage(res, status, html) {
     sendHtml(res, status, html, { 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' });
   }

@@ -25,6 +25,7 @@ const INTEGRATION_CREATED_AT = '2023-01-10T09:20:11.104583';
 // The region in a key's prefix (egy_sk_test_…) gives the account's currency: PayMob's plugin maps the
 // same prefixes to regions (paymob.php getApiUrl); one currency per account (Odoo payment_provider.py
 // "Only one currency can be selected per Paymob account.").
+/** @type {Record<string, string>} */
 const REGION_CURRENCIES = {
   egy: 'EGP',
   sau: 'SAR',
@@ -35,16 +36,33 @@ const REGION_CURRENCIES = {
   pak: 'PKR',
 };
 
-/** The account's currency and live flag, as its secret key's prefix says (`egy_sk_test_…` → EGP, test). */
+/** @typedef {import('./http.mjs').IncomingMessage} IncomingMessage */
+/** @typedef {import('./http.mjs').ServerResponse} ServerResponse */
+/** @typedef {import('./http.mjs').Route} Route */
+/** @typedef {{ id: number | string; currency?: string; type?: 'card' | 'wallet'; live?: boolean }} IntegrationInput */
+/** @typedef {{ id: number; currency: string; type: 'card' | 'wallet'; live: boolean }} IntegrationRecord */
+
+/**
+ * The account's currency and live flag, as its secret key's prefix says (`egy_sk_test_…` → EGP, test).
+ * @param {string | undefined} secretKey
+ */
 export function accountOf(secretKey) {
   const [region, , mode] = String(secretKey ?? '').split('_');
-  return { currency: REGION_CURRENCIES[region] ?? 'EGP', live: mode === 'live' };
+  // split() always yields a first element.
+  return { currency: REGION_CURRENCIES[/** @type {string} */ (region)] ?? 'EGP', live: mode === 'live' };
 }
 
 /**
  * The integration records: one card integration per id of `integrationIds` in the account's currency (the
  * sandbox's default id when no integration is configured at all), then each of `integrations`
  * ([{ id, currency, type: 'card', live? }]) with its own currency. Test or live comes from the secret key.
+ * @param {object} options
+ * @param {IntegrationInput[]} [options.integrations]
+ * @param {(number | string)[]} [options.integrationIds]
+ * @param {string} [options.accountCurrency]
+ * @param {string | undefined} options.secretKey
+ * @param {number} options.defaultId
+ * @returns {IntegrationRecord[]}
  */
 export function integrationRecords({
   integrations = [],
@@ -57,6 +75,7 @@ export function integrationRecords({
   const currency = accountCurrency ?? account.currency;
   const listed = new Set(integrations.map((entry) => Number(entry.id)));
   const plain = integrationIds.length || integrations.length ? integrationIds : [defaultId];
+  /** @type {IntegrationInput[]} */
   const given = [...plain.filter((id) => !listed.has(Number(id))).map((id) => ({ id })), ...integrations];
   return given.map((entry) => ({
     id: Number(entry.id),
@@ -70,6 +89,7 @@ export function integrationRecords({
 // 'CAGG' Aman, 'MIGS'), integration_type ('online' | 'moto'), is_auth, installments (null), is_standalone,
 // is_live, integration_name, currency; Odoo also parses created_at as "%Y-%m-%dT%H:%M:%S.%f" and treats a
 // missing integration_name as ''. `is_deprecated` is the filter both send.
+/** @param {IntegrationRecord} record */
 function integrationObject(record) {
   return {
     id: record.id,
@@ -90,12 +110,24 @@ function integrationObject(record) {
  * Route entries for paymob.mjs's table. `requireAuthToken(req, url)` is the sandbox's check of the legacy
  * auth token (Bearer header, as both plugins send it); `callbackUrl` is where this sandbox really posts
  * callbacks, i.e. what its dashboard would show for every integration.
+ * @param {object} options
+ * @param {() => IntegrationRecord[]} options.records
+ * @param {(req: IncomingMessage, url: URL) => unknown} options.requireAuthToken
+ * @param {string | null} options.callbackUrl
+ * @param {string | undefined} options.hmacSecret
+ * @returns {Route[]}
  */
 export function integrationRoutes({ records, requireAuthToken, callbackUrl, hmacSecret }) {
+  /** @param {string} id */
   function find(id) {
     return records().find((record) => record.id === Number(id));
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function listIntegrations(req, res, url) {
     requireAuthToken(req, url);
     const query = url.searchParams;
@@ -108,7 +140,7 @@ export function integrationRoutes({ records, requireAuthToken, callbackUrl, hmac
     const page = positive(query.get('page')) ?? 1;
     const start = (page - 1) * pageSize;
     if (start > 0 && start >= list.length) throw new HttpError(404, { detail: 'Invalid page.' });
-    const link = (n) => {
+    const link = (/** @type {number} */ n) => {
       const next = new URL(url.pathname, `http://${req.headers.host}`);
       for (const [key, value] of query) if (key !== 'page') next.searchParams.append(key, value);
       next.searchParams.set('page', String(n));
@@ -122,6 +154,12 @@ export function integrationRoutes({ records, requireAuthToken, callbackUrl, hmac
     });
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   * @param {string} id
+   */
   function getIntegration(req, res, url, id) {
     requireAuthToken(req, url);
     const record = find(id);
@@ -134,6 +172,11 @@ export function integrationRoutes({ records, requireAuthToken, callbackUrl, hmac
     });
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function getHmacSecret(req, res, url) {
     requireAuthToken(req, url);
     sendJson(res, 200, { hmac_secret: hmacSecret ?? '' });
@@ -146,6 +189,7 @@ export function integrationRoutes({ records, requireAuthToken, callbackUrl, hmac
   ];
 }
 
+/** @param {string | null} value */
 function positive(value) {
   if (value === null || !/^\d+$/.test(value)) return null;
   const number = Number(value);

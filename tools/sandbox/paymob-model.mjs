@@ -5,6 +5,39 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
 // One imaginary test merchant. `owner` is the merchant's user id, `profile_id` its profile.
+/**
+ * An order as the sandbox keeps it (orderObject() is PayMob's view of it).
+ * @typedef {object} Order
+ * @property {number} id
+ * @property {string} created_at
+ * @property {number} created_ms
+ * @property {boolean} delivery_needed
+ * @property {number} amount_cents
+ * @property {string} currency
+ * @property {string | null} merchant_order_id
+ * @property {unknown[]} items
+ * @property {unknown} shipping_data
+ * @property {boolean} is_payment_locked
+ * @property {number} paid_amount_cents
+ * @property {string} api_source
+ */
+/** @typedef {keyof typeof OUTCOMES} OutcomeName */
+/** @typedef {'payment' | 'refund' | 'void'} TransactionKind */
+/**
+ * The sandbox's bookkeeping of a transaction, beside PayMob's object.
+ * @typedef {object} TransactionMeta
+ * @property {number} order_id
+ * @property {TransactionKind} kind
+ * @property {string} card_number
+ * @property {number} created_ms
+ * @property {string} created_micros
+ * @property {string | null} notification_url
+ * @property {string | null} redirection_url
+ */
+/** @typedef {ReturnType<typeof buildTransaction>} Transaction */
+/** @typedef {Transaction['obj']} TransactionObj PayMob's transaction object, its order not yet filled in */
+/** @typedef {ReturnType<typeof transactionObject>} ShownTransaction PayMob's transaction object as shown */
+
 export const PROFILE_ID = 164295;
 export const OWNER_ID = 302852;
 export const MERCHANT = Object.freeze({
@@ -57,8 +90,16 @@ export const THREE_DS_CARDS = Object.freeze({
   4000000000003055: 'frictionless',
 });
 
+/**
+ * @param {unknown} cardNumber
+ * @returns {'challenge' | 'frictionless' | null}
+ */
 export function threeDsFlow(cardNumber) {
-  return THREE_DS_CARDS[normalizeCardNumber(cardNumber)] ?? null;
+  return (
+    /** @type {Record<string, 'challenge' | 'frictionless'>} */ (THREE_DS_CARDS)[
+      normalizeCardNumber(cardNumber)
+    ] ?? null
+  );
 }
 
 export const OUTCOMES = Object.freeze({
@@ -89,6 +130,7 @@ export const OUTCOMES = Object.freeze({
   },
 });
 
+/** @type {Record<string, number>} */
 const MINOR_DIGITS = { BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3, JPY: 0, KRW: 0 };
 
 // PayMob's business day is local to the account's region: its own WooCommerce plugin's getTimeZone maps
@@ -102,23 +144,33 @@ export const PAYMOB_TIME_ZONES = Object.freeze({
 });
 
 // The calendar day (YYYY-MM-DD) of an instant in the account's zone.
+/**
+ * @param {number} ms
+ * @param {string} [country]
+ */
 export function businessDay(ms, country = 'EG') {
-  const timeZone = PAYMOB_TIME_ZONES[country] ?? PAYMOB_TIME_ZONES.EG;
+  const timeZone = /** @type {Record<string, string>} */ (PAYMOB_TIME_ZONES)[country] ?? PAYMOB_TIME_ZONES.EG;
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
   }).formatToParts(new Date(ms));
-  const part = (type) => parts.find((p) => p.type === type)?.value;
+  const part = (/** @type {Intl.DateTimeFormatPartTypes} */ type) =>
+    parts.find((p) => p.type === type)?.value;
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
+/** @param {string} currency */
 export function minorDigits(currency) {
   return MINOR_DIGITS[currency] ?? 2;
 }
 
 // Integer minor units to "EGP 1,234.50" without floating point.
+/**
+ * @param {number} amountCents
+ * @param {string} currency
+ */
 export function formatAmount(amountCents, currency) {
   const digits = minorDigits(currency);
   const sign = amountCents < 0 ? '-' : '';
@@ -129,6 +181,10 @@ export function formatAmount(amountCents, currency) {
 }
 
 // PayMob's timestamps: ISO-like, six fractional digits, no zone (the sandbox keeps them in UTC).
+/**
+ * @param {number} ms
+ * @param {string} [micros]
+ */
 export function paymobTimestamp(ms, micros = '000') {
   return `${new Date(ms).toISOString().slice(0, 23)}${micros}`;
 }
@@ -146,14 +202,24 @@ export function createIdSequence(offset = 0) {
   return () => next++;
 }
 
+/** @param {unknown} value */
 export function normalizeCardNumber(value) {
   return String(value ?? '').replace(/[\s-]/g, '');
 }
 
+/**
+ * @param {unknown} cardNumber
+ * @returns {'success' | 'declined' | 'pending'}
+ */
 export function cardOutcome(cardNumber) {
-  return TEST_CARDS[normalizeCardNumber(cardNumber)] ?? 'declined';
+  return (
+    /** @type {Record<string, 'success' | 'declined' | 'pending'>} */ (TEST_CARDS)[
+      normalizeCardNumber(cardNumber)
+    ] ?? 'declined'
+  );
 }
 
+/** @param {unknown} cardNumber */
 export function cardSubType(cardNumber) {
   const number = normalizeCardNumber(cardNumber);
   if (/^4/.test(number)) return 'Visa';
@@ -164,12 +230,19 @@ export function cardSubType(cardNumber) {
 }
 
 // A DRF integer field: integers or integer strings.
+/** @param {unknown} value */
 export function parseInteger(value) {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   if (typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value)) return Number(value.trim());
   return null;
 }
 
+/**
+ * @template F
+ * @param {unknown} value
+ * @param {F} fallback what an absent (undefined, null or empty) value means
+ * @returns {boolean | F | null} null for a value that is not a boolean
+ */
 export function parseBoolean(value, fallback) {
   if (value === undefined || value === null || value === '') return fallback;
   if (typeof value === 'boolean') return value;
@@ -182,6 +255,11 @@ export function parseBoolean(value, fallback) {
 // Validates billing_data the way PayMob's serializer does. With `required` = all 13 keys (the payment-key
 // API) a missing key is an error; otherwise missing optional keys become "NA" (the intention API).
 // Returns { billing, errors } where errors maps each failing key to its messages, or null.
+/**
+ * @param {unknown} input
+ * @param {{ required?: readonly string[] }} [options]
+ * @returns {{ billing: Record<string, unknown> | null; errors: string[] | Record<string, string[]> | null }}
+ */
 export function validateBillingData(input, { required = BILLING_FIELDS } = {}) {
   if (input === undefined) return { billing: null, errors: ['This field is required.'] };
   if (input === null) return { billing: null, errors: ['This field may not be null.'] };
@@ -192,10 +270,12 @@ export function validateBillingData(input, { required = BILLING_FIELDS } = {}) {
       errors: { non_field_errors: [`Invalid data. Expected a dictionary, but got ${got}.`] },
     };
   }
+  /** @type {Record<string, string[]>} */
   const errors = {};
+  /** @type {Record<string, unknown>} */
   const billing = { ...input };
   for (const field of BILLING_FIELDS) {
-    const value = input[field];
+    const value = /** @type {Record<string, unknown>} */ (input)[field];
     if (value === undefined) {
       if (required.includes(field)) errors[field] = ['This field is required.'];
       else billing[field] = 'NA';
@@ -228,17 +308,23 @@ export function validateBillingData(input, { required = BILLING_FIELDS } = {}) {
 }
 
 // PayMob's tokens are base64 of an HS512 JWT ("ZXlK..."): opaque to merchants, decodable by us.
+/**
+ * @param {object} claims
+ * @param {import('node:crypto').BinaryLike} key
+ */
 export function createOpaqueToken(claims, key) {
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const part = (/** @type {unknown} */ value) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const unsigned = `${part({ alg: 'HS512', typ: 'JWT' })}.${part(claims)}`;
   const signature = createHmac('sha512', key).update(unsigned).digest('base64url');
   return Buffer.from(`${unsigned}.${signature}`).toString('base64');
 }
 
+/** @param {number} bytes */
 export function randomHex(bytes) {
   return randomBytes(bytes).toString('hex');
 }
 
+/** @param {Order} order */
 export function orderObject(order) {
   return {
     id: order.id,
@@ -272,6 +358,17 @@ export function orderObject(order) {
 }
 
 // The gateway part of a card transaction (PayMob's MIGS integration shape).
+/**
+ * @param {object} fields
+ * @param {number} fields.integrationId
+ * @param {string} fields.created
+ * @param {number} fields.amountCents
+ * @param {string} fields.currency
+ * @param {(typeof OUTCOMES)[OutcomeName]} fields.outcome
+ * @param {string} fields.cardNumber
+ * @param {number} fields.orderId
+ * @param {TransactionKind} fields.kind
+ */
 function gatewayData({ integrationId, created, amountCents, currency, outcome, cardNumber, orderId, kind }) {
   const number = normalizeCardNumber(cardNumber);
   const subType = cardSubType(number);
@@ -320,6 +417,19 @@ function gatewayData({ integrationId, created, amountCents, currency, outcome, c
 
 // A new transaction record: `obj` is PayMob's transaction object without its order (filled in when it is
 // shown, so it always carries the order's current state); `meta` is the sandbox's own bookkeeping.
+/**
+ * @param {object} fields
+ * @param {number} fields.id
+ * @param {Order} fields.order
+ * @param {number} fields.integrationId
+ * @param {string} fields.cardNumber
+ * @param {OutcomeName} fields.outcomeName
+ * @param {TransactionKind} [fields.kind]
+ * @param {number} [fields.amountCents]
+ * @param {{ obj: { id: number } } | null} [fields.parent]
+ * @param {object | null} [fields.claims]
+ * @param {string} [fields.apiSource]
+ */
 export function buildTransaction({
   id,
   order,
@@ -389,20 +499,23 @@ export function buildTransaction({
     owner: OWNER_ID,
     parent_transaction: parent?.obj.id ?? null,
   };
-  return {
-    obj,
-    meta: {
-      order_id: order.id,
-      kind,
-      card_number: number,
-      created_ms: created.ms,
-      created_micros: created.micros,
-      notification_url: null,
-      redirection_url: null,
-    },
+  /** @type {TransactionMeta} */
+  const meta = {
+    order_id: order.id,
+    kind,
+    card_number: number,
+    created_ms: created.ms,
+    created_micros: created.micros,
+    notification_url: null,
+    redirection_url: null,
   };
+  return { obj, meta };
 }
 
+/**
+ * @param {Transaction} txn
+ * @param {OutcomeName} outcomeName
+ */
 export function settleTransaction(txn, outcomeName) {
   const outcome = OUTCOMES[outcomeName];
   const now = freshTimestamp();
@@ -422,13 +535,20 @@ export function settleTransaction(txn, outcomeName) {
   txn.obj.data.migs_order.status = outcome.success ? 'CAPTURED' : 'FAILED';
 }
 
+/**
+ * @param {Transaction} txn
+ * @param {Order | undefined} order
+ */
 export function transactionObject(txn, order) {
   return { ...structuredClone(txn.obj), order: order ? orderObject(order) : txn.meta.order_id };
 }
 
 // The transaction-response callback's query, in the order PayMob sends it (values as strings).
+/** @param {ShownTransaction} obj */
 export function flattenTransaction(obj) {
+  /** @type {{ id: number; merchant_order_id?: string | null }} */
   const order = obj.order !== null && typeof obj.order === 'object' ? obj.order : { id: obj.order };
+  /** @type {[string, unknown][]} */
   const entries = [
     ['id', obj.id],
     ['pending', obj.pending],
@@ -474,5 +594,9 @@ export function flattenTransaction(obj) {
     ['acq_response_code', obj.data?.acq_response_code ?? ''],
     ['txn_response_code', obj.data?.txn_response_code ?? ''],
   ];
-  return new URLSearchParams(entries.map(([key, value]) => [key, value === null ? '' : String(value)]));
+  return new URLSearchParams(
+    entries.map(
+      ([key, value]) => /** @type {[string, string]} */ ([key, value === null ? '' : String(value)]),
+    ),
+  );
 }

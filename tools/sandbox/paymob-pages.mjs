@@ -40,6 +40,10 @@ const CARD_LABELS = {
   frictionless: '3-D Secure without a challenge, then succeeds',
 };
 
+/**
+ * @param {string} title
+ * @param {string} body
+ */
 function layout(title, body) {
   return `<!doctype html>
 <html lang="en">
@@ -59,7 +63,15 @@ ${body}
 `;
 }
 
-// credential: { name: 'payment_token' | 'client_secret', value }
+/**
+ * @param {object} page
+ * @param {string} page.title
+ * @param {{ name: 'payment_token' | 'client_secret'; value: string }} page.credential
+ * @param {number} page.amountCents
+ * @param {string} page.currency
+ * @param {number} page.orderId
+ * @param {string | null} page.merchantOrderId
+ */
 export function renderCheckoutPage({ title, credential, amountCents, currency, orderId, merchantOrderId }) {
   const cards = Object.entries({ ...TEST_CARDS, ...THREE_DS_CARDS })
     .map(([number, outcome]) => `<tr><td><code>${number}</code></td><td>${CARD_LABELS[outcome]}</td></tr>`)
@@ -99,6 +111,10 @@ ${cards}
   );
 }
 
+/**
+ * @param {string} title
+ * @param {string} message
+ */
 export function renderErrorPage(title, message) {
   return layout(
     `${title} - PayMob sandbox`,
@@ -107,6 +123,7 @@ export function renderErrorPage(title, message) {
 }
 
 // Where the browser lands when neither the payment nor the sandbox names a transaction-response URL.
+/** @param {URLSearchParams} query */
 export function renderResponsePage(query) {
   const rows = [...query]
     .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`)

@@ -50,6 +50,9 @@ export const TOKEN_HMAC_FIELDS = Object.freeze([
   'token',
 ]);
 
+/** @typedef {URLSearchParams | Record<string, string | undefined>} FlattenedQuery */
+
+/** @param {unknown} value */
 export function hmacValue(value) {
   if (value === undefined || value === null) return '';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -58,47 +61,78 @@ export function hmacValue(value) {
 }
 
 // `order` is an object in callbacks but PayMob sends a bare id in a few places; accept both.
+/**
+ * @param {object} obj
+ * @param {string} field
+ * @returns {unknown}
+ */
 function transactionField(obj, field) {
   if (field === 'order.id') {
-    const order = obj?.order;
-    return order !== null && typeof order === 'object' ? order.id : order;
+    const order = /** @type {Record<string, unknown>} */ (obj)?.order;
+    return order !== null && typeof order === 'object' ? /** @type {{ id?: unknown }} */ (order).id : order;
   }
+  /** @type {unknown} */
   let value = obj;
-  for (const part of field.split('.')) value = value?.[part];
+  for (const part of field.split('.'))
+    value = /** @type {Record<string, unknown> | undefined} */ (value)?.[part];
   return value;
 }
 
+/** @param {object} obj */
 export function transactionHmacMessage(obj) {
   return TRANSACTION_HMAC_FIELDS.map((field) => hmacValue(transactionField(obj, field))).join('');
 }
 
 // query: URLSearchParams or a plain object of strings. Falls back to `order_id` when `order` is absent.
+/** @param {FlattenedQuery} query */
 export function flattenedHmacMessage(query) {
-  const read = query instanceof URLSearchParams ? (key) => query.get(key) : (key) => query?.[key] ?? null;
+  const read =
+    query instanceof URLSearchParams
+      ? (/** @type {string} */ key) => query.get(key)
+      : (/** @type {string} */ key) => query?.[key] ?? null;
   return FLATTENED_HMAC_KEYS.map((key) => {
     const value = read(key) ?? (key === 'order' ? read('order_id') : null);
     return hmacValue(value);
   }).join('');
 }
 
+/** @param {object} obj */
 export function tokenHmacMessage(obj) {
-  return TOKEN_HMAC_FIELDS.map((field) => hmacValue(obj?.[field])).join('');
+  return TOKEN_HMAC_FIELDS.map((field) =>
+    hmacValue(/** @type {Record<string, unknown>} */ (obj)?.[field]),
+  ).join('');
 }
 
+/**
+ * @param {string} message
+ * @param {string | undefined} secret
+ */
 export function hmacSha512(message, secret) {
   return createHmac('sha512', secret ?? '')
     .update(message, 'utf8')
     .digest('hex');
 }
 
+/**
+ * @param {object} obj
+ * @param {string | undefined} secret
+ */
 export function signTransaction(obj, secret) {
   return hmacSha512(transactionHmacMessage(obj), secret);
 }
 
+/**
+ * @param {FlattenedQuery} query
+ * @param {string | undefined} secret
+ */
 export function signFlattened(query, secret) {
   return hmacSha512(flattenedHmacMessage(query), secret);
 }
 
+/**
+ * @param {object} obj
+ * @param {string | undefined} secret
+ */
 export function signToken(obj, secret) {
   return hmacSha512(tokenHmacMessage(obj), secret);
 }

@@ -35,6 +35,74 @@ import {
 import { PAGE_CSP, renderCheckoutPage, renderErrorPage, renderResponsePage } from './paymob-pages.mjs';
 import { signFlattened, signTransaction } from './paymob-signing.mjs';
 
+/** @typedef {import('./http.mjs').IncomingMessage} IncomingMessage */
+/** @typedef {import('./http.mjs').ServerResponse} ServerResponse */
+/** @typedef {import('./http.mjs').Route} Route */
+/** @typedef {import('./faults.mjs').Fault} Fault */
+/** @typedef {import('./faults.mjs').FaultContext} FaultContext */
+/** @typedef {import('./paymob-model.mjs').Order} Order */
+/** @typedef {import('./paymob-model.mjs').Transaction} Transaction */
+/** @typedef {import('./paymob-model.mjs').TransactionKind} TransactionKind */
+/** @typedef {Record<string, unknown>} FieldErrors a DRF-style error body: field → messages */
+/**
+ * A new order's fields, validated.
+ * @typedef {object} OrderFields
+ * @property {number} amountCents
+ * @property {string} currency
+ * @property {string | null} reference
+ * @property {unknown[]} items
+ * @property {boolean} deliveryNeeded
+ * @property {unknown} shippingData
+ * @property {string} apiSource
+ */
+/**
+ * A new payment key's fields, validated.
+ * @typedef {object} PaymentKeyFields
+ * @property {Order} order
+ * @property {number} amountCents
+ * @property {string} currency
+ * @property {number} integrationId
+ * @property {number} expiration seconds
+ * @property {Record<string, unknown> | null} billing
+ * @property {boolean} lock
+ * @property {unknown} extra
+ * @property {string | null} notificationUrl
+ * @property {string | null} redirectionUrl
+ * @property {string} apiSource
+ * @property {string | null} [intentionId]
+ */
+/**
+ * A payment key: its token, the claims it carries and where its payment's callbacks go.
+ * @typedef {object} PaymentKey
+ * @property {string} token
+ * @property {{ amount_cents: number; currency: string; integration_id: number; lock_order_when_paid: boolean | null; [claim: string]: unknown }} claims
+ * @property {number} order_id
+ * @property {number} expires_ms
+ * @property {string | null} notification_url
+ * @property {string | null} redirection_url
+ * @property {string} api_source
+ */
+/**
+ * An intention (unified checkout), as the sandbox keeps it.
+ * @typedef {object} Intention
+ * @property {string} id
+ * @property {string} client_secret
+ * @property {number} order_id
+ * @property {string} payment_key
+ * @property {number[]} integration_ids
+ * @property {number} amount
+ * @property {string} currency
+ * @property {unknown[]} items
+ * @property {Record<string, unknown> | null} billing_data
+ * @property {string | null} special_reference
+ * @property {unknown} extras
+ * @property {string} created
+ */
+/**
+ * A processed callback the sandbox sent, or recorded without sending.
+ * @typedef {{ url: string | null; body: object; status: number | null; error?: string; sent_at: string; transaction_id: number; merchant_order_id: string | null; kind: TransactionKind; [detail: string]: unknown }} CallbackRecord
+ */
+
 export const PAYMOB_WEBHOOK_PATH = '/api/v1/transactions/webhook/';
 export const PAYMOB_ENDPOINTS = Object.freeze([
   'auth',
@@ -84,8 +152,11 @@ const NOT_FOUND = { detail: 'Not found.' };
 // Paymob account". PayMob's exact refusal is unknown (docs/paymob.md checklist 1): we answer the harshest
 // plausible, a 400 naming both currencies.
 export const ACCOUNT_CURRENCIES = Object.freeze({ EG: 'EGP', SA: 'SAR', AE: 'AED', OM: 'OMR', PK: 'PKR' });
-const currencyMismatch = (currency, integrationId, expected) =>
-  `Currency ${currency} does not match the currency of integration ${integrationId} (${expected}).`;
+const currencyMismatch = (
+  /** @type {string} */ currency,
+  /** @type {number} */ integrationId,
+  /** @type {string | undefined} */ expected,
+) => `Currency ${currency} does not match the currency of integration ${integrationId} (${expected}).`;
 // Django's page for a URL no route matches (DEBUG off), what a PayMob host answers for a path it lacks.
 export const ROUTE_NOT_FOUND_HTML =
   '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n';
@@ -93,6 +164,26 @@ const UNKNOWN_INTEGRATION =
   'Integration ID/Name does not exist in our system . You can find the list of Integration ID’/Names ' +
   'from Merchant Dashboard under Developers → Payment Integrations Tab';
 
+/**
+ * @param {object} options
+ * @param {string | undefined} options.apiKey without one any key is accepted
+ * @param {string | undefined} options.secretKey without one any key is accepted
+ * @param {string | undefined} options.publicKey without one any key is accepted
+ * @param {string | undefined} options.hmacSecret signs callbacks; without it they are recorded, not sent
+ * @param {(number | string)[]} [options.integrationIds]
+ * @param {import('./paymob-integrations.mjs').IntegrationInput[]} [options.integrations]
+ * @param {string} [options.country]
+ * @param {boolean} [options.intentionOrderId]
+ * @param {(number | string)[]} [options.iframeIds]
+ * @param {string | undefined} options.workerBaseUrl
+ * @param {number} [options.callbackDelayMs]
+ * @param {number} [options.pendingDelayMs]
+ * @param {number} [options.authTokenTtlMs]
+ * @param {ReturnType<typeof import('./faults.mjs').createFaults>} options.faults
+ * @param {ReturnType<typeof import('./paymob-acs.mjs').createAcs>} options.acs
+ * @param {() => number} [options.now]
+ * @param {(line: string) => void} [options.log]
+ */
 export function createPaymob({
   apiKey,
   secretKey,
@@ -116,12 +207,16 @@ export function createPaymob({
   now = () => Date.now(),
   log = () => {},
 }) {
-  const accountCurrency = ACCOUNT_CURRENCIES[country];
+  const accountCurrency = /** @type {Record<string, string>} */ (ACCOUNT_CURRENCIES)[country];
   if (!accountCurrency) throw new Error(`unknown PayMob country '${country}'`);
   // id → currency. Ids listed only in integrationIds take the account's currency.
+  /** @type {Map<number, string>} */
   const integrationCurrencies = new Map([
-    ...integrationIds.map((id) => [Number(id), accountCurrency]),
-    ...integrations.map((integration) => [Number(integration.id), integration.currency ?? accountCurrency]),
+    ...integrationIds.map((id) => /** @type {[number, string]} */ ([Number(id), accountCurrency])),
+    ...integrations.map(
+      (integration) =>
+        /** @type {[number, string]} */ ([Number(integration.id), integration.currency ?? accountCurrency]),
+    ),
   ]);
   const knownIntegrationIds = [...integrationCurrencies.keys()];
   const accountCurrencies = new Set(
@@ -133,22 +228,32 @@ export function createPaymob({
     : null;
   const nextOrderId = createIdSequence();
   const nextTransactionId = createIdSequence(300_000_000_000);
+  /** @type {Set<ReturnType<typeof setTimeout>>} */
   const timers = new Set();
   let closed = false;
 
+  /** @type {Map<string, { expires_ms: number }>} */
   const authTokens = new Map();
+  /** @type {Map<number, Order>} */
   const orders = new Map();
+  /** @type {Map<string, Order>} */
   const ordersByReference = new Map();
+  /** @type {Map<string, PaymentKey>} */
   const paymentKeys = new Map();
+  /** @type {Map<string, Intention>} */
   const intentions = new Map();
+  /** @type {Map<string, Intention>} */
   const intentionsBySecret = new Map();
+  /** @type {Map<number, Transaction>} */
   const transactions = new Map();
+  /** @type {CallbackRecord[]} */
   const callbacks = [];
-  // ACS session id → { transaction, key } for payments waiting for 3-D Secure.
+  /** @type {Map<string, { transaction: Transaction; key: PaymentKey }>} ACS session id → a payment waiting for 3-D Secure */
   const authentications = new Map();
 
   faults.register('paymob', PAYMOB_FAULT_MODES, validatePaymobFault);
 
+  /** @type {Route[]} */
   const routes = [
     [/^\/api\/auth\/tokens\/?$/, { POST: issueAuthToken }],
     [/^\/api\/ecommerce\/orders\/?$/, { POST: createOrder, GET: listOrders }],
@@ -183,23 +288,31 @@ export function createPaymob({
     }),
   ];
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   async function handle(req, res, url) {
     for (const [pattern, methods] of routes) {
       const match = pattern.exec(url.pathname);
       if (!match) continue;
-      const handler = methods[req.method];
+      const handler =
+        methods[/** @type {string} node:http always sets it on a server request */ (req.method)];
       if (!handler) {
         // Django REST framework's wording, which PayMob's API answers with.
         sendJson(
           res,
           405,
           { detail: `Method "${req.method}" not allowed.` },
+          // @ts-expect-error @types/node types `allow` as a string; node sends an array as one line per value.
           { allow: Object.keys(methods) },
         );
         return true;
       }
       try {
-        await handler(req, res, url, match[1]);
+        // A route without a capture has handlers that take no id.
+        await handler(req, res, url, /** @type {string} */ (match[1]));
       } catch (error) {
         if (!(error instanceof FaultAnswer)) throw error;
         error.send(res);
@@ -211,6 +324,10 @@ export function createPaymob({
 
   // ---- auth ---------------------------------------------------------------------------------------
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   */
   async function issueAuthToken(req, res) {
     const body = await readPayload(req);
     await applyFaults('auth', {});
@@ -237,12 +354,21 @@ export function createPaymob({
     sendJson(res, 201, { profile: merchantProfile(), token });
   }
 
+  /**
+   * @param {IncomingMessage} _req
+   * @param {ServerResponse} res
+   */
   function expireAuthTokens(_req, res) {
     for (const entry of authTokens.values()) entry.expires_ms = 0;
     sendJson(res, 200, { expired: authTokens.size });
   }
 
   // PayMob takes the auth token in the body (`auth_token`), as a Bearer header or as ?token=.
+  /**
+   * @param {IncomingMessage} req
+   * @param {URL} url
+   * @param {Record<string, any>} [body]
+   */
   function requireAuthToken(req, url, body = {}) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = bearer ?? nonEmpty(body.auth_token) ?? nonEmpty(url.searchParams.get('token'));
@@ -253,20 +379,49 @@ export function createPaymob({
   }
 
   // The intention API, and refund/void in PayMob's newer API, authenticate with `Token <secret key>`.
+  /**
+   * @param {IncomingMessage} req
+   */
   function requireSecretKey(req) {
     const match = /^Token\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!match) throw new HttpError(401, { detail: NO_CREDENTIALS });
-    if (secretKey && !constantTimeEqual(match[1], secretKey))
+    if (secretKey && !constantTimeEqual(/** @type {string} `(\S+)` always captures */ (match[1]), secretKey))
       throw new HttpError(401, { detail: 'Invalid token.' });
   }
 
-  function requireMerchant(req, url, body) {
+  /**
+   * @param {IncomingMessage} req
+   * @param {URL} url
+   * @param {Record<string, any>} [body]
+   */
+  function requireMerchant(req, url, body = undefined) {
     if (/^Token\s/i.test(req.headers.authorization ?? '')) requireSecretKey(req);
     else requireAuthToken(req, url, body);
   }
 
+  /**
+   * An order a payment key or transaction refers to: it is stored before them and never removed while they are.
+   * @param {number} id
+   */
+  function orderOf(id) {
+    return /** @type {Order} */ (orders.get(id));
+  }
+
+  /**
+   * The payment key an intention created with it (stored together, removed together).
+   * @param {Intention} intention
+   */
+  function paymentKeyOf(intention) {
+    return /** @type {PaymentKey} */ (paymentKeys.get(intention.payment_key));
+  }
+
   // ---- orders -------------------------------------------------------------------------------------
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   async function createOrder(req, res, url) {
     const body = await readPayload(req);
     const reference = nonEmpty(body.merchant_order_id);
@@ -293,19 +448,23 @@ export function createPaymob({
       // Exactly PayMob's answer to a reused merchant_order_id.
       throw new HttpError(422, { message: 'duplicate' });
     }
-    const order = storeOrder({
-      amountCents: amount,
-      currency,
-      reference,
-      items,
-      deliveryNeeded,
-      shippingData: body.shipping_data ?? null,
-      apiSource: 'OTHER',
-    });
+    // Every field was checked above (a 400 answered any error).
+    const order = storeOrder(
+      /** @type {OrderFields} */ ({
+        amountCents: amount,
+        currency,
+        reference,
+        items,
+        deliveryNeeded,
+        shippingData: body.shipping_data ?? null,
+        apiSource: 'OTHER',
+      }),
+    );
     log(`paymob: order ${order.id} (${reference ?? 'no merchant_order_id'}) for ${amount} ${currency}`);
     sendJson(res, 201, orderObject(order));
   }
 
+  /** @param {OrderFields} fields */
   function storeOrder({ amountCents, currency, reference, items, deliveryNeeded, shippingData, apiSource }) {
     const created = freshTimestamp();
     const order = {
@@ -328,6 +487,11 @@ export function createPaymob({
   }
 
   // Not needed by the payment flow, but lets a client recover an order after a "duplicate" answer.
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   async function listOrders(req, res, url) {
     requireAuthToken(req, url);
     const reference = nonEmpty(url.searchParams.get('merchant_order_id'));
@@ -338,6 +502,12 @@ export function createPaymob({
     sendJson(res, 200, { count: results.length, next: null, previous: null, results });
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   * @param {string} id
+   */
   async function getOrder(req, res, url, id) {
     requireAuthToken(req, url);
     const order = orders.get(Number(id));
@@ -347,6 +517,11 @@ export function createPaymob({
 
   // ---- payment keys (legacy flow) -----------------------------------------------------------------
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   async function createPaymentKey(req, res, url) {
     const body = await readPayload(req);
     const orderId = parseInteger(body.order_id);
@@ -381,22 +556,26 @@ export function createPaymob({
     }
     if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
 
-    const key = storePaymentKey({
-      order,
-      amountCents: amount,
-      currency,
-      integrationId,
-      expiration,
-      billing,
-      lock,
-      extra: body.extras ?? {},
-      notificationUrl,
-      redirectionUrl,
-      apiSource: 'IFRAME',
-    });
+    // Every field was checked above (a 400 answered any error).
+    const key = storePaymentKey(
+      /** @type {PaymentKeyFields} */ ({
+        order,
+        amountCents: amount,
+        currency,
+        integrationId,
+        expiration,
+        billing,
+        lock,
+        extra: body.extras ?? {},
+        notificationUrl,
+        redirectionUrl,
+        apiSource: 'IFRAME',
+      }),
+    );
     sendJson(res, 201, { token: key.token });
   }
 
+  /** @param {PaymentKeyFields} fields */
   function storePaymentKey({
     order,
     amountCents,
@@ -444,6 +623,10 @@ export function createPaymob({
 
   // ---- intention (unified checkout) ---------------------------------------------------------------
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   */
   async function createIntention(req, res) {
     const body = await readPayload(req);
     const reference = nonEmpty(body.special_reference);
@@ -454,6 +637,7 @@ export function createPaymob({
     const amount = integerField(errors, body, 'amount', { min: 1 });
     const currency = currencyField(errors, body);
     const methods = body.payment_methods;
+    /** @type {number[]} */
     let integrationIdsChosen = [];
     if (methods === undefined) errors.payment_methods = ['This field is required.'];
     else if (!Array.isArray(methods) || methods.length === 0) {
@@ -461,7 +645,8 @@ export function createPaymob({
     } else {
       const resolved = methods.map(resolvePaymentMethod);
       if (resolved.includes(null)) throw new HttpError(404, { detail: UNKNOWN_INTEGRATION });
-      integrationIdsChosen = [...new Set(resolved)];
+      // No null is left: an unknown method was answered with a 404 just above.
+      integrationIdsChosen = /** @type {number[]} */ ([...new Set(resolved)]);
     }
     const items = validateItems(errors, body.items, amount);
     const { billing, errors: billingErrors } = validateBillingData(body.billing_data, {
@@ -484,39 +669,46 @@ export function createPaymob({
       });
     }
 
-    const order = storeOrder({
-      amountCents: amount,
-      currency,
-      reference,
-      items,
-      deliveryNeeded: false,
-      shippingData: null,
-      apiSource: 'OTHER',
-    });
+    // Every field was checked above (a 400 answered any error).
+    const order = storeOrder(
+      /** @type {OrderFields} */ ({
+        amountCents: amount,
+        currency,
+        reference,
+        items,
+        deliveryNeeded: false,
+        shippingData: null,
+        apiSource: 'OTHER',
+      }),
+    );
     const created = freshTimestamp();
     const id = `pi_test_${randomHex(16)}`;
-    const key = storePaymentKey({
-      order,
-      amountCents: amount,
-      currency,
-      integrationId: integrationIdsChosen[0],
-      expiration,
-      billing,
-      lock: true,
-      extra: body.extras ?? {},
-      notificationUrl,
-      redirectionUrl,
-      apiSource: 'OTHER',
-      intentionId: id,
-    });
+    // Every field was checked above (a 400 answered any error).
+    const key = storePaymentKey(
+      /** @type {PaymentKeyFields} */ ({
+        order,
+        amountCents: amount,
+        currency,
+        integrationId: integrationIdsChosen[0],
+        expiration,
+        billing,
+        lock: true,
+        extra: body.extras ?? {},
+        notificationUrl,
+        redirectionUrl,
+        apiSource: 'OTHER',
+        intentionId: id,
+      }),
+    );
+    /** @type {Intention} every field was checked above */
     const intention = {
       id,
       client_secret: `${keyRegion()}_csk_test_${randomHex(16)}`,
       order_id: order.id,
       payment_key: key.token,
       integration_ids: integrationIdsChosen,
-      amount,
-      currency,
+      amount: /** @type {number} */ (amount),
+      currency: /** @type {string} */ (currency),
       items,
       billing_data: billing,
       special_reference: reference,
@@ -526,6 +718,7 @@ export function createPaymob({
     intentions.set(id, intention);
     intentionsBySecret.set(intention.client_secret, intention);
     log(`paymob: intention ${id} (order ${order.id}) for ${amount} ${currency}`);
+    /** @type {Partial<ReturnType<typeof intentionObject>>} */
     const answer = intentionObject(intention, key);
     if (
       !intentionOrderId ||
@@ -536,6 +729,10 @@ export function createPaymob({
     sendJson(res, 201, answer);
   }
 
+  /**
+   * @param {Intention} intention
+   * @param {PaymentKey} key
+   */
   function intentionObject(intention, key) {
     return {
       payment_keys: intention.integration_ids.map((integrationId) => ({
@@ -576,6 +773,9 @@ export function createPaymob({
     };
   }
 
+  /**
+   * @param {unknown} method an integration id or a payment method's name
+   */
   function resolvePaymentMethod(method) {
     const id = parseInteger(method);
     if (id !== null) return isKnownIntegration(id) ? id : null;
@@ -585,16 +785,26 @@ export function createPaymob({
     return null;
   }
 
+  /**
+   * @param {number} id
+   */
   function integrationCurrency(id) {
     return integrationCurrencies.get(Number(id)) ?? accountCurrency;
   }
 
+  /**
+   * @param {FieldErrors} errors
+   * @param {unknown} items
+   * @param {number | null} amount
+   * @returns {unknown[]}
+   */
   function validateItems(errors, items, amount) {
     if (items === undefined || items === null) return [];
     if (!Array.isArray(items)) {
       errors.items = [`Expected a list of items but got type "${typeName(items)}".`];
       return [];
     }
+    /** @type {FieldErrors} */
     const itemErrors = {};
     let total = 0;
     for (const item of items) {
@@ -624,6 +834,12 @@ export function createPaymob({
 
   // ---- checkout pages -----------------------------------------------------------------------------
 
+  /**
+   * @param {IncomingMessage} _req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   * @param {string} iframeId
+   */
   function iframePage(_req, res, url, iframeId) {
     if (iframeIds.length > 0 && !iframeIds.includes(Number(iframeId))) {
       return sendPage(res, 404, renderErrorPage('Iframe not found', `There is no iframe ${iframeId}.`));
@@ -635,13 +851,13 @@ export function createPaymob({
     if (Date.now() >= key.expires_ms) {
       return sendPage(res, 400, renderErrorPage('Payment key expired', 'This payment link has expired.'));
     }
-    const order = orders.get(key.order_id);
+    const order = orderOf(key.order_id);
     sendPage(
       res,
       200,
       renderCheckoutPage({
         title: 'Pay with card',
-        credential: { name: 'payment_token', value: token },
+        credential: { name: 'payment_token', value: /** @type {string} the key was found by it */ (token) },
         amountCents: key.claims.amount_cents,
         currency: key.claims.currency,
         orderId: order.id,
@@ -650,6 +866,11 @@ export function createPaymob({
     );
   }
 
+  /**
+   * @param {IncomingMessage} _req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function unifiedCheckoutPage(_req, res, url) {
     const givenPublicKey = url.searchParams.get('publicKey');
     if (!givenPublicKey || (publicKey && !constantTimeEqual(givenPublicKey, publicKey))) {
@@ -660,7 +881,7 @@ export function createPaymob({
     if (!intention) {
       return sendPage(res, 404, renderErrorPage('Payment not found', 'The client secret is not valid.'));
     }
-    const key = paymentKeys.get(intention.payment_key);
+    const key = paymentKeyOf(intention);
     if (Date.now() >= key.expires_ms) {
       return sendPage(res, 400, renderErrorPage('Payment expired', 'This payment intention has expired.'));
     }
@@ -669,7 +890,10 @@ export function createPaymob({
       200,
       renderCheckoutPage({
         title: 'Checkout',
-        credential: { name: 'client_secret', value: secret },
+        credential: {
+          name: 'client_secret',
+          value: /** @type {string} the intention was found by it */ (secret),
+        },
         amountCents: intention.amount,
         currency: intention.currency,
         orderId: intention.order_id,
@@ -678,10 +902,20 @@ export function createPaymob({
     );
   }
 
+  /**
+   * @param {IncomingMessage} _req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function responsePage(_req, res, url) {
     sendPage(res, 200, renderResponsePage(url.searchParams));
   }
 
+  /**
+   * @param {ServerResponse} res
+   * @param {number} status
+   * @param {string} html
+   */
   function sendPage(res, status, html) {
     sendHtml(res, status, html, { 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' });
   }
@@ -691,6 +925,10 @@ export function createPaymob({
   // JSON for scripts; the checkout form posts urlencoded and gets a 303 to the same redirect_url: the
   // signed response-callback URL, or for a 3-D Secure card the issuer's page (the form has no target, so
   // the frame or window that shows the checkout navigates itself, as PayMob's does).
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   */
   async function pay(req, res) {
     const fromForm = /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
     try {
@@ -704,11 +942,17 @@ export function createPaymob({
       }
     } catch (error) {
       if (!fromForm || !(error instanceof HttpError)) throw error;
-      const message = error.body.detail ?? Object.values(error.body).flat().join(' ');
+      // pay() refuses with JSON objects: `{ detail }` or field → messages.
+      const body = /** @type {Record<string, unknown>} */ (error.body);
+      const message = /** @type {string} */ (body.detail ?? Object.values(body).flat().join(' '));
       sendPage(res, error.status, renderErrorPage('Payment not processed', message));
     }
   }
 
+  /**
+   * @param {Record<string, any>} body
+   * @param {string} origin
+   */
   function processPayment(body, origin) {
     const token = nonEmpty(body.payment_token);
     const secret = nonEmpty(body.client_secret);
@@ -716,14 +960,19 @@ export function createPaymob({
       throw new HttpError(400, { detail: 'Send payment_token or client_secret.' });
     }
     const key =
-      token !== null ? paymentKeys.get(token) : paymentKeys.get(intentionsBySecret.get(secret)?.payment_key);
+      token !== null
+        ? paymentKeys.get(token)
+        : // One of the two is set (checked above); an unknown secret finds no key.
+          paymentKeys.get(
+            /** @type {string} */ (intentionsBySecret.get(/** @type {string} */ (secret))?.payment_key),
+          );
     if (!key) throw new HttpError(404, { detail: 'Payment key or client secret not found.' });
     const cardNumber = normalizeCardNumber(body.card_number);
     if (cardNumber === '') throw new HttpError(400, { card_number: ['This field is required.'] });
     if (!/^\d{12,19}$/.test(cardNumber))
       throw new HttpError(400, { card_number: ['Enter a valid card number.'] });
     if (Date.now() >= key.expires_ms) throw new HttpError(400, { detail: 'This payment key has expired.' });
-    const order = orders.get(key.order_id);
+    const order = orderOf(key.order_id);
     if (order.is_payment_locked) throw new HttpError(400, { detail: 'This order has already been paid.' });
 
     const flow = threeDsFlow(cardNumber);
@@ -766,6 +1015,11 @@ export function createPaymob({
   // Where the issuer's page sends the browser back (on the checkout's origin): PayMob authorises an
   // authenticated card, declines a failed authentication, sends the final processed callback and redirects
   // to the merchant's response callback. A repeated visit redirects again and changes nothing.
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function completeAuthentication(req, res, url) {
     const id = url.searchParams.get('session') ?? '';
     const waiting = authentications.get(id);
@@ -783,7 +1037,7 @@ export function createPaymob({
     const { transaction, key } = waiting;
     if (transaction.obj.pending && transactions.get(transaction.obj.id) === transaction) {
       settleTransaction(transaction, status === 'Y' ? 'success' : 'authentication_failed');
-      if (status === 'Y') markPaid(orders.get(transaction.meta.order_id), transaction, key);
+      if (status === 'Y') markPaid(orderOf(transaction.meta.order_id), transaction, key);
       log(`paymob: transaction ${transaction.obj.id} after 3-DS: ${status === 'Y' ? 'success' : 'declined'}`);
       sendProcessedCallback(transaction);
     }
@@ -792,24 +1046,37 @@ export function createPaymob({
     res.end(`See ${target}`);
   }
 
+  /**
+   * @param {Order} order
+   * @param {Transaction} transaction
+   * @param {PaymentKey} key
+   */
   function markPaid(order, transaction, key) {
     order.paid_amount_cents += transaction.obj.amount_cents;
     if (key.claims.lock_order_when_paid) order.is_payment_locked = true;
   }
 
   // The pending test card succeeds a little later: a second processed callback for the same transaction.
+  /**
+   * @param {Transaction} transaction
+   * @param {PaymentKey} key
+   */
   function settleLater(transaction, key) {
     const timer = setTimeout(() => {
       timers.delete(timer);
       if (closed || transactions.get(transaction.obj.id) !== transaction) return;
       settleTransaction(transaction, 'success');
-      markPaid(orders.get(transaction.meta.order_id), transaction, key);
+      markPaid(orderOf(transaction.meta.order_id), transaction, key);
       log(`paymob: pending transaction ${transaction.obj.id} succeeded`);
       sendProcessedCallback(transaction);
     }, pendingDelayMs);
     timers.add(timer);
   }
 
+  /**
+   * @param {Transaction} transaction
+   * @param {string} origin
+   */
   function responseCallbackUrl(transaction, origin) {
     const query = flattenTransaction(shownTransaction(transaction));
     query.append('hmac', signFlattened(query, hmacSecret ?? ''));
@@ -825,12 +1092,18 @@ export function createPaymob({
   // merchant_commission (the real processed-callback sample in M-Nasser-M/paymob-js-sdk
   // tests/unit-tests/hmac_test_data.ts: "refunded_amount_cents": null, "captured_amount": null); none of
   // them is signed. `overrides` changes unsigned fields of this one delivery.
+  /**
+   * @param {Transaction} transaction
+   * @param {Record<string, unknown>} [overrides]
+   */
   function sendProcessedCallback(transaction, overrides = {}) {
     const obj = { ...realShaped(shownTransaction(transaction)), ...overrides };
+    // shownTransaction always fills in the order.
+    const order = /** @type {ReturnType<typeof orderObject>} */ (obj.order);
     const target = transaction.meta.notification_url ?? defaultCallbackUrl;
     const context = {
-      merchant_order_id: obj.order.merchant_order_id,
-      order_id: obj.order.id,
+      merchant_order_id: order.merchant_order_id,
+      order_id: order.id,
       transaction_id: obj.id,
       kind: transaction.meta.kind,
     };
@@ -842,7 +1115,7 @@ export function createPaymob({
         status: null,
         sent_at: new Date().toISOString(),
         transaction_id: obj.id,
-        merchant_order_id: obj.order.merchant_order_id,
+        merchant_order_id: order.merchant_order_id,
         kind: transaction.meta.kind,
       };
       callbacks.unshift(entry);
@@ -863,6 +1136,7 @@ export function createPaymob({
     }
   }
 
+  /** @param {CallbackRecord} entry */
   async function deliver(entry) {
     if (!entry.url) {
       entry.error = 'no callback URL: the payment names none and workerBaseUrl is empty';
@@ -881,12 +1155,19 @@ export function createPaymob({
       });
       await response.arrayBuffer();
       entry.status = response.status;
-    } catch (error) {
+    } catch (caught) {
+      // fetch rejects with a TypeError whose cause is the socket error (code ECONNREFUSED…), or a timeout.
+      const error = /** @type {Error & { cause?: { code?: string; message?: string } }} */ (caught);
       entry.error = error.cause?.code ?? error.cause?.message ?? error.message;
     }
     log(`paymob: callback for transaction ${entry.transaction_id} -> ${entry.status ?? entry.error}`);
   }
 
+  /**
+   * @param {IncomingMessage} _req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function listCallbacks(_req, res, url) {
     const reference = url.searchParams.get('merchant_order_id');
     const transactionId = url.searchParams.get('transaction_id');
@@ -903,11 +1184,19 @@ export function createPaymob({
 
   // ---- inquiry ------------------------------------------------------------------------------------
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   async function inquireTransaction(req, res, url) {
     const body = await readPayload(req);
     const reference = nonEmpty(body.merchant_order_id);
     const orderId = parseInteger(body.order_id);
-    const order = reference !== null ? ordersByReference.get(reference) : orders.get(orderId);
+    const order =
+      reference !== null
+        ? ordersByReference.get(reference)
+        : orders.get(/** @type {number} a null id finds nothing */ (orderId));
     await applyFaults('inquiry', {
       merchant_order_id: reference ?? order?.merchant_order_id,
       order_id: orderId,
@@ -921,6 +1210,12 @@ export function createPaymob({
     sendJson(res, 200, shownTransaction(latest));
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   * @param {string} id
+   */
   async function getTransaction(req, res, url, id) {
     const transaction = transactions.get(Number(id));
     const order = transaction ? orders.get(transaction.meta.order_id) : undefined;
@@ -931,6 +1226,11 @@ export function createPaymob({
     sendJson(res, 200, shownTransaction(transaction));
   }
 
+  /**
+   * @param {IncomingMessage} _req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   function listTransactions(_req, res, url) {
     const reference = url.searchParams.get('merchant_order_id');
     const list = [...transactions.values()]
@@ -940,34 +1240,54 @@ export function createPaymob({
     sendJson(res, 200, list);
   }
 
+  /**
+   * @param {Order} order
+   */
   function transactionsOf(order) {
     return [...transactions.values()].filter((txn) => txn.meta.order_id === order.id);
   }
 
+  /**
+   * @param {Transaction} transaction
+   */
   function shownTransaction(transaction) {
-    return transactionObject(transaction, orders.get(transaction.meta.order_id));
+    return transactionObject(transaction, orderOf(transaction.meta.order_id));
   }
 
+  /**
+   * @template {Record<string, unknown>} T
+   * @param {T} obj
+   * @returns {T}
+   */
   function realShaped(obj) {
+    /** @type {Record<string, unknown>} */
     const shaped = { ...obj };
     for (const key of ['refunded_amount_cents', 'captured_amount', 'merchant_commission']) {
       if (shaped[key] === 0) shaped[key] = null;
     }
-    return shaped;
+    return /** @type {T} only these three unsigned fields turn from 0 to null */ (shaped);
   }
 
   // ---- refund and void ----------------------------------------------------------------------------
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   async function refundTransaction(req, res, url) {
     const body = await readPayload(req);
-    const parent = transactions.get(parseInteger(body.transaction_id));
+    const parent = transactions.get(
+      /** @type {number} a null id finds nothing */ (parseInteger(body.transaction_id)),
+    );
     const order = parent ? orders.get(parent.meta.order_id) : undefined;
     await applyFaults('refund', childContext(body, order));
     requireMerchant(req, url, body);
 
     const errors = {};
     if (body.transaction_id === undefined) errors.transaction_id = ['This field is required.'];
-    const amount = integerField(errors, body, 'amount_cents', { min: 1 });
+    // A missing or bad amount is answered with the 400 just below, so past it the amount is a number.
+    const amount = /** @type {number} */ (integerField(errors, body, 'amount_cents', { min: 1 }));
     if (Object.keys(errors).length > 0) throw new HttpError(400, errors);
     if (!parent) throw new HttpError(404, NOT_FOUND);
     const problem = refundProblem(parent);
@@ -982,7 +1302,8 @@ export function createPaymob({
     }
 
     const context = childContext(body, order);
-    const child = createChild(parent, order, 'refund', amount, context);
+    // The parent exists here, and so does its order.
+    const child = createChild(parent, /** @type {Order} */ (order), 'refund', amount, context);
     parent.obj.is_refunded = true;
     parent.obj.refunded_amount_cents += amount;
     parent.obj.data.refunded_amount += amount;
@@ -994,6 +1315,11 @@ export function createPaymob({
 
   // PayMob support asks for the `x-paymob-id` response header of a failed refund (PayMob's docs
   // transcription, id 62410469717); every answer carries one.
+  /**
+   * @param {ServerResponse} res
+   * @param {Transaction} child
+   * @param {FaultContext} context
+   */
   function sendReversalAnswer(res, child, context) {
     const headers = { 'x-paymob-id': randomHex(16) };
     if (faults.take('paymob', 'unreadable-answer', context)) {
@@ -1005,7 +1331,13 @@ export function createPaymob({
 
   // Which callbacks a refund produces is not documented (docs/payments.md): the harshest plausible answer
   // is both the child's and the parent's (is_refunded, a total that may be null), in either order.
+  /**
+   * @param {Transaction} parent
+   * @param {Transaction} child
+   * @param {FaultContext} context
+   */
   function sendRefundCallbacks(parent, child, context) {
+    /** @type {Partial<Fault>} */
     const shape = faults.take('paymob', 'refund-callbacks', context) ?? {};
     const order = shape.order ?? (Math.random() < 0.5 ? 'child-first' : 'parent-first');
     const total = shape.parent ?? 'numeric';
@@ -1018,9 +1350,16 @@ export function createPaymob({
     if (order === 'child-first') sendParent();
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
   async function voidTransaction(req, res, url) {
     const body = await readPayload(req);
-    const parent = transactions.get(parseInteger(body.transaction_id));
+    const parent = transactions.get(
+      /** @type {number} a null id finds nothing */ (parseInteger(body.transaction_id)),
+    );
     const order = parent ? orders.get(parent.meta.order_id) : undefined;
     await applyFaults('void', childContext(body, order));
     requireMerchant(req, url, body);
@@ -1038,7 +1377,8 @@ export function createPaymob({
     }
 
     const context = childContext(body, order);
-    const child = createChild(parent, order, 'void', parent.obj.amount_cents, context);
+    // The parent exists here, and so does its order.
+    const child = createChild(parent, /** @type {Order} */ (order), 'void', parent.obj.amount_cents, context);
     parent.obj.is_voided = true;
     parent.obj.updated_at = child.obj.created_at;
     log(`paymob: voided transaction ${parent.obj.id} as ${child.obj.id}`);
@@ -1046,6 +1386,9 @@ export function createPaymob({
     sendReversalAnswer(res, child, context);
   }
 
+  /**
+   * @param {Transaction} parent
+   */
   function refundProblem(parent) {
     if (parent.meta.kind !== 'payment') return 'Refunds and voids apply to payment transactions only.';
     if (parent.obj.pending) return 'Transaction is still pending.';
@@ -1054,6 +1397,13 @@ export function createPaymob({
     return null;
   }
 
+  /**
+   * @param {Transaction} parent
+   * @param {Order} order
+   * @param {TransactionKind} kind
+   * @param {number} amountCents
+   * @param {FaultContext} context
+   */
   function createChild(parent, order, kind, amountCents, context) {
     const child = buildTransaction({
       id: nextTransactionId(),
@@ -1072,6 +1422,10 @@ export function createPaymob({
     return child;
   }
 
+  /**
+   * @param {Record<string, any>} body
+   * @param {Order | undefined} order
+   */
   function childContext(body, order) {
     return {
       merchant_order_id: order?.merchant_order_id,
@@ -1081,6 +1435,12 @@ export function createPaymob({
   }
 
   // Moves a transaction's created_at into the past so tests can check the same-day rule for voids.
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} _url
+   * @param {string} id
+   */
   async function backdateTransaction(req, res, _url, id) {
     const body = await readPayload(req);
     const transaction = transactions.get(Number(id));
@@ -1099,9 +1459,13 @@ export function createPaymob({
 
   // ---- shared helpers -----------------------------------------------------------------------------
 
+  /**
+   * @param {string} endpoint
+   * @param {FaultContext} context
+   */
   async function applyFaults(endpoint, context) {
     const scoped = { endpoint, ...context };
-    const take = (mode) =>
+    const take = (/** @type {string} */ mode) =>
       faults.take('paymob', `${mode}@${endpoint}`, scoped) ?? faults.take('paymob', mode, scoped);
     const delay = take('delay');
     if (delay) await sleep(delay.ms);
@@ -1117,6 +1481,10 @@ export function createPaymob({
     }
   }
 
+  /**
+   * @param {FieldErrors} errors
+   * @param {unknown} value
+   */
   function integrationField(errors, value) {
     if (value === undefined || value === null || value === '') {
       errors.integration_id = ['This field is required.'];
@@ -1130,6 +1498,9 @@ export function createPaymob({
     return id;
   }
 
+  /**
+   * @param {number} id
+   */
   function isKnownIntegration(id) {
     return id > 0 && (knownIntegrationIds.length === 0 || integrationCurrencies.has(id));
   }
@@ -1160,6 +1531,9 @@ export function createPaymob({
 
 // `endpoint` narrows a status or delay fault to one API. The faults module matches on mode, so the
 // endpoint becomes part of the stored mode (`status@orders`); applyFaults asks for both forms.
+/**
+ * @param {Fault} fault
+ */
 function validatePaymobFault(fault) {
   if (fault.mode === 'refund-callbacks') {
     if (fault.order !== undefined && !REFUND_CALLBACK_ORDERS.includes(fault.order)) {
@@ -1187,11 +1561,13 @@ function validatePaymobFault(fault) {
 
 // An `answer` fault: sent as it is (JSON body or HTML page) instead of the endpoint's own answer.
 export class FaultAnswer extends Error {
+  /** @param {{ status: number; html?: string; body?: unknown } | Fault} fault an `answer` fault (its mode needs `status`) */
   constructor(fault) {
     super('fault answer');
     this.fault = fault;
   }
 
+  /** @param {ServerResponse} res */
   send(res) {
     const { status, html, body } = this.fault;
     if (html !== undefined) return sendHtml(res, status, html);
@@ -1200,10 +1576,16 @@ export class FaultAnswer extends Error {
 }
 
 // Django REST framework's parsers, as PayMob runs them: JSON or urlencoded forms; anything else is 415.
+/**
+ * @param {IncomingMessage} req
+ * @returns {Promise<Record<string, any>>} the parsed body: each handler checks the fields it reads, as PayMob does
+ */
 async function readPayload(req) {
   const raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
   const header = req.headers['content-type'] ?? '';
-  const type = header.split(';')[0].trim().toLowerCase();
+  const type = /** @type {string} split() always yields a first element */ (header.split(';')[0])
+    .trim()
+    .toLowerCase();
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(raw));
   if (raw.trim() === '') return {};
   if (type !== 'application/json' && !type.endsWith('+json')) {
@@ -1213,7 +1595,7 @@ async function readPayload(req) {
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    throw new HttpError(400, { detail: `JSON parse error - ${error.message}` });
+    throw new HttpError(400, { detail: `JSON parse error - ${/** @type {SyntaxError} */ (error).message}` });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new HttpError(400, {
@@ -1223,6 +1605,13 @@ async function readPayload(req) {
   return value;
 }
 
+/**
+ * @param {FieldErrors} errors
+ * @param {Record<string, unknown>} body
+ * @param {string} name
+ * @param {{ min?: number; fallback?: number }} [options]
+ * @returns {number | null} null when the field is in `errors`
+ */
 function integerField(errors, body, name, { min, fallback } = {}) {
   const raw = body[name];
   if (raw === undefined || raw === null || raw === '') {
@@ -1242,6 +1631,12 @@ function integerField(errors, body, name, { min, fallback } = {}) {
   return value;
 }
 
+/**
+ * @param {FieldErrors} errors
+ * @param {Record<string, unknown>} body
+ * @param {{ fallback?: string }} [options]
+ * @returns {string | null} null when the field is in `errors`
+ */
 function currencyField(errors, body, { fallback } = {}) {
   const raw = nonEmpty(body.currency);
   if (raw === null) {
@@ -1256,6 +1651,11 @@ function currencyField(errors, body, { fallback } = {}) {
   return raw.toUpperCase();
 }
 
+/**
+ * @param {FieldErrors} errors
+ * @param {Record<string, unknown>} body
+ * @param {string} name
+ */
 function urlField(errors, body, name) {
   const raw = nonEmpty(body[name]);
   if (raw === null) return null;
@@ -1269,6 +1669,7 @@ function urlField(errors, body, name) {
   return null;
 }
 
+/** @param {unknown} value */
 function nonEmpty(value) {
   if (value === undefined || value === null) return null;
   if (typeof value === 'object') return null;
@@ -1276,12 +1677,19 @@ function nonEmpty(value) {
   return text === '' ? null : text;
 }
 
+/** @param {unknown} value */
 function typeName(value) {
   if (value === null) return 'NoneType';
   if (Array.isArray(value)) return 'list';
-  return { string: 'str', number: 'int', boolean: 'bool' }[typeof value] ?? typeof value;
+  /** @type {Partial<Record<string, string>>} Python's names for JSON's types */
+  const pythonNames = { string: 'str', number: 'int', boolean: 'bool' };
+  return pythonNames[typeof value] ?? typeof value;
 }
 
+/**
+ * @param {string} a
+ * @param {string} b
+ */
 function constantTimeEqual(a, b) {
   const left = Buffer.from(a);
   const right = Buffer.from(b);

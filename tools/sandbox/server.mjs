@@ -22,9 +22,68 @@ import { createMailgun } from './mailgun.mjs';
 import { createPaymob } from './paymob.mjs';
 import { createAcs } from './paymob-acs.mjs';
 
+/** @typedef {import('./http.mjs').IncomingMessage} IncomingMessage */
+/** @typedef {import('./http.mjs').ServerResponse} ServerResponse */
+/** @typedef {ReturnType<typeof createFaults>} Faults */
+/**
+ * One imitated provider.
+ * @typedef {object} Service
+ * @property {string} name
+ * @property {(req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>} handle whether it answered
+ * @property {() => void} reset
+ * @property {() => void} close
+ */
+/** @typedef {'EG' | 'SA' | 'AE' | 'OM' | 'PK'} PaymobCountry */
+
+/**
+ * The sandbox's settings; every one is optional.
+ * @typedef {object} SandboxOptions
+ * @property {number} [port]
+ * @property {number} [acsPort] port of the card issuer's 3-D Secure page, a second origin (default: any free port)
+ * @property {string} [host]
+ * @property {string} [mailgunApiKey]
+ * @property {string} [mailgunDomain]
+ * @property {string} [mailgunWebhookSigningKey]
+ * @property {number} [mailgunWebhookDelayMs]
+ * @property {string} [paymobApiKey] PayMob credentials; an unset key accepts any value
+ * @property {string} [paymobSecretKey]
+ * @property {string} [paymobPublicKey]
+ * @property {string} [paymobHmacSecret] signs processed callbacks and response redirects; without it callbacks
+ *   are recorded, not sent
+ * @property {number[]} [paymobIntegrationIds] known integration ids (empty accepts any); they take the
+ *   account's currency
+ * @property {PaymobCountry} [paymobCountry] the account's region (default EG): the currency of
+ *   `paymobIntegrationIds` and of unlisted ids, and the zone of PayMob's business day for voids
+ * @property {boolean} [paymobIntentionOrderId] false: intention answers without `intention_order_id`, as the
+ *   Oman/Pakistan docs' samples show
+ * @property {number[]} [paymobIframeIds] known iframe ids (empty accepts any)
+ * @property {{ id: number; currency?: string; type?: 'card' | 'wallet'; live?: boolean }[]} [paymobIntegrations]
+ *   integrations with their own currency (and test/live), e.g. `[{ id: 4097560, currency: 'SAR' }]`, in
+ *   addition to `paymobIntegrationIds`, which take the account's currency
+ * @property {number} [paymobCallbackDelayMs] delay before each processed callback is posted (default 0)
+ * @property {number} [paymobPendingDelayMs] how long the pending test card stays pending before it succeeds
+ *   (default 3000)
+ * @property {number} [paymobAuthTokenTtlMs] lifetime of auth tokens (default one hour)
+ * @property {() => number} [paymobNow] the clock of the void window (tests)
+ * @property {string} [workerBaseUrl]
+ * @property {(line: string) => void} [log]
+ */
+/**
+ * A running sandbox.
+ * @typedef {object} Sandbox
+ * @property {string} url
+ * @property {number} port
+ * @property {string} acsUrl origin of the card issuer's 3-D Secure page (the ACS)
+ * @property {() => Promise<void>} close
+ */
+
 export const DEFAULT_PORT = 8788;
 export const DEFAULT_WORKER_BASE_URL = 'http://127.0.0.1:8787';
 
+/**
+ * @param {SandboxOptions} [options]
+ * @returns {Promise<Sandbox>}
+ */
 export async function startSandbox({
   port = DEFAULT_PORT,
   acsPort = 0,
@@ -51,6 +110,7 @@ export async function startSandbox({
 } = {}) {
   const faults = createFaults();
   const acs = createAcs({ log });
+  /** @type {Service[]} */
   const services = [
     createMailgun({
       apiKey: mailgunApiKey,
@@ -87,9 +147,10 @@ export async function startSandbox({
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, resolve);
+    server.listen(port, host, () => resolve(undefined));
   });
-  const actualPort = server.address().port;
+  // Listening on a TCP port, the address is an AddressInfo (a string only for pipes and sockets).
+  const actualPort = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
 
   const acsServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://acs.invalid');
@@ -103,26 +164,31 @@ export async function startSandbox({
   try {
     await new Promise((resolve, reject) => {
       acsServer.once('error', reject);
-      acsServer.listen(acsPort, host, resolve);
+      acsServer.listen(acsPort, host, () => resolve(undefined));
     });
   } catch (error) {
     server.close();
     throw error;
   }
-  const acsUrl = `http://${host}:${acsServer.address().port}`;
+  const acsUrl = `http://${host}:${/** @type {import('node:net').AddressInfo} */ (acsServer.address()).port}`;
   acs.setOrigin(acsUrl);
 
   async function close() {
     for (const service of services) service.close();
     for (const listener of [server, acsServer]) {
       listener.closeAllConnections();
-      await new Promise((resolve) => listener.close(() => resolve()));
+      await new Promise((resolve) => listener.close(() => resolve(undefined)));
     }
   }
 
   return { url: `http://${host}:${actualPort}`, port: actualPort, acsUrl, close };
 }
 
+/**
+ * @param {IncomingMessage} req
+ * @param {ServerResponse} res
+ * @param {{ services: Service[]; faults: Faults }} sandbox
+ */
 async function route(req, res, { services, faults }) {
   const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
   if (url.pathname === '/health') {
@@ -142,6 +208,12 @@ async function route(req, res, { services, faults }) {
   sendJson(res, 404, { message: 'Not Found' });
 }
 
+/**
+ * @param {IncomingMessage} req
+ * @param {ServerResponse} res
+ * @param {URL} url
+ * @param {Faults} faults
+ */
 async function handleFaults(req, res, url, faults) {
   if (req.method === 'GET') return sendJson(res, 200, faults.list());
   if (req.method === 'DELETE') {
@@ -156,13 +228,23 @@ async function handleFaults(req, res, url, faults) {
   }
 }
 
+/**
+ * @param {ServerResponse} res
+ * @param {unknown} error
+ * @param {(line: string) => void} log
+ */
 function answerError(res, error, log) {
   if (res.headersSent) return res.destroy();
   if (error instanceof HttpError) return sendError(res, error);
-  log(`sandbox: internal error: ${error.stack ?? error}`);
+  log(`sandbox: internal error: ${/** @type {Error | undefined} */ (error)?.stack ?? error}`);
   sendJson(res, 500, { message: 'Internal Server Error' });
 }
 
+/**
+ * @param {string[]} args
+ * @param {string} [flag]
+ * @param {string | number} [fallback]
+ */
 function parsePortArgument(args, flag = '--port', fallback = process.env.SANDBOX_PORT ?? DEFAULT_PORT) {
   const index = args.indexOf(flag);
   const value = index === -1 ? fallback : args[index + 1];
@@ -171,6 +253,7 @@ function parsePortArgument(args, flag = '--port', fallback = process.env.SANDBOX
   return port;
 }
 
+/** @param {string | undefined} value */
 function parseIdList(value) {
   return (value ?? '')
     .split(',')
@@ -201,7 +284,8 @@ async function main() {
     paymobPublicKey: env.PAYMOB_PUBLIC_KEY,
     paymobHmacSecret: env.PAYMOB_HMAC_SECRET,
     paymobIntegrationIds: parseIdList(env.PAYMOB_INTEGRATION_ID),
-    paymobCountry: env.PAYMOB_COUNTRY || 'EG',
+    // createPaymob refuses an unknown country.
+    paymobCountry: /** @type {PaymobCountry} */ (env.PAYMOB_COUNTRY || 'EG'),
     paymobIframeIds: parseIdList(env.PAYMOB_IFRAME_ID),
     paymobCallbackDelayMs: env.PAYMOB_CALLBACK_DELAY_MS ? Number(env.PAYMOB_CALLBACK_DELAY_MS) : 0,
     paymobPendingDelayMs: env.PAYMOB_PENDING_DELAY_MS ? Number(env.PAYMOB_PENDING_DELAY_MS) : 3000,
