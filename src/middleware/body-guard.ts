@@ -1,16 +1,11 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { AppError } from '../lib/errors';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../lib/json-depth';
 
 /** docs/api.md §1: JSON bodies up to 1 MiB; the KYC upload may be larger (document limit + 64 KiB of form overhead). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
-/**
- * docs/security.md §3: no request body of ours nests deeper than a few levels (PayMob's callback about five).
- * Deeper JSON is refused before anything parses it: recursive code (canonicalisation for idempotency keys,
- * JSON.stringify, MariaDB's 32-level JSON limit) would otherwise overflow on it.
- */
-export const MAX_JSON_DEPTH = 16;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface BodyRule {
@@ -29,30 +24,6 @@ function mediaTypeOf(header: string | undefined): string {
 
 function tooLarge(limit: number) {
   return new AppError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`);
-}
-
-/**
- * Whether a JSON text opens more than `max` arrays or objects inside one another, in one pass without
- * recursion and without parsing (a malformed text is left to the parser's 400).
- */
-export function jsonDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (ch === 0x22) inString = false;
-    } else if (ch === 0x22) {
-      inString = true;
-    } else if (ch === 0x7b || ch === 0x5b) {
-      if (++depth > max) return true;
-    } else if (ch === 0x7d || ch === 0x5d) {
-      depth--;
-    }
-  }
-  return false;
 }
 
 async function checkJsonDepth(c: { req: { text(): Promise<string> } }, mediaType: string): Promise<void> {

@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { randomBytes, toBase64 } from '../lib/crypto';
 import { describeError } from '../lib/logger';
 import { createRouter } from '../lib/openapi';
 import { pingDatabase } from './health';

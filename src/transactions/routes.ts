@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { AppError } from '../lib/errors';
+import { MAX_JSON_DEPTH } from '../lib/json-depth';
 import { describeError } from '../lib/logger';
 import { createRouter } from '../lib/openapi';
 import { problemResponses } from '../lib/problem';
@@ -30,7 +31,6 @@ import { voidTransaction } from './void';
 import {
   handleProcessedCallback,
   handleResponseCallback,
-  MAX_CALLBACK_DEPTH,
   MAX_WEBHOOK_BODY_BYTES,
   type WebhookContext,
 } from './webhook';
@@ -176,7 +176,7 @@ transactionsRoutes.openapi(
     operationId: 'receivePaymobProcessedCallback',
     tags: TAGS,
     summary: 'PayMob transaction-processed callback',
-    description: `Signed with HMAC-SHA512 (\`?hmac=\`; a refusal is 401 with \`WWW-Authenticate: HMAC-SHA512 realm="paymob-webhook"\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB and ${MAX_CALLBACK_DEPTH} levels, read as JSON whatever its Content-Type. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on, and for bodies without \`type\` (stored unverified, a bounded sample).`,
+    description: `Signed with HMAC-SHA512 (\`?hmac=\`; a refusal is 401 with \`WWW-Authenticate: HMAC-SHA512 realm="paymob-webhook"\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB and ${MAX_JSON_DEPTH} levels, read as JSON whatever its Content-Type. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on, and for bodies without \`type\` (stored unverified, a bounded sample).`,
     request: { query: z.object({ hmac: z.string().optional() }) },
     responses: {
       200: json(WebhookAck, 'Received'),

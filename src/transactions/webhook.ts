@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { isDuplicateKey } from '../db/client';
 import { paymentEvents } from '../db/schema';
 import { AppError } from '../lib/errors';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../lib/json-depth';
 import type { Logger } from '../lib/logger';
 import { formatMinor, isCurrency } from '../lib/money';
 import { factsFromResponseQuery, factsFromTransaction } from '../paymob/events';
@@ -13,9 +14,6 @@ import type { PaymentResult } from './result-page';
 
 /** docs/api.md §4.4: PayMob's callbacks are small; anything larger is not one. */
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
-// A real callback nests about five levels (obj.order.shipping_data, obj.payment_key_claims.billing_data);
-// MariaDB refuses JSON deeper than 32 and a deep value would overflow recursive code (docs/paymob.md §6).
-export const MAX_CALLBACK_DEPTH = 16;
 // Unsigned bodies on this public endpoint (unknown types, no type) are kept as a bounded sample: at most
 // this many per hour, each at most this large (larger ones keep their first KiB as text); the rest are
 // only counted in a log line (docs/paymob.md §6).
@@ -46,30 +44,6 @@ function refuse(
 ): AppError {
   logger.warn('paymob callback refused', { callback, reason, status: error.status, ...fields });
   return error;
-}
-
-/**
- * The deepest nesting of arrays and objects in a JSON text, counted without parsing (strings skipped), so a
- * hostile body is measured without recursion; stops counting past `limit`.
- */
-export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (ch === 0x22) inString = false;
-    } else if (ch === 0x22) inString = true;
-    else if (ch === 0x7b || ch === 0x5b) {
-      depth++;
-      if (depth > deepest) deepest = depth;
-      if (deepest > limit) return deepest;
-    } else if (ch === 0x7d || ch === 0x5d) depth--;
-  }
-  return deepest;
 }
 
 /**
@@ -185,13 +159,13 @@ export async function handleProcessedCallback(
   } catch {
     throw refuse(log, 'processed', 'not_utf8', malformed('The callback body is not valid UTF-8.'));
   }
-  const depth = jsonDepth(text, MAX_CALLBACK_DEPTH);
-  if (depth > MAX_CALLBACK_DEPTH) {
+  // Any Content-Type is read as JSON here, so the body guard's depth check (JSON media type only) is repeated.
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
     throw refuse(
       log,
       'processed',
       'too_deep',
-      malformed(`The callback body nests deeper than ${MAX_CALLBACK_DEPTH} levels.`),
+      malformed(`The callback body nests deeper than ${MAX_JSON_DEPTH} levels.`),
     );
   }
   let parsed: unknown;

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { addresses, customers, kycRecords, transactions, users } from '../../src/db/schema';
-import { MAX_JSON_DEPTH } from '../../src/middleware/body-guard';
+import { MAX_JSON_DEPTH } from '../../src/lib/json-depth';
 import { api, createUser, type TestUser, testDb } from './helpers';
 import { createPayer, insertTransaction, type Payer } from './transactions-support';
 

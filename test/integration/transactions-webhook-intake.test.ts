@@ -6,11 +6,10 @@
 import { and, eq, gte } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { paymentEvents } from '../../src/db/schema';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../src/lib/json-depth';
 import { createLogger } from '../../src/lib/logger';
 import {
   handleProcessedCallback,
-  jsonDepth,
-  MAX_CALLBACK_DEPTH,
   MAX_UNVERIFIED_PER_HOUR,
   MAX_UNVERIFIED_STORED_BYTES,
 } from '../../src/transactions/webhook';
@@ -198,8 +197,9 @@ describe('processed callback — depth and size (issue 13 item 7)', () => {
   const nested = (depth: number, leaf = '1') => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
 
   it('counts depth without parsing, strings and escapes skipped', () => {
-    expect(jsonDepth('{"a":[{"b":"[{\\"["}]}')).toBe(3);
-    expect(jsonDepth(nested(10000), 16)).toBe(17);
+    expect(jsonDeeperThan('{"a":[{"b":"[{\\"["}]}', 3)).toBe(false);
+    expect(jsonDeeperThan('{"a":[{"b":"[{\\"["}]}', 2)).toBe(true);
+    expect(jsonDeeperThan(nested(10000), 16)).toBe(true);
   });
 
   it.each([10, 30, 100, 10_000])('%i levels: never a 5xx; stored only within the cap', async (depth) => {
@@ -214,11 +214,11 @@ describe('processed callback — depth and size (issue 13 item 7)', () => {
       for (const hmac of [undefined, 'e'.repeat(128)]) {
         const response = await deliver(body, hmac);
         expect(response.status, `${body.slice(0, 60)} hmac=${hmac !== undefined}`).toBeLessThan(500);
-        if (depth > MAX_CALLBACK_DEPTH) expect(response.status).toBe(400);
+        if (depth > MAX_JSON_DEPTH) expect(response.status).toBe(400);
       }
     }
     const stored = await eventsByPaymobId(id);
-    if (depth <= MAX_CALLBACK_DEPTH)
+    if (depth <= MAX_JSON_DEPTH)
       expect(stored.map((e) => e.kind).sort()).toEqual(['other:nested', 'other:untyped']);
     else expect(stored).toHaveLength(0);
   });

@@ -2,7 +2,7 @@ import { DatabaseError } from '@planetscale/database';
 import { describe, expect, it } from 'vitest';
 import { isRetryableConflict, retryingConflicts } from '../../src/db/client';
 import { normaliseIdentifier } from '../../src/lib/identity';
-import { jsonDeeperThan } from '../../src/middleware/body-guard';
+import { jsonDeeperThan } from '../../src/lib/json-depth';
 
 describe('normaliseIdentifier (docs/security.md §1)', () => {
   it.each([

@@ -17,7 +17,7 @@
 
 import { escapeHtml, HttpError, readBody, sendHtml } from './http.mjs';
 import { formatAmount, randomHex } from './paymob-model.mjs';
-import { PAGE_CSP } from './paymob-pages.mjs';
+import { layout, PAGE_CSP } from './paymob-pages.mjs';
 
 // The challenge's one-time password. Any other value fails the challenge, as does "Cancel".
 export const ACS_OTP = '123456';
@@ -58,22 +58,7 @@ const STYLE = `
  * @param {string} body
  */
 function page(title, body) {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return layout(title, body, STYLE);
 }
 
 /** @param {{ log?: (line: string) => void }} [options] */

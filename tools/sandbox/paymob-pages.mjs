@@ -41,10 +41,12 @@ const CARD_LABELS = {
 };
 
 /**
+ * A sandbox page: the checkout's and the issuer's (tools/sandbox/paymob-acs.mjs) share this frame.
  * @param {string} title
  * @param {string} body
+ * @param {string} [style] the page's stylesheet (default: the checkout's)
  */
-function layout(title, body) {
+export function layout(title, body, style = STYLE) {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -52,7 +54,7 @@ function layout(title, body) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${style}</style>
 </head>
 <body>
 <main>
