@@ -8,19 +8,17 @@ import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema';
-import { createLogger } from '../../src/lib/logger';
-import { PaymobClient, type PaymobSettings, paymobSettings } from '../../src/paymob/client';
+import type { PaymobSettings } from '../../src/paymob/client';
 import type { TransactionStatusNotification } from '../../src/transactions/apply-event';
 import {
   EXPIRY_GRACE_MS,
   MAX_UNKNOWN_INQUIRIES,
   type ReconcileSummary,
-  reconcilePayments,
 } from '../../src/transactions/reconcile';
 import type { TransactionView } from '../../src/transactions/schemas';
 import { signedIn, textOf } from './admin-helpers';
-import { apiWithEnv, createUser, testConfig, testDb } from './helpers';
-import { MINUTE } from './lifecycle-support';
+import { apiWithEnv, createUser, testDb } from './helpers';
+import { MINUTE, reconcile } from './lifecycle-support';
 import {
   addFault,
   CARDS,
@@ -28,7 +26,6 @@ import {
   createPayer,
   pay,
   recordedCallbacks,
-  recordingNotifications,
   statusMessages,
   TXN,
   transactionRow,
@@ -44,25 +41,7 @@ async function reconcileWith(
   transactionId: number,
   settings: Partial<PaymobSettings> = {},
 ): Promise<{ summary: ReconcileSummary; statuses: string[] }> {
-  const { queue, sent } = recordingNotifications();
-  const logger = createLogger({ test: 'reconcile-evidence' }, 'error');
-  const paymob = new PaymobClient({
-    settings: { ...paymobSettings(testConfig()), ...settings },
-    cache: env.PAYMOB_CACHE,
-    logger,
-  });
-  const summary = await reconcilePayments(
-    {
-      db: testDb(),
-      logger,
-      now,
-      paymob,
-      notify: async (message: TransactionStatusNotification) => {
-        await queue.send(message);
-      },
-    },
-    { transactionIds: [transactionId] },
-  );
+  const { summary, sent } = await reconcile(now, { transactionIds: [transactionId] }, { settings });
   return { summary, statuses: statusMessages(sent).map((m) => (m as TransactionStatusNotification).status) };
 }
 

@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import { auditLog, paymentEvents } from '../../src/db/schema';
 import { createLogger } from '../../src/lib/logger';
 import type { NotificationMessage } from '../../src/notifications/messages';
-import { PaymobClient, paymobSettings } from '../../src/paymob/client';
+import { PaymobClient, type PaymobSettings, paymobSettings } from '../../src/paymob/client';
 import type { TransactionStatusNotification } from '../../src/transactions/apply-event';
 import {
   type ReconcileOptions,
@@ -48,16 +48,20 @@ export async function succeededPayment(
   return { payer, txn, paymobId: paid.transaction_id };
 }
 
-/** Calls the reconciliation job as the cron would, at `now`, on the given rows only. */
+/**
+ * Calls the reconciliation job as the cron would, at `now`, on the given rows only; `settings` overrides the
+ * PayMob client's (mode, keys, base URL).
+ */
 export async function reconcile(
   now: Date,
   options: ReconcileOptions & { transactionIds: readonly number[] },
-  extra: { clock?: () => number } = {},
+  extra: { clock?: () => number; settings?: Partial<PaymobSettings> } = {},
 ): Promise<{ summary: ReconcileSummary; sent: NotificationMessage[] }> {
   const { queue, sent } = recordingNotifications();
+  const { settings, ...context } = extra;
   const logger = createLogger({ test: 'reconcile' });
   const paymob = new PaymobClient({
-    settings: paymobSettings(testConfig()),
+    settings: { ...paymobSettings(testConfig()), ...settings },
     cache: env.PAYMOB_CACHE,
     logger,
   });
@@ -70,7 +74,7 @@ export async function reconcile(
       notify: async (message: TransactionStatusNotification) => {
         await queue.send(message);
       },
-      ...extra,
+      ...context,
     },
     options,
   );

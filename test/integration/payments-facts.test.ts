@@ -110,6 +110,15 @@ async function dashboardRefund(paymobId: number, amountCents: number) {
   return (await response.json()) as { id: number; amount_cents: number };
 }
 
+/** A dashboard refund whose only callback is the child's (no parent): the child and its signed callback. */
+async function dashboardRefundChild(merchantOrderId: string, paymobId: number, amountCents: number) {
+  await addFault({ mode: 'refund-callbacks', parent: 'none', match: `merchant_order_id=${merchantOrderId}` });
+  const child = await dashboardRefund(paymobId, amountCents);
+  const [callback] = await callbacksFor(merchantOrderId, child.id);
+  if (!callback) throw new Error('no child callback');
+  return { child, callback };
+}
+
 async function ledger(transactionId: number) {
   return testDb()
     .select()
@@ -200,14 +209,7 @@ describe('signed facts only (issue 13 item 1)', () => {
 
   it('a signed refund child whose unsigned is_void is flipped is confirmed with PayMob: a refund, not a void', async () => {
     const { txn, paymobId } = await succeededPayment('50.00');
-    await addFault({
-      mode: 'refund-callbacks',
-      parent: 'none',
-      match: `merchant_order_id=${txn.merchant_order_id}`,
-    });
-    const child = await dashboardRefund(paymobId, 1_000);
-    const [callback] = await callbacksFor(txn.merchant_order_id, child.id);
-    if (!callback) throw new Error('no child callback');
+    const { callback } = await dashboardRefundChild(txn.merchant_order_id, paymobId, 1_000);
     const forged = structuredClone(callback.body);
     Object.assign(forged.obj, { is_void: true, is_refund: false });
     const { queue, sent } = recordingNotifications();
@@ -224,14 +226,7 @@ describe('signed facts only (issue 13 item 1)', () => {
 
   it('a child callback PayMob does not confirm (unknown id) changes nothing', async () => {
     const { txn, paymobId } = await succeededPayment('50.00');
-    await addFault({
-      mode: 'refund-callbacks',
-      parent: 'none',
-      match: `merchant_order_id=${txn.merchant_order_id}`,
-    });
-    const child = await dashboardRefund(paymobId, 1_000);
-    const [callback] = await callbacksFor(txn.merchant_order_id, child.id);
-    if (!callback) throw new Error('no child callback');
+    const { child, callback } = await dashboardRefundChild(txn.merchant_order_id, paymobId, 1_000);
     // PayMob's read of the child fails with a 404 once: not confirmed, so not applied (and stored).
     await addFault({
       mode: 'status',
@@ -485,14 +480,11 @@ describe('database round trips (each one a network trip in production)', () => {
     expect((await deliverRecorded(callback, {}, { requestId: duplicate })).status).toBe(200);
     expect(await roundTrips(duplicate)).toBe(2);
 
-    await addFault({
-      mode: 'refund-callbacks',
-      parent: 'none',
-      match: `merchant_order_id=${txn.merchant_order_id}`,
-    });
-    const child = await dashboardRefund(paid.transaction_id, 1_000);
-    const [childCallback] = await callbacksFor(txn.merchant_order_id, child.id);
-    if (!childCallback) throw new Error('no child callback');
+    const { callback: childCallback } = await dashboardRefundChild(
+      txn.merchant_order_id,
+      paid.transaction_id,
+      1_000,
+    );
     const confirmed = uniqueRequestId('child');
     expect((await deliverRecorded(childCallback, {}, { requestId: confirmed })).status).toBe(200);
     // read, event, ledger row, an unknown reservation of that amount settled, recomputed sum
