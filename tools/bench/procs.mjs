@@ -82,20 +82,9 @@ function processTable() {
  * @returns {number[]}
  */
 export function workerdPids(rootPid) {
-  const table = processTable();
-  const isWorkerd = (/** @type {number} */ pid) => table.get(pid)?.comm.startsWith('workerd') ?? false;
-  if (rootPid === undefined) return [...table.keys()].filter(isWorkerd);
-  const found = [];
-  const queue = [rootPid];
-  while (queue.length > 0) {
-    const parent = queue.shift();
-    for (const [pid, stat] of table) {
-      if (stat.ppid !== parent) continue;
-      queue.push(pid);
-      if (isWorkerd(pid)) found.push(pid);
-    }
-  }
-  return found;
+  const isWorkerd = (/** @type {string} */ comm) => comm.startsWith('workerd');
+  if (rootPid !== undefined) return descendantPids(rootPid, isWorkerd);
+  return [...processTable()].filter(([, stat]) => isWorkerd(stat.comm)).map(([pid]) => pid);
 }
 
 /**
