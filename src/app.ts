@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { adminRoutes } from './admin/routes';
+import { createServiceContext } from './context';
 import { customersRoutes } from './customers/routes';
 import { createDatabase, isDatabaseUnavailable, isRetryableConflict } from './db/client';
 import { type AppEnv, ConfigError, getConfig } from './env';
@@ -50,7 +51,26 @@ app.use('*', async (c, next) => {
 app.use('*', async (c, next) => {
   const config = getConfig(c.env);
   c.set('config', config);
-  c.set('db', createDatabase(config.DATABASE_URL, c.get('requestId')));
+  const db = createDatabase(config.DATABASE_URL, c.get('requestId'));
+  c.set('db', db);
+  let waitUntil: ((work: Promise<unknown>) => void) | undefined;
+  try {
+    const executionCtx = c.executionCtx;
+    waitUntil = (work) => executionCtx.waitUntil(work);
+  } catch {
+    // No execution context (app.request in unit tests): deferred work is awaited in place.
+  }
+  c.set(
+    'ctx',
+    createServiceContext({
+      env: c.env,
+      config,
+      logger: c.var.logger,
+      requestId: c.var.requestId,
+      db,
+      waitUntil,
+    }),
+  );
   await next();
 });
 

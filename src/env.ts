@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ServiceContext } from './context';
 import type { Database } from './db/client';
 import type { Logger } from './lib/logger';
 
@@ -177,20 +178,14 @@ export function getConfig(env: Env): Config {
   return result.data;
 }
 
-export interface Actor {
-  id: number;
-  username: string;
-  email: string;
-  role: 'ADMIN' | 'STAFF' | 'CUSTOMER';
-}
-
 /** Per-request values set by middleware. */
 export interface Variables {
   requestId: string;
   config: Config;
   db: Database;
   logger: Logger;
-  actor?: Actor;
+  /** The request's service context (src/context.ts), built once after the configuration is read. */
+  ctx: ServiceContext;
 }
 
 export interface AppEnv {

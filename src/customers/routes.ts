@@ -63,7 +63,7 @@ const security = [{ bearerAuth: [] }];
 const staffOnly = requireRole('ADMIN', 'STAFF');
 
 function callerId(c: Context<AppEnv>): number {
-  const actor = c.var.actor;
+  const actor = c.var.ctx.actor;
   if (!actor) throw unauthorized('Authentication credentials were not provided.');
   return actor.id;
 }

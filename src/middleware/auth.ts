@@ -3,19 +3,13 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Database } from '../db/client';
 import { type Role, users } from '../db/schema';
-import type { Actor, AppEnv } from '../env';
+import type { AppEnv } from '../env';
 import { forbidden, invalidToken, unauthorized } from '../lib/errors';
 import { TokenError, verifyToken } from '../lib/tokens';
 
-/** The authenticated user as the one auth query loaded it: enough to answer `profiles/mine` without another. */
-export interface AuthenticatedUser extends Actor {
-  isActive: boolean;
-  dateJoined: Date;
-  lastLogin: Date | null;
-  tokensValidAfter: Date | null;
-}
+import type { AuthenticatedUser } from '../users/actor';
 
-const loadedUsers = new WeakMap<Actor, AuthenticatedUser>();
+export type { AuthenticatedUser } from '../users/actor';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 
@@ -67,13 +61,12 @@ async function authenticate(c: Context<AppEnv>, header: string): Promise<void> {
     c.var.logger.info('access token refused', { reason: refusal, user_id: claims.userId });
     throw invalidToken('The access token is invalid or expired.');
   }
-  loadedUsers.set(user, user);
-  c.set('actor', user);
+  c.var.ctx.actor = user;
 }
 
 /**
  * Requires a valid access token (`Authorization: Bearer <jwt>`) for an active user whose tokens were not
- * revoked after it was issued; sets `c.var.actor`. One database query. Anything else is a 401 problem.
+ * revoked after it was issued; sets `c.var.ctx.actor`. One database query. Anything else is a 401 problem.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('Authorization');
@@ -97,7 +90,7 @@ export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
 /** 403 unless the authenticated user has one of `roles`. Use after requireAuth. */
 export function requireRole(...roles: Role[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const actor = c.var.actor;
+    const actor = c.var.ctx.actor;
     if (!actor) throw unauthorized('Authentication credentials were not provided.');
     if (!roles.includes(actor.role)) throw forbidden();
     await next();
@@ -106,14 +99,12 @@ export function requireRole(...roles: Role[]) {
 
 /** The authenticated actor; only for handlers behind requireAuth. */
 export function actorOf(c: Context<AppEnv>): AuthenticatedUser {
-  const actor = c.var.actor;
-  const user = actor && loadedUsers.get(actor);
-  if (!user) throw unauthorized('Authentication credentials were not provided.');
-  return user;
+  const actor = c.var.ctx.actor;
+  if (!actor) throw unauthorized('Authentication credentials were not provided.');
+  return actor;
 }
 
 /** The authenticated actor, or undefined for an anonymous request (behind optionalAuth). */
 export function optionalActorOf(c: Context<AppEnv>): AuthenticatedUser | undefined {
-  const actor = c.var.actor;
-  return actor ? loadedUsers.get(actor) : undefined;
+  return c.var.ctx.actor;
 }

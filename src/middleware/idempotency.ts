@@ -202,7 +202,7 @@ export function idempotency(scope: string) {
         'invalid_idempotency_key',
       );
     }
-    const actor = c.var.actor;
+    const actor = c.var.ctx.actor;
     if (!actor) throw unauthorized('Authentication credentials were not provided.');
     const { db, logger } = c.var;
     const requestHash = await sha256Hex(`${c.req.method} ${scope}\n${canonicalBody(await c.req.text())}`);

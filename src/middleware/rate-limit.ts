@@ -36,7 +36,7 @@ export function clientIp(c: Context<AppEnv>): string {
 export const byIp: RateLimitKey = { name: 'ip', value: clientIp };
 export const byUser: RateLimitKey = {
   name: 'user',
-  value: (c) => (c.var.actor ? String(c.var.actor.id) : undefined),
+  value: (c) => (c.var.ctx.actor ? String(c.var.ctx.actor.id) : undefined),
 };
 
 /** Consumes one unit for (scope, key) in the Durable Object. */

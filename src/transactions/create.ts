@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { customerProfileNotFound } from '../customers/profile';
 import type { Database } from '../db/client';
 import { addresses, customers, kycRecords, transactions } from '../db/schema';
-import type { Actor, Config } from '../env';
+import type { Config } from '../env';
 import { ulid } from '../lib/crypto';
 import { AppError, conflict, fieldError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -14,6 +14,7 @@ import {
   type PaymobClient,
   PaymobError,
 } from '../paymob/client';
+import type { Actor } from '../users/actor';
 import { ABANDONED_CHECKOUT_REASON } from './reconcile';
 import type { TransactionView } from './schemas';
 import { transitionTransaction } from './state-machine';

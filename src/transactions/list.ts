@@ -1,9 +1,9 @@
 import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions } from '../db/schema';
-import type { Actor } from '../env';
 import { type FieldErrors, notFound, validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
+import type { Actor } from '../users/actor';
 import type { TransactionListQuery, TransactionView } from './schemas';
 import { toTransactionView } from './view';
 

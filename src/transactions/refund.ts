@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import type { Actor } from '../env';
 import { conflict, fieldError } from '../lib/errors';
 import { type Currency, formatMinor, isCurrency, parseAmount } from '../lib/money';
+import type { Actor } from '../users/actor';
 import { reserveRefund } from './ledger';
 import {
   applyAnswer,

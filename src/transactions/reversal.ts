@@ -2,13 +2,14 @@ import { and, eq, min } from 'drizzle-orm';
 import { writeAudit } from '../db/audit';
 import type { Database } from '../db/client';
 import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
-import type { Actor, Env, Variables } from '../env';
+import type { Env, Variables } from '../env';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { enqueueNotification } from '../notifications/messages';
 import { PaymobClient, PaymobError, paymobSettings } from '../paymob/client';
 import { factsFromAnswer } from '../paymob/events';
 import type { ReversalAnswer } from '../paymob/schemas';
+import type { Actor } from '../users/actor';
 import {
   type ApplyEventContext,
   type ApplyEventResult,

@@ -1,6 +1,6 @@
-import type { Actor } from '../env';
 import { conflict } from '../lib/errors';
 import { businessDay, PAYMOB_TIME_ZONES } from '../paymob/business-day';
+import type { Actor } from '../users/actor';
 import {
   applyAnswer,
   callPaymob,

@@ -1,7 +1,7 @@
 import { type Role, users } from '../db/schema';
-import type { Actor } from '../env';
 import { type FieldErrors, validationError } from '../lib/errors';
 import { hashPassword } from '../lib/password';
+import type { Actor } from '../users/actor';
 import { passwordProblems } from './password-policy';
 import {
   duplicateIdentityErrors,

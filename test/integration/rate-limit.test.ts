@@ -89,8 +89,11 @@ function appWith(scope: RateLimitScope, keys: RateLimitKey[], options: { actorId
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('logger', createLogger({ test: 'rate-limit' }, 'error'));
-    if (options.actorId)
-      c.set('actor', { id: options.actorId, username: 'u', email: 'u@example.com', role: 'CUSTOMER' });
+    // Only the actor is read by the rate limiter: the rest of the service context is not needed here.
+    const actor = options.actorId
+      ? { id: options.actorId, username: 'u', email: 'u@example.com', role: 'CUSTOMER' as const }
+      : undefined;
+    c.set('ctx', { actor } as AppEnv['Variables']['ctx']);
     await next();
   });
   app.post('/limited', rateLimit(scope, ...keys), (c) => c.json({ ok: true }));
