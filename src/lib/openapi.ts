@@ -21,3 +21,12 @@ export function createRouter() {
 export function openApiPattern(regex: RegExp): string {
   return regex.source;
 }
+
+/** An OpenAPI response with a JSON body (route definitions). */
+export const jsonResponse = <T>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A required JSON request body (route definitions). */
+export const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
