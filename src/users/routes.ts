@@ -1,14 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
-import { createRouter } from '../lib/openapi';
+import { createRouter, jsonBody, jsonResponse } from '../lib/openapi';
 import { pageRequest, pageResponse, pageSchema } from '../lib/pagination';
 import { problemResponses } from '../lib/problem';
-import { actorOf, optionalActorOf, optionalAuth, requireAuth, requireRole } from '../middleware/auth';
+import { optionalAuth, requireAuth, requireRole } from '../middleware/auth';
 import { byIp, byUser, limitSubject, rateLimit } from '../middleware/rate-limit';
 import {
   changePassword,
+  getOwnProfile,
   getProfile,
   listProfiles,
   PROFILE_MESSAGES,
@@ -32,7 +31,6 @@ import {
   TokenPair,
   ValidateCodeBody,
 } from './schemas';
-import type { UsersContext } from './service';
 import { login, logout, rotateRefreshToken } from './sessions';
 import { signUp } from './sign-up';
 import { resendCode, VERIFICATION_MESSAGES, validateCode } from './verification';
@@ -41,22 +39,6 @@ export const usersRoutes = createRouter();
 
 const TAGS = ['Users'];
 const BEARER = [{ bearerAuth: [] }];
-
-function usersContext(c: Context<AppEnv>): UsersContext {
-  return {
-    db: c.var.db,
-    config: c.var.config,
-    logger: c.var.logger,
-    now: new Date(),
-    requestId: c.var.requestId,
-  };
-}
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
 /** Ids are positive integers; anything else names no user (404, like an unknown id). */
 function userIdFrom(raw: string): number {
@@ -79,14 +61,12 @@ usersRoutes.openapi(
     middleware: [rateLimit('sign_up', byIp), optionalAuth] as const,
     request: { body: jsonBody(SignUpBody) },
     responses: {
-      201: json(SignedUpUser, 'The user, inactive until the code is validated'),
+      201: jsonResponse(SignedUpUser, 'The user, inactive until the code is validated'),
       ...problemResponses(400, 401, 413, 415, 429),
     },
   }),
   async (c) => {
-    const ctx = usersContext(c);
-    const user = await signUp(ctx, c.env.NOTIFICATIONS, optionalActorOf(c), c.req.valid('json'));
-    return c.json(user, 201);
+    return c.json(await signUp(c.var.ctx, c.req.valid('json')), 201);
   },
 );
 
@@ -103,16 +83,18 @@ usersRoutes.openapi(
     middleware: [rateLimit('login', byIp)] as const,
     request: { body: jsonBody(LoginBody) },
     responses: {
-      200: json(TokenPair, 'Access and refresh tokens'),
+      200: jsonResponse(TokenPair, 'Access and refresh tokens'),
       ...problemResponses(400, 401, 413, 415, 429, 503),
     },
   }),
   async (c) => {
     const { username, password } = c.req.valid('json');
     // docs/security.md §1: the per-account limit is charged once the lookup has resolved the name.
-    const pair = await login(usersContext(c), username, password, (subject) =>
-      limitSubject(c, 'login', 'account', subject),
-    );
+    const pair = await login(c.var.ctx, {
+      identifier: username,
+      password,
+      beforeVerify: (subject) => limitSubject(c, 'login', 'account', subject),
+    });
     return c.json(pair, 200);
   },
 );
@@ -130,13 +112,13 @@ usersRoutes.openapi(
     middleware: [rateLimit('default', byIp)] as const,
     request: { body: jsonBody(RefreshBody) },
     responses: {
-      200: json(TokenPair, 'A new access token and a new refresh token'),
+      200: jsonResponse(TokenPair, 'A new access token and a new refresh token'),
       ...problemResponses(400, 401, 413, 415, 429),
     },
   }),
   async (c) => {
     const { refresh } = c.req.valid('json');
-    return c.json(await rotateRefreshToken(usersContext(c), refresh), 200);
+    return c.json(await rotateRefreshToken(c.var.ctx, refresh), 200);
   },
 );
 
@@ -150,12 +132,12 @@ usersRoutes.openapi(
     middleware: [rateLimit('default', byIp)] as const,
     request: { body: jsonBody(RefreshBody) },
     responses: {
-      200: json(EmptyObject, 'Revoked'),
+      200: jsonResponse(EmptyObject, 'Revoked'),
       ...problemResponses(400, 401, 413, 415, 429),
     },
   }),
   async (c) => {
-    await logout(usersContext(c), c.req.valid('json').refresh);
+    await logout(c.var.ctx, c.req.valid('json').refresh);
     return c.json({}, 200);
   },
 );
@@ -175,13 +157,12 @@ usersRoutes.openapi(
     middleware: [rateLimit('verify_code', byIp)] as const,
     request: { body: jsonBody(ValidateCodeBody) },
     responses: {
-      200: json(TokenPair, 'The user is active; access and refresh tokens'),
+      200: jsonResponse(TokenPair, 'The user is active; access and refresh tokens'),
       ...problemResponses(400, 413, 415, 429, 503),
     },
   }),
   async (c) => {
-    const { email, code } = c.req.valid('json');
-    return c.json(await validateCode(usersContext(c), email, code), 200);
+    return c.json(await validateCode(c.var.ctx, c.req.valid('json')), 200);
   },
 );
 
@@ -198,12 +179,12 @@ usersRoutes.openapi(
     middleware: [rateLimit('resend_code', byIp)] as const,
     request: { body: jsonBody(ResendCodeBody) },
     responses: {
-      200: json(Detail, 'Sent (or nothing to send)'),
+      200: jsonResponse(Detail, 'Sent (or nothing to send)'),
       ...problemResponses(400, 413, 415, 429),
     },
   }),
   async (c) => {
-    await resendCode(usersContext(c), c.env.NOTIFICATIONS, c.req.valid('json').email);
+    await resendCode(c.var.ctx, c.req.valid('json').email);
     return c.json({ detail: VERIFICATION_MESSAGES.codeSent }, 200);
   },
 );
@@ -224,14 +205,14 @@ usersRoutes.openapi(
     middleware: [requireAuth, profileLimit, requireRole('ADMIN', 'STAFF')] as const,
     request: { query: ProfileListQuery },
     responses: {
-      200: json(pageSchema(Profile, 'ProfilePage'), 'A page of users'),
+      200: jsonResponse(pageSchema(Profile, 'ProfilePage'), 'A page of users'),
       ...problemResponses(400, 401, 403, 404, 429),
     },
   }),
   async (c) => {
     const { page, page_size, ...filters } = c.req.valid('query');
     const request = pageRequest({ page, page_size });
-    const { count, results } = await listProfiles(usersContext(c), filters, request);
+    const { count, results } = await listProfiles(c.var.ctx, { ...filters, page: request });
     return c.json(pageResponse(c.req.url, request, count, results), 200);
   },
 );
@@ -245,12 +226,9 @@ usersRoutes.openapi(
     summary: 'The authenticated user',
     security: BEARER,
     middleware: [requireAuth, profileLimit] as const,
-    responses: { 200: json(Profile, 'The profile'), ...problemResponses(401, 429) },
+    responses: { 200: jsonResponse(Profile, 'The profile'), ...problemResponses(401, 429) },
   }),
-  async (c) => {
-    const actor = actorOf(c);
-    return c.json(await getProfile(usersContext(c), actor, actor.id), 200);
-  },
+  async (c) => c.json(await getOwnProfile(c.var.ctx), 200),
 );
 
 usersRoutes.openapi(
@@ -265,13 +243,11 @@ usersRoutes.openapi(
     middleware: [requireAuth, profileLimit] as const,
     request: { body: jsonBody(OwnProfilePatch) },
     responses: {
-      200: json(Profile, 'The updated profile'),
+      200: jsonResponse(Profile, 'The updated profile'),
       ...problemResponses(400, 401, 403, 413, 415, 429),
     },
   }),
-  async (c) => {
-    return c.json(await updateOwnProfile(usersContext(c), actorOf(c), c.req.valid('json')), 200);
-  },
+  async (c) => c.json(await updateOwnProfile(c.var.ctx, c.req.valid('json')), 200),
 );
 
 usersRoutes.openapi(
@@ -286,11 +262,11 @@ usersRoutes.openapi(
     security: BEARER,
     middleware: [requireAuth, rateLimit('new_password', byUser)] as const,
     request: { body: jsonBody(NewPasswordBody) },
-    responses: { 200: json(Detail, 'Changed'), ...problemResponses(400, 401, 413, 415, 429) },
+    responses: { 200: jsonResponse(Detail, 'Changed'), ...problemResponses(400, 401, 413, 415, 429) },
   }),
   async (c) => {
     const { old_password, new_password } = c.req.valid('json');
-    await changePassword(usersContext(c), actorOf(c), old_password, new_password);
+    await changePassword(c.var.ctx, { oldPassword: old_password, newPassword: new_password });
     return c.json({ detail: PROFILE_MESSAGES.passwordUpdated }, 200);
   },
 );
@@ -305,11 +281,10 @@ usersRoutes.openapi(
     security: BEARER,
     middleware: [requireAuth, profileLimit] as const,
     request: { params: ProfileIdParams },
-    responses: { 200: json(Profile, 'The profile'), ...problemResponses(401, 404, 429) },
+    responses: { 200: jsonResponse(Profile, 'The profile'), ...problemResponses(401, 404, 429) },
   }),
   async (c) => {
-    const id = userIdFrom(c.req.valid('param').id);
-    return c.json(await getProfile(usersContext(c), actorOf(c), id), 200);
+    return c.json(await getProfile(c.var.ctx, userIdFrom(c.req.valid('param').id)), 200);
   },
 );
 
@@ -326,12 +301,12 @@ usersRoutes.openapi(
     middleware: [requireAuth, profileLimit, requireRole('ADMIN')] as const,
     request: { params: ProfileIdParams, body: jsonBody(AdminProfilePatch) },
     responses: {
-      200: json(Profile, 'The updated profile'),
+      200: jsonResponse(Profile, 'The updated profile'),
       ...problemResponses(400, 401, 403, 404, 413, 415, 429),
     },
   }),
   async (c) => {
     const id = userIdFrom(c.req.valid('param').id);
-    return c.json(await updateProfile(usersContext(c), actorOf(c), id, c.req.valid('json')), 200);
+    return c.json(await updateProfile(c.var.ctx, { id, changes: c.req.valid('json') }), 200);
   },
 );
