@@ -1,4 +1,4 @@
-import { type Role, users } from '../db/schema';
+import { users } from '../db/schema';
 
 /**
  * The one user column set (docs/design.md, "Services"): every select of a user row uses it, spreading it and
@@ -15,15 +15,7 @@ export const userColumns = {
 };
 
 /** The user row behind `userColumns`. */
-export interface UserRow {
-  id: number;
-  username: string;
-  email: string;
-  role: Role;
-  isActive: boolean;
-  dateJoined: Date;
-  lastLogin: Date | null;
-}
+export type UserRow = Pick<typeof users.$inferSelect, keyof typeof userColumns>;
 
 /** `userColumns` plus what authentication checks: the columns of an `AuthenticatedUser` (users/actor.ts). */
 export const authenticatedUserColumns = {

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { notFound } from '../lib/errors';
 import { createRouter, jsonBody, jsonResponse } from '../lib/openapi';
 import { pageRequest, pageResponse, pageSchema } from '../lib/pagination';
@@ -40,6 +40,20 @@ export const usersRoutes = createRouter();
 const TAGS = ['Users'];
 const BEARER = [{ bearerAuth: [] }];
 
+/**
+ * A Users route: the tag, and for `bearer` routes the security requirement, are filled in where the document
+ * has always had them (after the operation id; security after the description), so each definition below lists
+ * only what is its own.
+ */
+function usersRoute<
+  P extends string,
+  R extends Omit<RouteConfig, 'path' | 'tags' | 'security'> & { path: P },
+>(config: R, access: 'public' | 'bearer' = 'public') {
+  const { method, path, operationId, ...rest } = config;
+  const security = access === 'bearer' ? { security: BEARER } : {};
+  return createRoute({ method, path, operationId, tags: TAGS, ...rest, ...security });
+}
+
 /** Ids are positive integers; anything else names no user (404, like an unknown id). */
 function userIdFrom(raw: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(raw))
@@ -50,11 +64,10 @@ function userIdFrom(raw: string): number {
 // --- Sign-up, login, tokens --------------------------------------------------------------------------------
 
 usersRoutes.openapi(
-  createRoute({
+  usersRoute({
     method: 'post',
     path: '/sign-up',
     operationId: 'signUp',
-    tags: TAGS,
     summary: 'Create an inactive user and e-mail a verification code',
     description:
       'ADMIN and STAFF roles may only be assigned by an authenticated ADMIN. Rate limit: 20/min per IP (`sign_up`).',
@@ -71,11 +84,10 @@ usersRoutes.openapi(
 );
 
 usersRoutes.openapi(
-  createRoute({
+  usersRoute({
     method: 'post',
     path: '/login',
     operationId: 'login',
-    tags: TAGS,
     summary: 'Exchange a username (or e-mail) and password for tokens',
     description:
       'Rate limit: 10/min per IP and 10/min per account (`login`): the account the name or e-mail resolves ' +
@@ -100,11 +112,10 @@ usersRoutes.openapi(
 );
 
 usersRoutes.openapi(
-  createRoute({
+  usersRoute({
     method: 'post',
     path: '/refresh',
     operationId: 'refreshTokens',
-    tags: TAGS,
     summary: 'Rotate a refresh token',
     description:
       'The presented token is revoked and a new pair issued. Presenting a revoked token again revokes every ' +
@@ -123,11 +134,10 @@ usersRoutes.openapi(
 );
 
 usersRoutes.openapi(
-  createRoute({
+  usersRoute({
     method: 'post',
     path: '/logout',
     operationId: 'logout',
-    tags: TAGS,
     summary: 'Revoke a refresh token',
     middleware: [rateLimit('default', byIp)] as const,
     request: { body: jsonBody(RefreshBody) },
@@ -145,11 +155,10 @@ usersRoutes.openapi(
 // --- E-mail verification -----------------------------------------------------------------------------------
 
 usersRoutes.openapi(
-  createRoute({
+  usersRoute({
     method: 'post',
     path: '/verify-code/validate',
     operationId: 'validateVerificationCode',
-    tags: TAGS,
     summary: 'Validate an e-mail verification code: activates the user and returns tokens',
     description:
       'Every failure (unknown e-mail, wrong, expired, burnt or missing code) is the same 400 ' +
@@ -167,11 +176,10 @@ usersRoutes.openapi(
 );
 
 usersRoutes.openapi(
-  createRoute({
+  usersRoute({
     method: 'post',
     path: '/verify-code/resend',
     operationId: 'resendVerificationCode',
-    tags: TAGS,
     summary: 'Send a new verification code',
     description:
       'Replaces the current code of an inactive user, at most once a minute (429 with Retry-After). An unknown ' +
@@ -195,20 +203,21 @@ usersRoutes.openapi(
 const profileLimit = rateLimit('profile', byUser);
 
 usersRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/profiles',
-    operationId: 'listUserProfiles',
-    tags: TAGS,
-    summary: 'List users (staff)',
-    security: BEARER,
-    middleware: [requireAuth, profileLimit, requireRole('ADMIN', 'STAFF')] as const,
-    request: { query: ProfileListQuery },
-    responses: {
-      200: jsonResponse(pageSchema(Profile, 'ProfilePage'), 'A page of users'),
-      ...problemResponses(400, 401, 403, 404, 429),
+  usersRoute(
+    {
+      method: 'get',
+      path: '/profiles',
+      operationId: 'listUserProfiles',
+      summary: 'List users (staff)',
+      middleware: [requireAuth, profileLimit, requireRole('ADMIN', 'STAFF')] as const,
+      request: { query: ProfileListQuery },
+      responses: {
+        200: jsonResponse(pageSchema(Profile, 'ProfilePage'), 'A page of users'),
+        ...problemResponses(400, 401, 403, 404, 429),
+      },
     },
-  }),
+    'bearer',
+  ),
   async (c) => {
     const { page, page_size, ...filters } = c.req.valid('query');
     const request = pageRequest({ page, page_size });
@@ -218,52 +227,55 @@ usersRoutes.openapi(
 );
 
 usersRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/profiles/mine',
-    operationId: 'getOwnProfile',
-    tags: TAGS,
-    summary: 'The authenticated user',
-    security: BEARER,
-    middleware: [requireAuth, profileLimit] as const,
-    responses: { 200: jsonResponse(Profile, 'The profile'), ...problemResponses(401, 429) },
-  }),
+  usersRoute(
+    {
+      method: 'get',
+      path: '/profiles/mine',
+      operationId: 'getOwnProfile',
+      summary: 'The authenticated user',
+      middleware: [requireAuth, profileLimit] as const,
+      responses: { 200: jsonResponse(Profile, 'The profile'), ...problemResponses(401, 429) },
+    },
+    'bearer',
+  ),
   async (c) => c.json(await getOwnProfile(c.var.ctx), 200),
 );
 
 usersRoutes.openapi(
-  createRoute({
-    method: 'patch',
-    path: '/profiles/mine',
-    operationId: 'updateOwnProfile',
-    tags: TAGS,
-    summary: 'Update the authenticated user',
-    description: `Changing the e-mail needs \`current_password\`. Non-admins sending \`role_management\` or \`is_active\` get 403 "${PROFILE_MESSAGES.onlyAdminsChangeRoles}"`,
-    security: BEARER,
-    middleware: [requireAuth, profileLimit] as const,
-    request: { body: jsonBody(OwnProfilePatch) },
-    responses: {
-      200: jsonResponse(Profile, 'The updated profile'),
-      ...problemResponses(400, 401, 403, 413, 415, 429),
+  usersRoute(
+    {
+      method: 'patch',
+      path: '/profiles/mine',
+      operationId: 'updateOwnProfile',
+      summary: 'Update the authenticated user',
+      description: `Changing the e-mail needs \`current_password\`. Non-admins sending \`role_management\` or \`is_active\` get 403 "${PROFILE_MESSAGES.onlyAdminsChangeRoles}"`,
+      middleware: [requireAuth, profileLimit] as const,
+      request: { body: jsonBody(OwnProfilePatch) },
+      responses: {
+        200: jsonResponse(Profile, 'The updated profile'),
+        ...problemResponses(400, 401, 403, 413, 415, 429),
+      },
     },
-  }),
+    'bearer',
+  ),
   async (c) => c.json(await updateOwnProfile(c.var.ctx, c.req.valid('json')), 200),
 );
 
 usersRoutes.openapi(
-  createRoute({
-    method: 'patch',
-    path: '/profiles/mine/new-password',
-    operationId: 'changeOwnPassword',
-    tags: TAGS,
-    summary: 'Change the password',
-    description:
-      'Revokes every refresh token and every access token issued before the change. Rate limit: 10/day per user.',
-    security: BEARER,
-    middleware: [requireAuth, rateLimit('new_password', byUser)] as const,
-    request: { body: jsonBody(NewPasswordBody) },
-    responses: { 200: jsonResponse(Detail, 'Changed'), ...problemResponses(400, 401, 413, 415, 429) },
-  }),
+  usersRoute(
+    {
+      method: 'patch',
+      path: '/profiles/mine/new-password',
+      operationId: 'changeOwnPassword',
+      summary: 'Change the password',
+      description:
+        'Revokes every refresh token and every access token issued before the change. Rate limit: 10/day per user.',
+      middleware: [requireAuth, rateLimit('new_password', byUser)] as const,
+      request: { body: jsonBody(NewPasswordBody) },
+      responses: { 200: jsonResponse(Detail, 'Changed'), ...problemResponses(400, 401, 413, 415, 429) },
+    },
+    'bearer',
+  ),
   async (c) => {
     const { old_password, new_password } = c.req.valid('json');
     await changePassword(c.var.ctx, { oldPassword: old_password, newPassword: new_password });
@@ -272,39 +284,41 @@ usersRoutes.openapi(
 );
 
 usersRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/profiles/{id}',
-    operationId: 'getUserProfile',
-    tags: TAGS,
-    summary: 'A user (staff, or the user themself)',
-    security: BEARER,
-    middleware: [requireAuth, profileLimit] as const,
-    request: { params: ProfileIdParams },
-    responses: { 200: jsonResponse(Profile, 'The profile'), ...problemResponses(401, 404, 429) },
-  }),
+  usersRoute(
+    {
+      method: 'get',
+      path: '/profiles/{id}',
+      operationId: 'getUserProfile',
+      summary: 'A user (staff, or the user themself)',
+      middleware: [requireAuth, profileLimit] as const,
+      request: { params: ProfileIdParams },
+      responses: { 200: jsonResponse(Profile, 'The profile'), ...problemResponses(401, 404, 429) },
+    },
+    'bearer',
+  ),
   async (c) => {
     return c.json(await getProfile(c.var.ctx, userIdFrom(c.req.valid('param').id)), 200);
   },
 );
 
 usersRoutes.openapi(
-  createRoute({
-    method: 'patch',
-    path: '/profiles/{id}',
-    operationId: 'updateUserProfile',
-    tags: TAGS,
-    summary: 'Update a user (ADMIN)',
-    description:
-      'May change username, email, role_management and is_active. Deactivation revokes all tokens.',
-    security: BEARER,
-    middleware: [requireAuth, profileLimit, requireRole('ADMIN')] as const,
-    request: { params: ProfileIdParams, body: jsonBody(AdminProfilePatch) },
-    responses: {
-      200: jsonResponse(Profile, 'The updated profile'),
-      ...problemResponses(400, 401, 403, 404, 413, 415, 429),
+  usersRoute(
+    {
+      method: 'patch',
+      path: '/profiles/{id}',
+      operationId: 'updateUserProfile',
+      summary: 'Update a user (ADMIN)',
+      description:
+        'May change username, email, role_management and is_active. Deactivation revokes all tokens.',
+      middleware: [requireAuth, profileLimit, requireRole('ADMIN')] as const,
+      request: { params: ProfileIdParams, body: jsonBody(AdminProfilePatch) },
+      responses: {
+        200: jsonResponse(Profile, 'The updated profile'),
+        ...problemResponses(400, 401, 403, 404, 413, 415, 429),
+      },
     },
-  }),
+    'bearer',
+  ),
   async (c) => {
     const id = userIdFrom(c.req.valid('param').id);
     return c.json(await updateProfile(c.var.ctx, { id, changes: c.req.valid('json') }), 200);
