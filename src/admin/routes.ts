@@ -16,7 +16,6 @@ import { refundTransaction } from '../transactions/refund';
 import { reversalContextFor } from '../transactions/reversal';
 import { voidTransaction } from '../transactions/void';
 import { updateProfile } from '../users/profiles';
-import type { UsersContext } from '../users/service';
 import { buildPaymentSeries, chartStart } from './chart';
 import { claimConfirmation, newConfirmationNonce } from './confirm';
 import { CSRF_FIELD, isCrossOrigin, isValidLoginCsrf, newLoginCsrfToken } from './csrf';
@@ -157,16 +156,6 @@ function isFormRefusal(err: unknown): err is AppError {
   return err instanceof AppError && (err.status === 400 || err.status === 409);
 }
 
-function usersContext(c: AdminContext): UsersContext {
-  return {
-    db: c.var.db,
-    config: c.var.config,
-    logger: c.var.logger,
-    now: new Date(),
-    requestId: c.var.requestId,
-  };
-}
-
 // --- Sign-in, dashboard, sign-out --------------------------------------------------------------------------
 
 /** The sign-in form with a double-submit token: the cookie is reused while it is valid. */
@@ -300,10 +289,10 @@ adminRoutes.post(
     const actor = sessionOf(c).user;
     let profile: Awaited<ReturnType<typeof updateProfile>>;
     try {
-      profile = await updateProfile(usersContext(c), actor, id, {
-        role_management: role,
-        is_active: isActive,
-      });
+      profile = await updateProfile(
+        { ...c.var.ctx, actor },
+        { id, changes: { role_management: role, is_active: isActive } },
+      );
     } catch (err) {
       if (!isFormRefusal(err)) throw err;
       setFlash(c, failureFlash(err, { role_management: 'Role', is_active: 'Status' }));

@@ -57,7 +57,7 @@ export async function authenticateStaff(
   password: string,
   beforeVerify?: (subject: string) => Promise<void>,
 ): Promise<AuthenticatedUser | undefined> {
-  const user = await checkCredentials(db, username, password, beforeVerify);
+  const user = await checkCredentials({ db }, { identifier: username, password, beforeVerify });
   if (!user || !ADMIN_ROLES.includes(user.role)) return undefined;
   const { customerId: _customer, ...staff } = user;
   return staff;

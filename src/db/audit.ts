@@ -16,14 +16,18 @@ export interface AuditEntry {
 /** A Drizzle database or an open transaction on it: audit rows belong in the transaction of the change. */
 export type AuditWriter = Pick<Database, 'insert'>;
 
-/** Appends one audit-log row. One statement; call it inside the transaction that makes the change. */
-export async function writeAudit(db: AuditWriter, entry: AuditEntry): Promise<void> {
-  await db.insert(auditLog).values({
+/**
+ * Appends audit-log rows (one entry, or several in one INSERT). One statement; call it inside the transaction
+ * that makes the change.
+ */
+export async function writeAudit(db: AuditWriter, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  const rows = (Array.isArray(entries) ? entries : [entries]).map((entry) => ({
     actorUserId: entry.actorUserId,
     action: entry.action,
     targetType: entry.targetType,
     targetId: String(entry.targetId),
     details: entry.details ?? null,
     requestId: entry.requestId ?? null,
-  });
+  }));
+  if (rows.length > 0) await db.insert(auditLog).values(rows);
 }

@@ -7,7 +7,8 @@ import type { AppEnv } from '../env';
 import { forbidden, invalidToken, unauthorized } from '../lib/errors';
 import { TokenError, verifyToken } from '../lib/tokens';
 
-import type { AuthenticatedUser } from '../users/actor';
+import { type AuthenticatedUser, actingUser } from '../users/actor';
+import { authenticatedUserColumns } from '../users/columns';
 
 export type { AuthenticatedUser } from '../users/actor';
 
@@ -22,20 +23,7 @@ export function issuedBeforeCutoff(issuedAt: number, tokensValidAfter: Date | nu
 
 /** One query: the user a verified access token names. */
 async function loadUser(db: Database, userId: number): Promise<AuthenticatedUser | undefined> {
-  const [row] = await db
-    .select({
-      id: users.id,
-      username: users.username,
-      email: users.email,
-      role: users.role,
-      isActive: users.isActive,
-      dateJoined: users.dateJoined,
-      lastLogin: users.lastLogin,
-      tokensValidAfter: users.tokensValidAfter,
-    })
-    .from(users)
-    .where(eq(users.id, userId))
-    .limit(1);
+  const [row] = await db.select(authenticatedUserColumns).from(users).where(eq(users.id, userId)).limit(1);
   return row;
 }
 
@@ -99,12 +87,5 @@ export function requireRole(...roles: Role[]) {
 
 /** The authenticated actor; only for handlers behind requireAuth. */
 export function actorOf(c: Context<AppEnv>): AuthenticatedUser {
-  const actor = c.var.ctx.actor;
-  if (!actor) throw unauthorized('Authentication credentials were not provided.');
-  return actor;
-}
-
-/** The authenticated actor, or undefined for an anonymous request (behind optionalAuth). */
-export function optionalActorOf(c: Context<AppEnv>): AuthenticatedUser | undefined {
-  return c.var.ctx.actor;
+  return actingUser(c.var.ctx);
 }

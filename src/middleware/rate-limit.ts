@@ -50,6 +50,17 @@ export async function consumeRateLimit(
   return stub.consume(limit, windowSeconds);
 }
 
+/** The 429 for an exhausted key: its policy, zero remaining, and when the window ends. */
+function rateLimited(policy: string, keyName: string, resetSeconds: number): AppError {
+  return new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
+    headers: {
+      'RateLimit-Policy': policy,
+      RateLimit: `"${keyName}";r=0;t=${resetSeconds}`,
+      'Retry-After': String(resetSeconds),
+    },
+  });
+}
+
 function limiterUnavailable(): AppError {
   return new AppError(503, 'rate_limiter_unavailable', 'Please try again in a moment.', {
     headers: { 'Retry-After': '5' },
@@ -82,13 +93,7 @@ export async function limitSubject(
     return;
   }
   if (!decision.allowed) {
-    throw new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
-      headers: {
-        'RateLimit-Policy': `"${keyName}";q=${limit};w=${windowSeconds}`,
-        RateLimit: `"${keyName}";r=0;t=${decision.resetSeconds}`,
-        'Retry-After': String(decision.resetSeconds),
-      },
-    });
+    throw rateLimited(`"${keyName}";q=${limit};w=${windowSeconds}`, keyName, decision.resetSeconds);
   }
   const list = lateDecisions.get(c) ?? [];
   list.push({ name: keyName, decision });
@@ -128,15 +133,7 @@ export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
     const policyOf = (names: string[]) => names.map((n) => `"${n}";q=${limit};w=${windowSeconds}`).join(', ');
     const policy = policyOf(named.map((k) => k.name));
     const denied = decisions.find((d) => !d.decision.allowed);
-    if (denied) {
-      throw new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
-        headers: {
-          'RateLimit-Policy': policy,
-          RateLimit: `"${denied.name}";r=0;t=${denied.decision.resetSeconds}`,
-          'Retry-After': String(denied.decision.resetSeconds),
-        },
-      });
-    }
+    if (denied) throw rateLimited(policy, denied.name, denied.decision.resetSeconds);
     await next();
     // A 429 from limitSubject carries its own headers.
     if (c.res.status === 429) return;

@@ -1,25 +1,24 @@
 import { and, eq, like, or, type SQL, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import { bootstrapCustomer } from '../customers/bootstrap';
+import { type AuditEntry, writeAudit } from '../db/audit';
 import { containing } from '../db/like';
-import { auditLog, type Role, users } from '../db/schema';
+import { type Role, users } from '../db/schema';
 import { AppError, type FieldErrors, notFound, validationError } from '../lib/errors';
 import type { PageRequest } from '../lib/pagination';
 import { hashPassword, verifyPassword } from '../lib/password';
-import type { AuthenticatedUser } from '../middleware/auth';
+import { actingUser } from './actor';
+import { type UserRow, userColumns } from './columns';
 import { passwordProblems } from './password-policy';
 import {
   duplicateIdentityErrors,
   identityConflicts,
   isStaffRole,
   mergeFieldErrors,
-  type Profile,
   startOfSecond,
-  toProfile,
-  type UserRow,
-  type UsersContext,
-  userColumns,
 } from './service';
 import { revokeAllRefreshTokens } from './sessions';
+import { type Profile, toProfile } from './view';
 
 export const PROFILE_MESSAGES = {
   onlyAdminsChangeRoles: 'Only admins can change roles or activation.',
@@ -32,10 +31,11 @@ export const PROFILE_MESSAGES = {
 
 const profileNotFound = () => notFound('No user profile matches the given id.', 'profile_not_found');
 
-export interface ProfileFilters {
+export interface ProfileListInput {
   role_management?: Role;
   is_active?: boolean;
   search?: string;
+  page: PageRequest;
 }
 
 /** The staff user-list filters (role, activation, username or e-mail substring), shared with the admin UI. */
@@ -55,9 +55,8 @@ export function userListConditions(filters: { role?: Role; active?: boolean; sea
  * An empty result past page 1 reports a zero total, which the pagination turns into a 404.
  */
 export async function listProfiles(
-  ctx: UsersContext,
-  filters: ProfileFilters,
-  page: PageRequest,
+  ctx: ServiceContext,
+  { page, ...filters }: ProfileListInput,
 ): Promise<{ count: number; results: Profile[] }> {
   const conditions = userListConditions({
     role: filters.role_management,
@@ -74,13 +73,19 @@ export async function listProfiles(
   return { count: rows[0]?.total ?? 0, results: rows.map(toProfile) };
 }
 
-async function findUser(ctx: UsersContext, id: number): Promise<UserRow | undefined> {
+async function findUser(ctx: ServiceContext, id: number): Promise<UserRow | undefined> {
   const [row] = await ctx.db.select(userColumns).from(users).where(eq(users.id, id)).limit(1);
   return row;
 }
 
+/** GET profiles/mine: the authenticated user as the auth query loaded it (no further query). */
+export async function getOwnProfile(ctx: ServiceContext): Promise<Profile> {
+  return toProfile(actingUser(ctx));
+}
+
 /** Staff see anyone; everybody else only themself (another user's id is a 404, never a 403). */
-export async function getProfile(ctx: UsersContext, actor: AuthenticatedUser, id: number): Promise<Profile> {
+export async function getProfile(ctx: ServiceContext, id: number): Promise<Profile> {
+  const actor = actingUser(ctx);
   if (id === actor.id) return toProfile(actor);
   if (!isStaffRole(actor.role)) throw profileNotFound();
   const user = await findUser(ctx, id);
@@ -96,7 +101,7 @@ export interface ProfileChanges {
   current_password?: string;
 }
 
-async function passwordHashOf(ctx: UsersContext, userId: number): Promise<string | undefined> {
+async function passwordHashOf(ctx: ServiceContext, userId: number): Promise<string | undefined> {
   const [row] = await ctx.db
     .select({ passwordHash: users.passwordHash })
     .from(users)
@@ -112,12 +117,12 @@ async function passwordHashOf(ctx: UsersContext, userId: number): Promise<string
  * customer profile of docs/api.md §3.1. Role and activation changes are written to the audit log.
  */
 async function applyProfileChanges(
-  ctx: UsersContext,
-  actor: AuthenticatedUser,
+  ctx: ServiceContext,
   target: UserRow,
   changes: ProfileChanges,
   self: boolean,
 ): Promise<Profile> {
+  const actor = actingUser(ctx);
   const wantsPrivileged = changes.role_management !== undefined || changes.is_active !== undefined;
   if (self && wantsPrivileged && actor.role !== 'ADMIN') {
     throw new AppError(403, 'forbidden', PROFILE_MESSAGES.onlyAdminsChangeRoles);
@@ -144,7 +149,7 @@ async function applyProfileChanges(
     }
   }
   if (username !== undefined || email !== undefined) {
-    errors.push(await identityConflicts(ctx.db, { username, email }, target.id));
+    errors.push(await identityConflicts(ctx, { username, email, exceptUserId: target.id }));
   }
   const merged = mergeFieldErrors(...errors);
   if (Object.keys(merged).length > 0) throw validationError(merged);
@@ -164,15 +169,14 @@ async function applyProfileChanges(
   if (isActive !== undefined) set.isActive = isActive;
   if (isActive === false) set.tokensValidAfter = startOfSecond(ctx.now);
 
-  const audit: Array<typeof auditLog.$inferInsert> = [];
-  const entry = (action: string, from: unknown, to: unknown) => ({
+  const audit: AuditEntry[] = [];
+  const entry = (action: string, from: unknown, to: unknown): AuditEntry => ({
     actorUserId: actor.id,
     action,
     targetType: 'user',
-    targetId: String(target.id),
+    targetId: target.id,
     details: { from, to },
     requestId: ctx.requestId,
-    createdAt: ctx.now,
   });
   if (role !== undefined) audit.push(entry('user.role_change', target.role, role));
   if (isActive !== undefined) audit.push(entry('user.activation', target.isActive, isActive));
@@ -185,7 +189,7 @@ async function applyProfileChanges(
     } else {
       await ctx.db.transaction(async (tx) => {
         await tx.update(users).set(set).where(eq(users.id, target.id));
-        await tx.insert(auditLog).values(audit);
+        await writeAudit(tx, audit);
         if (becameActiveCustomer) await bootstrapCustomer(tx, target.id);
       });
     }
@@ -204,21 +208,20 @@ async function applyProfileChanges(
   return toProfile(updated);
 }
 
-/** PATCH profiles/{id}: ADMIN only (the route checks the role). */
+/** PATCH profiles/{id} and the admin's user form: ADMIN only (the caller checks the role). */
 export async function updateProfile(
-  ctx: UsersContext,
-  actor: AuthenticatedUser,
-  id: number,
-  changes: ProfileChanges,
+  ctx: ServiceContext,
+  { id, changes }: { id: number; changes: ProfileChanges },
 ): Promise<Profile> {
+  const actor = actingUser(ctx);
   const target = id === actor.id ? actor : await findUser(ctx, id);
   if (!target) throw profileNotFound();
-  return applyProfileChanges(ctx, actor, target, changes, false);
+  return applyProfileChanges(ctx, target, changes, false);
 }
 
 /** PATCH profiles/mine. */
-export function updateOwnProfile(ctx: UsersContext, actor: AuthenticatedUser, changes: ProfileChanges) {
-  return applyProfileChanges(ctx, actor, actor, changes, true);
+export function updateOwnProfile(ctx: ServiceContext, changes: ProfileChanges): Promise<Profile> {
+  return applyProfileChanges(ctx, actingUser(ctx), changes, true);
 }
 
 /**
@@ -227,11 +230,10 @@ export function updateOwnProfile(ctx: UsersContext, actor: AuthenticatedUser, ch
  * the precision of a JWT's `iat` — keep working).
  */
 export async function changePassword(
-  ctx: UsersContext,
-  actor: AuthenticatedUser,
-  oldPassword: string,
-  newPassword: string,
+  ctx: ServiceContext,
+  { oldPassword, newPassword }: { oldPassword: string; newPassword: string },
 ): Promise<void> {
+  const actor = actingUser(ctx);
   const currentHash = await passwordHashOf(ctx, actor.id);
   const oldIsRight = currentHash !== undefined && (await verifyPassword(oldPassword, currentHash));
   const newProblems = passwordProblems(newPassword, { username: actor.username, email: actor.email });

@@ -54,15 +54,15 @@ export const SignUpBody = z
   })
   .openapi('SignUpRequest');
 
-export const SignedUpUser = z
-  .object({
-    id: z.number().int(),
-    username: z.string(),
-    email: z.string(),
-    role_management: roleField,
-    is_active: z.literal(false),
-  })
-  .openapi('SignedUpUser');
+/** The fields every answer about a user starts with (docs/api.md §2.5). */
+const userFields = {
+  id: z.number().int(),
+  username: z.string(),
+  email: z.string(),
+  role_management: roleField,
+};
+
+export const SignedUpUser = z.object({ ...userFields, is_active: z.literal(false) }).openapi('SignedUpUser');
 
 export const LoginBody = z
   .object({
@@ -101,10 +101,7 @@ export const Detail = z.object({ detail: z.string() }).openapi('Detail');
 
 export const Profile = z
   .object({
-    id: z.number().int(),
-    username: z.string(),
-    email: z.string(),
-    role_management: roleField,
+    ...userFields,
     is_active: z.boolean(),
     date_joined: z.string().openapi({ format: 'date-time' }),
     last_login: z.string().nullable().openapi({ format: 'date-time' }),

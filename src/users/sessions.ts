@@ -1,4 +1,5 @@
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import { type Executor, ensureCustomerProfile } from '../customers/bootstrap';
 import type { Database } from '../db/client';
 import { customers, refreshTokens, users } from '../db/schema';
@@ -7,7 +8,7 @@ import { AppError, invalidToken } from '../lib/errors';
 import { normaliseIdentifier } from '../lib/identity';
 import { verifyDummyPassword, verifyPassword } from '../lib/password';
 import { issueTokenPair, TokenError, type TokenSettings, verifyToken } from '../lib/tokens';
-import type { UsersContext } from './service';
+import { authenticatedUserColumns } from './columns';
 
 /**
  * Login, refresh-token rotation and logout (docs/api.md §2.3). Refresh tokens are stored only as the SHA-256 of their
@@ -66,33 +67,26 @@ export function loginSubject(identifier: string, userId: number | undefined): st
   return userId === undefined ? `name:${normaliseIdentifier(identifier)}` : `user:${userId}`;
 }
 
+export interface LoginInput {
+  /** A username or an e-mail address. */
+  identifier: string;
+  password: string;
+  /** The per-account rate limit, charged once the name has resolved (see checkCredentials). */
+  beforeVerify?: (subject: string) => Promise<void>;
+}
+
 /**
  * Checks a username-or-e-mail and password, the one credential check behind the API login and the admin
  * sign-in. Unknown users cost a dummy PBKDF2 so timing does not reveal who exists; a wrong password, an
- * unknown and an inactive user all give `undefined`. One query. `beforeVerify` runs between the lookup and
+ * unknown and an inactive user all give `undefined`. One query. `input.beforeVerify` runs between the lookup and
  * the password check with the attempt's subject (see loginSubject): the per-account rate limit, which may
  * throw so that an exhausted account's password is never tried.
  */
-export async function checkCredentials(
-  db: Database,
-  identifier: string,
-  password: string,
-  beforeVerify?: (subject: string) => Promise<void>,
-) {
+export async function checkCredentials(ctx: Pick<ServiceContext, 'db'>, input: LoginInput) {
+  const { identifier, password, beforeVerify } = input;
   const lowered = identifier.toLowerCase();
-  const candidates = await db
-    .select({
-      id: users.id,
-      username: users.username,
-      email: users.email,
-      passwordHash: users.passwordHash,
-      role: users.role,
-      isActive: users.isActive,
-      dateJoined: users.dateJoined,
-      lastLogin: users.lastLogin,
-      tokensValidAfter: users.tokensValidAfter,
-      customerId: customers.id,
-    })
+  const candidates = await ctx.db
+    .select({ ...authenticatedUserColumns, passwordHash: users.passwordHash, customerId: customers.id })
     .from(users)
     .leftJoin(customers, eq(customers.userId, users.id))
     .where(or(eq(users.username, identifier), eq(users.email, lowered)))
@@ -117,13 +111,8 @@ export async function checkCredentials(
  * docs/api.md §2.3 login: wrong password, unknown and inactive users get the same 401. An active CUSTOMER without a
  * customer profile (they deleted it) gets a new empty one (docs/api.md §3.1).
  */
-export async function login(
-  ctx: UsersContext,
-  identifier: string,
-  password: string,
-  beforeVerify?: (subject: string) => Promise<void>,
-): Promise<TokenPair> {
-  const user = await checkCredentials(ctx.db, identifier, password, beforeVerify);
+export async function login(ctx: ServiceContext, input: LoginInput): Promise<TokenPair> {
+  const user = await checkCredentials(ctx, input);
   if (!user) throw noActiveAccount();
   if (user.role === 'CUSTOMER' && user.customerId === null) {
     const result = await ensureCustomerProfile(ctx.db, user.id);
@@ -132,7 +121,7 @@ export async function login(
   return issueSession(ctx.db, ctx.config, user.id, ctx.now, { recordLogin: true });
 }
 
-async function verifiedRefreshToken(ctx: UsersContext, token: string) {
+async function verifiedRefreshToken(ctx: ServiceContext, token: string) {
   try {
     return await verifyToken(ctx.config, token, 'refresh', ctx.now);
   } catch (err) {
@@ -164,7 +153,7 @@ async function revokeFamilyOf(db: Database, tokenHash: string, now: Date): Promi
  * the same family. When the UPDATE matches nothing the token was already used (or its user was locked out):
  * the whole family is revoked and the answer is 401.
  */
-export async function rotateRefreshToken(ctx: UsersContext, token: string): Promise<TokenPair> {
+export async function rotateRefreshToken(ctx: ServiceContext, token: string): Promise<TokenPair> {
   const { db, now } = ctx;
   const claims = await verifiedRefreshToken(ctx, token);
   const oldHash = await sha256Hex(claims.jti);
@@ -199,7 +188,7 @@ export async function rotateRefreshToken(ctx: UsersContext, token: string): Prom
 }
 
 /** Revokes one refresh token. An invalid, unknown or already revoked token is a 401. */
-export async function logout(ctx: UsersContext, token: string): Promise<void> {
+export async function logout(ctx: ServiceContext, token: string): Promise<void> {
   const claims = await verifiedRefreshToken(ctx, token);
   const result = await ctx.db
     .update(refreshTokens)

@@ -1,16 +1,12 @@
+import type { ServiceContext } from '../context';
 import { type Role, users } from '../db/schema';
 import { type FieldErrors, validationError } from '../lib/errors';
 import { hashPassword } from '../lib/password';
-import type { Actor } from '../users/actor';
+import type { Actor } from './actor';
 import { passwordProblems } from './password-policy';
-import {
-  duplicateIdentityErrors,
-  identityConflicts,
-  isStaffRole,
-  mergeFieldErrors,
-  type UsersContext,
-} from './service';
+import { duplicateIdentityErrors, identityConflicts, isStaffRole, mergeFieldErrors } from './service';
 import { issueVerificationCode } from './verification';
+import { type SignedUpUser, toSignedUpUser } from './view';
 
 export const SIGN_UP_MESSAGES = {
   staffNeedsAuthentication: 'Authentication required to create staff or admin.',
@@ -25,14 +21,6 @@ export interface SignUpInput {
   role_management?: Role;
 }
 
-export interface SignedUpUser {
-  id: number;
-  username: string;
-  email: string;
-  role_management: Role;
-  is_active: false;
-}
-
 function roleErrors(role: Role, actor: Actor | undefined): FieldErrors {
   if (!isStaffRole(role)) return {};
   if (!actor) return { role_management: [SIGN_UP_MESSAGES.staffNeedsAuthentication] };
@@ -41,22 +29,17 @@ function roleErrors(role: Role, actor: Actor | undefined): FieldErrors {
 }
 
 /**
- * docs/api.md §2.1: creates the user inactive, stores a verification code and queues its e-mail. Every problem —
- * role, password policy, duplicate username or e-mail — is reported at once. Three queries: the duplicate
- * check, the user, the code.
+ * docs/api.md §2.1: creates the user inactive, stores a verification code and queues its e-mail. Staff roles
+ * only when `ctx.actor` is an ADMIN. Every problem — role, password policy, duplicate username or e-mail — is
+ * reported at once. Three queries: the duplicate check, the user, the code.
  */
-export async function signUp(
-  ctx: UsersContext,
-  queue: Queue,
-  actor: Actor | undefined,
-  input: SignUpInput,
-): Promise<SignedUpUser> {
+export async function signUp(ctx: ServiceContext, input: SignUpInput): Promise<SignedUpUser> {
   const role = input.role_management ?? 'CUSTOMER';
   const problems = passwordProblems(input.password, { username: input.username, email: input.email });
   const errors = mergeFieldErrors(
-    await identityConflicts(ctx.db, { username: input.username, email: input.email }),
+    await identityConflicts(ctx, { username: input.username, email: input.email }),
     problems.length > 0 ? { password: problems } : {},
-    roleErrors(role, actor),
+    roleErrors(role, ctx.actor),
   );
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
@@ -78,12 +61,7 @@ export async function signUp(
     throw err;
   }
   ctx.logger.info('user signed up', { user_id: userId, role });
-  await issueVerificationCode(ctx, queue, { id: userId, username: input.username, email: input.email });
-  return {
-    id: userId,
-    username: input.username,
-    email: input.email,
-    role_management: role,
-    is_active: false,
-  };
+  const user = { id: userId, username: input.username, email: input.email, role };
+  await issueVerificationCode(ctx, user);
+  return toSignedUpUser(user);
 }

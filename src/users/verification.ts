@@ -1,12 +1,12 @@
 import { and, eq, gt, isNull, lt, lte, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import { bootstrapCustomer } from '../customers/bootstrap';
 import { isDuplicateKey } from '../db/client';
 import { users, verificationCodes } from '../db/schema';
 import { hmacSha256Hex, randomDigits, timingSafeEqual } from '../lib/crypto';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
-import { enqueueNotification } from '../notifications/messages';
-import type { UsersContext } from './service';
+import { userColumns } from './columns';
 import { issueSession, type TokenPair } from './sessions';
 
 /**
@@ -47,8 +47,7 @@ interface CodeOwner {
  * or undefined when another code was created concurrently (unique user_id).
  */
 export async function issueVerificationCode(
-  ctx: UsersContext,
-  queue: Queue,
+  ctx: ServiceContext,
   user: CodeOwner,
 ): Promise<number | undefined> {
   const code = randomDigits(CODE_DIGITS);
@@ -67,7 +66,7 @@ export async function issueVerificationCode(
     throw err;
   }
   try {
-    await enqueueNotification(queue, {
+    await ctx.notify({
       type: 'verification_code',
       idempotency_key: `verification:${user.id}:${codeId}`,
       to: user.email,
@@ -82,14 +81,10 @@ export async function issueVerificationCode(
   return codeId;
 }
 
-async function userWithCode(ctx: UsersContext, email: string) {
+async function userWithCode(ctx: ServiceContext, email: string) {
   const [row] = await ctx.db
     .select({
-      id: users.id,
-      username: users.username,
-      email: users.email,
-      role: users.role,
-      isActive: users.isActive,
+      ...userColumns,
       codeId: verificationCodes.id,
       codeHash: verificationCodes.codeHash,
       attempts: verificationCodes.attempts,
@@ -111,7 +106,10 @@ async function userWithCode(ctx: UsersContext, email: string) {
  * Each guess first spends an attempt with a guarded UPDATE (attempts < 5), so even concurrent guesses get at
  * most five chances at a code: a right guess whose UPDATE finds the attempts spent fails like a wrong one.
  */
-export async function validateCode(ctx: UsersContext, email: string, code: string): Promise<TokenPair> {
+export async function validateCode(
+  ctx: ServiceContext,
+  { email, code }: { email: string; code: string },
+): Promise<TokenPair> {
   const row = await userWithCode(ctx, email);
   // docs/security.md §6: every refusal does the same work — one HMAC and one guarded UPDATE, which matches
   // no row when there is no live code (unknown e-mail, active user, used, expired or spent code) — so
@@ -161,7 +159,7 @@ export async function validateCode(ctx: UsersContext, email: string, code: strin
  * A new code for an inactive user (the old one is burnt), at most one per minute (429 with Retry-After).
  * Unknown e-mails get the same answer as success; an active user is told the account is verified.
  */
-export async function resendCode(ctx: UsersContext, queue: Queue, email: string): Promise<void> {
+export async function resendCode(ctx: ServiceContext, email: string): Promise<void> {
   const row = await userWithCode(ctx, email);
   if (!row) return;
   if (row.isActive) throw new AppError(400, 'already_verified', VERIFICATION_MESSAGES.alreadyVerified);
@@ -174,7 +172,7 @@ export async function resendCode(ctx: UsersContext, queue: Queue, email: string)
   await ctx.db
     .delete(verificationCodes)
     .where(and(eq(verificationCodes.userId, row.id), lte(verificationCodes.createdAt, cutoff)));
-  const codeId = await issueVerificationCode(ctx, queue, row);
+  const codeId = await issueVerificationCode(ctx, row);
   if (codeId === undefined) throw tooSoon(RESEND_INTERVAL_SECONDS);
 }
 
