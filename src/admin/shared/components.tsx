@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
-import { CSRF_FIELD } from '../csrf';
-import { formatDateTime, humanize } from '../format';
+import { CSRF_FIELD } from './csrf';
+import { formatDateTime, humanize } from './format';
 
 /** A message shown once after an action (or a problem with a form). */
 export interface Flash {
