@@ -1,4 +1,4 @@
-import { Select, TextInput, Time } from '../shared/components';
+import { choices, Select, TextInput, Time } from '../shared/components';
 import type { PageContext } from '../shared/layout';
 import { ListPage } from '../shared/list';
 import type { ListResult } from '../shared/queries';
@@ -37,7 +37,7 @@ export function AuditPage({ ctx, url, filters, actions, result, page, pageSize }
             name="action"
             label="Action"
             value={filters.action}
-            options={[{ value: '', label: 'Any action' }, ...known.map((a) => ({ value: a, label: a }))]}
+            options={choices('Any action', known, (a) => a)}
           />
           <TextInput name="actor" label="Actor (username or id)" value={filters.actor} />
         </>

@@ -1,7 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { KYC_STATUSES } from '../../db/schema';
-import { Select, TextInput, Time, YesNo } from '../shared/components';
-import { humanize } from '../shared/format';
+import { choices, Select, TextInput, Time, YesNo, yesNoChoices } from '../shared/components';
 import type { PageContext } from '../shared/layout';
 import { ListPage } from '../shared/list';
 import type { ListResult } from '../shared/queries';
@@ -43,21 +42,9 @@ export function CustomersPage({ ctx, url, filters, result, page, pageSize }: Cus
             name="verified"
             label="Verified"
             value={filters.verified === undefined ? '' : String(filters.verified)}
-            options={[
-              { value: '', label: 'Any' },
-              { value: 'true', label: 'Verified' },
-              { value: 'false', label: 'Not verified' },
-            ]}
+            options={yesNoChoices('Any', 'Verified', 'Not verified')}
           />
-          <Select
-            name="kyc"
-            label="KYC status"
-            value={filters.kyc}
-            options={[
-              { value: '', label: 'Any' },
-              ...KYC_STATUSES.map((s) => ({ value: s, label: humanize(s) })),
-            ]}
-          />
+          <Select name="kyc" label="KYC status" value={filters.kyc} options={choices('Any', KYC_STATUSES)} />
         </>
       }
       columns={[

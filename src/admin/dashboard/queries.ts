@@ -25,13 +25,14 @@ export interface DashboardCounts {
 /** Every dashboard count in one statement (a UNION ALL of small aggregates). */
 export async function dashboardCounts(db: Database): Promise<DashboardCounts> {
   const result = await db.execute(sql`
-    select 'users' as metric, '' as detail, count(*) as n, sum(is_active) as extra from ${users}
-    union all select 'customers', '', count(*), sum(is_verified) from ${customers}
-    union all select 'kyc_pending', '', count(*), sum(document_key is not null) from ${kycRecords}
-      where status = 'pending'
-    union all select 'transactions', status, count(*), 0 from ${transactions} group by status
+    select 'users' as metric, '' as detail, count(*) as n, sum(${users.isActive}) as extra from ${users}
+    union all select 'customers', '', count(*), sum(${customers.isVerified}) from ${customers}
+    union all select 'kyc_pending', '', count(*), sum(${kycRecords.documentKey} is not null) from ${kycRecords}
+      where ${kycRecords.status} = 'pending'
+    union all select 'transactions', ${transactions.status}, count(*), 0 from ${transactions}
+      group by ${transactions.status}
     union all select 'attention', '', count(*), 0 from ${transactions}
-      where needs_attention_at is not null and status = 'pending'`);
+      where ${transactions.needsAttentionAt} is not null and ${transactions.status} = 'pending'`);
   const counts: DashboardCounts = {
     users: 0,
     activeUsers: 0,

@@ -1,5 +1,5 @@
 import { EMAIL_STATUSES } from '../../db/schema';
-import { Badge, Select, TextInput, Time } from '../shared/components';
+import { Badge, choices, Select, TextInput, Time } from '../shared/components';
 import { humanize } from '../shared/format';
 import type { PageContext } from '../shared/layout';
 import { ListPage } from '../shared/list';
@@ -30,20 +30,9 @@ export function EmailsPage({ ctx, url, filters, kinds, result, page, pageSize }:
             name="status"
             label="Status"
             value={filters.status}
-            options={[
-              { value: '', label: 'Any status' },
-              ...EMAIL_STATUSES.map((s) => ({ value: s, label: humanize(s) })),
-            ]}
+            options={choices('Any status', EMAIL_STATUSES)}
           />
-          <Select
-            name="kind"
-            label="Kind"
-            value={filters.kind}
-            options={[
-              { value: '', label: 'Any kind' },
-              ...kinds.map((k) => ({ value: k, label: humanize(k) })),
-            ]}
-          />
+          <Select name="kind" label="Kind" value={filters.kind} options={choices('Any kind', kinds)} />
           <TextInput name="recipient" label="Recipient contains" type="search" value={filters.recipient} />
         </>
       }

@@ -148,6 +148,16 @@ export interface SelectOption {
   label: string;
 }
 
+/** A filter's options: "any" (the empty value) first, then each value with its label. */
+export function choices(any: string, values: readonly string[], label = humanize): SelectOption[] {
+  return [{ value: '', label: any }, ...values.map((value) => ({ value, label: label(value) }))];
+}
+
+/** A yes/no filter: "any", then `true` and `false` with their labels. */
+export function yesNoChoices(any: string, yes: string, no: string): SelectOption[] {
+  return choices(any, ['true', 'false'], (value) => (value === 'true' ? yes : no));
+}
+
 export function Select({
   name,
   label,

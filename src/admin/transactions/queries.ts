@@ -74,6 +74,21 @@ const customerName = sql<
   string | null
 >`nullif(trim(concat(coalesce(${customers.firstName}, ''), ' ', coalesce(${customers.lastName}, ''))), '')`;
 
+/** A transaction as every admin table shows it; the detail page selects these and more. */
+const rowColumns = {
+  id: transactions.id,
+  merchantOrderId: transactions.merchantOrderId,
+  customerId: transactions.customerId,
+  customerName,
+  customerEmail: users.email,
+  amountCents: transactions.amountCents,
+  currency: transactions.currency,
+  status: transactions.status,
+  refundedCents: transactions.refundedCents,
+  createdAt: transactions.createdAt,
+  needsAttention,
+};
+
 /** Transactions, newest first, with the customer's name and e-mail. */
 export async function listTransactions(
   db: Database,
@@ -83,17 +98,7 @@ export async function listTransactions(
   return pageOf(
     db
       .select({
-        id: transactions.id,
-        merchantOrderId: transactions.merchantOrderId,
-        customerId: transactions.customerId,
-        customerName,
-        customerEmail: users.email,
-        amountCents: transactions.amountCents,
-        currency: transactions.currency,
-        status: transactions.status,
-        refundedCents: transactions.refundedCents,
-        createdAt: transactions.createdAt,
-        needsAttention,
+        ...rowColumns,
         total,
       })
       .from(transactions)
@@ -134,29 +139,19 @@ export interface PaymentEventRow {
   receivedAt: Date;
 }
 
-export interface TransactionDetail {
-  id: number;
-  merchantOrderId: string;
-  customerId: number;
-  customerName: string | null;
-  customerEmail: string | null;
-  amountCents: number;
-  currency: string;
-  status: TransactionStatus;
+/** The list's row and everything else the payment's page shows. */
+export interface TransactionDetail extends TransactionListRow {
   paymobOrderId: number | null;
   paymobTransactionId: number | null;
   apiMode: string;
   checkoutUrl: string | null;
   paymentKeyExpiresAt: Date | null;
   failureReason: string | null;
-  refundedCents: number;
   /** Held by refund calls in flight or with an unknown outcome (docs/payments.md "Reservation"). */
   heldCents: number;
   /** Of that, refund calls whose outcome is unknown: staff must check PayMob. */
   unknownCents: number;
-  createdAt: Date;
   updatedAt: Date;
-  needsAttention: boolean;
   attentionReason: string | null;
   events: PaymentEventRow[];
 }
@@ -165,26 +160,16 @@ export interface TransactionDetail {
 export async function transactionDetail(db: Database, id: number): Promise<TransactionDetail | undefined> {
   const rows = await db
     .select({
-      id: transactions.id,
-      merchantOrderId: transactions.merchantOrderId,
-      customerId: transactions.customerId,
-      customerName,
-      customerEmail: users.email,
-      amountCents: transactions.amountCents,
-      currency: transactions.currency,
-      status: transactions.status,
+      ...rowColumns,
       paymobOrderId: transactions.paymobOrderId,
       paymobTransactionId: transactions.paymobTransactionId,
       apiMode: transactions.apiMode,
       checkoutUrl: transactions.checkoutUrl,
       paymentKeyExpiresAt: transactions.paymentKeyExpiresAt,
       failureReason: transactions.failureReason,
-      refundedCents: transactions.refundedCents,
       heldCents: transactions.heldCents,
       unknownCents: sql<string>`(select coalesce(sum(${paymentReversals.amountCents}), 0) from ${paymentReversals} where ${paymentReversals.transactionId} = ${id} and ${paymentReversals.state} = 'unknown')`,
-      createdAt: transactions.createdAt,
       updatedAt: transactions.updatedAt,
-      needsAttention,
       attentionReason: transactions.attentionReason,
       event: {
         id: paymentEvents.id,

@@ -1,6 +1,6 @@
 import { TRANSACTION_STATUSES } from '../../db/schema';
 import type { AuditRow } from '../audit/queries';
-import { Badge, Empty, Select, TextInput, Time } from '../shared/components';
+import { Badge, choices, Empty, Select, TextInput, Time } from '../shared/components';
 import { formatAmount, humanize } from '../shared/format';
 import { Layout, type PageContext, PageHead } from '../shared/layout';
 import { type Column, DataTable, ListPage } from '../shared/list';
@@ -95,10 +95,7 @@ export function TransactionsPage({ ctx, url, values, result, page, pageSize }: T
             name="status"
             label="Status"
             value={values.status}
-            options={[
-              { value: '', label: 'Any status' },
-              ...TRANSACTION_STATUSES.map((s) => ({ value: s, label: humanize(s) })),
-            ]}
+            options={choices('Any status', TRANSACTION_STATUSES)}
           />
           <TextInput name="from" label="Created from" type="date" value={values.from} />
           <TextInput name="to" label="Created to" type="date" value={values.to} />
@@ -108,10 +105,7 @@ export function TransactionsPage({ ctx, url, values, result, page, pageSize }: T
             name="attention"
             label="Needs attention"
             value={values.attention}
-            options={[
-              { value: '', label: 'Any' },
-              { value: '1', label: 'Only payments needing attention' },
-            ]}
+            options={choices('Any', ['1'], () => 'Only payments needing attention')}
           />
         </>
       }

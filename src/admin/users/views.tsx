@@ -1,5 +1,5 @@
 import { ROLES } from '../../db/schema';
-import { Badge, CsrfField, Select, TextInput, Time } from '../shared/components';
+import { Badge, CsrfField, choices, Select, TextInput, Time, yesNoChoices } from '../shared/components';
 import type { PageContext } from '../shared/layout';
 import { type Column, ListPage } from '../shared/list';
 import type { ListResult } from '../shared/queries';
@@ -102,17 +102,13 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
             name="role"
             label="Role"
             value={filters.role}
-            options={[{ value: '', label: 'Any role' }, ...ROLES.map((r) => ({ value: r, label: r }))]}
+            options={choices('Any role', ROLES, (r) => r)}
           />
           <Select
             name="active"
             label="Status"
             value={filters.active === undefined ? '' : String(filters.active)}
-            options={[
-              { value: '', label: 'Any status' },
-              { value: 'true', label: 'Active' },
-              { value: 'false', label: 'Inactive' },
-            ]}
+            options={yesNoChoices('Any status', 'Active', 'Inactive')}
           />
         </>
       }
