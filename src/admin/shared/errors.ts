@@ -44,13 +44,13 @@ const STATUS_TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 };
 
-/** How a page words what the API words for a program; the status and headers stay the classifier's. */
-const PAGE_WORDING: Partial<Record<ErrorKind, { status?: number; title?: string; detail: string }>> = {
+/** How a page words what the API words for a program; the headers (Retry-After) stay the classifier's. */
+const PAGE_WORDING: Partial<Record<ErrorKind, { status?: number; title?: string; detail?: string }>> = {
   // Hono's refusal to parse a body: on the admin that is always a form.
   http: { status: 400, detail: 'The form could not be read.' },
   // docs/security.md §4: a lost lock race changed nothing; the form can simply be sent again.
   conflict: { detail: 'Someone changed the same data at once. Try again.' },
-  unknown: { title: 'Something went wrong', detail: 'An unexpected error occurred. It has been logged.' },
+  unknown: { title: 'Something went wrong' },
 };
 
 /** The admin's error handler: the app's one classification (lib/error-classifier.ts), answered as HTML. */
@@ -60,6 +60,5 @@ export const renderError: ErrorHandler<AdminEnv> = (err, c) => {
   const wording = PAGE_WORDING[kind];
   const status = wording?.status ?? error.status;
   const title = wording?.title ?? STATUS_TITLES[status] ?? error.title;
-  const headers = kind === 'http' ? undefined : error.headers;
-  return errorResponse(c, status, title, wording?.detail ?? error.message, headers);
+  return errorResponse(c, status, title, wording?.detail ?? error.message, error.headers);
 };
