@@ -2,7 +2,7 @@ import { desc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { customers, ROLES, type Role, users } from '../../db/schema';
 import { userListConditions } from '../../users/profiles';
-import { userColumns } from '../../users/service';
+import { type UserRow, userColumns } from '../../users/service';
 import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
 
 export const parseRole = (value: string | undefined): Role | undefined => member(value, ROLES);
@@ -13,14 +13,8 @@ export interface UserFilters {
   active?: boolean;
 }
 
-export interface UserListRow {
-  id: number;
-  username: string;
-  email: string;
-  role: Role;
-  isActive: boolean;
-  dateJoined: Date;
-  lastLogin: Date | null;
+/** The users service's row (its one column set) and the user's customer profile, when they have one. */
+export interface UserListRow extends UserRow {
   customerId: number | null;
 }
 
