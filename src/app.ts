@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import { adminRoutes } from './admin/routes';
+import { adminRoutes } from './admin';
 import { createServiceContext } from './context';
 import { customersRoutes } from './customers/routes';
-import { createDatabase, isDatabaseUnavailable, isRetryableConflict } from './db/client';
-import { type AppEnv, ConfigError, getConfig } from './env';
+import { createDatabase } from './db/client';
+import { type AppEnv, getConfig } from './env';
+import { classifyError } from './lib/error-classifier';
 import { AppError } from './lib/errors';
-import { createLogger, describeError } from './lib/logger';
+import { createLogger } from './lib/logger';
 import { createRouter } from './lib/openapi';
 import {
   buildOpenApiDocument,
@@ -123,50 +123,10 @@ app.notFound((c) => {
 
 app.onError((err, c) => {
   const requestId = c.get('requestId') ?? requestIdFrom(undefined);
-  const logger = c.get('logger') ?? createLogger({ request_id: requestId });
-  const base = publicBase(c);
-  if (err instanceof AppError) return problemResponse(err, requestId, base);
-  if (err instanceof HTTPException) {
-    // Hono's own refusals (malformed JSON or form data).
-    const code = err.status === 400 ? 'malformed_body' : 'http_error';
-    const detail = err.status === 400 ? 'The request body could not be parsed.' : err.message;
-    return problemResponse(new AppError(err.status, code, detail), requestId, base);
-  }
-  if (isDatabaseUnavailable(err)) {
-    logger.error('database unavailable', describeError(err));
-    return problemResponse(
-      new AppError(503, 'database_unavailable', 'The database is unavailable. Try again shortly.', {
-        headers: { 'Retry-After': '5' },
-      }),
-      requestId,
-      base,
-    );
-  }
-  // docs/security.md §4: a write that lost a lock race (deadlock, lock wait, AUTO-INC 1467) changed nothing
-  // and may be retried: a 409 with Retry-After, never a 500, on every route.
-  if (isRetryableConflict(err)) {
-    logger.warn('concurrent update conflict', describeError(err));
-    return problemResponse(
-      new AppError(409, 'concurrent_update', 'A concurrent request changed the same data. Try again.', {
-        headers: { 'Retry-After': '1' },
-      }),
-      requestId,
-      base,
-    );
-  }
-  if (err instanceof ConfigError) {
-    logger.error('configuration error', { problems: err.problems.join('; ') });
-    return problemResponse(
-      new AppError(503, 'service_misconfigured', 'The service is not configured correctly.'),
-      requestId,
-      base,
-    );
-  }
-  logger.error('unhandled error', describeError(err));
-  return problemResponse(
-    new AppError(500, 'internal_error', 'An unexpected error occurred. It has been logged.'),
-    requestId,
-  );
+  const { kind, error, log } = classifyError(err);
+  if (log) (c.get('logger') ?? createLogger({ request_id: requestId }))[log.level](log.message, log.fields);
+  // The generic 500 has always carried a relative `type` (no base URL); kept so the answer stays the same.
+  return problemResponse(error, requestId, kind === 'unknown' ? undefined : publicBase(c));
 });
 
 export type App = typeof app;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPaymentSeries, CHART_DAYS, chartStart, niceCeiling } from '../../src/admin/chart';
+import { buildPaymentSeries, CHART_DAYS, chartStart, niceCeiling } from '../../src/admin/dashboard/chart';
 
 const NOW = new Date('2026-11-26T15:30:00Z');
 

@@ -1,4 +1,4 @@
-import { isCurrency, minorDigits } from '../lib/money';
+import { isCurrency, minorDigits } from '../../lib/money';
 import type { DailyPayments } from './queries';
 
 /** The dashboard chart covers this many UTC days, today included. */

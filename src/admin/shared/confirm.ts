@@ -1,6 +1,6 @@
-import type { Env } from '../env';
-import { randomBytes, toHex } from '../lib/crypto';
-import { AppError } from '../lib/errors';
+import type { Env } from '../../env';
+import { randomBytes, toHex } from '../../lib/crypto';
+import { AppError } from '../../lib/errors';
 
 /**
  * One-shot confirmations for actions that move money (refund, void). Each confirmation page carries a fresh

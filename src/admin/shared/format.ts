@@ -1,4 +1,4 @@
-import { formatMinor, isCurrency } from '../lib/money';
+import { formatMinor, isCurrency } from '../../lib/money';
 
 /**
  * Display helpers for the admin pages. Every time is shown in UTC with the zone named, as stored: staff in

@@ -1,6 +1,6 @@
-import { CSRF_FIELD } from '../csrf';
-import { type Flash, FlashMessage, TextInput } from './components';
-import { BareLayout } from './layout';
+import { type Flash, FlashMessage, TextInput } from '../shared/components';
+import { CSRF_FIELD } from '../shared/csrf';
+import { BareLayout } from '../shared/layout';
 
 export interface SignInProps {
   csrfToken: string;

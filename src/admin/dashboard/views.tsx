@@ -1,9 +1,9 @@
 import { TRANSACTION_STATUSES } from '../../db/schema';
-import { CHART_DAYS, niceCeiling, type PaymentSeries, toMajorUnits } from '../chart';
-import { formatAmount } from '../format';
-import type { DashboardCounts } from '../queries';
-import { Badge, Empty } from './components';
-import { Layout, type PageContext, PageHead } from './layout';
+import { Badge, Empty } from '../shared/components';
+import { formatAmount } from '../shared/format';
+import { Layout, type PageContext, PageHead } from '../shared/layout';
+import { CHART_DAYS, niceCeiling, type PaymentSeries, toMajorUnits } from './chart';
+import type { DashboardCounts } from './queries';
 
 const numberFormat = new Intl.NumberFormat('en-US');
 const compactFormat = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });

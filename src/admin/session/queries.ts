@@ -1,9 +1,10 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { adminSessions, type Role, users } from '../db/schema';
-import { randomBytes, sha256Hex, toBase64Url, toHex } from '../lib/crypto';
-import type { AuthenticatedUser } from '../middleware/auth';
-import { checkCredentials } from '../users/sessions';
+import type { Database } from '../../db/client';
+import { adminSessions, type Role, users } from '../../db/schema';
+import { randomBytes, sha256Hex, toBase64Url, toHex } from '../../lib/crypto';
+import type { AuthenticatedUser } from '../../users/actor';
+import { userColumns } from '../../users/columns';
+import { checkCredentials } from '../../users/sessions';
 
 /**
  * Server-side admin sessions (docs/api.md §8). The cookie holds 32 random bytes; the table keeps only their SHA-256,
@@ -36,16 +37,8 @@ export interface AdminSession {
 
 const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/; // 32 bytes in unpadded base64url
 
-const userColumns = {
-  id: users.id,
-  username: users.username,
-  email: users.email,
-  role: users.role,
-  isActive: users.isActive,
-  dateJoined: users.dateJoined,
-  lastLogin: users.lastLogin,
-  tokensValidAfter: users.tokensValidAfter,
-};
+/** The users service's column set and what a session check needs on top (the API's AuthenticatedUser). */
+const sessionUserColumns = { ...userColumns, tokensValidAfter: users.tokensValidAfter };
 
 /**
  * Checks a sign-in with the API's own credential check: only active ADMIN and STAFF users pass; a CUSTOMER
@@ -128,7 +121,7 @@ export async function loadAdminSession(
       csrfSecret: adminSessions.csrfSecret,
       lastSeenAt: adminSessions.lastSeenAt,
       expiresAt: adminSessions.expiresAt,
-      user: userColumns,
+      user: sessionUserColumns,
     })
     .from(adminSessions)
     .innerJoin(users, eq(users.id, adminSessions.userId))

@@ -1,10 +1,12 @@
 import { COUNTRIES, COUNTRY_CODES } from '../../customers/countries';
 import type { FieldErrors } from '../../lib/errors';
-import { formatBytes, fullName, humanize } from '../format';
-import type { AdminAddress, CustomerDetail, ListResult, TransactionListRow } from '../queries';
-import { Badge, CsrfField, type Flash, FlashMessage, TextInput, Time, YesNo } from './components';
-import { Layout, type PageContext, PageHead } from './layout';
-import { TransactionsTable } from './transactions';
+import { Badge, CsrfField, type Flash, FlashMessage, TextInput, Time, YesNo } from '../shared/components';
+import { formatBytes, fullName, humanize } from '../shared/format';
+import { Layout, type PageContext, PageHead } from '../shared/layout';
+import type { ListResult } from '../shared/queries';
+import type { TransactionListRow } from '../transactions/queries';
+import { TransactionsTable } from '../transactions/views';
+import type { AdminAddress, CustomerDetail } from './queries';
 
 /** A form on this page that failed: which one, what was typed, and every message per field. */
 export interface CustomerFormState {
@@ -326,7 +328,7 @@ export function CustomerPage({ ctx, customer, transactions, addressLimit, formSt
 
       <section class="panel" aria-labelledby="payments">
         <h2 id="payments">Latest transactions</h2>
-        <TransactionsTable rows={transactions.rows} showCustomer={false} />
+        <TransactionsTable rows={transactions.rows} />
         {transactions.total > transactions.rows.length ? (
           <p>
             <a href={`/admin/transactions?customer=${customer.id}`}>All {transactions.total} transactions</a>

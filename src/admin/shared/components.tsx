@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
-import { CSRF_FIELD } from '../csrf';
-import { formatDateTime, humanize } from '../format';
+import { CSRF_FIELD } from './csrf';
+import { formatDateTime, humanize } from './format';
 
 /** A message shown once after an action (or a problem with a form). */
 export interface Flash {
@@ -146,6 +146,16 @@ export function PastTheEnd({ url }: { url: URL }) {
 export interface SelectOption {
   value: string;
   label: string;
+}
+
+/** A filter's options: "any" (the empty value) first, then each value with its label. */
+export function choices(any: string, values: readonly string[], label = humanize): SelectOption[] {
+  return [{ value: '', label: any }, ...values.map((value) => ({ value, label: label(value) }))];
+}
+
+/** A yes/no filter: "any", then `true` and `false` with their labels. */
+export function yesNoChoices(any: string, yes: string, no: string): SelectOption[] {
+  return choices(any, ['true', 'false'], (value) => (value === 'true' ? yes : no));
 }
 
 export function Select({

@@ -1,4 +1,4 @@
-import { hmacSha256Hex, randomBytes, timingSafeEqual, toHex } from '../lib/crypto';
+import { hmacSha256Hex, randomBytes, timingSafeEqual, toHex } from '../../lib/crypto';
 
 /**
  * CSRF protection for the admin's forms. Signed-in forms carry a token derived from the session's secret

@@ -1,0 +1,73 @@
+import { desc, eq, like, or, type SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { startingWith } from '../../db/like';
+import { auditLog, users } from '../../db/schema';
+import { type ListResult, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+
+export interface AuditFilters {
+  /** An action (`kyc.review`) or a prefix ending in a dot (`user.`). */
+  action?: string;
+  /** The actor's username, or their user id. */
+  actor?: string;
+  targetType?: string;
+  targetId?: string;
+}
+
+export interface AuditRow {
+  id: number;
+  actorUserId: number | null;
+  actorUsername: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  details: unknown;
+  requestId: string | null;
+  createdAt: Date;
+}
+
+/** Audit-log entries, newest first, with the actor's username. */
+export async function listAudit(
+  db: Database,
+  filters: AuditFilters,
+  window: PageWindow,
+): Promise<ListResult<AuditRow>> {
+  const conditions: SQL[] = [];
+  if (filters.action) {
+    conditions.push(
+      filters.action.endsWith('.')
+        ? like(auditLog.action, startingWith(filters.action))
+        : eq(auditLog.action, filters.action),
+    );
+  }
+  if (filters.actor) {
+    const actor = filters.actor;
+    conditions.push(
+      /^\d{1,15}$/.test(actor)
+        ? (or(eq(auditLog.actorUserId, Number(actor)), eq(users.username, actor)) as SQL)
+        : eq(users.username, actor),
+    );
+  }
+  if (filters.targetType) conditions.push(eq(auditLog.targetType, filters.targetType));
+  if (filters.targetId) conditions.push(eq(auditLog.targetId, filters.targetId));
+  return pageOf(
+    db
+      .select({
+        id: auditLog.id,
+        actorUserId: auditLog.actorUserId,
+        actorUsername: users.username,
+        action: auditLog.action,
+        targetType: auditLog.targetType,
+        targetId: auditLog.targetId,
+        details: auditLog.details,
+        requestId: auditLog.requestId,
+        createdAt: auditLog.createdAt,
+        total,
+      })
+      .from(auditLog)
+      .leftJoin(users, eq(users.id, auditLog.actorUserId))
+      .where(whereAll(conditions))
+      .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+      .$dynamic(),
+    window,
+  );
+}

@@ -1,0 +1,221 @@
+import { asc, desc, eq, like, or, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/mysql-core';
+import { kycSubmissionVersion } from '../../customers/kyc';
+import type { Database } from '../../db/client';
+import { containing } from '../../db/like';
+import {
+  addresses,
+  customers,
+  type DocumentType,
+  KYC_STATUSES,
+  type KycStatus,
+  kycRecords,
+  users,
+} from '../../db/schema';
+import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+
+export const parseKycStatus = (value: string | undefined): KycStatus | undefined =>
+  member(value, KYC_STATUSES);
+
+export interface CustomerFilters {
+  search?: string;
+  verified?: boolean;
+  kyc?: KycStatus;
+}
+
+export interface CustomerListRow {
+  id: number;
+  firstName: string | null;
+  lastName: string | null;
+  email: string;
+  isVerified: boolean;
+  createdAt: Date;
+}
+
+/** Customers, newest first; search covers names, e-mail, username and phone. */
+export async function listCustomers(
+  db: Database,
+  filters: CustomerFilters,
+  window: PageWindow,
+): Promise<ListResult<CustomerListRow>> {
+  const conditions: SQL[] = [];
+  if (filters.verified !== undefined) conditions.push(eq(customers.isVerified, filters.verified));
+  if (filters.kyc) conditions.push(eq(kycRecords.status, filters.kyc));
+  if (filters.search) {
+    const pattern = containing(filters.search);
+    conditions.push(
+      or(
+        like(customers.firstName, pattern),
+        like(customers.lastName, pattern),
+        like(users.email, pattern),
+        like(users.username, pattern),
+        like(customers.phoneNumber, pattern),
+      ) as SQL,
+    );
+  }
+  return pageOf(
+    db
+      .select({
+        id: customers.id,
+        firstName: customers.firstName,
+        lastName: customers.lastName,
+        email: users.email,
+        isVerified: customers.isVerified,
+        createdAt: customers.createdAt,
+        total,
+      })
+      .from(customers)
+      .innerJoin(users, eq(users.id, customers.userId))
+      .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
+      .where(whereAll(conditions))
+      .orderBy(desc(customers.id))
+      .$dynamic(),
+    window,
+  );
+}
+
+export interface AdminAddress {
+  id: number;
+  country: string;
+  state: string | null;
+  city: string | null;
+  line: string | null;
+  buildingNumber: string | null;
+  apartmentNumber: string | null;
+  postalCode: string | null;
+  mainAddress: boolean;
+}
+
+export interface CustomerDetail {
+  id: number;
+  userId: number;
+  username: string;
+  email: string;
+  isActive: boolean;
+  firstName: string | null;
+  lastName: string | null;
+  phoneNumber: string | null;
+  dob: string | null;
+  isVerified: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  kyc: {
+    documentType: DocumentType;
+    documentId: string | null;
+    hasDocument: boolean;
+    documentName: string | null;
+    documentContentType: string | null;
+    documentSize: number | null;
+    status: KycStatus;
+    rejectionReason: string | null;
+    reviewedAt: Date | null;
+    reviewerUsername: string | null;
+    updatedAt: Date;
+    /** Sent back with the decision (docs/security.md §2). */
+    submissionVersion: string;
+  } | null;
+  addresses: AdminAddress[];
+}
+
+const reviewers = alias(users, 'reviewer');
+
+/**
+ * A customer with its user, KYC record (and reviewer) and addresses: one joined query, one row per address
+ * (at most ADDRESSES_COUNT rows). Main address first, then oldest.
+ */
+export async function customerDetail(db: Database, customerId: number): Promise<CustomerDetail | undefined> {
+  const rows = await db
+    .select({
+      id: customers.id,
+      userId: customers.userId,
+      username: users.username,
+      email: users.email,
+      isActive: users.isActive,
+      firstName: customers.firstName,
+      lastName: customers.lastName,
+      phoneNumber: customers.phoneNumber,
+      dob: customers.dob,
+      isVerified: customers.isVerified,
+      createdAt: customers.createdAt,
+      updatedAt: customers.updatedAt,
+      kycId: kycRecords.id,
+      documentType: kycRecords.documentType,
+      documentId: kycRecords.documentId,
+      documentKey: kycRecords.documentKey,
+      documentName: kycRecords.documentName,
+      documentContentType: kycRecords.documentContentType,
+      documentSize: kycRecords.documentSize,
+      kycStatus: kycRecords.status,
+      rejectionReason: kycRecords.rejectionReason,
+      reviewedAt: kycRecords.reviewedAt,
+      kycUpdatedAt: kycRecords.updatedAt,
+      reviewerUsername: reviewers.username,
+      address: {
+        id: addresses.id,
+        country: addresses.country,
+        state: addresses.state,
+        city: addresses.city,
+        line: addresses.line,
+        buildingNumber: addresses.buildingNumber,
+        apartmentNumber: addresses.apartmentNumber,
+        postalCode: addresses.postalCode,
+        mainAddress: addresses.mainAddress,
+      },
+    })
+    .from(customers)
+    .innerJoin(users, eq(users.id, customers.userId))
+    .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
+    .leftJoin(reviewers, eq(reviewers.id, kycRecords.reviewedBy))
+    .leftJoin(addresses, eq(addresses.customerId, customers.id))
+    .where(eq(customers.id, customerId))
+    .orderBy(sql`${addresses.mainAddress} desc`, asc(addresses.id));
+  const first = rows[0];
+  if (!first) return undefined;
+  const kyc =
+    first.kycId !== null && first.documentType !== null && first.kycStatus !== null && first.kycUpdatedAt
+      ? {
+          documentType: first.documentType,
+          documentId: first.documentId,
+          hasDocument: first.documentKey !== null,
+          documentName: first.documentName,
+          documentContentType: first.documentContentType,
+          documentSize: first.documentSize,
+          status: first.kycStatus,
+          rejectionReason: first.rejectionReason,
+          reviewedAt: first.reviewedAt,
+          reviewerUsername: first.reviewerUsername,
+          updatedAt: first.kycUpdatedAt,
+          submissionVersion: await kycSubmissionVersion({
+            documentType: first.documentType,
+            documentId: first.documentId,
+            documentKey: first.documentKey,
+          }),
+        }
+      : null;
+  return {
+    id: first.id,
+    userId: first.userId,
+    username: first.username,
+    email: first.email,
+    isActive: first.isActive,
+    firstName: first.firstName,
+    lastName: first.lastName,
+    phoneNumber: first.phoneNumber,
+    dob: first.dob,
+    isVerified: first.isVerified,
+    createdAt: first.createdAt,
+    updatedAt: first.updatedAt,
+    kyc,
+    addresses: rows.flatMap((r) => (r.address ? [r.address] : [])),
+  };
+}
+
+/** The user who owns a customer profile: the customers services address profiles by their user. */
+export async function customerOwner(db: Database, customerId: number): Promise<number | undefined> {
+  const [row] = await db
+    .select({ userId: customers.userId })
+    .from(customers)
+    .where(eq(customers.id, customerId))
+    .limit(1);
+  return row?.userId;
+}

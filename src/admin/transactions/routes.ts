@@ -1,0 +1,150 @@
+import { Hono } from 'hono';
+import { isIsoDate } from '../../customers/schemas';
+import { notFound } from '../../lib/errors';
+import { refundTransaction } from '../../transactions/refund';
+import { reversalContextFor } from '../../transactions/reversal';
+import { voidTransaction } from '../../transactions/void';
+import { listAudit } from '../audit/queries';
+import { claimConfirmation, newConfirmationNonce } from '../shared/confirm';
+import { formatAmount } from '../shared/format';
+import { formRefusal, idParam, listWindow, refuseWithFlash, text } from '../shared/forms';
+import { requireCsrf, requireRole, requireSession } from '../shared/guards';
+import { type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
+import { listTransactions, parseTransactionStatus, transactionDetail } from './queries';
+import { ReversalConfirmPage } from './reversal';
+import { type TransactionFilterValues, TransactionPage, TransactionsPage } from './views';
+
+/** Transactions: the list, one payment with its PayMob events, and ADMIN's refund and void (docs/api.md §8). */
+export const transactionsRoutes = new Hono<AdminEnv>();
+
+/** Start of a `YYYY-MM-DD` UTC day, or undefined when it is not a real date. */
+function dayStart(value: string | undefined): Date | undefined {
+  if (!value || !isIsoDate(value)) return undefined;
+  return new Date(`${value}T00:00:00.000Z`);
+}
+
+transactionsRoutes.get('/transactions', requireSession, async (c) => {
+  const values: TransactionFilterValues = {
+    status: text(c.req.query('status')),
+    from: text(c.req.query('from')),
+    to: text(c.req.query('to')),
+    customer: text(c.req.query('customer')),
+    reference: text(c.req.query('reference')),
+    attention: c.req.query('attention') === '1' ? '1' : undefined,
+  };
+  // `status` may repeat (links from elsewhere); the form offers one.
+  const statuses = (c.req.queries('status') ?? []).map(parseTransactionStatus).filter((s) => s !== undefined);
+  const ignored: string[] = [];
+  const createdFrom = dayStart(values.from);
+  if (values.from && !createdFrom)
+    ignored.push(`"${values.from}" is not a date (YYYY-MM-DD): “from” was ignored.`);
+  const toDay = dayStart(values.to);
+  if (values.to && !toDay) ignored.push(`"${values.to}" is not a date (YYYY-MM-DD): “to” was ignored.`);
+  const createdBefore = toDay ? new Date(toDay.getTime() + 24 * 60 * 60 * 1000) : undefined;
+  const customerId =
+    values.customer && /^[1-9]\d{0,15}$/.test(values.customer) ? Number(values.customer) : undefined;
+  if (values.customer && customerId === undefined)
+    ignored.push('The customer id must be a number: it was ignored.');
+  const window = listWindow(c);
+  const result = await listTransactions(
+    c.var.db,
+    {
+      statuses,
+      createdFrom,
+      createdBefore,
+      customerId,
+      reference: values.reference,
+      needsAttention: values.attention === '1',
+    },
+    window,
+  );
+  const ctx = pageContext(c);
+  if (ignored.length > 0 && !ctx.flash)
+    ctx.flash = { kind: 'info', message: 'Some filters were ignored.', details: ignored };
+  return page(c, TransactionsPage({ ctx, values, result, ...window }));
+});
+
+transactionsRoutes.get('/transactions/:id{[0-9]+}', requireSession, async (c) => {
+  const id = idParam(c, 'id');
+  const [transaction, audit] = await Promise.all([
+    transactionDetail(c.var.db, id),
+    listAudit(c.var.db, { targetType: 'transaction', targetId: String(id) }, { page: 1, pageSize: 100 }),
+  ]);
+  if (!transaction) throw notFound('No transaction with this id.', 'transaction_not_found');
+  return page(c, TransactionPage({ ctx: pageContext(c), transaction, audit: audit.rows }));
+});
+
+// --- Refund and void (ADMIN): a confirmation page, then one POST through the payments service -------------
+
+const REVERSAL_AMOUNT_MAX = 20; // "9999999999.999" and some spaces; the service parses and checks it
+
+for (const kind of ['refund', 'void'] as const) {
+  const what = kind === 'refund' ? 'refund payments' : 'void payments';
+
+  transactionsRoutes.get(
+    `/transactions/:id{[0-9]+}/${kind}`,
+    requireSession,
+    requireRole(['ADMIN'], what),
+    async (c) => {
+      const id = idParam(c, 'id');
+      const transaction = await transactionDetail(c.var.db, id);
+      if (!transaction) throw notFound('No transaction with this id.', 'transaction_not_found');
+      const amount =
+        kind === 'refund' ? (c.req.query('amount') ?? '').trim().slice(0, REVERSAL_AMOUNT_MAX) : '';
+      return page(
+        c,
+        ReversalConfirmPage({
+          ctx: pageContext(c),
+          transaction,
+          kind,
+          amount,
+          nonce: newConfirmationNonce(),
+        }),
+      );
+    },
+  );
+
+  transactionsRoutes.post(
+    `/transactions/:id{[0-9]+}/${kind}`,
+    requireSession,
+    requireCsrf,
+    requireRole(['ADMIN'], what),
+    async (c) => {
+      const id = idParam(c, 'id');
+      const form = c.var.form ?? {};
+      const session = sessionOf(c);
+      const back = `/admin/transactions/${id}`;
+      if (
+        !(await claimConfirmation(c.env.RATE_LIMITER, session.sessionId, `${kind}:${id}`, form.confirmation))
+      ) {
+        setFlash(c, {
+          kind: 'error',
+          message: `This ${kind} was already submitted (or its confirmation expired): nothing more was done.`,
+        });
+        return c.redirect(back, 303);
+      }
+      const amount = (form.amount ?? '').trim();
+      // A refused amount, a wrong state, a closed void window or PayMob's refusal: shown on the payment.
+      const outcome = await formRefusal(
+        () =>
+          kind === 'refund'
+            ? refundTransaction(reversalContextFor(c), session.user, {
+                transactionId: id,
+                amount: amount === '' ? undefined : amount,
+              })
+            : voidTransaction(reversalContextFor(c), session.user, { transactionId: id }),
+        [400, 409, 502],
+      );
+      if ('refused' in outcome) return refuseWithFlash(c, outcome.refused, { amount: 'Amount' }, back);
+      const result = outcome.value;
+      setFlash(c, {
+        kind: 'success',
+        message:
+          kind === 'refund'
+            ? `Refund accepted by PayMob. Refunded so far: ${formatAmount(result.refunded_cents, result.currency)}; the payment is ${result.status}.`
+            : `Void accepted by PayMob; the payment is ${result.status}.`,
+      });
+      return c.redirect(back, 303);
+    },
+  );
+}

@@ -1,0 +1,122 @@
+import { ROLES } from '../../db/schema';
+import { Badge, CsrfField, choices, Select, TextInput, Time, yesNoChoices } from '../shared/components';
+import type { PageContext } from '../shared/layout';
+import { type Column, ListPage } from '../shared/list';
+import type { ListResult } from '../shared/queries';
+import type { UserFilters, UserListRow } from './queries';
+
+export interface UsersPageProps {
+  ctx: PageContext;
+  url: URL;
+  filters: UserFilters;
+  result: ListResult<UserListRow>;
+  page: number;
+  pageSize: number;
+}
+
+/** The ADMIN-only access form of one row: role and activation, saved through the users service. */
+function AccessForm({ user, csrfToken, back }: { user: UserListRow; csrfToken: string; back: string }) {
+  const id = `user-${user.id}`;
+  return (
+    <form
+      method="post"
+      action={`/admin/users/${user.id}`}
+      class="actions"
+      aria-label={`Access of ${user.username}`}
+    >
+      <CsrfField token={csrfToken} />
+      <input type="hidden" name="back" value={back} />
+      <input type="hidden" name="was_role" value={user.role} />
+      <input type="hidden" name="was_active" value={String(user.isActive)} />
+      <label class="visually-hidden" for={`${id}-role`}>
+        Role of {user.username}
+      </label>
+      <select id={`${id}-role`} name="role_management">
+        {ROLES.map((role) => (
+          <option value={role} selected={role === user.role}>
+            {role}
+          </option>
+        ))}
+      </select>
+      <label class="visually-hidden" for={`${id}-active`}>
+        Activation of {user.username}
+      </label>
+      <select id={`${id}-active`} name="is_active">
+        <option value="true" selected={user.isActive}>
+          Active
+        </option>
+        <option value="false" selected={!user.isActive}>
+          Inactive
+        </option>
+      </select>
+      <button type="submit" class="button-small">
+        Save
+      </button>
+    </form>
+  );
+}
+
+export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPageProps) {
+  const canEdit = ctx.role === 'ADMIN';
+  const columns: Column<UserListRow>[] = [
+    { header: 'Id', num: true, cell: (user) => user.id },
+    { header: 'Username', cell: (user) => user.username },
+    { header: 'E-mail', cell: (user) => user.email },
+    { header: 'Role', cell: (user) => <Badge value={user.role} label={user.role} /> },
+    { header: 'Status', cell: (user) => <Badge value={user.isActive ? 'active' : 'inactive'} /> },
+    { header: 'Joined', cell: (user) => <Time value={user.dateJoined} /> },
+    { header: 'Last login', cell: (user) => <Time value={user.lastLogin} /> },
+    {
+      header: 'Customer',
+      cell: (user) =>
+        user.customerId !== null ? (
+          <a href={`/admin/customers/${user.customerId}`}>#{user.customerId}</a>
+        ) : (
+          <span class="muted">—</span>
+        ),
+    },
+  ];
+  if (canEdit) {
+    columns.push({
+      header: 'Change access',
+      cell: (user) => (
+        <AccessForm user={user} csrfToken={ctx.csrfToken} back={`${url.pathname}${url.search}`} />
+      ),
+    });
+  }
+  return (
+    <ListPage
+      ctx={ctx}
+      section="users"
+      title="Users"
+      lead={
+        canEdit
+          ? 'Every account. Role and activation changes are audit-logged and end the user’s admin sessions.'
+          : 'Every account. Only administrators can change roles or activation.'
+      }
+      url={url}
+      filters={
+        <>
+          <TextInput name="search" label="Search username or e-mail" type="search" value={filters.search} />
+          <Select
+            name="role"
+            label="Role"
+            value={filters.role}
+            options={choices('Any role', ROLES, (r) => r)}
+          />
+          <Select
+            name="active"
+            label="Status"
+            value={filters.active === undefined ? '' : String(filters.active)}
+            options={yesNoChoices('Any status', 'Active', 'Inactive')}
+          />
+        </>
+      }
+      columns={columns}
+      result={result}
+      page={page}
+      pageSize={pageSize}
+      empty="No users match these filters."
+    />
+  );
+}
