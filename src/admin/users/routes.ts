@@ -3,7 +3,7 @@ import { updateProfile } from '../../users/profiles';
 import { revokeUserAdminSessions } from '../session/queries';
 import { formRefusal, idParam, listWindow, refuseWithFlash, text, yesNo } from '../shared/forms';
 import { requireCsrf, requireRole, requireSession, safeNext } from '../shared/guards';
-import { type AdminContext, type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
+import { type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
 import { listUsers, parseRole } from './queries';
 import { UsersPage } from './views';
 
