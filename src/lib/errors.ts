@@ -67,7 +67,8 @@ export function fieldError(field: string, message: string, code: ErrorCode = 'va
   return new AppError(400, code, message, { errors: { [field]: [message] } });
 }
 
-export const notFound = (detail = 'Not found.', code: ErrorCode = 'not_found') => new AppError(404, code, detail);
+export const notFound = (detail = 'Not found.', code: ErrorCode = 'not_found') =>
+  new AppError(404, code, detail);
 export const forbidden = (
   detail = 'You do not have permission to perform this action.',
   code: ErrorCode = 'forbidden',
