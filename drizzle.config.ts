@@ -4,6 +4,6 @@ import { defineConfig } from 'drizzle-kit';
 // applies the migrations with drizzle's migrator and journal, locally and against PlanetScale (see README).
 export default defineConfig({
   dialect: 'mysql',
-  schema: './src/db/schema.ts',
+  schema: './src/db/schema/index.ts',
   out: './drizzle',
 });

@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { dropDatabase, ensureDatabase, ensureMysql, migrate } from '../tools/db.mjs';
 import { startSimulator } from '../tools/psdb-sim/server.mjs';
-import { startSandbox } from '../tools/sandbox/server.mjs';
+import { accountOptions, startSandbox } from '../tools/sandbox/server.mjs';
 import { TEST_SECRETS } from './test-env';
 
 /**
@@ -18,20 +18,12 @@ export default async function setup(project: TestProject) {
   const simulator = await startSimulator({ port: 0, mysqlUrl: mysql.url, database });
   const sandbox = await startSandbox({
     port: 0,
-    mailgunApiKey: TEST_SECRETS.MAILGUN_API_KEY,
-    mailgunDomain: TEST_SECRETS.MAILGUN_DOMAIN,
-    mailgunWebhookSigningKey: TEST_SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY,
-    paymobApiKey: TEST_SECRETS.PAYMOB_API_KEY,
-    paymobSecretKey: TEST_SECRETS.PAYMOB_SECRET_KEY,
-    paymobPublicKey: TEST_SECRETS.PAYMOB_PUBLIC_KEY,
-    paymobHmacSecret: TEST_SECRETS.PAYMOB_HMAC_SECRET,
-    paymobIntegrationIds: [Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID)],
+    ...accountOptions(TEST_SECRETS),
     // One sandbox imitates the EG account and, for the per-region tests, a KSA and an Oman integration.
     paymobIntegrations: [
       { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_SA), currency: 'SAR', type: 'card' },
       { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_OM), currency: 'OMR', type: 'card' },
     ],
-    paymobIframeIds: [Number(TEST_SECRETS.PAYMOB_IFRAME_ID)],
     // The Worker under test has no HTTP address inside vitest: callbacks are recorded, and tests deliver them.
     workerBaseUrl: '',
   });

@@ -324,21 +324,23 @@ async function connectProblem(mysqlUrl) {
 }
 
 /**
+ * mysql2's options for a connection (or a pool) to `database` on the server of `mysqlUrl`, in utf8mb4.
+ * @param {string} mysqlUrl
+ * @param {string | undefined} database
+ * @returns {import('mysql2').ConnectionOptions}
+ */
+export function connectionOptions(mysqlUrl, database) {
+  const { host, port, user, password } = parseMysqlUrl(mysqlUrl);
+  return { host, port, user, password, database, charset: 'UTF8MB4_UNICODE_CI' };
+}
+
+/**
  * @param {string} mysqlUrl
  * @param {string | undefined} database
  * @param {Partial<import('mysql2').ConnectionOptions>} [extra]
  */
 function connect(mysqlUrl, database, extra = {}) {
-  const { host, port, user, password } = parseMysqlUrl(mysqlUrl);
-  return mysql.createConnection({
-    host,
-    port,
-    user,
-    password,
-    database,
-    charset: 'UTF8MB4_UNICODE_CI',
-    ...extra,
-  });
+  return mysql.createConnection({ ...connectionOptions(mysqlUrl, database), ...extra });
 }
 
 /** @param {string} name */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ensureDatabase, ensureMysql, migrate } from './db.mjs';
 import { loadDevVars, REPO_ROOT } from './dev-vars.mjs';
 import { startSimulator } from './psdb-sim/server.mjs';
-import { startSandbox } from './sandbox/server.mjs';
+import { accountOptions, startSandbox } from './sandbox/server.mjs';
 import { seedDevAdmin } from './seed-admin.mjs';
 
 const WORKER_PORT = Number(process.env.STACKPAY_PORT ?? 8787);
@@ -98,19 +98,7 @@ async function main() {
     const sandbox = await startSandbox({
       port: sandboxPort,
       acsPort: sandboxPort + 1,
-      mailgunApiKey: vars.MAILGUN_API_KEY,
-      mailgunDomain: vars.MAILGUN_DOMAIN,
-      mailgunWebhookSigningKey: vars.MAILGUN_WEBHOOK_SIGNING_KEY,
-      paymobApiKey: vars.PAYMOB_API_KEY,
-      paymobSecretKey: vars.PAYMOB_SECRET_KEY,
-      paymobPublicKey: vars.PAYMOB_PUBLIC_KEY,
-      paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
-      paymobIntegrationIds: (vars.PAYMOB_INTEGRATION_ID ?? '').split(',').filter(Boolean).map(Number),
-      // The integrations take the account's currency (docs/paymob.md §1).
-      paymobCountry: /** @type {import('./sandbox/server.mjs').PaymobCountry} */ (
-        vars.PAYMOB_COUNTRY || 'EG'
-      ),
-      paymobIframeIds: (vars.PAYMOB_IFRAME_ID ?? '').split(',').filter(Boolean).map(Number),
+      ...accountOptions(vars),
       workerBaseUrl: `http://127.0.0.1:${WORKER_PORT}`,
     });
     cleanups.push(() => sandbox.close());

@@ -1,33 +1,57 @@
 import type { Database } from './client';
 import { auditLog } from './schema';
 
+/**
+ * Every action the audit log records (docs/api.md §8), as a dotted verb. Audit rows are written only through
+ * `writeAudit`, so this list is complete: a new kind of audited change adds its action here first.
+ */
+export const AUDIT_ACTIONS = [
+  'kyc.review',
+  'user.role_change',
+  'user.activation',
+  'transaction.refund',
+  'transaction.void',
+  'transaction.needs_attention',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 /** Who did what to which object (docs/api.md §8): KYC reviews, role changes, refunds, voids. */
 export interface AuditEntry {
+  /** `null` for the system (a cron job), never for a request. */
   actorUserId: number | null;
-  /** Dotted verb, e.g. `kyc.review`, `user.role_change`, `transaction.refund`. */
-  action: string;
+  action: AuditAction;
   targetType: string;
   targetId: string | number;
   /** Safe facts only: never secrets, tokens or document contents. */
   details?: Record<string, unknown> | null;
   requestId?: string | null;
+  /** When the change happened, if the caller holds the request's clock; otherwise the database's time. */
+  createdAt?: Date;
 }
 
 /** A Drizzle database or an open transaction on it: audit rows belong in the transaction of the change. */
 export type AuditWriter = Pick<Database, 'insert'>;
 
 /**
- * Appends audit-log rows (one entry, or several in one INSERT). One statement; call it inside the transaction
- * that makes the change.
+ * Appends audit-log rows: one entry or several (one statement either way; none for an empty list). Call it
+ * inside the transaction that makes the change.
  */
-export async function writeAudit(db: AuditWriter, entries: AuditEntry | AuditEntry[]): Promise<void> {
-  const rows = (Array.isArray(entries) ? entries : [entries]).map((entry) => ({
-    actorUserId: entry.actorUserId,
-    action: entry.action,
-    targetType: entry.targetType,
-    targetId: String(entry.targetId),
-    details: entry.details ?? null,
-    requestId: entry.requestId ?? null,
-  }));
-  if (rows.length > 0) await db.insert(auditLog).values(rows);
+export async function writeAudit(
+  db: AuditWriter,
+  entries: AuditEntry | readonly AuditEntry[],
+): Promise<void> {
+  const list = [entries].flat();
+  if (list.length === 0) return;
+  await db.insert(auditLog).values(
+    list.map((entry) => ({
+      actorUserId: entry.actorUserId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: String(entry.targetId),
+      details: entry.details ?? null,
+      requestId: entry.requestId ?? null,
+      ...(entry.createdAt ? { createdAt: entry.createdAt } : {}),
+    })),
+  );
 }

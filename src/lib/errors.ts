@@ -1,7 +1,11 @@
 /**
  * One error type for every expected failure, rendered once by the app's onError as RFC 9457
  * problem+json (docs/api.md §1). Anything else that reaches onError is a bug: logged, answered with a generic 500.
+ * Codes are `ErrorCode`s: only what src/lib/problem-codes.json catalogues type-checks.
  */
+import type { ErrorCode } from './problem-codes';
+
+export type { ErrorCode };
 export type FieldErrors = Record<string, string[]>;
 
 const TITLES: Record<number, string> = {
@@ -31,13 +35,13 @@ export interface AppErrorOptions {
 
 export class AppError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly errors?: FieldErrors;
   readonly headers?: Record<string, string>;
   readonly title: string;
   readonly extensions?: Record<string, unknown>;
 
-  constructor(status: number, code: string, detail: string, options: AppErrorOptions = {}) {
+  constructor(status: number, code: ErrorCode, detail: string, options: AppErrorOptions = {}) {
     super(detail, { cause: options.cause });
     this.name = 'AppError';
     this.status = status;
@@ -59,16 +63,17 @@ export function validationError(errors: FieldErrors, detail = 'The request is in
 }
 
 /** A single field's validation message, the shape most business rules need. */
-export function fieldError(field: string, message: string, code = 'validation_error'): AppError {
+export function fieldError(field: string, message: string, code: ErrorCode = 'validation_error'): AppError {
   return new AppError(400, code, message, { errors: { [field]: [message] } });
 }
 
-export const notFound = (detail = 'Not found.', code = 'not_found') => new AppError(404, code, detail);
+export const notFound = (detail = 'Not found.', code: ErrorCode = 'not_found') =>
+  new AppError(404, code, detail);
 export const forbidden = (
   detail = 'You do not have permission to perform this action.',
-  code = 'forbidden',
+  code: ErrorCode = 'forbidden',
 ) => new AppError(403, code, detail);
-export const conflict = (code: string, detail: string) => new AppError(409, code, detail);
+export const conflict = (code: ErrorCode, detail: string) => new AppError(409, code, detail);
 export const unauthorized = (detail = 'Authentication credentials were not provided or are invalid.') =>
   new AppError(401, 'not_authenticated', detail, {
     headers: { 'WWW-Authenticate': 'Bearer realm="stackpay"' },

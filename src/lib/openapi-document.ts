@@ -15,6 +15,12 @@ type Json = any;
 export type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+/** A response header whose value is a string, with an example. */
+const textHeader = (description: string, example: string) => ({
+  description,
+  schema: { type: 'string' },
+  example,
+});
 
 /** Operations that take an `Idempotency-Key` (docs/api.md §4.2, §4.6). */
 const IDEMPOTENT_OPERATIONS = new Set(['createTransaction', 'refundTransaction', 'voidTransaction']);
@@ -29,23 +35,18 @@ export function registerOpenApiComponents(registry: OpenAPIHono['openAPIRegistry
     description: 'The `access` token from `POST /api/v1/users/login/`.',
   });
   const headers: Record<string, { description: string; schema: Json; example?: unknown }> = {
-    XRequestId: {
-      description:
-        'The caller’s `X-Request-Id` when it is safe (1–128 visible characters), otherwise a new UUID; also the problem body’s `request_id`. Quote it when reporting a problem.',
-      schema: { type: 'string' },
-      example: '3f2a1c9e-6b0d-4c1e-9f57-2b8d6f0e4a11',
-    },
-    RateLimit: {
-      description:
-        'IETF RateLimit header (draft-ietf-httpapi-ratelimit-headers): the tightest limit’s name, remaining requests (`r`) and seconds until it resets (`t`).',
-      schema: { type: 'string' },
-      example: '"default-user";r=119;t=42',
-    },
-    RateLimitPolicy: {
-      description: 'Every limit applied to this route: name, quota (`q`) and window in seconds (`w`).',
-      schema: { type: 'string' },
-      example: '"default-user";q=120;w=60',
-    },
+    XRequestId: textHeader(
+      'The caller’s `X-Request-Id` when it is safe (1–128 visible characters), otherwise a new UUID; also the problem body’s `request_id`. Quote it when reporting a problem.',
+      '3f2a1c9e-6b0d-4c1e-9f57-2b8d6f0e4a11',
+    ),
+    RateLimit: textHeader(
+      'IETF RateLimit header (draft-ietf-httpapi-ratelimit-headers): the tightest limit’s name, remaining requests (`r`) and seconds until it resets (`t`).',
+      '"default-user";r=119;t=42',
+    ),
+    RateLimitPolicy: textHeader(
+      'Every limit applied to this route: name, quota (`q`) and window in seconds (`w`).',
+      '"default-user";q=120;w=60',
+    ),
     RetryAfter: {
       description: 'Seconds to wait before retrying.',
       schema: { type: 'integer', minimum: 0 },
@@ -60,16 +61,11 @@ export function registerOpenApiComponents(registry: OpenAPIHono['openAPIRegistry
       schema: { type: 'string', format: 'uri-reference' },
       example: '/api/v1/transactions/txn/42/',
     },
-    Allow: {
-      description: 'The methods the path accepts (on 405 answers).',
-      schema: { type: 'string' },
-      example: 'GET, HEAD',
-    },
-    WWWAuthenticate: {
-      description: 'The bearer challenge; `error="invalid_token"` when a token was sent but is not valid.',
-      schema: { type: 'string' },
-      example: 'Bearer realm="stackpay", error="invalid_token"',
-    },
+    Allow: textHeader('The methods the path accepts (on 405 answers).', 'GET, HEAD'),
+    WWWAuthenticate: textHeader(
+      'The bearer challenge; `error="invalid_token"` when a token was sent but is not valid.',
+      'Bearer realm="stackpay", error="invalid_token"',
+    ),
   };
   for (const [name, header] of Object.entries(headers)) registry.registerComponent('headers', name, header);
   registry.registerComponent('parameters', 'IdempotencyKey', {

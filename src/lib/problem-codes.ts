@@ -7,7 +7,13 @@ import PROBLEM_CODE_TABLE from './problem-codes.json';
  * and the OpenAPI description lists it. test/unit/problem-codes.test.ts fails when the source raises a code
  * that is missing here.
  */
-export const PROBLEM_CODES: Record<string, { status: number; meaning: string }> = PROBLEM_CODE_TABLE;
+export const PROBLEM_CODES: Record<ErrorCode, { status: number; meaning: string }> = PROBLEM_CODE_TABLE;
+
+/**
+ * A catalogued problem code: `AppError` and its helpers take only these, so raising a code that has no entry
+ * on the errors page is a type error (add the entry to problem-codes.json first).
+ */
+export type ErrorCode = keyof typeof PROBLEM_CODE_TABLE;
 
 /** Where problem types point (relative to the public base URL); each code is an anchor on that page. */
 export const PROBLEM_DOCS_PATH = '/docs/errors';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from '../lib/errors';
+import { AppError, type ErrorCode } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import {
   AuthTokenResponse,
@@ -83,7 +83,7 @@ export type PaymobFailure = 'unavailable' | 'rejected' | 'auth_failed' | 'unknow
 /** How a call proved who we are (named in logs, never the key): docs/paymob.md §5. */
 export type PaymobAuthScheme = 'api_key' | 'auth_token' | 'secret_key';
 
-const FAILURE_CODES: Record<PaymobFailure, string> = {
+const FAILURE_CODES: Record<PaymobFailure, ErrorCode> = {
   unavailable: 'paymob_unavailable',
   rejected: 'paymob_rejected',
   auth_failed: 'paymob_auth_failed',

@@ -1,7 +1,7 @@
 import { and, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { bootstrapCustomer } from '../customers/bootstrap';
-import { type AuditEntry, writeAudit } from '../db/audit';
+import { type AuditAction, type AuditEntry, writeAudit } from '../db/audit';
 import { containing } from '../db/like';
 import { type Role, users } from '../db/schema';
 import { AppError, type FieldErrors, notFound, validationError } from '../lib/errors';
@@ -170,13 +170,14 @@ async function applyProfileChanges(
   if (isActive === false) set.tokensValidAfter = startOfSecond(ctx.now);
 
   const audit: AuditEntry[] = [];
-  const entry = (action: string, from: unknown, to: unknown): AuditEntry => ({
+  const entry = (action: AuditAction, from: unknown, to: unknown): AuditEntry => ({
     actorUserId: actor.id,
     action,
     targetType: 'user',
     targetId: target.id,
     details: { from, to },
     requestId: ctx.requestId,
+    createdAt: ctx.now,
   });
   if (role !== undefined) audit.push(entry('user.role_change', target.role, role));
   if (isActive !== undefined) audit.push(entry('user.activation', target.isActive, isActive));

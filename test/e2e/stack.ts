@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox } from '../../tools/sandbox/server.mjs';
+import { accountOptions, startSandbox } from '../../tools/sandbox/server.mjs';
 import { TEST_SECRETS } from '../test-env';
 
 const REPO_ROOT = new URL('../..', import.meta.url).pathname;
@@ -78,15 +78,7 @@ export async function startStack(databaseUrl: string, options: StackOptions = {}
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const sandbox = await startSandbox({
     port: 0,
-    mailgunApiKey: TEST_SECRETS.MAILGUN_API_KEY,
-    mailgunDomain: TEST_SECRETS.MAILGUN_DOMAIN,
-    mailgunWebhookSigningKey: TEST_SECRETS.MAILGUN_WEBHOOK_SIGNING_KEY,
-    paymobApiKey: TEST_SECRETS.PAYMOB_API_KEY,
-    paymobSecretKey: TEST_SECRETS.PAYMOB_SECRET_KEY,
-    paymobPublicKey: TEST_SECRETS.PAYMOB_PUBLIC_KEY,
-    paymobHmacSecret: TEST_SECRETS.PAYMOB_HMAC_SECRET,
-    paymobIntegrationIds: [Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID)],
-    paymobIframeIds: [Number(TEST_SECRETS.PAYMOB_IFRAME_ID)],
+    ...accountOptions(TEST_SECRETS),
     workerBaseUrl: workerUrl,
   });
 

@@ -24,6 +24,7 @@ import {
   QUIET_WRANGLER_ENV,
   readLocalVars,
   wranglerArgs,
+  writeEnvFile,
 } from './stack.mjs';
 
 const STARTUP_RUNS = 3;
@@ -209,15 +210,7 @@ export default {
 };
 `,
     );
-    const vars = readLocalVars();
-    const envFile = join(workDir, 'bundle.env');
-    writeFileSync(
-      envFile,
-      Object.entries(vars)
-        .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
-        .join('\n'),
-      { mode: 0o600 },
-    );
+    const envFile = writeEnvFile(join(workDir, 'bundle.env'), readLocalVars());
     /** @type {Array<Awaited<ReturnType<typeof coldStart>>>} */
     const ours = [];
     /** @type {Array<Awaited<ReturnType<typeof coldStart>>>} */

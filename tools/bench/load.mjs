@@ -196,6 +196,17 @@ export function percentile(sorted, p) {
   return /** @type {number} */ (sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]);
 }
 
+/**
+ * Up to ROUND_TRIP_SAMPLE request ids spread evenly over the newest 5,000 (the simulator keeps the most recent
+ * 10,000 request ids).
+ * @param {string[]} ids
+ */
+function evenSample(ids) {
+  const recent = ids.slice(-5000);
+  const step = Math.max(1, Math.floor(recent.length / ROUND_TRIP_SAMPLE));
+  return recent.filter((_, i) => i % step === 0).slice(0, ROUND_TRIP_SAMPLE);
+}
+
 /** @param {string | undefined} adminUrl */
 async function simulatorTotal(adminUrl) {
   if (!adminUrl) return null;
@@ -208,16 +219,13 @@ async function simulatorTotal(adminUrl) {
 }
 
 /**
- * Mean queries per request over an evenly spread sample of the requests that completed (the simulator keeps
- * the most recent 10,000 request ids, so the sample is taken from the newest ones).
+ * Mean queries per request over an evenly spread sample of the requests that completed (evenSample).
  * @param {string | undefined} adminUrl
  * @param {string[]} ids
  */
 async function sampleRoundTrips(adminUrl, ids) {
   if (!adminUrl || ids.length === 0) return null;
-  const recent = ids.slice(-5000);
-  const step = Math.max(1, Math.floor(recent.length / ROUND_TRIP_SAMPLE));
-  const sample = recent.filter((_, i) => i % step === 0).slice(0, ROUND_TRIP_SAMPLE);
+  const sample = evenSample(ids);
   try {
     const counts = await Promise.all(
       sample.map(async (id) => {
@@ -300,9 +308,7 @@ export function meanCounts(counts) {
  */
 async function sampleBindingCounts(workerUrl, ids) {
   if (!workerUrl || ids.length === 0) return null;
-  const recent = ids.slice(-5000);
-  const step = Math.max(1, Math.floor(recent.length / ROUND_TRIP_SAMPLE));
-  const sample = recent.filter((_, i) => i % step === 0).slice(0, ROUND_TRIP_SAMPLE);
+  const sample = evenSample(ids);
   try {
     const res = await fetch(`${workerUrl}${COUNTERS_PATH}`, {
       method: 'POST',

@@ -4,16 +4,9 @@
 // or when the parent goes away (IPC disconnect), so it never outlives the benchmark.
 
 import { startSimulator } from '../psdb-sim/server.mjs';
-import { startSandbox } from '../sandbox/server.mjs';
+import { accountOptions, startSandbox } from '../sandbox/server.mjs';
 
 /** @typedef {{ mysqlUrl: string, database: string, dbUsername: string, dbPassword: string, vars: Record<string, string> }} ServicesConfig */
-
-const ids = (/** @type {string | undefined} */ list) =>
-  (list ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map(Number);
 
 /** @param {ServicesConfig} config */
 async function start(config) {
@@ -27,15 +20,7 @@ async function start(config) {
   });
   const sandbox = await startSandbox({
     port: 0,
-    mailgunApiKey: vars.MAILGUN_API_KEY,
-    mailgunDomain: vars.MAILGUN_DOMAIN,
-    mailgunWebhookSigningKey: vars.MAILGUN_WEBHOOK_SIGNING_KEY,
-    paymobApiKey: vars.PAYMOB_API_KEY,
-    paymobSecretKey: vars.PAYMOB_SECRET_KEY,
-    paymobPublicKey: vars.PAYMOB_PUBLIC_KEY,
-    paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
-    paymobIntegrationIds: ids(vars.PAYMOB_INTEGRATION_ID),
-    paymobIframeIds: ids(vars.PAYMOB_IFRAME_ID),
+    ...accountOptions(vars),
     // No unsolicited traffic to the Worker while it is measured: Mailgun delivery events and PayMob
     // callbacks are recorded by the sandbox, not sent. The benchmark delivers the callbacks it measures.
     workerBaseUrl: '',

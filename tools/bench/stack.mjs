@@ -61,6 +61,18 @@ export function readLocalVars() {
   return parseDevVars(readFileSync(file, 'utf8'));
 }
 
+/**
+ * Writes `vars` as an env file for wrangler (`KEY="value"`, JSON-quoted), readable by its owner only.
+ * @param {string} path
+ * @param {Record<string, string>} vars
+ * @returns {string} the path
+ */
+export function writeEnvFile(path, vars) {
+  const lines = Object.entries(vars).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+  writeFileSync(path, lines.join('\n'), { mode: 0o600 });
+  return path;
+}
+
 /** Whether a wrangler.toml text declares the environment `[env.<name>]` (or one of its tables). */
 export function hasEnvironment(/** @type {string} */ toml, /** @type {string} */ name) {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -260,14 +272,7 @@ export async function startStack({
   }
 
   const inspectorPort = await freePort();
-  const envFile = join(workDir, 'bench.env');
-  writeFileSync(
-    envFile,
-    Object.entries(workerVars)
-      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
-      .join('\n'),
-    { mode: 0o600 },
-  );
+  const envFile = writeEnvFile(join(workDir, 'bench.env'), workerVars);
 
   const logFile = join(workDir, 'wrangler.log');
   const out = createWriteStream(logFile);

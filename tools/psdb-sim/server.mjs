@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2';
-import { ensureDatabase, ensureMysql, parseMysqlUrl } from '../db.mjs';
+import { connectionOptions, ensureDatabase, ensureMysql } from '../db.mjs';
 import { createExecutor } from './executor.mjs';
 import { createStats } from './stats.mjs';
 
@@ -104,14 +104,8 @@ export async function startSimulator({
  * @param {string} database
  */
 function createPool(mysqlUrl, database) {
-  const { host, port, user, password } = parseMysqlUrl(mysqlUrl);
   const pool = mysql.createPool({
-    host,
-    port,
-    user,
-    password,
-    database,
-    charset: 'UTF8MB4_UNICODE_CI',
+    ...connectionOptions(mysqlUrl, database),
     // Raw text-protocol bytes for every value: the simulator must not reformat dates, decimals or JSON.
     typeCast: false,
     supportBigNumbers: true,

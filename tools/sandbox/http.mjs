@@ -120,3 +120,61 @@ export function escapeHtml(value) {
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * What a provider does later on its own (callbacks, delivery events, a pending payment settling): `later`
+ * runs `work` after `ms` unless the provider is closed by then; `cancel` drops everything still waiting (a
+ * sandbox reset); `close` cancels and refuses to run anything more.
+ */
+export function createScheduler() {
+  /** @type {Set<ReturnType<typeof setTimeout>>} */
+  const timers = new Set();
+  let closed = false;
+  const cancel = () => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  };
+  return {
+    /**
+     * @param {() => unknown} work
+     * @param {number} ms
+     */
+    later(work, ms) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!closed) work();
+      }, ms);
+      timers.add(timer);
+    },
+    cancel,
+    close() {
+      closed = true;
+      cancel();
+    },
+  };
+}
+
+/**
+ * POSTs `body` as JSON (a callback or webhook to the Worker) and tells how it went: the answer's status, or
+ * why there was none — the socket error's code (ECONNREFUSED…) or the timeout.
+ * @param {string} url
+ * @param {unknown} body
+ * @param {number} timeoutMs
+ * @returns {Promise<{ status: number } | { error: string }>}
+ */
+export async function postJson(url, body, timeoutMs) {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer();
+    return { status: response.status };
+  } catch (caught) {
+    // fetch rejects with a TypeError whose cause is the socket error (code ECONNREFUSED…), or a timeout.
+    const error = /** @type {Error & { cause?: { code?: string; message?: string } }} */ (caught);
+    return { error: error.cause?.code ?? error.cause?.message ?? error.message };
+  }
+}

@@ -5,7 +5,17 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { FaultError } from './faults.mjs';
-import { escapeHtml, HttpError, methodNotAllowed, readBody, sendHtml, sendJson, sleep } from './http.mjs';
+import {
+  createScheduler,
+  escapeHtml,
+  HttpError,
+  methodNotAllowed,
+  postJson,
+  readBody,
+  sendHtml,
+  sendJson,
+  sleep,
+} from './http.mjs';
 
 export const WEBHOOK_PATH = '/api/v1/notifications/mailgun-webhook/';
 const MESSAGES_PATH = /^\/v3\/([^/]+)\/messages\/?$/;
@@ -109,9 +119,7 @@ export function createMailgun({
   const messages = [];
   /** @type {WebhookRecord[]} */
   const webhooks = [];
-  /** @type {Set<ReturnType<typeof setTimeout>>} */
-  const timers = new Set();
-  let closed = false;
+  const scheduler = createScheduler();
 
   faults.register('mailgun', MAILGUN_FAULT_MODES, validateMailgunFault);
 
@@ -258,11 +266,7 @@ export function createMailgun({
       const outcome = /** @type {EventOutcome} validateMailgunFault allows only these severities */ (
         override?.event === 'failed' ? `failed:${override.severity ?? 'permanent'}` : 'delivered'
       );
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        postDeliveryEvent(message, recipient, outcome);
-      }, webhookDelayMs);
-      timers.add(timer);
+      scheduler.later(() => postDeliveryEvent(message, recipient, outcome), webhookDelayMs);
     }
   }
 
@@ -272,7 +276,6 @@ export function createMailgun({
    * @param {EventOutcome} outcome
    */
   async function postDeliveryEvent(message, recipient, outcome) {
-    if (closed) return;
     const url = new URL(WEBHOOK_PATH, workerBaseUrl).href;
     const body = buildWebhookBody(message, recipient, outcome);
     /** @type {WebhookRecord} */
@@ -291,20 +294,7 @@ export function createMailgun({
       record.error = 'MAILGUN_WEBHOOK_SIGNING_KEY is not set; event not sent';
       return;
     }
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      });
-      await response.arrayBuffer();
-      record.status = response.status;
-    } catch (caught) {
-      // fetch rejects with a TypeError whose cause is the socket error (code ECONNREFUSED…), or a timeout.
-      const error = /** @type {Error & { cause?: { code?: string; message?: string } }} */ (caught);
-      record.error = error.cause?.code ?? error.cause?.message ?? error.message;
-    }
+    Object.assign(record, await postJson(url, body, WEBHOOK_TIMEOUT_MS));
     log(`mailgun: ${record.event} event for ${recipient} -> ${record.status ?? record.error}`);
   }
 
@@ -363,22 +353,12 @@ export function createMailgun({
   }
 
   function reset() {
-    cancelPendingEvents();
+    scheduler.cancel();
     messages.length = 0;
     webhooks.length = 0;
   }
 
-  function close() {
-    closed = true;
-    cancelPendingEvents();
-  }
-
-  function cancelPendingEvents() {
-    for (const timer of timers) clearTimeout(timer);
-    timers.clear();
-  }
-
-  return { name: 'mailgun', handle, reset, close };
+  return { name: 'mailgun', handle, reset, close: scheduler.close };
 }
 
 /** @param {Fault} fault */

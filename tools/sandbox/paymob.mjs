@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { FaultError } from './faults.mjs';
-import { HttpError, readBody, sendHtml, sendJson, sleep } from './http.mjs';
+import { createScheduler, HttpError, postJson, readBody, sendHtml, sendJson, sleep } from './http.mjs';
 import { integrationRecords, integrationRoutes } from './paymob-integrations.mjs';
 import {
   buildTransaction,
@@ -17,6 +17,7 @@ import {
   createOpaqueToken,
   flattenTransaction,
   freshTimestamp,
+  MERCHANT,
   minorDigits,
   normalizeCardNumber,
   OWNER_ID,
@@ -228,9 +229,7 @@ export function createPaymob({
     : null;
   const nextOrderId = createIdSequence();
   const nextTransactionId = createIdSequence(300_000_000_000);
-  /** @type {Set<ReturnType<typeof setTimeout>>} */
-  const timers = new Set();
-  let closed = false;
+  const scheduler = createScheduler();
 
   /** @type {Map<string, { expires_ms: number }>} */
   const authTokens = new Map();
@@ -1062,15 +1061,13 @@ export function createPaymob({
    * @param {PaymentKey} key
    */
   function settleLater(transaction, key) {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (closed || transactions.get(transaction.obj.id) !== transaction) return;
+    scheduler.later(() => {
+      if (transactions.get(transaction.obj.id) !== transaction) return;
       settleTransaction(transaction, 'success');
       markPaid(orderOf(transaction.meta.order_id), transaction, key);
       log(`paymob: pending transaction ${transaction.obj.id} succeeded`);
       sendProcessedCallback(transaction);
     }, pendingDelayMs);
-    timers.add(timer);
   }
 
   /**
@@ -1128,11 +1125,7 @@ export function createPaymob({
     }
     const copies = faults.take('paymob', 'duplicate-callback', context) ? 2 : 1;
     for (let copy = 0; copy < copies; copy += 1) {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!closed) deliver(record());
-      }, callbackDelayMs);
-      timers.add(timer);
+      scheduler.later(() => deliver(record()), callbackDelayMs);
     }
   }
 
@@ -1146,20 +1139,7 @@ export function createPaymob({
       entry.error = 'PAYMOB_HMAC_SECRET is not set; callback not sent';
       return;
     }
-    try {
-      const response = await fetch(entry.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(entry.body),
-        signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
-      });
-      await response.arrayBuffer();
-      entry.status = response.status;
-    } catch (caught) {
-      // fetch rejects with a TypeError whose cause is the socket error (code ECONNREFUSED…), or a timeout.
-      const error = /** @type {Error & { cause?: { code?: string; message?: string } }} */ (caught);
-      entry.error = error.cause?.code ?? error.cause?.message ?? error.message;
-    }
+    Object.assign(entry, await postJson(entry.url, entry.body, CALLBACK_TIMEOUT_MS));
     log(`paymob: callback for transaction ${entry.transaction_id} -> ${entry.status ?? entry.error}`);
   }
 
@@ -1271,18 +1251,30 @@ export function createPaymob({
   // ---- refund and void ----------------------------------------------------------------------------
 
   /**
+   * A refund or void request's body, the transaction it names and that transaction's order, once the
+   * operation's faults have run and the caller proved it is the merchant.
    * @param {IncomingMessage} req
-   * @param {ServerResponse} res
    * @param {URL} url
+   * @param {'refund' | 'void'} kind
    */
-  async function refundTransaction(req, res, url) {
+  async function reversalRequest(req, url, kind) {
     const body = await readPayload(req);
     const parent = transactions.get(
       /** @type {number} a null id finds nothing */ (parseInteger(body.transaction_id)),
     );
     const order = parent ? orders.get(parent.meta.order_id) : undefined;
-    await applyFaults('refund', childContext(body, order));
+    await applyFaults(kind, childContext(body, order));
     requireMerchant(req, url, body);
+    return { body, parent, order };
+  }
+
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {URL} url
+   */
+  async function refundTransaction(req, res, url) {
+    const { body, parent, order } = await reversalRequest(req, url, 'refund');
 
     const errors = {};
     if (body.transaction_id === undefined) errors.transaction_id = ['This field is required.'];
@@ -1356,13 +1348,7 @@ export function createPaymob({
    * @param {URL} url
    */
   async function voidTransaction(req, res, url) {
-    const body = await readPayload(req);
-    const parent = transactions.get(
-      /** @type {number} a null id finds nothing */ (parseInteger(body.transaction_id)),
-    );
-    const order = parent ? orders.get(parent.meta.order_id) : undefined;
-    await applyFaults('void', childContext(body, order));
-    requireMerchant(req, url, body);
+    const { body, parent, order } = await reversalRequest(req, url, 'void');
 
     if (body.transaction_id === undefined)
       throw new HttpError(400, { transaction_id: ['This field is required.'] });
@@ -1506,7 +1492,7 @@ export function createPaymob({
   }
 
   function reset() {
-    cancelTimers();
+    scheduler.cancel();
     for (const map of [authTokens, orders, ordersByReference, paymentKeys, intentions, intentionsBySecret]) {
       map.clear();
     }
@@ -1516,17 +1502,7 @@ export function createPaymob({
     callbacks.length = 0;
   }
 
-  function close() {
-    closed = true;
-    cancelTimers();
-  }
-
-  function cancelTimers() {
-    for (const timer of timers) clearTimeout(timer);
-    timers.clear();
-  }
-
-  return { name: 'paymob', handle, reset, close };
+  return { name: 'paymob', handle, reset, close: scheduler.close };
 }
 
 // `endpoint` narrows a status or delay fault to one API. The faults module matches on mode, so the
@@ -1696,9 +1672,11 @@ function constantTimeEqual(a, b) {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+// The auth answer's `profile`: the merchant an order names (MERCHANT), with its user and account settings.
 function merchantProfile() {
+  const { id, created_at, ...company } = MERCHANT;
   return {
-    id: PROFILE_ID,
+    id,
     user: {
       id: OWNER_ID,
       username: '01000000000',
@@ -1713,17 +1691,10 @@ function merchantProfile() {
       groups: [],
       user_permissions: [],
     },
-    created_at: '2023-01-10T09:12:44.318914',
+    created_at,
     active: true,
     profile_type: 'Merchant',
-    phones: ['+201000000000'],
-    company_emails: ['payments@stackpay.test'],
-    company_name: 'StackPay Sandbox',
-    state: '',
-    country: 'EGY',
-    city: 'Cairo',
-    postal_code: '',
-    street: '',
+    ...company,
     email_notification: false,
     order_retrieval_endpoint: null,
     delivery_update_endpoint: null,

@@ -185,6 +185,29 @@ export async function startSandbox({
 }
 
 /**
+ * The options that make the sandbox the PayMob and Mailgun account a Worker's settings describe, read from
+ * those settings by their names (.dev.vars, the environment, test/test-env.ts): the same keys, the integration
+ * and iframe ids (comma lists) and the account's region. Callers add the port, `workerBaseUrl` and the rest.
+ * @param {Partial<Record<string, string>>} vars
+ * @returns {SandboxOptions}
+ */
+export function accountOptions(vars) {
+  return {
+    mailgunApiKey: vars.MAILGUN_API_KEY,
+    mailgunDomain: vars.MAILGUN_DOMAIN,
+    mailgunWebhookSigningKey: vars.MAILGUN_WEBHOOK_SIGNING_KEY,
+    paymobApiKey: vars.PAYMOB_API_KEY,
+    paymobSecretKey: vars.PAYMOB_SECRET_KEY,
+    paymobPublicKey: vars.PAYMOB_PUBLIC_KEY,
+    paymobHmacSecret: vars.PAYMOB_HMAC_SECRET,
+    paymobIntegrationIds: parseIdList(vars.PAYMOB_INTEGRATION_ID),
+    // The integrations take the account's currency (docs/paymob.md §1); createPaymob refuses an unknown country.
+    paymobCountry: /** @type {PaymobCountry} */ (vars.PAYMOB_COUNTRY || 'EG'),
+    paymobIframeIds: parseIdList(vars.PAYMOB_IFRAME_ID),
+  };
+}
+
+/**
  * @param {IncomingMessage} req
  * @param {ServerResponse} res
  * @param {{ services: Service[]; faults: Faults }} sandbox
@@ -275,18 +298,8 @@ async function main() {
       '--acs-port',
       process.env.SANDBOX_ACS_PORT ?? (port === 0 ? 0 : port + 1),
     ),
-    mailgunApiKey: env.MAILGUN_API_KEY,
-    mailgunDomain: env.MAILGUN_DOMAIN,
-    mailgunWebhookSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
+    ...accountOptions(env),
     mailgunWebhookDelayMs: env.MAILGUN_WEBHOOK_DELAY_MS ? Number(env.MAILGUN_WEBHOOK_DELAY_MS) : 200,
-    paymobApiKey: env.PAYMOB_API_KEY,
-    paymobSecretKey: env.PAYMOB_SECRET_KEY,
-    paymobPublicKey: env.PAYMOB_PUBLIC_KEY,
-    paymobHmacSecret: env.PAYMOB_HMAC_SECRET,
-    paymobIntegrationIds: parseIdList(env.PAYMOB_INTEGRATION_ID),
-    // createPaymob refuses an unknown country.
-    paymobCountry: /** @type {PaymobCountry} */ (env.PAYMOB_COUNTRY || 'EG'),
-    paymobIframeIds: parseIdList(env.PAYMOB_IFRAME_ID),
     paymobCallbackDelayMs: env.PAYMOB_CALLBACK_DELAY_MS ? Number(env.PAYMOB_CALLBACK_DELAY_MS) : 0,
     paymobPendingDelayMs: env.PAYMOB_PENDING_DELAY_MS ? Number(env.PAYMOB_PENDING_DELAY_MS) : 3000,
     // An explicitly empty WORKER_BASE_URL turns delivery webhooks off.

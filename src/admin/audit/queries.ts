@@ -1,5 +1,9 @@
 import { desc, eq, like, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+
+/** The filter's choices: every action the audit log records (one list, src/db/audit.ts). */
+export { AUDIT_ACTIONS } from '../../db/audit';
+
 import { startingWith } from '../../db/like';
 import { auditLog, users } from '../../db/schema';
 import { type ListResult, type PageWindow, pageOf, total, whereAll } from '../shared/queries';

@@ -2,19 +2,11 @@ import { Hono } from 'hono';
 import { listWindow, text } from '../shared/forms';
 import { requireSession } from '../shared/guards';
 import { type AdminEnv, page, pageContext } from '../shared/http';
-import { listAudit } from './queries';
+import { AUDIT_ACTIONS, listAudit } from './queries';
 import { AuditPage } from './views';
 
 /** The audit log: who did what, when (docs/api.md §8). */
 export const auditRoutes = new Hono<AdminEnv>();
-
-const AUDIT_ACTIONS = [
-  'kyc.review',
-  'user.role_change',
-  'user.activation',
-  'transaction.refund',
-  'transaction.void',
-];
 
 auditRoutes.get('/audit', requireSession, async (c) => {
   const filters = { action: text(c.req.query('action')), actor: text(c.req.query('actor')) };
