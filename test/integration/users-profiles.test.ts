@@ -7,6 +7,7 @@ import {
   createUser,
   type Problem,
   readJson,
+  roomInMinuteWindow,
   roundTrips,
   type TestUser,
   testConfig,
@@ -553,6 +554,7 @@ describe('PATCH profiles/mine/new-password', () => {
 
 describe('profiles: rate limit and methods', () => {
   it('limits profile routes to 30 requests a minute per user', async () => {
+    await roomInMinuteWindow();
     const user = await createUser();
     for (let i = 0; i < 30; i++) expect((await api(MINE, { token: user.access })).status).toBe(200);
     const limited = await api(MINE, { token: user.access });

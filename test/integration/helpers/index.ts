@@ -53,6 +53,15 @@ export function uniqueRequestId(label = 'test'): string {
   return `${label}-${randomSuffix()}`;
 }
 
+/**
+ * The rate limiter's windows are aligned to the clock (src/durable/rate-limiter.ts): a burst that must land in
+ * one window waits, when the current minute is nearly over, for the next one to start.
+ */
+export async function roomInMinuteWindow(neededMs = 20_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < neededMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 export interface ApiInit extends Omit<RequestInit, 'body'> {
   /** Sent as the JSON body (with Content-Type: application/json). */
   json?: unknown;
