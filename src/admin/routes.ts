@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createAddress, updateAddress } from '../customers/addresses';
-import { inlineContentDisposition } from '../customers/documents';
-import { openDocument } from '../customers/kyc';
+import { streamDocument } from '../customers/documents';
+import { openCustomerDocument } from '../customers/kyc';
 import { reviewKyc } from '../customers/review';
 import { AddressPatchBody, isIsoDate, KycReviewBody } from '../customers/schemas';
 import { AppError, type FieldErrors, notFound } from '../lib/errors';
-import { describeError } from '../lib/logger';
 import { allowedMethods } from '../lib/routes';
 import { fieldErrorsFrom } from '../lib/validation';
 import { bodyGuard } from '../middleware/body-guard';
@@ -440,7 +439,11 @@ adminRoutes.post(
       );
     }
     try {
-      await updateAddress(c.var.db, await ownerOf(c, customerId), addressId, parsed.data);
+      await updateAddress(c.var.ctx, {
+        userId: await ownerOf(c, customerId),
+        addressId,
+        changes: parsed.data,
+      });
     } catch (err) {
       if (!isFormRefusal(err)) throw err;
       return refusedAddress(c, customerId, target, err.errors ?? {}, err.message, err.status as 400 | 409);
@@ -470,12 +473,10 @@ adminRoutes.post(
     }
     let created: Awaited<ReturnType<typeof createAddress>>;
     try {
-      created = await createAddress(
-        c.var.db,
-        await ownerOf(c, customerId),
-        parsed.data,
-        c.var.config.ADDRESSES_COUNT,
-      );
+      created = await createAddress(c.var.ctx, {
+        userId: await ownerOf(c, customerId),
+        address: parsed.data,
+      });
     } catch (err) {
       if (!isFormRefusal(err)) throw err;
       return refusedAddress(
@@ -523,20 +524,14 @@ adminRoutes.post(
     });
     if (!parsed.success) return refused(fieldErrorsFrom(parsed.error), 'The decision was not saved.', 400);
     try {
+      // The reviewer is the session's user (the admin session does not set ctx.actor).
       await reviewKyc(
-        {
-          db: c.var.db,
-          notifications: c.env.NOTIFICATIONS,
-          onNotificationError: (err) =>
-            c.var.logger.error('kyc review e-mail not queued', describeError(err)),
-        },
+        { ...c.var.ctx, actor: sessionOf(c).user },
         {
           customerId,
-          reviewerId: sessionOf(c).user.id,
           status: parsed.data.status,
           reason: parsed.data.reason ?? null,
           submissionVersion: parsed.data.submission_version,
-          requestId: c.var.requestId,
         },
       );
     } catch (err) {
@@ -556,21 +551,9 @@ adminRoutes.post(
 
 adminRoutes.get('/customers/:id{[0-9]+}/kyc/document', requireSession, async (c) => {
   const customerId = idParam(c, 'id');
-  const document = await openDocument(c.var.db, c.env.KYC_DOCUMENTS, { customerId }, (key) =>
-    c.var.logger.error('kyc document missing from storage', { key }),
-  );
+  const document = await openCustomerDocument(c.var.ctx, customerId);
   // Streamed through the Worker with the session's checks: the private bucket has no public URL.
-  return new Response(document.body, {
-    status: 200,
-    headers: {
-      'Content-Type': document.contentType,
-      'Content-Length': String(document.size),
-      'Content-Disposition': inlineContentDisposition(document.fileName),
-      'Cache-Control': 'private, no-store',
-      'Content-Security-Policy': documentCsp(document.contentType),
-      ETag: document.etag,
-    },
-  });
+  return streamDocument(document, { 'Content-Security-Policy': documentCsp(document.contentType) });
 });
 
 // --- Transactions ------------------------------------------------------------------------------------------

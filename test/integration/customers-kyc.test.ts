@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { NATIONAL_ID_MESSAGES } from '../../src/customers/egyptian-national-id';
 import { updateKyc } from '../../src/customers/kyc';
 import { fileTooLargeMessage, MESSAGES } from '../../src/customers/schemas';
-import { createDatabase } from '../../src/db/client';
 import { kycRecords } from '../../src/db/schema';
 import {
   as,
+  contextAs,
   customerIdOf,
   customerRow,
   documentBytes,
@@ -501,12 +501,8 @@ describe('concurrent uploads', () => {
       delete: (key: string) => env.KYC_DOCUMENTS.delete(key),
       get: (key: string) => env.KYC_DOCUMENTS.get(key),
     } as unknown as R2Bucket;
-    const db = createDatabase(env.DATABASE_URL as string, uniqueRequestId('kyc-race'));
-    const error = await updateKyc(
-      { db, documents, maxBytes: KYC_MAX_BYTES, onStorageError: () => {} },
-      user.id,
-      { file: { name: 'late.pdf', bytes: documentBytes('pdf') } },
-    ).then(
+    const ctx = { ...contextAs(user, 'kyc-race'), documents };
+    const error = await updateKyc(ctx, { file: { name: 'late.pdf', bytes: documentBytes('pdf') } }).then(
       () => undefined,
       (err: unknown) => err,
     );
