@@ -1,4 +1,5 @@
-import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/mysql-core';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { isDuplicateKey, isRetryableConflict, retryingConflicts } from '../db/client';
@@ -63,6 +64,28 @@ async function translatingConflicts<T>(work: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+// The table again under its own name, for the count subquery inside statements on `addresses` itself.
+const existingAddresses = alias(addresses, 'existing');
+
+/** How many addresses the customer has (a subquery). */
+function addressCount(customerId: number | SQLWrapper): SQL<number> {
+  return sql<number>`(select count(*) from ${addresses} ${existingAddresses}
+    where ${existingAddresses.customerId} = ${customerId})`;
+}
+
+/** The INSERT's column list, in the order of its SELECT below. */
+const insertColumns = [
+  addresses.customerId,
+  addresses.country,
+  addresses.state,
+  addresses.city,
+  addresses.line,
+  addresses.buildingNumber,
+  addresses.apartmentNumber,
+  addresses.postalCode,
+  addresses.mainAddress,
+].map((column) => sql.identifier(column.name));
 
 function toAddress(row: { country: string } & Omit<Address, 'country'>): Address {
   return { ...row, country: row.country as CountryCode };
@@ -159,12 +182,11 @@ export async function createAddress(
 
   const insert = async (runner: Runner): Promise<number> => {
     const result = await runner.execute(sql`
-      insert into addresses
-        (customer_id, country, state, city, line, building_number, apartment_number, postal_code, main_address)
+      insert into ${addresses} (${sql.join(insertColumns, sql`, `)})
       select ${customerId}, ${values.country}, ${values.state}, ${values.city}, ${values.line},
         ${values.buildingNumber}, ${values.apartmentNumber}, ${values.postalCode}, ${values.mainAddress}
       from dual
-      where (select count(*) from addresses existing where existing.customer_id = ${customerId}) < ${limit}`);
+      where ${addressCount(customerId)} < ${limit}`);
     if (result.rowsAffected === 0) throw limitReached();
     return Number(result.insertId);
   };
@@ -225,8 +247,8 @@ export async function updateAddress(
 /** docs/api.md §3.3 DELETE: the main address goes only when it is the last one (409 otherwise). */
 export async function deleteAddress(ctx: ServiceContext, addressId: number): Promise<void> {
   const { db } = ctx;
-  const total = sql<number>`(select count(*) from addresses existing where existing.customer_id = ${customers.id})`;
-  const loaded = await loadOwnAddress(db, callerId(ctx), addressId, { total: total.mapWith(Number) });
+  const total = addressCount(customers.id).mapWith(Number);
+  const loaded = await loadOwnAddress(db, callerId(ctx), addressId, { total });
   if (loaded.address.mainAddress && loaded.total > 1) {
     throw conflict(
       'main_address_in_use',

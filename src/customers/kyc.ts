@@ -130,8 +130,8 @@ export async function updateKyc(ctx: ServiceContext, changes: KycChanges): Promi
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
   const sets: SQL[] = [];
-  if (documentType !== current.documentType) sets.push(sql`k.document_type = ${documentType}`);
-  if (documentId !== current.documentId) sets.push(sql`k.document_id = ${documentId}`);
+  if (documentType !== current.documentType) sets.push(sql`${kycRecords.documentType} = ${documentType}`);
+  if (documentId !== current.documentId) sets.push(sql`${kycRecords.documentId} = ${documentId}`);
   const replacesFile = changes.file !== undefined && (changes.file !== null || current.documentKey !== null);
   if (sets.length === 0 && !replacesFile) return current;
 
@@ -146,19 +146,22 @@ export async function updateKyc(ctx: ServiceContext, changes: KycChanges): Promi
         })
       : undefined;
   if (replacesFile) {
-    sets.push(sql`k.document_key = ${stored?.key ?? null}, k.document_name = ${stored?.fileName ?? null},
-      k.document_content_type = ${stored?.contentType ?? null}, k.document_size = ${stored?.size ?? null}`);
+    sets.push(sql`${kycRecords.documentKey} = ${stored?.key ?? null},
+      ${kycRecords.documentName} = ${stored?.fileName ?? null},
+      ${kycRecords.documentContentType} = ${stored?.contentType ?? null},
+      ${kycRecords.documentSize} = ${stored?.size ?? null}`);
   }
   // A concurrent upload must not be overwritten silently (its object would be orphaned): the file columns
   // are written only if they still hold what was read.
-  const fileGuard = replacesFile ? sql` and k.document_key <=> ${current.documentKey}` : sql``;
+  const fileGuard = replacesFile ? sql` and ${kycRecords.documentKey} <=> ${current.documentKey}` : sql``;
   let rowsAffected: number;
   try {
     const result = await db.execute(sql`
-      update kyc_records k join customers c on c.id = k.customer_id
-      set ${sql.join(sets, sql`, `)}, k.status = 'pending', k.rejection_reason = null, k.reviewed_at = null,
-        k.reviewed_by = null, k.updated_at = ${now}, c.is_verified = false, c.updated_at = ${now}
-      where k.id = ${current.kycId}${fileGuard}`);
+      update ${kycRecords} join ${customers} on ${customers.id} = ${kycRecords.customerId}
+      set ${sql.join(sets, sql`, `)}, ${kycRecords.status} = 'pending', ${kycRecords.rejectionReason} = null,
+        ${kycRecords.reviewedAt} = null, ${kycRecords.reviewedBy} = null, ${kycRecords.updatedAt} = ${now},
+        ${customers.isVerified} = false, ${customers.updatedAt} = ${now}
+      where ${kycRecords.id} = ${current.kycId}${fileGuard}`);
     rowsAffected = result.rowsAffected;
   } catch (err) {
     if (stored) await deleteDocument(ctx, stored.key);

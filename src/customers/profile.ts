@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { isDuplicateKey } from '../db/client';
-import { customers, type KycStatus, kycRecords, transactions } from '../db/schema';
+import { addresses, customers, type KycStatus, kycRecords, transactions } from '../db/schema';
 import { AppError, conflict, fieldError, unauthorized } from '../lib/errors';
 import { profileColumns } from './columns';
 import { deleteDocument } from './documents';
@@ -103,11 +103,10 @@ export async function deleteProfile(ctx: ServiceContext): Promise<void> {
   if (Number(row.hasTransactions) === 1) throw transactionsKept();
 
   const result = await db.execute(sql`
-    delete c, a, k from customers c
-    left join addresses a on a.customer_id = c.id
-    left join kyc_records k on k.customer_id = c.id
-    where c.id = ${row.customerId}
-      and not exists (select 1 from transactions t where t.customer_id = c.id)`);
+    delete ${customers}, ${addresses}, ${kycRecords} from ${customers}
+    left join ${addresses} on ${addresses.customerId} = ${customers.id}
+    left join ${kycRecords} on ${kycRecords.customerId} = ${customers.id}
+    where ${customers.id} = ${row.customerId} and not ${hasTransactions}`);
   if (result.rowsAffected === 0) {
     // Either a transaction appeared since the read, or a concurrent DELETE won: say which.
     await requireCustomerId(ctx);

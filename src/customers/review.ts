@@ -59,12 +59,14 @@ export async function reviewKyc(ctx: ServiceContext, input: KycReviewInput): Pro
   await db.transaction(async (tx) => {
     // Guarded on the submission the reviewer saw: a document replaced meanwhile is not approved unseen.
     const result = await tx.execute(sql`
-      update kyc_records k join customers c on c.id = k.customer_id
-      set k.status = ${input.status}, k.rejection_reason = ${rejectionReason}, k.reviewed_at = ${reviewedAt},
-        k.reviewed_by = ${reviewerId}, k.updated_at = ${reviewedAt},
-        c.is_verified = ${input.status === 'approved'}, c.updated_at = ${reviewedAt}
-      where k.id = ${current.kycId} and k.document_type = ${current.documentType}
-        and k.document_id <=> ${current.documentId} and k.document_key <=> ${current.documentKey}`);
+      update ${kycRecords} join ${customers} on ${customers.id} = ${kycRecords.customerId}
+      set ${kycRecords.status} = ${input.status}, ${kycRecords.rejectionReason} = ${rejectionReason},
+        ${kycRecords.reviewedAt} = ${reviewedAt}, ${kycRecords.reviewedBy} = ${reviewerId},
+        ${kycRecords.updatedAt} = ${reviewedAt},
+        ${customers.isVerified} = ${input.status === 'approved'}, ${customers.updatedAt} = ${reviewedAt}
+      where ${kycRecords.id} = ${current.kycId} and ${kycRecords.documentType} = ${current.documentType}
+        and ${kycRecords.documentId} <=> ${current.documentId}
+        and ${kycRecords.documentKey} <=> ${current.documentKey}`);
     if (result.rowsAffected === 0) throw submissionChanged();
     await writeAudit(tx, {
       actorUserId: reviewerId,
