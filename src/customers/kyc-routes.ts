@@ -108,6 +108,9 @@ kycRoutes.openapi(
 
 // Staff — docs/api.md §3.4 review (also used by the admin UI through reviewKyc)
 
+/** Every staff route: ADMIN or STAFF only, on the customer named in the path. */
+const staffOnCustomer = { middleware: [staffOnly], request: { params: CustomerIdParam } };
+
 kycRoutes.openapi(
   createRoute({
     method: 'get',
@@ -116,8 +119,7 @@ kycRoutes.openapi(
     tags: TAGS,
     security,
     summary: "A customer's KYC record (staff)",
-    middleware: [staffOnly] as const,
-    request: { params: CustomerIdParam },
+    ...staffOnCustomer,
     responses: {
       200: jsonResponse(KycSchema, 'The KYC record'),
       ...problemResponses(401, 403, 404, 429),
@@ -139,8 +141,7 @@ kycRoutes.openapi(
     tags: TAGS,
     security,
     summary: "Download a customer's KYC document (staff)",
-    middleware: [staffOnly] as const,
-    request: { params: CustomerIdParam },
+    ...staffOnCustomer,
     responses: { 200: documentContent, ...problemResponses(401, 403, 404, 429) },
   }),
   async (c) => streamDocument(await openCustomerDocument(c.var.ctx, c.req.valid('param').customer_id)),
@@ -159,8 +160,8 @@ kycRoutes.openapi(
       'Sets reviewed_at, reviewed_by and the customer’s is_verified (true only when approved), writes the ' +
       'audit log and queues an e-mail to the customer. A reason is required when rejecting. Approval needs a ' +
       'submitted document id and file (409 otherwise).',
-    middleware: [staffOnly] as const,
-    request: { params: CustomerIdParam, body: jsonBody(KycReviewBody) },
+    middleware: staffOnCustomer.middleware,
+    request: { ...staffOnCustomer.request, body: jsonBody(KycReviewBody) },
     responses: {
       200: jsonResponse(KycSchema, 'The reviewed KYC record'),
       ...problemResponses(400, 401, 403, 404, 409, 415, 429),
