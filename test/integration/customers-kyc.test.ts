@@ -513,6 +513,38 @@ describe('concurrent uploads', () => {
   });
 });
 
+describe('storage failures', () => {
+  it('an old document that cannot be deleted leaves the new one in place and is logged, not a failure', async () => {
+    const user = await newCustomer();
+    const customerId = await customerIdOf(user);
+    await uploadDocument(user);
+    const oldKey = (await kycRow(customerId))?.documentKey as string;
+    const logged: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+    const record = (msg: string, fields?: Record<string, unknown>) => void logged.push({ msg, fields });
+    const ctx = {
+      ...contextAs(user, 'kyc-storage'),
+      // The real bucket, except that deleting fails (an R2 outage after the row was updated).
+      documents: {
+        put: (key: string, value: Uint8Array, options?: R2PutOptions) =>
+          env.KYC_DOCUMENTS.put(key, value, options),
+        delete: async () => {
+          throw new Error('R2 is unavailable');
+        },
+        get: (key: string) => env.KYC_DOCUMENTS.get(key),
+      } as unknown as R2Bucket,
+      logger: { debug: record, info: record, warn: record, error: record, child: () => ctx.logger },
+    };
+    const kyc = await updateKyc(ctx, { file: { name: 'new.pdf', bytes: documentBytes('pdf') } });
+    const row = await kycRow(customerId);
+    expect(row?.documentKey).toBe(kyc.documentKey);
+    expect(row?.documentKey).not.toBe(oldKey);
+    expect(await storedObject(row?.documentKey as string)).not.toBeNull();
+    expect(logged).toEqual([
+      { msg: 'kyc document delete failed', fields: expect.objectContaining({ key: oldKey, error: 'Error' }) },
+    ]);
+  });
+});
+
 describe('no input produces a 5xx', () => {
   it.each([
     ['malformed JSON', '{"document_id": ', 'application/json'],
