@@ -1,11 +1,14 @@
-import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/mysql-core';
+import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { isDuplicateKey, isRetryableConflict, retryingConflicts } from '../db/client';
 import { addresses, customers } from '../db/schema';
 import { AppError, conflict, fieldError, notFound, validationError } from '../lib/errors';
 import { NON_FIELD } from '../lib/validation';
+import { addressColumns } from './columns';
 import { type CountryCode, DEFAULT_COUNTRY } from './countries';
-import { customerProfileNotFound } from './profile';
+import { callerId, customerProfileNotFound } from './profile';
 import { type AddressChanges, addressErrors, addressLimitMessage, MESSAGES } from './schemas';
 
 export interface Address {
@@ -23,18 +26,15 @@ export interface Address {
 
 type AddressValues = Omit<Address, 'id' | 'customerId'>;
 
-const addressColumns = {
-  id: addresses.id,
-  customerId: addresses.customerId,
-  country: addresses.country,
-  state: addresses.state,
-  city: addresses.city,
-  line: addresses.line,
-  buildingNumber: addresses.buildingNumber,
-  apartmentNumber: addresses.apartmentNumber,
-  postalCode: addresses.postalCode,
-  mainAddress: addresses.mainAddress,
-};
+/**
+ * Whose addresses a write changes: the caller's own (the API), or — when staff edit a customer's addresses in
+ * the admin, acting for that customer rather than for themselves — the owning user's id.
+ */
+export interface AddressOwner {
+  userId?: number;
+}
+
+const ownerId = (ctx: ServiceContext, owner: AddressOwner) => owner.userId ?? callerId(ctx);
 
 /** A database or an open transaction: both run statements the same way. */
 type Runner = Pick<Database, 'execute' | 'update'>;
@@ -65,17 +65,39 @@ async function translatingConflicts<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+// The table again under its own name, for the count subquery inside statements on `addresses` itself.
+const existingAddresses = alias(addresses, 'existing');
+
+/** How many addresses the customer has (a subquery). */
+function addressCount(customerId: number | SQLWrapper): SQL<number> {
+  return sql<number>`(select count(*) from ${addresses} ${existingAddresses}
+    where ${existingAddresses.customerId} = ${customerId})`;
+}
+
+/** The INSERT's column list, in the order of its SELECT below. */
+const insertColumns = [
+  addresses.customerId,
+  addresses.country,
+  addresses.state,
+  addresses.city,
+  addresses.line,
+  addresses.buildingNumber,
+  addresses.apartmentNumber,
+  addresses.postalCode,
+  addresses.mainAddress,
+].map((column) => sql.identifier(column.name));
+
 function toAddress(row: { country: string } & Omit<Address, 'country'>): Address {
   return { ...row, country: row.country as CountryCode };
 }
 
 /** The caller's addresses, main first then oldest first: one joined query. */
-export async function listAddresses(db: Database, userId: number): Promise<Address[]> {
-  const rows = await db
+export async function listAddresses(ctx: ServiceContext): Promise<Address[]> {
+  const rows = await ctx.db
     .select({ ownerId: customers.id, address: addressColumns })
     .from(customers)
     .leftJoin(addresses, eq(addresses.customerId, customers.id))
-    .where(eq(customers.userId, userId))
+    .where(eq(customers.userId, callerId(ctx)))
     .orderBy(sql`${addresses.mainAddress} desc`, asc(addresses.id));
   if (rows.length === 0) throw customerProfileNotFound();
   return rows.flatMap((r) => (r.address ? [toAddress(r.address)] : []));
@@ -103,8 +125,9 @@ async function loadOwnAddress(
   return { customerId: row.ownerId, address: toAddress(row.address), total: row.total };
 }
 
-export async function getAddress(db: Database, userId: number, addressId: number): Promise<Address> {
-  return (await loadOwnAddress(db, userId, addressId)).address;
+/** One of the caller's addresses. */
+export async function getAddress(ctx: ServiceContext, addressId: number): Promise<Address> {
+  return (await loadOwnAddress(ctx.db, callerId(ctx), addressId)).address;
 }
 
 function throwIfInvalid(values: AddressValues): void {
@@ -127,43 +150,43 @@ async function demoteOtherMainAddresses(runner: Runner, customerId: number, keep
  * The INSERT re-checks the count itself, so concurrent creates cannot pass the limit.
  */
 export async function createAddress(
-  db: Database,
-  userId: number,
-  input: AddressChanges,
-  limit: number,
+  ctx: ServiceContext,
+  input: AddressOwner & { address: AddressChanges },
 ): Promise<Address> {
+  const { db } = ctx;
+  const limit = ctx.config.ADDRESSES_COUNT;
   const [owner] = await db
     .select({ customerId: customers.id, count: sql<number>`count(${addresses.id})`.mapWith(Number) })
     .from(customers)
     .leftJoin(addresses, eq(addresses.customerId, customers.id))
-    .where(eq(customers.userId, userId))
+    .where(eq(customers.userId, ownerId(ctx, input)))
     .groupBy(customers.id);
   if (!owner) throw customerProfileNotFound();
   const limitReached = () => fieldError(NON_FIELD, addressLimitMessage(limit), 'address_limit_reached');
   if (owner.count >= limit) throw limitReached();
 
+  const { address } = input;
   const values: AddressValues = {
-    country: input.country ?? DEFAULT_COUNTRY,
-    state: input.state ?? null,
-    city: input.city ?? null,
-    line: input.line ?? null,
-    buildingNumber: input.building_number ?? null,
-    apartmentNumber: input.apartment_number ?? null,
-    postalCode: input.postal_code ?? null,
+    country: address.country ?? DEFAULT_COUNTRY,
+    state: address.state ?? null,
+    city: address.city ?? null,
+    line: address.line ?? null,
+    buildingNumber: address.building_number ?? null,
+    apartmentNumber: address.apartment_number ?? null,
+    postalCode: address.postal_code ?? null,
     // The first address is always the main one: a customer with addresses has exactly one main.
-    mainAddress: owner.count === 0 ? true : (input.main_address ?? true),
+    mainAddress: owner.count === 0 ? true : (address.main_address ?? true),
   };
   throwIfInvalid(values);
   const { customerId } = owner;
 
   const insert = async (runner: Runner): Promise<number> => {
     const result = await runner.execute(sql`
-      insert into addresses
-        (customer_id, country, state, city, line, building_number, apartment_number, postal_code, main_address)
+      insert into ${addresses} (${sql.join(insertColumns, sql`, `)})
       select ${customerId}, ${values.country}, ${values.state}, ${values.city}, ${values.line},
         ${values.buildingNumber}, ${values.apartmentNumber}, ${values.postalCode}, ${values.mainAddress}
       from dual
-      where (select count(*) from addresses existing where existing.customer_id = ${customerId}) < ${limit}`);
+      where ${addressCount(customerId)} < ${limit}`);
     if (result.rowsAffected === 0) throw limitReached();
     return Number(result.insertId);
   };
@@ -184,12 +207,12 @@ export async function createAddress(
  * address becomes the main one. The only main address cannot be switched off directly.
  */
 export async function updateAddress(
-  db: Database,
-  userId: number,
-  addressId: number,
-  changes: AddressChanges,
+  ctx: ServiceContext,
+  input: AddressOwner & { addressId: number; changes: AddressChanges },
 ): Promise<Address> {
-  const { customerId, address: current } = await loadOwnAddress(db, userId, addressId);
+  const { db } = ctx;
+  const { addressId, changes } = input;
+  const { customerId, address: current } = await loadOwnAddress(db, ownerId(ctx, input), addressId);
   const values: Partial<AddressValues> = {};
   if (changes.country !== undefined) values.country = changes.country;
   if (changes.state !== undefined) values.state = changes.state;
@@ -222,9 +245,10 @@ export async function updateAddress(
 }
 
 /** docs/api.md §3.3 DELETE: the main address goes only when it is the last one (409 otherwise). */
-export async function deleteAddress(db: Database, userId: number, addressId: number): Promise<void> {
-  const total = sql<number>`(select count(*) from addresses existing where existing.customer_id = ${customers.id})`;
-  const loaded = await loadOwnAddress(db, userId, addressId, { total: total.mapWith(Number) });
+export async function deleteAddress(ctx: ServiceContext, addressId: number): Promise<void> {
+  const { db } = ctx;
+  const total = addressCount(customers.id).mapWith(Number);
+  const loaded = await loadOwnAddress(db, callerId(ctx), addressId, { total });
   if (loaded.address.mainAddress && loaded.total > 1) {
     throw conflict(
       'main_address_in_use',

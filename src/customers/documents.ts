@@ -2,6 +2,8 @@
  * KYC documents in the private R2 bucket (docs/api.md §3.4). Objects live under random keys; the customer's file
  * name is kept only as metadata and is never part of a key or a URL.
  */
+import type { ServiceContext } from '../context';
+import { describeError } from '../lib/logger';
 
 export type DocumentContentType = 'application/pdf' | 'image/jpeg' | 'image/png';
 
@@ -69,19 +71,50 @@ export async function putDocument(
   return { key, contentType: input.contentType, fileName: input.fileName, size: input.bytes.byteLength };
 }
 
-/** Deletes an object; a failure is reported to the caller's logger, never thrown (the row is already right). */
+/**
+ * Deletes an object; a failure is logged, never thrown: the row is already right, the object is only orphaned
+ * (its key is in the log line).
+ */
 export async function deleteDocument(
-  bucket: R2Bucket,
+  ctx: Pick<ServiceContext, 'documents' | 'logger'>,
   key: string,
-  onError: (err: unknown) => void,
 ): Promise<void> {
   try {
-    await bucket.delete(key);
+    await ctx.documents.delete(key);
   } catch (err) {
-    onError(err);
+    ctx.logger.error('kyc document delete failed', { key, ...describeError(err) });
   }
 }
 
 export async function getDocument(bucket: R2Bucket, key: string): Promise<R2ObjectBody | null> {
   return bucket.get(key);
+}
+
+/** A stored document opened for streaming, with what its response headers need. */
+export interface OpenedDocument {
+  body: ReadableStream;
+  contentType: string;
+  fileName: string;
+  size: number;
+  etag: string;
+}
+
+/**
+ * The response that streams a KYC document, for the API's downloads and the admin's: its detected type and
+ * size, shown inline under a name that cannot break the header, never cached, never sniffed. `headers` adds
+ * to (or overrides) these: the admin passes its document CSP.
+ */
+export function streamDocument(document: OpenedDocument, headers: Record<string, string> = {}): Response {
+  return new Response(document.body, {
+    status: 200,
+    headers: {
+      'Content-Type': document.contentType,
+      'Content-Length': String(document.size),
+      'Content-Disposition': inlineContentDisposition(document.fileName),
+      'Cache-Control': 'private, no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ETag: document.etag,
+      ...headers,
+    },
+  });
 }

@@ -1,10 +1,19 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { customers, type DocumentType, type KycStatus, kycRecords } from '../db/schema';
 import { sha256Hex } from '../lib/crypto';
 import { type AppError, conflict, type FieldErrors, notFound, validationError } from '../lib/errors';
-import { cleanFileName, deleteDocument, detectDocumentType, getDocument, putDocument } from './documents';
-import { customerProfileNotFound } from './profile';
+import { kycColumns } from './columns';
+import {
+  cleanFileName,
+  deleteDocument,
+  detectDocumentType,
+  getDocument,
+  type OpenedDocument,
+  putDocument,
+} from './documents';
+import { callerId, customerProfileNotFound } from './profile';
 import { addFieldError, documentIdError, fileTooLargeMessage, MESSAGES } from './schemas';
 
 export interface Kyc {
@@ -20,20 +29,6 @@ export interface Kyc {
   reviewedBy: number | null;
   rejectionReason: string | null;
 }
-
-export const kycColumns = {
-  kycId: kycRecords.id,
-  customerId: kycRecords.customerId,
-  documentType: kycRecords.documentType,
-  documentId: kycRecords.documentId,
-  documentKey: kycRecords.documentKey,
-  documentName: kycRecords.documentName,
-  documentContentType: kycRecords.documentContentType,
-  status: kycRecords.status,
-  reviewedAt: kycRecords.reviewedAt,
-  reviewedBy: kycRecords.reviewedBy,
-  rejectionReason: kycRecords.rejectionReason,
-};
 
 /**
  * docs/security.md §2: what a reviewer saw, as a short opaque string — the document type, id and stored file
@@ -77,12 +72,14 @@ async function loadKyc(db: Database, owner: { userId: number } | { customerId: n
   return row.kyc;
 }
 
-export function getOwnKyc(db: Database, userId: number): Promise<Kyc> {
-  return loadKyc(db, { userId });
+/** The caller's own KYC record. */
+export function getOwnKyc(ctx: ServiceContext): Promise<Kyc> {
+  return loadKyc(ctx.db, { userId: callerId(ctx) });
 }
 
-export function getCustomerKyc(db: Database, customerId: number): Promise<Kyc> {
-  return loadKyc(db, { customerId });
+/** A customer's KYC record, by customer id (staff). */
+export function getCustomerKyc(ctx: ServiceContext, customerId: number): Promise<Kyc> {
+  return loadKyc(ctx.db, { customerId });
 }
 
 /** A file as the customer sent it; the route reads it, the rules here decide what it is. */
@@ -98,15 +95,6 @@ export interface KycChanges {
   file?: UploadedFile | null;
 }
 
-export interface KycDeps {
-  db: Database;
-  documents: R2Bucket;
-  maxBytes: number;
-  /** Called when an R2 object could not be removed (the database is already right; the object is orphaned). */
-  onStorageError: (err: unknown) => void;
-  now?: Date;
-}
-
 /** Size and type of an upload, by its content: every failing rule's message. */
 export function uploadErrors(file: UploadedFile, maxBytes: number): string[] {
   if (file.bytes.byteLength === 0) return [MESSAGES.emptyFile];
@@ -120,34 +108,36 @@ export function uploadErrors(file: UploadedFile, maxBytes: number): string[] {
  * docs/api.md §3.4 customer changes. One read, then — only when a document field really changes — one multi-table
  * UPDATE that writes the fields, resets the status to pending and the customer's is_verified to false
  * together (a single statement is atomic without BEGIN/COMMIT). A new file goes to R2 first under a fresh
- * key; the old object is deleted only after the row points at the new one.
+ * key; the old object is deleted only after the row points at the new one (documents: ctx.documents; the size
+ * limit: KYC_MAX_BYTES; an object that cannot be removed is logged, never a failure).
  */
-export async function updateKyc(deps: KycDeps, userId: number, changes: KycChanges): Promise<Kyc> {
-  const { db } = deps;
-  const current = await loadKyc(db, { userId });
+export async function updateKyc(ctx: ServiceContext, changes: KycChanges): Promise<Kyc> {
+  const { db, now } = ctx;
+  const maxBytes = ctx.config.KYC_MAX_BYTES;
+  const current = await loadKyc(db, { userId: callerId(ctx) });
   const documentType = changes.documentType ?? current.documentType;
   const documentId = changes.documentId ?? current.documentId;
 
   const errors: FieldErrors = {};
   if (documentId !== null && (changes.documentId !== undefined || changes.documentType !== undefined)) {
-    const message = documentIdError(documentType, documentId, deps.now);
+    const message = documentIdError(documentType, documentId, now);
     if (message) addFieldError(errors, 'document_id', message);
   }
   if (changes.file) {
-    for (const message of uploadErrors(changes.file, deps.maxBytes))
+    for (const message of uploadErrors(changes.file, maxBytes))
       addFieldError(errors, 'document_file', message);
   }
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
   const sets: SQL[] = [];
-  if (documentType !== current.documentType) sets.push(sql`k.document_type = ${documentType}`);
-  if (documentId !== current.documentId) sets.push(sql`k.document_id = ${documentId}`);
+  if (documentType !== current.documentType) sets.push(sql`${kycRecords.documentType} = ${documentType}`);
+  if (documentId !== current.documentId) sets.push(sql`${kycRecords.documentId} = ${documentId}`);
   const replacesFile = changes.file !== undefined && (changes.file !== null || current.documentKey !== null);
   if (sets.length === 0 && !replacesFile) return current;
 
   const stored =
     changes.file && replacesFile
-      ? await putDocument(deps.documents, {
+      ? await putDocument(ctx.documents, {
           bytes: changes.file.bytes,
           // uploadErrors() proved the type above.
           contentType: detectDocumentType(changes.file.bytes) ?? 'application/pdf',
@@ -156,31 +146,33 @@ export async function updateKyc(deps: KycDeps, userId: number, changes: KycChang
         })
       : undefined;
   if (replacesFile) {
-    sets.push(sql`k.document_key = ${stored?.key ?? null}, k.document_name = ${stored?.fileName ?? null},
-      k.document_content_type = ${stored?.contentType ?? null}, k.document_size = ${stored?.size ?? null}`);
+    sets.push(sql`${kycRecords.documentKey} = ${stored?.key ?? null},
+      ${kycRecords.documentName} = ${stored?.fileName ?? null},
+      ${kycRecords.documentContentType} = ${stored?.contentType ?? null},
+      ${kycRecords.documentSize} = ${stored?.size ?? null}`);
   }
-  const now = deps.now ?? new Date();
   // A concurrent upload must not be overwritten silently (its object would be orphaned): the file columns
   // are written only if they still hold what was read.
-  const fileGuard = replacesFile ? sql` and k.document_key <=> ${current.documentKey}` : sql``;
+  const fileGuard = replacesFile ? sql` and ${kycRecords.documentKey} <=> ${current.documentKey}` : sql``;
   let rowsAffected: number;
   try {
     const result = await db.execute(sql`
-      update kyc_records k join customers c on c.id = k.customer_id
-      set ${sql.join(sets, sql`, `)}, k.status = 'pending', k.rejection_reason = null, k.reviewed_at = null,
-        k.reviewed_by = null, k.updated_at = ${now}, c.is_verified = false, c.updated_at = ${now}
-      where k.id = ${current.kycId}${fileGuard}`);
+      update ${kycRecords} join ${customers} on ${customers.id} = ${kycRecords.customerId}
+      set ${sql.join(sets, sql`, `)}, ${kycRecords.status} = 'pending', ${kycRecords.rejectionReason} = null,
+        ${kycRecords.reviewedAt} = null, ${kycRecords.reviewedBy} = null, ${kycRecords.updatedAt} = ${now},
+        ${customers.isVerified} = false, ${customers.updatedAt} = ${now}
+      where ${kycRecords.id} = ${current.kycId}${fileGuard}`);
     rowsAffected = result.rowsAffected;
   } catch (err) {
-    if (stored) await deleteDocument(deps.documents, stored.key, deps.onStorageError);
+    if (stored) await deleteDocument(ctx, stored.key);
     throw err;
   }
   if (rowsAffected === 0) {
-    if (stored) await deleteDocument(deps.documents, stored.key, deps.onStorageError);
+    if (stored) await deleteDocument(ctx, stored.key);
     throw conflict('kyc_changed', 'Your document was changed by another request. Reload it and try again.');
   }
   if (replacesFile && current.documentKey) {
-    await deleteDocument(deps.documents, current.documentKey, deps.onStorageError);
+    await deleteDocument(ctx, current.documentKey);
   }
   return {
     ...current,
@@ -200,26 +192,25 @@ export async function updateKyc(deps: KycDeps, userId: number, changes: KycChang
   };
 }
 
-export interface OpenedDocument {
-  body: ReadableStream;
-  contentType: string;
-  fileName: string;
-  size: number;
-  etag: string;
+/** The caller's own stored document, opened for streaming (streamDocument). */
+export function openOwnDocument(ctx: ServiceContext): Promise<OpenedDocument> {
+  return openDocument(ctx, { userId: callerId(ctx) });
 }
 
-/** Opens the stored document of the user's own KYC record, or of a customer's (staff). */
-export async function openDocument(
-  db: Database,
-  documents: R2Bucket,
+/** A customer's stored document, by customer id (staff: the API and the admin). */
+export function openCustomerDocument(ctx: ServiceContext, customerId: number): Promise<OpenedDocument> {
+  return openDocument(ctx, { customerId });
+}
+
+async function openDocument(
+  ctx: ServiceContext,
   owner: { userId: number } | { customerId: number },
-  onMissingObject: (key: string) => void,
 ): Promise<OpenedDocument> {
-  const kyc = await loadKyc(db, owner);
+  const kyc = await loadKyc(ctx.db, owner);
   if (!kyc.documentKey) throw documentNotFound();
-  const object = await getDocument(documents, kyc.documentKey);
+  const object = await getDocument(ctx.documents, kyc.documentKey);
   if (!object) {
-    onMissingObject(kyc.documentKey);
+    ctx.logger.error('kyc document missing from storage', { key: kyc.documentKey });
     throw documentNotFound();
   }
   return {

@@ -1,8 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import type { ServiceContext } from '../context';
 import { isDuplicateKey } from '../db/client';
-import { customers, type KycStatus, kycRecords, transactions } from '../db/schema';
-import { AppError, conflict, fieldError } from '../lib/errors';
+import { addresses, customers, type KycStatus, kycRecords, transactions } from '../db/schema';
+import { AppError, conflict, fieldError, unauthorized } from '../lib/errors';
+import { profileColumns } from './columns';
 import { deleteDocument } from './documents';
 import { MESSAGES, type ProfileChanges } from './schemas';
 
@@ -22,20 +23,19 @@ export interface CustomerProfile {
   kycStatus: KycStatus | null;
 }
 
-const profileColumns = {
-  customerId: customers.id,
-  userId: customers.userId,
-  firstName: customers.firstName,
-  lastName: customers.lastName,
-  phoneNumber: customers.phoneNumber,
-  dob: customers.dob,
-  isVerified: customers.isVerified,
-  kycStatus: kycRecords.status,
-};
+/**
+ * The signed-in user whose own profile, addresses and KYC record the customer services work on (every
+ * customers route is behind requireAuth, so this throws only when a service is called without an actor).
+ */
+export function callerId(ctx: Pick<ServiceContext, 'actor'>): number {
+  if (!ctx.actor) throw unauthorized('Authentication credentials were not provided.');
+  return ctx.actor.id;
+}
 
 /** The caller's customer id; one indexed lookup. Throws customer_profile_not_found. */
-export async function requireCustomerId(db: Database, userId: number): Promise<number> {
-  const [row] = await db
+export async function requireCustomerId(ctx: Pick<ServiceContext, 'db' | 'actor'>): Promise<number> {
+  const userId = callerId(ctx);
+  const [row] = await ctx.db
     .select({ id: customers.id })
     .from(customers)
     .where(eq(customers.userId, userId))
@@ -44,13 +44,13 @@ export async function requireCustomerId(db: Database, userId: number): Promise<n
   return row.id;
 }
 
-/** The profile with its KYC status: one joined query. */
-export async function getProfile(db: Database, userId: number): Promise<CustomerProfile> {
-  const [row] = await db
+/** The caller's profile with its KYC status: one joined query. */
+export async function getProfile(ctx: ServiceContext): Promise<CustomerProfile> {
+  const [row] = await ctx.db
     .select(profileColumns)
     .from(customers)
     .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
-    .where(eq(customers.userId, userId))
+    .where(eq(customers.userId, callerId(ctx)))
     .limit(1);
   if (!row) throw customerProfileNotFound();
   return row;
@@ -61,12 +61,8 @@ export async function getProfile(db: Database, userId: number): Promise<Customer
  * proves the profile exists and gives the read-only fields, then the update. The phone number's uniqueness
  * is the database's unique index, so two concurrent requests cannot both take one number.
  */
-export async function updateProfile(
-  db: Database,
-  userId: number,
-  changes: ProfileChanges,
-): Promise<CustomerProfile> {
-  const current = await getProfile(db, userId);
+export async function updateProfile(ctx: ServiceContext, changes: ProfileChanges): Promise<CustomerProfile> {
+  const current = await getProfile(ctx);
   const values: Partial<typeof customers.$inferInsert> = {};
   const updated: CustomerProfile = { ...current };
   if (changes.first_name !== undefined) values.firstName = updated.firstName = changes.first_name;
@@ -75,7 +71,7 @@ export async function updateProfile(
   if (changes.dob !== undefined) values.dob = updated.dob = changes.dob;
   if (Object.keys(values).length === 0) return updated;
   try {
-    await db.update(customers).set(values).where(eq(customers.id, current.customerId));
+    await ctx.db.update(customers).set(values).where(eq(customers.id, current.customerId));
   } catch (err) {
     if (isDuplicateKey(err, 'customers_phone_unique')) throw fieldError('phone_number', MESSAGES.phoneTaken);
     throw err;
@@ -83,19 +79,14 @@ export async function updateProfile(
   return updated;
 }
 
-export interface DeleteProfileDeps {
-  db: Database;
-  documents: R2Bucket;
-  onStorageError: (err: unknown) => void;
-}
-
 /**
  * docs/api.md §3.2 DELETE: refused (409) while the customer has any transaction, since financial records are kept.
  * Otherwise the customer, its addresses and KYC record go in one multi-table DELETE (atomic without a
  * BEGIN/COMMIT), guarded again against a transaction created meanwhile; the stored document goes after.
  */
-export async function deleteProfile(deps: DeleteProfileDeps, userId: number): Promise<void> {
-  const { db } = deps;
+export async function deleteProfile(ctx: ServiceContext): Promise<void> {
+  const { db } = ctx;
+  const userId = callerId(ctx);
   const hasTransactions = sql<number>`exists (select 1 from ${transactions} where ${transactions.customerId} = ${customers.id})`;
   const [row] = await db
     .select({ customerId: customers.id, documentKey: kycRecords.documentKey, hasTransactions })
@@ -112,15 +103,14 @@ export async function deleteProfile(deps: DeleteProfileDeps, userId: number): Pr
   if (Number(row.hasTransactions) === 1) throw transactionsKept();
 
   const result = await db.execute(sql`
-    delete c, a, k from customers c
-    left join addresses a on a.customer_id = c.id
-    left join kyc_records k on k.customer_id = c.id
-    where c.id = ${row.customerId}
-      and not exists (select 1 from transactions t where t.customer_id = c.id)`);
+    delete ${customers}, ${addresses}, ${kycRecords} from ${customers}
+    left join ${addresses} on ${addresses.customerId} = ${customers.id}
+    left join ${kycRecords} on ${kycRecords.customerId} = ${customers.id}
+    where ${customers.id} = ${row.customerId} and not ${hasTransactions}`);
   if (result.rowsAffected === 0) {
     // Either a transaction appeared since the read, or a concurrent DELETE won: say which.
-    await requireCustomerId(db, userId);
+    await requireCustomerId(ctx);
     throw transactionsKept();
   }
-  if (row.documentKey) await deleteDocument(deps.documents, row.documentKey, deps.onStorageError);
+  if (row.documentKey) await deleteDocument(ctx, row.documentKey);
 }

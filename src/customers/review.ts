@@ -1,10 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
-import type { Database } from '../db/client';
 import { customers, kycRecords, users } from '../db/schema';
 import { conflict } from '../lib/errors';
-import { enqueueNotification } from '../notifications/messages';
-import { customerNotFound, type Kyc, kycColumns, kycRecordNotFound, kycSubmissionVersion } from './kyc';
+import { describeError } from '../lib/logger';
+import { kycColumns } from './columns';
+import { customerNotFound, type Kyc, kycRecordNotFound, kycSubmissionVersion } from './kyc';
+import { callerId } from './profile';
 
 function submissionChanged() {
   return conflict(
@@ -17,30 +19,22 @@ export type KycDecision = 'approved' | 'rejected';
 
 export interface KycReviewInput {
   customerId: number;
-  reviewerId: number;
   status: KycDecision;
   /** Required when rejecting (the schemas check it); kept as the rejection reason. */
   reason: string | null;
   /** kycSubmissionVersion of the submission the reviewer saw (docs/security.md §2). */
   submissionVersion: string;
-  requestId?: string | null;
-  now?: Date;
-}
-
-export interface KycReviewDeps {
-  db: Database;
-  notifications: Queue;
-  /** Called when the e-mail could not be queued: the review stands, the failure is only logged. */
-  onNotificationError: (err: unknown) => void;
 }
 
 /**
- * docs/api.md §3.4 staff review, shared by the API and the admin UI. One read; then one transaction holding a
- * single multi-table UPDATE (KYC status, reviewer, time, and the customer's is_verified) and the audit row;
- * then the e-mail to the customer is queued.
+ * docs/api.md §3.4 staff review, shared by the API and the admin UI; the reviewer is `ctx.actor`. One read; then
+ * one transaction holding a single multi-table UPDATE (KYC status, reviewer, time, and the customer's
+ * is_verified) and the audit row; then the e-mail to the customer is queued (a failure to queue it is logged:
+ * the review stands).
  */
-export async function reviewKyc(deps: KycReviewDeps, input: KycReviewInput): Promise<Kyc> {
-  const { db } = deps;
+export async function reviewKyc(ctx: ServiceContext, input: KycReviewInput): Promise<Kyc> {
+  const { db } = ctx;
+  const reviewerId = callerId(ctx);
   const [row] = await db
     .select({ userId: users.id, username: users.username, email: users.email, kyc: kycColumns })
     .from(customers)
@@ -60,20 +54,22 @@ export async function reviewKyc(deps: KycReviewDeps, input: KycReviewInput): Pro
     );
   }
 
-  const reviewedAt = input.now ?? new Date();
+  const reviewedAt = ctx.now;
   const rejectionReason = input.status === 'rejected' ? input.reason : null;
   await db.transaction(async (tx) => {
     // Guarded on the submission the reviewer saw: a document replaced meanwhile is not approved unseen.
     const result = await tx.execute(sql`
-      update kyc_records k join customers c on c.id = k.customer_id
-      set k.status = ${input.status}, k.rejection_reason = ${rejectionReason}, k.reviewed_at = ${reviewedAt},
-        k.reviewed_by = ${input.reviewerId}, k.updated_at = ${reviewedAt},
-        c.is_verified = ${input.status === 'approved'}, c.updated_at = ${reviewedAt}
-      where k.id = ${current.kycId} and k.document_type = ${current.documentType}
-        and k.document_id <=> ${current.documentId} and k.document_key <=> ${current.documentKey}`);
+      update ${kycRecords} join ${customers} on ${customers.id} = ${kycRecords.customerId}
+      set ${kycRecords.status} = ${input.status}, ${kycRecords.rejectionReason} = ${rejectionReason},
+        ${kycRecords.reviewedAt} = ${reviewedAt}, ${kycRecords.reviewedBy} = ${reviewerId},
+        ${kycRecords.updatedAt} = ${reviewedAt},
+        ${customers.isVerified} = ${input.status === 'approved'}, ${customers.updatedAt} = ${reviewedAt}
+      where ${kycRecords.id} = ${current.kycId} and ${kycRecords.documentType} = ${current.documentType}
+        and ${kycRecords.documentId} <=> ${current.documentId}
+        and ${kycRecords.documentKey} <=> ${current.documentKey}`);
     if (result.rowsAffected === 0) throw submissionChanged();
     await writeAudit(tx, {
-      actorUserId: input.reviewerId,
+      actorUserId: reviewerId,
       action: 'kyc.review',
       targetType: 'customer',
       targetId: input.customerId,
@@ -84,12 +80,12 @@ export async function reviewKyc(deps: KycReviewDeps, input: KycReviewInput): Pro
         reason: rejectionReason,
         document_type: current.documentType,
       },
-      requestId: input.requestId ?? null,
+      requestId: ctx.requestId,
     });
   });
 
   try {
-    await enqueueNotification(deps.notifications, {
+    await ctx.notify({
       type: 'kyc_review',
       idempotency_key: `kyc-review:${current.kycId}:${reviewedAt.getTime()}`,
       to: row.email,
@@ -99,14 +95,14 @@ export async function reviewKyc(deps: KycReviewDeps, input: KycReviewInput): Pro
       reason: rejectionReason,
     });
   } catch (err) {
-    deps.onNotificationError(err);
+    ctx.logger.error('kyc review e-mail not queued', describeError(err));
   }
 
   return {
     ...current,
     status: input.status,
     reviewedAt,
-    reviewedBy: input.reviewerId,
+    reviewedBy: reviewerId,
     rejectionReason,
   };
 }

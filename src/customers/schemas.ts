@@ -179,6 +179,7 @@ export const ProfileSchema = z
     kyc_status: z.enum(KYC_STATUSES).nullable(),
   })
   .openapi('CustomerProfile');
+export type ProfileView = z.infer<typeof ProfileSchema>;
 
 const country = z
   .string()
@@ -222,6 +223,7 @@ export const AddressSchema = z
     main_address: z.boolean(),
   })
   .openapi('Address');
+export type AddressView = z.infer<typeof AddressSchema>;
 
 export interface AddressFields {
   country: CountryCode;
@@ -305,6 +307,7 @@ export const KycSchema = z
     }),
   })
   .openapi('Kyc');
+export type KycView = z.infer<typeof KycSchema>;
 
 export const KycReviewBody = z
   .object({

@@ -10,6 +10,7 @@ import {
   address,
   addressRows,
   as,
+  contextAs,
   customerIdOf,
   expectProblem,
   newCustomer,
@@ -480,13 +481,16 @@ describe('a failed write changes nothing (atomicity, real database)', () => {
   // refuses the second statement of the transaction (STRICT mode: "Data too long"). The first statement —
   // demoting the current main address — must be rolled back with it.
   const db = () => createDatabase(env.DATABASE_URL as string, uniqueRequestId('atomicity'));
+  const ctx = (user: TestUser) => contextAs(user, 'atomicity');
 
   it('create: demote succeeds, INSERT fails → the old main address is still main, no new row', async () => {
     const user = await newCustomer();
     const customerId = await customerIdOf(user);
     const before = await addressRows(customerId);
     await expect(
-      createAddress(db(), user.id, { city: 'Giza', building_number: 'x'.repeat(40), main_address: true }, 3),
+      createAddress(ctx(user), {
+        address: { city: 'Giza', building_number: 'x'.repeat(40), main_address: true },
+      }),
     ).rejects.toThrow();
     expect(await addressRows(customerId)).toEqual(before);
     expect(await mainIds(customerId)).toEqual([before[0]?.id]);
@@ -498,7 +502,10 @@ describe('a failed write changes nothing (atomicity, real database)', () => {
     const second = await create(user, { city: 'Giza', main_address: false });
     const before = await addressRows(customerId);
     await expect(
-      updateAddress(db(), user.id, second.id, { main_address: true, city: 'c'.repeat(80) }),
+      updateAddress(ctx(user), {
+        addressId: second.id,
+        changes: { main_address: true, city: 'c'.repeat(80) },
+      }),
     ).rejects.toThrow();
     expect(await addressRows(customerId)).toEqual(before);
     expect(await mainIds(customerId)).toEqual([before[0]?.id]);

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { NATIONAL_ID_MESSAGES } from '../../src/customers/egyptian-national-id';
 import { updateKyc } from '../../src/customers/kyc';
 import { fileTooLargeMessage, MESSAGES } from '../../src/customers/schemas';
-import { createDatabase } from '../../src/db/client';
 import { kycRecords } from '../../src/db/schema';
 import {
   as,
+  contextAs,
   customerIdOf,
   customerRow,
   documentBytes,
@@ -501,12 +501,8 @@ describe('concurrent uploads', () => {
       delete: (key: string) => env.KYC_DOCUMENTS.delete(key),
       get: (key: string) => env.KYC_DOCUMENTS.get(key),
     } as unknown as R2Bucket;
-    const db = createDatabase(env.DATABASE_URL as string, uniqueRequestId('kyc-race'));
-    const error = await updateKyc(
-      { db, documents, maxBytes: KYC_MAX_BYTES, onStorageError: () => {} },
-      user.id,
-      { file: { name: 'late.pdf', bytes: documentBytes('pdf') } },
-    ).then(
+    const ctx = { ...contextAs(user, 'kyc-race'), documents };
+    const error = await updateKyc(ctx, { file: { name: 'late.pdf', bytes: documentBytes('pdf') } }).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -514,6 +510,38 @@ describe('concurrent uploads', () => {
     expect(written).toHaveLength(1);
     expect(await storedObject(written[0] as string)).toBeNull();
     expect((await kycRow(customerId))?.documentKey).toBe(winnerKey);
+  });
+});
+
+describe('storage failures', () => {
+  it('an old document that cannot be deleted leaves the new one in place and is logged, not a failure', async () => {
+    const user = await newCustomer();
+    const customerId = await customerIdOf(user);
+    await uploadDocument(user);
+    const oldKey = (await kycRow(customerId))?.documentKey as string;
+    const logged: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+    const record = (msg: string, fields?: Record<string, unknown>) => void logged.push({ msg, fields });
+    const ctx = {
+      ...contextAs(user, 'kyc-storage'),
+      // The real bucket, except that deleting fails (an R2 outage after the row was updated).
+      documents: {
+        put: (key: string, value: Uint8Array, options?: R2PutOptions) =>
+          env.KYC_DOCUMENTS.put(key, value, options),
+        delete: async () => {
+          throw new Error('R2 is unavailable');
+        },
+        get: (key: string) => env.KYC_DOCUMENTS.get(key),
+      } as unknown as R2Bucket,
+      logger: { debug: record, info: record, warn: record, error: record, child: () => ctx.logger },
+    };
+    const kyc = await updateKyc(ctx, { file: { name: 'new.pdf', bytes: documentBytes('pdf') } });
+    const row = await kycRow(customerId);
+    expect(row?.documentKey).toBe(kyc.documentKey);
+    expect(row?.documentKey).not.toBe(oldKey);
+    expect(await storedObject(row?.documentKey as string)).not.toBeNull();
+    expect(logged).toEqual([
+      { msg: 'kyc document delete failed', fields: expect.objectContaining({ key: oldKey, error: 'Error' }) },
+    ]);
   });
 });
 

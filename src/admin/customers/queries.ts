@@ -1,5 +1,6 @@
 import { asc, desc, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
+import { addressFieldColumns } from '../../customers/columns';
 import { kycSubmissionVersion } from '../../customers/kyc';
 import type { Database } from '../../db/client';
 import { containing } from '../../db/like';
@@ -152,13 +153,7 @@ export async function customerDetail(db: Database, customerId: number): Promise<
       reviewerUsername: reviewers.username,
       address: {
         id: addresses.id,
-        country: addresses.country,
-        state: addresses.state,
-        city: addresses.city,
-        line: addresses.line,
-        buildingNumber: addresses.buildingNumber,
-        apartmentNumber: addresses.apartmentNumber,
-        postalCode: addresses.postalCode,
+        ...addressFieldColumns,
         mainAddress: addresses.mainAddress,
       },
     })

@@ -1,11 +1,10 @@
 import { Hono } from 'hono';
 import { createAddress, updateAddress } from '../../customers/addresses';
-import { inlineContentDisposition } from '../../customers/documents';
-import { openDocument } from '../../customers/kyc';
+import { streamDocument } from '../../customers/documents';
+import { openCustomerDocument } from '../../customers/kyc';
 import { reviewKyc } from '../../customers/review';
 import { AddressPatchBody, KycReviewBody } from '../../customers/schemas';
 import { type FieldErrors, notFound } from '../../lib/errors';
-import { describeError } from '../../lib/logger';
 import { fieldErrorsFrom } from '../../lib/validation';
 import { formRefusal, idParam, listWindow, text, yesNo } from '../shared/forms';
 import { requireCsrf, requireRole, requireSession } from '../shared/guards';
@@ -16,7 +15,6 @@ import {
   documentCsp,
   page,
   pageContext,
-  sessionOf,
   setFlash,
 } from '../shared/http';
 import { recentCustomerTransactions } from '../transactions/queries';
@@ -141,7 +139,7 @@ customersRoutes.post(
       return refusedForm(c, customerId, target, refusal, ADDRESS_LABELS);
     }
     const outcome = await formRefusal(async () =>
-      updateAddress(c.var.db, await ownerOf(c, customerId), addressId, parsed.data),
+      updateAddress(c.var.ctx, { userId: await ownerOf(c, customerId), addressId, changes: parsed.data }),
     );
     if ('refused' in outcome) return refusedForm(c, customerId, target, outcome.refused, ADDRESS_LABELS);
     setFlash(c, { kind: 'success', message: 'Address saved.' });
@@ -163,7 +161,7 @@ customersRoutes.post(
       return refusedForm(c, customerId, target, refusal, ADDRESS_LABELS);
     }
     const outcome = await formRefusal(async () =>
-      createAddress(c.var.db, await ownerOf(c, customerId), parsed.data, c.var.config.ADDRESSES_COUNT),
+      createAddress(c.var.ctx, { userId: await ownerOf(c, customerId), address: parsed.data }),
     );
     if ('refused' in outcome) return refusedForm(c, customerId, target, outcome.refused, ADDRESS_LABELS);
     setFlash(c, { kind: 'success', message: 'Address added.' });
@@ -189,22 +187,12 @@ customersRoutes.post(
       return refusedForm(c, customerId, 'kyc', refusal, KYC_LABELS);
     }
     const outcome = await formRefusal(() =>
-      reviewKyc(
-        {
-          db: c.var.db,
-          notifications: c.env.NOTIFICATIONS,
-          onNotificationError: (err) =>
-            c.var.logger.error('kyc review e-mail not queued', describeError(err)),
-        },
-        {
-          customerId,
-          reviewerId: sessionOf(c).user.id,
-          status: parsed.data.status,
-          reason: parsed.data.reason ?? null,
-          submissionVersion: parsed.data.submission_version,
-          requestId: c.var.requestId,
-        },
-      ),
+      reviewKyc(c.var.ctx, {
+        customerId,
+        status: parsed.data.status,
+        reason: parsed.data.reason ?? null,
+        submissionVersion: parsed.data.submission_version,
+      }),
     );
     if ('refused' in outcome) return refusedForm(c, customerId, 'kyc', outcome.refused, KYC_LABELS);
     setFlash(c, {
@@ -220,19 +208,7 @@ customersRoutes.post(
 
 customersRoutes.get('/customers/:id{[0-9]+}/kyc/document', requireSession, async (c) => {
   const customerId = idParam(c, 'id');
-  const document = await openDocument(c.var.db, c.env.KYC_DOCUMENTS, { customerId }, (key) =>
-    c.var.logger.error('kyc document missing from storage', { key }),
-  );
+  const document = await openCustomerDocument(c.var.ctx, customerId);
   // Streamed through the Worker with the session's checks: the private bucket has no public URL.
-  return new Response(document.body, {
-    status: 200,
-    headers: {
-      'Content-Type': document.contentType,
-      'Content-Length': String(document.size),
-      'Content-Disposition': inlineContentDisposition(document.fileName),
-      'Cache-Control': 'private, no-store',
-      'Content-Security-Policy': documentCsp(document.contentType),
-      ETag: document.etag,
-    },
-  });
+  return streamDocument(document, { 'Content-Security-Policy': documentCsp(document.contentType) });
 });
