@@ -13,7 +13,6 @@ import { bodyGuard } from '../middleware/body-guard';
 import { byIp, clientIp, limitSubject, rateLimit } from '../middleware/rate-limit';
 import { NotificationMessage } from '../notifications/messages';
 import { refundTransaction } from '../transactions/refund';
-import { reversalContextFor } from '../transactions/reversal';
 import { voidTransaction } from '../transactions/void';
 import { updateProfile } from '../users/profiles';
 import type { UsersContext } from '../users/service';
@@ -686,14 +685,13 @@ for (const kind of ['refund', 'void'] as const) {
       }
       const amount = (form.amount ?? '').trim();
       let result: Awaited<ReturnType<typeof refundTransaction>>;
+      // The admin session's user acts (the API's bearer actor is not set on admin pages).
+      const ctx = { ...c.var.ctx, actor: session.user };
       try {
         result =
           kind === 'refund'
-            ? await refundTransaction(reversalContextFor(c), session.user, {
-                transactionId: id,
-                amount: amount === '' ? undefined : amount,
-              })
-            : await voidTransaction(reversalContextFor(c), session.user, { transactionId: id });
+            ? await refundTransaction(ctx, { transactionId: id, amount: amount === '' ? undefined : amount })
+            : await voidTransaction(ctx, { transactionId: id });
       } catch (err) {
         // A refused amount, a wrong state, a closed void window or PayMob's refusal: shown on the payment.
         if (!(err instanceof AppError) || ![400, 409, 502].includes(err.status)) throw err;

@@ -1,31 +1,25 @@
 import { eq, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import { customerProfileNotFound } from '../customers/profile';
 import type { Database } from '../db/client';
 import { addresses, customers, kycRecords, transactions } from '../db/schema';
 import type { Config } from '../env';
 import { ulid } from '../lib/crypto';
-import { AppError, conflict, fieldError } from '../lib/errors';
-import type { Logger } from '../lib/logger';
+import { AppError, conflict, fieldError, unauthorized } from '../lib/errors';
 import { type Currency, parseAmount } from '../lib/money';
 import {
   ACCOUNT_CURRENCIES,
   type BillingData,
   PAYMENT_KEY_EXPIRATION_SECONDS,
-  type PaymobClient,
   PaymobError,
 } from '../paymob/client';
-import type { Actor } from '../users/actor';
 import { ABANDONED_CHECKOUT_REASON } from './reconcile';
 import type { TransactionView } from './schemas';
 import { transitionTransaction } from './state-machine';
 import { toTransactionView } from './view';
 
-export interface CreateTransactionContext {
-  db: Database;
-  config: Config;
-  logger: Logger;
-  now: Date;
-  paymob: PaymobClient;
+export interface CreateTransactionInput {
+  amount: string | number;
   /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
   callbackUrl: string;
 }
@@ -138,11 +132,13 @@ function failureReason(err: unknown): string {
  * included): the auth user, the payer, the INSERT and the guarded UPDATE.
  */
 export async function createTransaction(
-  ctx: CreateTransactionContext,
-  actor: Actor,
-  input: { amount: string | number },
+  ctx: ServiceContext,
+  input: CreateTransactionInput,
 ): Promise<TransactionView> {
-  const { db, config, logger, now, paymob } = ctx;
+  const { db, config, logger, now } = ctx;
+  // The route lets customers only in (requireRole): the payer is the caller.
+  const actor = ctx.actor;
+  if (!actor) throw unauthorized('Authentication credentials were not provided.');
   const payer = await loadPayer(db, actor.id);
   if (!payer) throw customerProfileNotFound();
   const currency = checkPayer(config, payer, actor.email);
@@ -164,6 +160,7 @@ export async function createTransaction(
   const id = Number(inserted.insertId);
   const log = logger.child({ transaction_id: id, merchant_order_id: merchantOrderId });
 
+  const paymob = ctx.paymob();
   let checkout: { orderId: number; token: string; url: string; expiresAt: Date };
   try {
     const billing = billingData(payer, actor.email);
@@ -174,8 +171,8 @@ export async function createTransaction(
         amountCents,
         currency,
         billing,
-        notificationUrl: ctx.callbackUrl,
-        redirectionUrl: ctx.callbackUrl,
+        notificationUrl: input.callbackUrl,
+        redirectionUrl: input.callbackUrl,
       });
       checkout = {
         orderId: intention.orderId,
@@ -190,8 +187,8 @@ export async function createTransaction(
         amountCents,
         currency,
         billing,
-        notificationUrl: ctx.callbackUrl,
-        redirectionUrl: ctx.callbackUrl,
+        notificationUrl: input.callbackUrl,
+        redirectionUrl: input.callbackUrl,
       });
       checkout = { orderId: order.id, token: key.token, url: paymob.iframeUrl(key.token), expiresAt };
     }
