@@ -4,9 +4,9 @@ import { describeError, type Logger } from '../lib/logger';
 import { createMailgunProvider } from '../mail/mailgun';
 import { type MailProvider, MailProviderError } from '../mail/provider';
 import { createSendEmailProvider } from '../mail/send-email';
-import { renderEmail } from '../mail/templates';
 import { NotificationMessage } from './messages';
 import { emailRecordFor, markEmailSent, recordEmailFailure, reserveEmail } from './service';
+import { renderEmail } from './templates';
 
 // Retries wait up to 10, 20, 40, 80 and 160 s (wrangler.toml allows 5), so a provider outage of a few
 // minutes is ridden out before the dead-letter queue takes over; the cap bounds a longer max_retries.

@@ -1,8 +1,8 @@
 import type { ServiceContext } from '../context';
 import { describeError } from '../lib/logger';
-import { renderEmail } from '../mail/templates';
 import { NotificationMessage } from './messages';
 import { emailRecordFor, markEmailDeadLettered } from './service';
+import { renderEmail } from './templates';
 
 /** Stored when the row has no error of its own (no attempt reached the database). */
 const GAVE_UP = 'delivery abandoned after the last retry';

@@ -212,13 +212,18 @@ export async function handleProcessedCallback(
   }
   const { type, obj } = envelope.data;
 
-  if (type === 'TRANSACTION') {
+  /** 400 without an hmac, 401 when it does not match. */
+  const requireSignature = async (signed: 'TRANSACTION' | 'TOKEN') => {
     if (!input.hmac)
       throw refuse(log, 'processed', 'no_hmac', malformed('The callback has no hmac query parameter.'));
     // Signed over the values exactly as received: `obj` straight from JSON.parse, never the zod output.
-    if (!(await verifyPaymobHmac(ctx.config.PAYMOB_HMAC_SECRET, 'TRANSACTION', obj, input.hmac))) {
+    if (!(await verifyPaymobHmac(ctx.config.PAYMOB_HMAC_SECRET, signed, obj, input.hmac))) {
       throw refuse(log, 'processed', 'bad_signature', badSignature(), { type });
     }
+  };
+
+  if (type === 'TRANSACTION') {
+    await requireSignature(type);
     const transaction = PaymobTransaction.safeParse(obj);
     if (!transaction.success) {
       throw refuse(
@@ -240,11 +245,7 @@ export async function handleProcessedCallback(
     return;
   }
   if (type === 'TOKEN') {
-    if (!input.hmac)
-      throw refuse(log, 'processed', 'no_hmac', malformed('The callback has no hmac query parameter.'));
-    if (!(await verifyPaymobHmac(ctx.config.PAYMOB_HMAC_SECRET, 'TOKEN', obj, input.hmac))) {
-      throw refuse(log, 'processed', 'bad_signature', badSignature(), { type });
-    }
+    await requireSignature(type);
     const token = PaymobToken.safeParse(obj);
     if (!token.success)
       throw refuse(log, 'processed', 'missing_fields', malformed('The token object lacks an id.'), { type });
