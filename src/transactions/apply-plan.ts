@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { customers, paymentReversals, type TransactionStatus, transactions, users } from '../db/schema';
 import type { PaymentAction, PaymobTransactionFacts } from '../paymob/events';
 import { canTransition, type TransitionChanges } from './state-machine';
+import { ownerColumns } from './status-mail';
 
 /**
  * What `applyPaymentEvent` (src/transactions/apply-event.ts) reads and decides before it writes: the
@@ -40,9 +41,7 @@ export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
       paymobRefundedCents: transactions.paymobRefundedCents,
       paymobOrderId: transactions.paymobOrderId,
       failureReason: transactions.failureReason,
-      userId: users.id,
-      username: users.username,
-      email: users.email,
+      ...ownerColumns,
       ledgerKind: ledgerKind.as('ledger_kind'),
       childrenCents:
         sql<string>`(SELECT COALESCE(SUM(${paymentReversals.amountCents}), 0) FROM ${paymentReversals}

@@ -10,7 +10,7 @@ import { factsFromTransaction } from '../paymob/events';
 import type { PaymobTransaction } from '../paymob/schemas';
 import { applyPaymentEvent } from './apply-event';
 import { transitionTransaction } from './state-machine';
-import { notify, statusMessage } from './status-mail';
+import { notify, ownerColumns, statusMessage } from './status-mail';
 
 /**
  * Payment reconciliation (docs/api.md §4.8), run by the 5-minute cron. PayMob documents no callback retry schedule,
@@ -125,9 +125,7 @@ function loadClaimed(db: Database, now: Date, runId: string) {
       paymentKeyExpiresAt: transactions.paymentKeyExpiresAt,
       unknownCount: transactions.reconcileUnknownCount,
       needsAttentionAt: transactions.needsAttentionAt,
-      userId: users.id,
-      username: users.username,
-      email: users.email,
+      ...ownerColumns,
     })
     .from(transactions)
     .leftJoin(customers, eq(customers.id, transactions.customerId))

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ServiceContext } from '../context';
+import { users } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { formatMinor, isCurrency } from '../lib/money';
 import type { TransactionStatusMessage } from '../notifications/messages';
@@ -7,6 +8,9 @@ import type { TransactionStatusMessage } from '../notifications/messages';
 /** The customer's transaction-status e-mails (docs/api.md §6), queued by whatever changed the payment. */
 
 export type TransactionStatusNotification = z.infer<typeof TransactionStatusMessage>;
+
+/** The transaction owner's columns a status e-mail needs (selected through customers → users, left-joined). */
+export const ownerColumns = { userId: users.id, username: users.username, email: users.email };
 
 /** What a status e-mail needs to know about its transaction and owner. */
 export interface StatusMessageTarget {
