@@ -13,23 +13,17 @@ import {
   requireAdmin,
   requireSucceeded,
 } from './reversal';
-import type { TransactionView } from './schemas';
+import { amountInput, type TransactionView } from './schemas';
 
 /** docs/api.md §4.6 refund body: the amount is optional (default: everything not refunded yet). */
 export const RefundTransactionBody = z
   .object({
-    amount: z
-      .union([z.string().trim().min(1, 'This field may not be blank.'), z.number()], {
-        error: (issue) =>
-          issue.input === null ? 'This field may not be null.' : 'A valid number is required.',
-      })
-      .optional()
-      .openapi({
-        type: 'string',
-        description:
-          'Decimal amount in the transaction’s currency, with at most its minor-unit digits; at most what is not refunded yet. Default: all of that.',
-        example: '25.00',
-      }),
+    amount: amountInput({ input: null, message: 'This field may not be null.' }).optional().openapi({
+      type: 'string',
+      description:
+        'Decimal amount in the transaction’s currency, with at most its minor-unit digits; at most what is not refunded yet. Default: all of that.',
+      example: '25.00',
+    }),
   })
   .openapi('RefundTransaction');
 
