@@ -6,7 +6,7 @@ import { isDuplicateKey, isRetryableConflict, retryingConflicts } from '../db/cl
 import { addresses, customers } from '../db/schema';
 import { AppError, conflict, fieldError, notFound, validationError } from '../lib/errors';
 import { NON_FIELD } from '../lib/validation';
-import { addressColumns } from './columns';
+import { addressColumns, addressFieldColumns } from './columns';
 import { type CountryCode, DEFAULT_COUNTRY } from './countries';
 import { callerId, customerProfileNotFound } from './profile';
 import { type AddressChanges, addressErrors, addressLimitMessage, MESSAGES } from './schemas';
@@ -77,13 +77,7 @@ function addressCount(customerId: number | SQLWrapper): SQL<number> {
 /** The INSERT's column list, in the order of its SELECT below. */
 const insertColumns = [
   addresses.customerId,
-  addresses.country,
-  addresses.state,
-  addresses.city,
-  addresses.line,
-  addresses.buildingNumber,
-  addresses.apartmentNumber,
-  addresses.postalCode,
+  ...Object.values(addressFieldColumns),
   addresses.mainAddress,
 ].map((column) => sql.identifier(column.name));
 

@@ -1,8 +1,12 @@
 import { lt, or, type SQL } from 'drizzle-orm';
 import type { MySqlColumn, MySqlTable } from 'drizzle-orm/mysql-core';
+import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { idempotencyRecords, refreshTokens, verificationCodes, webhookTokens } from '../db/schema';
 import { IDEMPOTENCY_TTL_MS } from '../middleware/idempotency';
+
+/** What the cleanup jobs need of the run's context. */
+type CleanupContext = Pick<ServiceContext, 'db' | 'now'>;
 
 // Deletes run in slices, so no statement holds locks for long or trips PlanetScale's per-statement row
 // limit; ordered by primary key so each slice is deterministic (safe for statement-based replication).
@@ -32,7 +36,7 @@ async function deleteInBatches(
  * Verification codes that can no longer be used: used, or expired. `used_at < now` rather than
  * `IS NOT NULL` so the job only ever judges rows against the instant it runs for.
  */
-export function deleteSpentVerificationCodes(db: Database, now: Date): Promise<number> {
+export function deleteSpentVerificationCodes({ db, now }: CleanupContext): Promise<number> {
   return deleteInBatches(
     db,
     verificationCodes,
@@ -42,12 +46,12 @@ export function deleteSpentVerificationCodes(db: Database, now: Date): Promise<n
 }
 
 /** Refresh tokens past their expiry, revoked or not: an expired token is refused either way. */
-export function deleteExpiredRefreshTokens(db: Database, now: Date): Promise<number> {
+export function deleteExpiredRefreshTokens({ db, now }: CleanupContext): Promise<number> {
   return deleteInBatches(db, refreshTokens, refreshTokens.id, lt(refreshTokens.expiresAt, now));
 }
 
 /** Accepted webhook tokens older than the retention. */
-export function deleteOldWebhookTokens(db: Database, now: Date): Promise<number> {
+export function deleteOldWebhookTokens({ db, now }: CleanupContext): Promise<number> {
   const cutoff = new Date(now.getTime() - WEBHOOK_TOKEN_RETENTION_MS);
   return deleteInBatches(db, webhookTokens, webhookTokens.id, lt(webhookTokens.createdAt, cutoff));
 }
@@ -56,7 +60,7 @@ export function deleteOldWebhookTokens(db: Database, now: Date): Promise<number>
  * Idempotency records past the 24 hours their answers are replayed for (docs/api.md §4.2): the middleware already
  * ignores them, so deleting them changes no answer.
  */
-export function deleteOldIdempotencyRecords(db: Database, now: Date): Promise<number> {
+export function deleteOldIdempotencyRecords({ db, now }: CleanupContext): Promise<number> {
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_TTL_MS);
   return deleteInBatches(
     db,

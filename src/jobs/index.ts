@@ -1,10 +1,10 @@
-import { createDatabase, type Database } from '../db/client';
+import { createServiceContext, type ServiceContext } from '../context';
+import { createDatabase } from '../db/client';
 import { type Config, type Env, getConfig } from '../env';
 import { createLogger, describeError, type Logger } from '../lib/logger';
-import { consumeNotifications } from '../notifications/consumer';
-import { consumeDeadLetters } from '../notifications/dead-letter';
-import { enqueueNotification } from '../notifications/messages';
-import { CALL_TIMEOUT_MS, PaymobClient, paymobSettings } from '../paymob/client';
+import { handleNotificationBatch, mailProviderFor } from '../notifications/consumer';
+import { handleDeadLetterBatch } from '../notifications/dead-letter';
+import { CALL_TIMEOUT_MS } from '../paymob/client';
 import { RECONCILE_TIME_BUDGET_MS, reconcilePayments } from '../transactions/reconcile';
 import {
   deleteExpiredRefreshTokens,
@@ -20,61 +20,39 @@ export const CRON = {
   daily: '0 3 * * *',
 } as const;
 
-export interface JobContext {
-  env: Env;
-  config: Config;
-  /** One database handle per cron invocation, shared by its jobs. */
-  db: Database;
-  logger: Logger;
-  now: Date;
-}
-
-export type Job = { name: string; run: (ctx: JobContext) => Promise<Record<string, number> | undefined> };
+/** A job gets the cron run's context (one per run, shared by its jobs; docs/design.md "Services"). */
+export type Job = { name: string; run: (ctx: ServiceContext) => Promise<Record<string, number> | undefined> };
 
 /** Each job logs what it did. */
 export const SCHEDULE: Record<string, Job[]> = {
-  [CRON.everyFiveMinutes]: [{ name: 'reconcile-payments', run: reconcilePaymentsJob }],
+  [CRON.everyFiveMinutes]: [{ name: 'reconcile-payments', run: async (ctx) => reconcilePayments(ctx) }],
   [CRON.everyTenMinutes]: [
     {
       name: 'cleanup-verification-codes',
-      run: async ({ db, now }) => ({ deleted: await deleteSpentVerificationCodes(db, now) }),
+      run: async (ctx) => ({ deleted: await deleteSpentVerificationCodes(ctx) }),
     },
   ],
   [CRON.daily]: [
     {
       name: 'prune-refresh-tokens',
-      run: async ({ db, now }) => ({ deleted: await deleteExpiredRefreshTokens(db, now) }),
+      run: async (ctx) => ({ deleted: await deleteExpiredRefreshTokens(ctx) }),
     },
     {
       name: 'prune-webhook-tokens',
-      run: async ({ db, now }) => ({ deleted: await deleteOldWebhookTokens(db, now) }),
+      run: async (ctx) => ({ deleted: await deleteOldWebhookTokens(ctx) }),
     },
     {
       name: 'prune-idempotency-records',
-      run: async ({ db, now }) => ({ deleted: await deleteOldIdempotencyRecords(db, now) }),
+      run: async (ctx) => ({ deleted: await deleteOldIdempotencyRecords(ctx) }),
     },
   ],
 };
 
 /**
- * docs/api.md §4.8, with the cron's clock. The PayMob client carries the run's time budget (plus a little for the
- * lookups in flight when it runs out); status e-mails go straight to the queue.
+ * docs/api.md §4.8, with the cron's clock: the run's PayMob client carries the reconciliation's time budget
+ * (plus a little for the lookups in flight when it runs out); status e-mails go straight to the queue.
  */
-function reconcilePaymentsJob({ env, config, db, logger, now }: JobContext) {
-  const paymob = new PaymobClient({
-    settings: paymobSettings(config),
-    cache: env.PAYMOB_CACHE,
-    logger,
-    budgetMs: RECONCILE_TIME_BUDGET_MS + CALL_TIMEOUT_MS,
-  });
-  return reconcilePayments({
-    db,
-    logger,
-    now,
-    paymob,
-    notify: (message) => enqueueNotification(env.NOTIFICATIONS, message),
-  });
-}
+export const CRON_PAYMOB_BUDGET_MS = RECONCILE_TIME_BUDGET_MS + CALL_TIMEOUT_MS;
 
 /** Runs every job of a cron expression; one job failing does not stop the others. */
 export async function runScheduled(cron: string, env: Env, now = new Date()): Promise<void> {
@@ -92,11 +70,18 @@ export async function runScheduled(cron: string, env: Env, now = new Date()): Pr
     logger.error('jobs skipped: invalid configuration', describeError(err));
     return;
   }
-  const db = createDatabase(config.DATABASE_URL, requestId);
+  const ctx = createServiceContext({
+    env,
+    config,
+    logger,
+    now,
+    db: createDatabase(config.DATABASE_URL, requestId),
+    paymob: { budgetMs: CRON_PAYMOB_BUDGET_MS },
+  });
   for (const job of jobs) {
     const started = Date.now();
     try {
-      const result = await job.run({ env, config, db, logger: logger.child({ job: job.name }), now });
+      const result = await job.run({ ...ctx, logger: logger.child({ job: job.name }) });
       logger.info('job finished', { job: job.name, duration_ms: Date.now() - started, ...result });
     } catch (err) {
       logger.error('job failed', { job: job.name, ...describeError(err) });
@@ -110,14 +95,23 @@ export const QUEUES = { notifications: 'notifications', deadLetters: 'notificati
 // A configuration error will not fix itself within seconds; retry late rather than burn the retries.
 const CONFIG_ERROR_RETRY_SECONDS = 300;
 
+/** One context per queue batch. */
+function batchContext(batch: MessageBatch<unknown>, env: Env, logger: Logger): ServiceContext {
+  const config = getConfig(env);
+  const db = createDatabase(config.DATABASE_URL, `queue-${batch.queue}-${Date.now()}`);
+  return createServiceContext({ env, config, logger, db });
+}
+
 export async function runQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const logger = createLogger({ queue: batch.queue, request_id: `queue-${batch.queue}-${Date.now()}` });
   try {
     switch (batch.queue) {
-      case QUEUES.notifications:
-        return await consumeNotifications(batch, env, logger);
+      case QUEUES.notifications: {
+        const ctx = batchContext(batch, env, logger);
+        return await handleNotificationBatch(ctx, { batch, provider: mailProviderFor(ctx.config, env) });
+      }
       case QUEUES.deadLetters:
-        return await consumeDeadLetters(batch, env, logger);
+        return await handleDeadLetterBatch(batchContext(batch, env, logger), batch);
       default:
         logger.error('message from an unknown queue', { size: batch.messages.length });
         batch.retryAll();

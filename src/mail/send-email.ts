@@ -12,14 +12,8 @@
 import { EmailMessage } from 'cloudflare:email';
 import { EMAIL_KEY_HEADER } from './mailgun';
 import { buildMimeMessage } from './mime';
-import {
-  addressOf,
-  type MailProvider,
-  normalizeMessageId,
-  type OutgoingMail,
-  permanentMailError,
-  retryableMailError,
-} from './provider';
+import type { MailProvider, OutgoingMail } from './provider';
+import { addressOf, normalizeMessageId, permanentMailError, retryableMailError } from './provider';
 
 // The binding's refusals that no retry can fix, e.g. "destination address is not a verified address",
 // "email from x not allowed", "could not parse email": sender, destination or message rejected.

@@ -32,7 +32,8 @@ function oneLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
-interface Content {
+/** What one e-mail says, laid out the same way for every kind (the wording lives with its domain). */
+export interface EmailLayout {
   subject: string;
   /** Hidden preview line most mail clients show next to the subject. */
   preheader: string;
@@ -44,99 +45,12 @@ interface Content {
   closing?: string;
 }
 
-/**
- * What each e-mail says: the fields the templates read. mail/ sits below notifications/, so this type lives
- * here and the queue messages (notifications/messages.ts, docs/api.md §6) satisfy it structurally — the
- * type checker compares the two where notifications/ calls `renderEmail`.
- */
-export type EmailContent =
-  | { type: 'verification_code'; username: string; code: string; valid_minutes: number }
-  | {
-      type: 'transaction_status';
-      username: string;
-      merchant_order_id: string;
-      status: string;
-      amount: string;
-      currency: string;
-      failure_reason: string | null;
-    }
-  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null };
-
-export function renderEmail(message: EmailContent): RenderedEmail {
-  const content = contentFor(message);
+/** The HTML and plain-text parts of an e-mail, with the same content. */
+export function renderLayout(content: EmailLayout): RenderedEmail {
   return { subject: oneLine(content.subject), text: renderText(content), html: renderHtml(content) };
 }
 
-function contentFor(message: EmailContent): Content {
-  switch (message.type) {
-    case 'verification_code':
-      return {
-        subject: 'Verify your email',
-        preheader: `Your StackPay verification code, valid for ${message.valid_minutes} minutes.`,
-        heading: `Hi ${message.username},`,
-        paragraphs: [
-          'Welcome to StackPay. Enter this code to verify your email address and activate your account:',
-        ],
-        highlight: message.code,
-        closing: `The code is valid for ${message.valid_minutes} minutes. If you did not sign up for StackPay, you can ignore this email.`,
-      };
-    case 'transaction_status': {
-      const outcome = TRANSACTION_OUTCOMES[message.status] ?? {
-        title: `Payment ${message.status}`,
-        sentence: `The status of your payment is now "${message.status}".`,
-      };
-      const paragraphs = [outcome.sentence, `Order reference: ${message.merchant_order_id}`];
-      if (message.failure_reason) paragraphs.push(`Reason: ${message.failure_reason}`);
-      return {
-        subject: `${outcome.title}: ${message.amount} ${message.currency} (${message.merchant_order_id})`,
-        preheader: `${outcome.title}: ${message.amount} ${message.currency}`,
-        heading: `Hi ${message.username},`,
-        paragraphs,
-        highlight: `${message.amount} ${message.currency}`,
-        closing: 'You can see every payment and its status in your StackPay account.',
-      };
-    }
-    case 'kyc_review':
-      if (message.status === 'approved') {
-        return {
-          subject: 'Your identity documents were approved',
-          preheader: 'Your identity verification is complete.',
-          heading: `Hi ${message.username},`,
-          paragraphs: ['Good news: we reviewed your identity documents and approved them.'],
-          closing: 'You can now make payments with StackPay.',
-        };
-      }
-      return {
-        subject: 'Your identity documents need attention',
-        preheader: 'We could not approve your identity documents.',
-        heading: `Hi ${message.username},`,
-        paragraphs: [
-          'We reviewed your identity documents and could not approve them.',
-          ...(message.reason ? [`Reason: ${message.reason}`] : []),
-        ],
-        closing:
-          'Please upload corrected documents from your StackPay profile and we will review them again.',
-      };
-  }
-}
-
-const TRANSACTION_OUTCOMES: Record<string, { title: string; sentence: string }> = {
-  pending: { title: 'Payment pending', sentence: 'Your payment is being processed.' },
-  succeeded: { title: 'Payment received', sentence: 'Your payment was successful. Thank you.' },
-  failed: {
-    title: 'Payment failed',
-    sentence: 'Your payment did not go through. You have not been charged.',
-  },
-  expired: { title: 'Payment expired', sentence: 'Your payment was not completed in time and has expired.' },
-  refunded: { title: 'Payment refunded', sentence: 'Your payment has been refunded.' },
-  partially_refunded: {
-    title: 'Payment partly refunded',
-    sentence: 'Part of your payment has been refunded. The rest of the payment stands.',
-  },
-  voided: { title: 'Payment cancelled', sentence: 'Your payment was cancelled before it was settled.' },
-};
-
-function renderText(content: Content): string {
+function renderText(content: EmailLayout): string {
   const lines = [content.heading, '', ...content.paragraphs.flatMap((p) => [p, ''])];
   if (content.highlight) lines.push(`    ${content.highlight}`, '');
   if (content.closing) lines.push(content.closing, '');
@@ -145,7 +59,7 @@ function renderText(content: Content): string {
 }
 
 // Table layout and inline styles only: many mail clients drop <style> blocks and ignore flexbox.
-function renderHtml(content: Content): string {
+function renderHtml(content: EmailLayout): string {
   const paragraph = (text: string) =>
     `<p style="margin:0 0 16px;font-size:16px;line-height:24px;color:${BRAND.ink};">${escapeHtml(text)}</p>`;
   const highlight = content.highlight

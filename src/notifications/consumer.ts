@@ -1,12 +1,12 @@
-import { createDatabase, type Database } from '../db/client';
-import { type Config, ConfigError, type Env, getConfig } from '../env';
+import type { ServiceContext } from '../context';
+import { type Config, ConfigError, type Env } from '../env';
 import { describeError, type Logger } from '../lib/logger';
 import { createMailgunProvider } from '../mail/mailgun';
 import { type MailProvider, MailProviderError } from '../mail/provider';
 import { createSendEmailProvider } from '../mail/send-email';
-import { renderEmail } from '../mail/templates';
 import { NotificationMessage } from './messages';
 import { emailRecordFor, markEmailSent, recordEmailFailure, reserveEmail } from './service';
+import { renderEmail } from './templates';
 
 // Retries wait up to 10, 20, 40, 80 and 160 s (wrangler.toml allows 5), so a provider outage of a few
 // minutes is ridden out before the dead-letter queue takes over; the cap bounds a longer max_retries.
@@ -22,12 +22,17 @@ export function retryDelaySeconds(attempts: number, random: () => number = Math.
   return Math.ceil(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export interface NotificationDeps {
-  db: Database;
+/** One queue batch, the provider that sends its e-mails (tests pass a provider of their own) and the jitter. */
+export interface NotificationBatchInput {
+  batch: MessageBatch<unknown>;
   provider: MailProvider;
-  from: string;
-  logger: Logger;
-  now?: () => Date;
+  random?: () => number;
+}
+
+/** One message of a batch. */
+interface NotificationInput {
+  message: Message<unknown>;
+  provider: MailProvider;
   random?: () => number;
 }
 
@@ -46,35 +51,21 @@ export function mailProviderFor(config: Config, env: Env): MailProvider {
   });
 }
 
-/** The `notifications` queue consumer for the deployed Worker: builds its dependencies from the env. */
-export async function consumeNotifications(
-  batch: MessageBatch<unknown>,
-  env: Env,
-  logger: Logger,
-): Promise<void> {
-  const config = getConfig(env);
-  await handleNotificationBatch(batch, {
-    db: createDatabase(config.DATABASE_URL, `queue-${batch.queue}-${Date.now()}`),
-    provider: mailProviderFor(config, env),
-    from: config.MAIL_FROM,
-    logger,
-  });
-}
-
 /** Messages of a batch are independent e-mails: they are handled concurrently, each acked or retried. */
 export async function handleNotificationBatch(
-  batch: MessageBatch<unknown>,
-  deps: NotificationDeps,
+  ctx: ServiceContext,
+  input: NotificationBatchInput,
 ): Promise<void> {
+  const { batch, provider, random } = input;
   await Promise.all(
     batch.messages.map((message) =>
-      handleNotification(message, deps).catch((err: unknown) => {
+      handleNotification(ctx, { message, provider, random }).catch((err: unknown) => {
         // A bug in one message's handling must not take the rest of the batch with it.
-        deps.logger.error('notification handling failed; retrying', {
+        ctx.logger.error('notification handling failed; retrying', {
           message_id: message.id,
           ...describeError(err),
         });
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, deps.random) });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, random) });
       }),
     ),
   );
@@ -86,9 +77,9 @@ export async function handleNotificationBatch(
  * a permanent refusal marks the e-mail failed. After a successful send the message is always acked, even
  * if recording fails, because a retry would send the e-mail again.
  */
-export async function handleNotification(message: Message<unknown>, deps: NotificationDeps): Promise<void> {
-  const now = deps.now ?? (() => new Date());
-  const logger = deps.logger.child({ message_id: message.id, attempts: message.attempts });
+export async function handleNotification(ctx: ServiceContext, input: NotificationInput): Promise<void> {
+  const { message, provider, random } = input;
+  const logger = ctx.logger.child({ message_id: message.id, attempts: message.attempts });
   const parsed = NotificationMessage.safeParse(message.body);
   if (!parsed.success) {
     // Only the failing paths are logged: the body may hold a verification code.
@@ -99,19 +90,19 @@ export async function handleNotification(message: Message<unknown>, deps: Notifi
   }
   const notification = parsed.data;
   const key = notification.idempotency_key;
-  const log = logger.child({ email_key: key, kind: notification.type, provider: deps.provider.name });
+  const log = logger.child({ email_key: key, kind: notification.type, provider: provider.name });
   const email = renderEmail(notification);
 
   let reserved: boolean;
   try {
     reserved = await reserveEmail(
-      deps.db,
-      emailRecordFor(notification, email.subject, deps.provider.name),
+      ctx.db,
+      emailRecordFor(notification, email.subject, provider.name),
       message.attempts,
     );
   } catch (err) {
     log.error('could not reserve the email; retrying', describeError(err));
-    message.retry({ delaySeconds: retryDelaySeconds(message.attempts, deps.random) });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts, random) });
     return;
   }
   if (!reserved) {
@@ -122,8 +113,8 @@ export async function handleNotification(message: Message<unknown>, deps: Notifi
 
   let messageId: string | null;
   try {
-    ({ messageId } = await deps.provider.send({
-      from: deps.from,
+    ({ messageId } = await provider.send({
+      from: ctx.config.MAIL_FROM,
       to: notification.to,
       subject: email.subject,
       text: email.text,
@@ -131,13 +122,14 @@ export async function handleNotification(message: Message<unknown>, deps: Notifi
       idempotencyKey: key,
     }));
   } catch (err) {
-    await handleSendFailure(message, err, key, deps, log);
+    await handleSendFailure(ctx, { message, err, key, random }, log);
     return;
   }
 
   message.ack();
   try {
-    await markEmailSent(deps.db, key, messageId, now());
+    // The moment of the send, not the batch's start.
+    await markEmailSent(ctx.db, key, messageId, new Date());
     log.info('email sent', { provider_message_id: messageId });
   } catch (err) {
     log.error('email sent but not recorded as sent', {
@@ -148,16 +140,15 @@ export async function handleNotification(message: Message<unknown>, deps: Notifi
 }
 
 async function handleSendFailure(
-  message: Message<unknown>,
-  err: unknown,
-  key: string,
-  deps: NotificationDeps,
+  ctx: ServiceContext,
+  failure: { message: Message<unknown>; err: unknown; key: string; random?: () => number },
   log: Logger,
 ): Promise<void> {
+  const { message, err, key, random } = failure;
   const permanent = err instanceof MailProviderError && !err.retryable;
   const reason = err instanceof MailProviderError ? err.message : 'unexpected error while sending';
   try {
-    await recordEmailFailure(deps.db, key, reason, permanent);
+    await recordEmailFailure(ctx.db, key, reason, permanent);
   } catch (recordErr) {
     log.error('could not record the email failure', describeError(recordErr));
   }
@@ -166,7 +157,7 @@ async function handleSendFailure(
     message.ack();
     return;
   }
-  const delaySeconds = retryDelaySeconds(message.attempts, deps.random);
+  const delaySeconds = retryDelaySeconds(message.attempts, random);
   log.warn('email not sent; retrying', { reason, delay_seconds: delaySeconds, ...describeError(err) });
   message.retry({ delaySeconds });
 }

@@ -1,47 +1,25 @@
-import { createDatabase, type Database } from '../db/client';
-import { type Env, getConfig } from '../env';
-import { describeError, type Logger } from '../lib/logger';
-import { renderEmail } from '../mail/templates';
+import type { ServiceContext } from '../context';
+import { describeError } from '../lib/logger';
 import { NotificationMessage } from './messages';
 import { emailRecordFor, markEmailDeadLettered } from './service';
+import { renderEmail } from './templates';
 
 /** Stored when the row has no error of its own (no attempt reached the database). */
 const GAVE_UP = 'delivery abandoned after the last retry';
 // Only a database hiccup gets here; the DLQ's own 3 retries then span a minute and a half.
 const DEAD_LETTER_RETRY_SECONDS = 30;
 
-export interface DeadLetterDeps {
-  db: Database;
-  /** The provider the e-mail was meant for, recorded on a row written here. */
-  providerName: string;
-  logger: Logger;
-}
-
-/** The `notifications-dlq` consumer for the deployed Worker. */
-export async function consumeDeadLetters(
-  batch: MessageBatch<unknown>,
-  env: Env,
-  logger: Logger,
-): Promise<void> {
-  const config = getConfig(env);
-  await handleDeadLetterBatch(batch, {
-    db: createDatabase(config.DATABASE_URL, `queue-${batch.queue}-${Date.now()}`),
-    providerName: config.MAIL_PROVIDER,
-    logger,
-  });
-}
-
 /**
  * Messages the `notifications` consumer gave up on: each e-mail is marked `failed` with the last error its
- * attempts recorded. A database failure is retried (the DLQ has retries of its own); nothing is sent here.
+ * attempts recorded (the provider recorded on a row written here is MAIL_PROVIDER's). A database failure is retried (the DLQ has retries of its own); nothing is sent here.
  */
 export async function handleDeadLetterBatch(
+  ctx: ServiceContext,
   batch: MessageBatch<unknown>,
-  deps: DeadLetterDeps,
 ): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
-      const logger = deps.logger.child({ message_id: message.id, attempts: message.attempts });
+      const logger = ctx.logger.child({ message_id: message.id, attempts: message.attempts });
       const parsed = NotificationMessage.safeParse(message.body);
       if (!parsed.success) {
         logger.error('invalid dead-lettered message dropped');
@@ -51,8 +29,8 @@ export async function handleDeadLetterBatch(
       const notification = parsed.data;
       try {
         const outcome = await markEmailDeadLettered(
-          deps.db,
-          emailRecordFor(notification, renderEmail(notification).subject, deps.providerName),
+          ctx.db,
+          emailRecordFor(notification, renderEmail(notification).subject, ctx.config.MAIL_PROVIDER),
           GAVE_UP,
         );
         logger.error('email dead-lettered', { email_key: notification.idempotency_key, outcome });

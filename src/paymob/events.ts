@@ -128,18 +128,36 @@ export function factsFromTransaction(
     paymobTransactionId: obj.id,
     paymobOrderId: obj.order.id,
     merchantOrderId: obj.order.merchant_order_id ?? null,
+    ...sharedFacts(obj),
+    hasParentTransaction: obj.has_parent_transaction === true,
+    origin,
+  };
+}
+
+/** The fields PayMob's callback object and its answers to our calls spell alike (amount sign dropped). */
+function sharedFacts(obj: {
+  amount_cents: number;
+  currency: string;
+  success: boolean;
+  pending: boolean;
+  is_refunded?: boolean | null;
+  is_voided?: boolean | null;
+  is_void?: boolean | null;
+  is_refund?: boolean | null;
+  refunded_amount_cents?: number | null;
+  data?: { message?: unknown } | null;
+}) {
+  return {
     amountCents: Math.abs(obj.amount_cents),
     currency: obj.currency,
     success: obj.success,
     pending: obj.pending,
     isRefunded: obj.is_refunded === true,
     isVoided: obj.is_voided === true,
-    hasParentTransaction: obj.has_parent_transaction === true,
-    childKind: obj.is_void === true ? 'void' : obj.is_refund === true ? 'refund' : null,
+    childKind: obj.is_void === true ? ('void' as const) : obj.is_refund === true ? ('refund' as const) : null,
     refundedAmountCents:
       typeof obj.refunded_amount_cents === 'number' ? Math.abs(obj.refunded_amount_cents) : null,
     message: cleanMessage(obj.data?.message),
-    origin,
   };
 }
 
@@ -157,17 +175,8 @@ export function factsFromAnswer(answer: z.infer<typeof ReversalAnswer>): PaymobT
     paymobTransactionId: answer.id,
     paymobOrderId: order?.id ?? null,
     merchantOrderId: (typeof answer.order === 'object' ? answer.order?.merchant_order_id : null) ?? null,
-    amountCents: Math.abs(answer.amount_cents),
-    currency: answer.currency,
-    success: answer.success,
-    pending: answer.pending,
-    isRefunded: answer.is_refunded === true,
-    isVoided: answer.is_voided === true,
+    ...sharedFacts(answer),
     hasParentTransaction: hasParent,
-    childKind: answer.is_void === true ? 'void' : answer.is_refund === true ? 'refund' : null,
-    refundedAmountCents:
-      typeof answer.refunded_amount_cents === 'number' ? Math.abs(answer.refunded_amount_cents) : null,
-    message: cleanMessage(answer.data?.message),
     origin: 'confirmed',
   };
 }

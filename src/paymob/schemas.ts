@@ -32,14 +32,19 @@ export const IntentionResponse = z.looseObject({
     .catch(undefined),
 });
 
-/** A transaction object as callbacks (`obj`) and the inquiry endpoints return it. */
-export const PaymobTransaction = z.looseObject({
+/** What every PayMob transaction object carries, however it reached us. */
+const transactionCore = {
   id: z.number().int().positive(),
   pending: z.boolean(),
   success: z.boolean(),
   // Any sign: a refund or void child may carry a negative amount (docs/payments.md); facts take abs.
   amount_cents: z.number().int(),
   currency: z.string().min(1).max(8),
+};
+
+/** A transaction object as callbacks (`obj`) and the inquiry endpoints return it. */
+export const PaymobTransaction = z.looseObject({
+  ...transactionCore,
   is_refunded: z.boolean().optional(),
   is_refund: z.boolean().optional(),
   is_voided: z.boolean().optional(),
@@ -60,11 +65,7 @@ export type PaymobTransaction = z.infer<typeof PaymobTransaction>;
  * plugin takes `abs((int) $trans['amount_cents'])`), `order` as an id or an object, totals null or numeric.
  */
 export const ReversalAnswer = z.looseObject({
-  id: z.number().int().positive(),
-  pending: z.boolean(),
-  success: z.boolean(),
-  amount_cents: z.number().int(),
-  currency: z.string().min(1).max(8),
+  ...transactionCore,
   is_refunded: z.boolean().nullish(),
   is_refund: z.boolean().nullish(),
   is_voided: z.boolean().nullish(),

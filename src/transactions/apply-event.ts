@@ -1,12 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { z } from 'zod';
-import { type Database, isDuplicateKey } from '../db/client';
-import { customers, paymentEvents, type TransactionStatus, transactions, users } from '../db/schema';
+import { and, eq } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
+import { isDuplicateKey } from '../db/client';
+import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
-import { describeError, type Logger } from '../lib/logger';
-import { formatMinor, isCurrency } from '../lib/money';
-import type { TransactionStatusMessage } from '../notifications/messages';
-import { actionForFacts, eventKind, type PaymentAction, type PaymobTransactionFacts } from '../paymob/events';
+import { describeError } from '../lib/logger';
+import { actionForFacts, eventKind, factsFromAnswer, type PaymobTransactionFacts } from '../paymob/events';
+import { bindingProblem, loadTarget, type Plan, planFor, type Target, wouldApply } from './apply-plan';
 import {
   applyReportedTotal,
   applyReversalChild,
@@ -14,7 +13,10 @@ import {
   recompute,
   refundedFrom,
 } from './ledger';
-import { canTransition, type TransitionChanges, transitionTransaction } from './state-machine';
+import { transitionTransaction } from './state-machine';
+import { notify, statusMessage } from './status-mail';
+
+export type { TransactionStatusNotification } from './status-mail';
 
 /**
  * The one place that decides what a PayMob report does to a transaction, whichever way it came: the
@@ -28,7 +30,7 @@ import { canTransition, type TransitionChanges, transitionTransaction } from './
  *
  * Only signed or confirmed facts change a payment (docs/payments.md "Signed facts"): a callback whose
  * meaning rests on unsigned fields (a refund or void child, a refunded total) is confirmed with PayMob by
- * transaction id (`confirm`) before it is applied, and the browser redirect never refunds or voids.
+ * transaction id (`ctx.paymob().getTransaction`) before it is applied, and the browser redirect never refunds or voids.
  */
 
 /** `api_response`: PayMob's own answer to our refund or void call (the child transaction it created). */
@@ -44,21 +46,6 @@ export interface PaymentEventInput {
   rawBody: unknown;
   /** For our own refund call's answer: the reservation it settles (src/transactions/ledger.ts). */
   reservation?: { id: number; amountCents: number };
-}
-
-export type TransactionStatusNotification = z.infer<typeof TransactionStatusMessage>;
-
-export interface ApplyEventContext {
-  db: Database;
-  logger: Logger;
-  now: Date;
-  /** Queues the status e-mail; called only when this event really changed the transaction. */
-  notify: (message: TransactionStatusNotification) => void | Promise<void>;
-  /**
-   * Asks PayMob for one transaction by its id (confirmed facts; null when PayMob knows none). Throws when
-   * PayMob cannot answer. Without it, reports that need confirmation change nothing.
-   */
-  confirm?: (paymobTransactionId: number) => Promise<PaymobTransactionFacts | null>;
 }
 
 export interface AppliedTransaction {
@@ -81,170 +68,11 @@ export interface ApplyEventResult {
   reversal?: ChildApplication;
 }
 
-type Target = NonNullable<Awaited<ReturnType<typeof loadTarget>>>;
-
-/**
- * The transaction the event names, by our merchant_order_id (else PayMob's order id), with its owner; for a
- * child, whether the refund ledger holds it already (`ledgerKind`), in the same round trip.
- */
-async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
-  const where =
-    facts.merchantOrderId !== null
-      ? eq(transactions.merchantOrderId, facts.merchantOrderId)
-      : facts.paymobOrderId !== null
-        ? eq(transactions.paymobOrderId, facts.paymobOrderId)
-        : undefined;
-  if (!where) return undefined;
-  const ledgerKind = facts.hasParentTransaction
-    ? sql<
-        string | null
-      >`(SELECT r.kind FROM payment_reversals r WHERE r.paymob_child_id = ${facts.paymobTransactionId} AND r.transaction_id = transactions.id)`
-    : sql<string | null>`NULL`;
-  const [row] = await db
-    .select({
-      id: transactions.id,
-      merchantOrderId: transactions.merchantOrderId,
-      status: transactions.status,
-      amountCents: transactions.amountCents,
-      currency: transactions.currency,
-      refundedCents: transactions.refundedCents,
-      paymobRefundedCents: transactions.paymobRefundedCents,
-      paymobOrderId: transactions.paymobOrderId,
-      failureReason: transactions.failureReason,
-      userId: users.id,
-      username: users.username,
-      email: users.email,
-      ledgerKind: ledgerKind.as('ledger_kind'),
-      childrenCents:
-        sql<string>`(SELECT COALESCE(SUM(r.amount_cents), 0) FROM payment_reversals r WHERE r.transaction_id = transactions.id AND r.kind = 'refund' AND r.state = 'applied')`.as(
-          'children_cents',
-        ),
-    })
-    .from(transactions)
-    .leftJoin(customers, eq(customers.id, transactions.customerId))
-    .leftJoin(users, eq(users.id, customers.userId))
-    .where(where)
-    .limit(1);
-  return row && { ...row, childrenCents: Number(row.childrenCents) };
-}
-
-/** docs/api.md §4.4 step 4: the event must be about this transaction's PayMob order, amount and currency. */
-function bindingProblem(
-  target: Target,
-  facts: PaymobTransactionFacts,
-  action: PaymentAction,
-): string | undefined {
-  if (target.paymobOrderId === null || facts.paymobOrderId !== target.paymobOrderId)
-    return 'order id mismatch';
-  if (facts.currency !== target.currency) return 'currency mismatch';
-  const child = facts.hasParentTransaction;
-  // A reversal child carries the refunded amount, at most the payment's; everything else the full amount.
-  if (child ? facts.amountCents > target.amountCents : facts.amountCents !== target.amountCents) {
-    return 'amount mismatch';
-  }
-  if (action.kind === 'refund_total' && action.amountCents > target.amountCents)
-    return 'refund exceeds amount';
-  return undefined;
-}
-
-type Plan =
-  | { kind: 'transition'; to: TransactionStatus; changes: TransitionChanges }
-  | { kind: 'reversal'; reversal: 'refund' | 'void'; amountCents: number }
-  | { kind: 'refund_total'; amountCents: number }
-  | { kind: 'none' };
-
-function planFor(action: PaymentAction, facts: PaymobTransactionFacts): Plan {
-  switch (action.kind) {
-    case 'succeeded':
-      return {
-        kind: 'transition',
-        to: 'succeeded',
-        changes: { paymobTransactionId: facts.paymobTransactionId, failureReason: null },
-      };
-    case 'failed':
-      return {
-        kind: 'transition',
-        to: 'failed',
-        changes: { paymobTransactionId: facts.paymobTransactionId, failureReason: action.reason },
-      };
-    case 'voided':
-      return { kind: 'transition', to: 'voided', changes: {} };
-    case 'reversal':
-      return { kind: 'reversal', reversal: action.reversal, amountCents: action.amountCents };
-    case 'refund_total':
-      return { kind: 'refund_total', amountCents: action.amountCents };
-    default:
-      return { kind: 'none' };
-  }
-}
-
-function wouldApply(plan: Plan, target: Target): boolean {
-  if (plan.kind === 'transition') return canTransition(target.status, plan.to);
-  if (plan.kind === 'reversal') return target.ledgerKind === null;
-  if (plan.kind === 'refund_total') {
-    return (
-      (target.status === 'succeeded' || target.status === 'refunded') &&
-      Math.min(plan.amountCents, target.amountCents) > target.paymobRefundedCents
-    );
-  }
-  return false;
-}
-
 const clip = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
-
-/** What a status e-mail needs to know about its transaction and owner. */
-export type StatusMessageTarget = Pick<
-  Target,
-  'id' | 'merchantOrderId' | 'currency' | 'userId' | 'email' | 'username'
->;
-
-/** The customer's status e-mail for a change; undefined when the transaction has no reachable owner. */
-export function statusMessage(
-  target: StatusMessageTarget,
-  status: string,
-  amountCents: number,
-  failureReason: string | null,
-  key: string,
-): TransactionStatusNotification | undefined {
-  if (target.userId === null || target.email === null || target.username === null) return undefined;
-  const amount = isCurrency(target.currency)
-    ? formatMinor(amountCents, target.currency)
-    : String(amountCents);
-  return {
-    type: 'transaction_status',
-    idempotency_key: key,
-    to: target.email,
-    user_id: target.userId,
-    username: target.username,
-    transaction_id: target.id,
-    merchant_order_id: target.merchantOrderId,
-    status,
-    amount,
-    currency: target.currency,
-    failure_reason: failureReason,
-  };
-}
-
-/** Queues a status e-mail; a failure is logged, never thrown (the state change it reports stands). */
-export async function notify(
-  ctx: Pick<ApplyEventContext, 'notify' | 'logger'>,
-  message: TransactionStatusNotification | undefined,
-) {
-  if (!message) return;
-  try {
-    await ctx.notify(message);
-  } catch (err) {
-    // The state change stands; a lost e-mail must not turn into a retried (and deduplicated) callback.
-    ctx.logger.error('status e-mail not queued', {
-      transaction_id: message.transaction_id,
-      ...describeError(err),
-    });
-  }
-}
 
 /** Runs the plan (a guarded UPDATE, or the ledger); queues the e-mail when it changed something. */
 async function execute(
-  ctx: ApplyEventContext,
+  ctx: ServiceContext,
   target: Target,
   plan: Plan,
   facts: PaymobTransactionFacts,
@@ -349,11 +177,11 @@ const REDIRECT_NEVER_REVERSES = 'the browser redirect never refunds or voids (do
 
 /** Asks PayMob (by transaction id) what a signed report whose meaning rests on unsigned fields means. */
 async function confirmed(
-  ctx: ApplyEventContext,
+  ctx: ServiceContext,
   facts: PaymobTransactionFacts,
 ): Promise<PaymobTransactionFacts | null> {
-  if (!ctx.confirm) return null;
-  const answer = await ctx.confirm(facts.paymobTransactionId);
+  const read = await ctx.paymob().getTransaction(facts.paymobTransactionId);
+  const answer = read ? factsFromAnswer(read) : null;
   if (!answer || answer.paymobTransactionId !== facts.paymobTransactionId) return null;
   return {
     ...answer,
@@ -366,7 +194,7 @@ async function confirmed(
 }
 
 export async function applyPaymentEvent(
-  ctx: ApplyEventContext,
+  ctx: ServiceContext,
   input: PaymentEventInput,
 ): Promise<ApplyEventResult> {
   const { db, logger } = ctx;

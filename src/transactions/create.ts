@@ -1,31 +1,26 @@
 import { eq, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
+import { addressFieldColumns } from '../customers/columns';
 import { customerProfileNotFound } from '../customers/profile';
 import type { Database } from '../db/client';
 import { addresses, customers, kycRecords, transactions } from '../db/schema';
 import type { Config } from '../env';
 import { ulid } from '../lib/crypto';
-import { AppError, conflict, fieldError } from '../lib/errors';
-import type { Logger } from '../lib/logger';
+import { AppError, conflict, fieldError, unauthorized } from '../lib/errors';
 import { type Currency, parseAmount } from '../lib/money';
 import {
   ACCOUNT_CURRENCIES,
   type BillingData,
   PAYMENT_KEY_EXPIRATION_SECONDS,
-  type PaymobClient,
   PaymobError,
 } from '../paymob/client';
-import type { Actor } from '../users/actor';
 import { ABANDONED_CHECKOUT_REASON } from './reconcile';
 import type { TransactionView } from './schemas';
 import { transitionTransaction } from './state-machine';
 import { toTransactionView } from './view';
 
-export interface CreateTransactionContext {
-  db: Database;
-  config: Config;
-  logger: Logger;
-  now: Date;
-  paymob: PaymobClient;
+export interface CreateTransactionInput {
+  amount: string | number;
   /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
   callbackUrl: string;
 }
@@ -45,13 +40,7 @@ async function loadPayer(db: Database, userId: number) {
       phoneNumber: customers.phoneNumber,
       kycStatus: kycRecords.status,
       addressId: addresses.id,
-      country: addresses.country,
-      state: addresses.state,
-      city: addresses.city,
-      line: addresses.line,
-      buildingNumber: addresses.buildingNumber,
-      apartmentNumber: addresses.apartmentNumber,
-      postalCode: addresses.postalCode,
+      ...addressFieldColumns,
     })
     .from(customers)
     .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
@@ -138,11 +127,13 @@ function failureReason(err: unknown): string {
  * included): the auth user, the payer, the INSERT and the guarded UPDATE.
  */
 export async function createTransaction(
-  ctx: CreateTransactionContext,
-  actor: Actor,
-  input: { amount: string | number },
+  ctx: ServiceContext,
+  input: CreateTransactionInput,
 ): Promise<TransactionView> {
-  const { db, config, logger, now, paymob } = ctx;
+  const { db, config, logger, now } = ctx;
+  // The route lets customers only in (requireRole): the payer is the caller.
+  const actor = ctx.actor;
+  if (!actor) throw unauthorized('Authentication credentials were not provided.');
   const payer = await loadPayer(db, actor.id);
   if (!payer) throw customerProfileNotFound();
   const currency = checkPayer(config, payer, actor.email);
@@ -164,6 +155,7 @@ export async function createTransaction(
   const id = Number(inserted.insertId);
   const log = logger.child({ transaction_id: id, merchant_order_id: merchantOrderId });
 
+  const paymob = ctx.paymob();
   let checkout: { orderId: number; token: string; url: string; expiresAt: Date };
   try {
     const billing = billingData(payer, actor.email);
@@ -174,8 +166,8 @@ export async function createTransaction(
         amountCents,
         currency,
         billing,
-        notificationUrl: ctx.callbackUrl,
-        redirectionUrl: ctx.callbackUrl,
+        notificationUrl: input.callbackUrl,
+        redirectionUrl: input.callbackUrl,
       });
       checkout = {
         orderId: intention.orderId,
@@ -190,8 +182,8 @@ export async function createTransaction(
         amountCents,
         currency,
         billing,
-        notificationUrl: ctx.callbackUrl,
-        redirectionUrl: ctx.callbackUrl,
+        notificationUrl: input.callbackUrl,
+        redirectionUrl: input.callbackUrl,
       });
       checkout = { orderId: order.id, token: key.token, url: paymob.iframeUrl(key.token), expiresAt };
     }

@@ -193,8 +193,9 @@ export async function applyReportedTotal(
  * complete on its own: Drizzle orders the columns by the schema, not by this object.
  */
 export async function recompute(db: Database, transactionId: number, releasedCents: number, now: Date) {
-  const applied = sql`(SELECT COALESCE(SUM(r.amount_cents), 0) FROM payment_reversals r
-    WHERE r.transaction_id = ${transactionId} AND r.kind = 'refund' AND r.state = 'applied')`;
+  const applied = sql`(SELECT COALESCE(SUM(${paymentReversals.amountCents}), 0) FROM ${paymentReversals}
+    WHERE ${paymentReversals.transactionId} = ${transactionId} AND ${paymentReversals.kind} = 'refund'
+      AND ${paymentReversals.state} = 'applied')`;
   const refunded = sql`LEAST(${transactions.amountCents}, GREATEST(${transactions.refundedCents}, ${transactions.paymobRefundedCents}, ${applied}))`;
   const refundable: TransactionStatus[] = ['succeeded', 'refunded'];
   await db

@@ -1,7 +1,8 @@
 import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions } from '../db/schema';
-import { type FieldErrors, notFound, validationError } from '../lib/errors';
+import { type FieldErrors, notFound, unauthorized, validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
 import type { Actor } from '../users/actor';
 import type { TransactionListQuery, TransactionView } from './schemas';
@@ -31,6 +32,12 @@ const viewColumns = {
   createdAt: transactions.createdAt,
   updatedAt: transactions.updatedAt,
 };
+
+/** The reads are for signed-in callers only (the routes require authentication). */
+function signedIn(ctx: ServiceContext): Actor {
+  if (!ctx.actor) throw unauthorized('Authentication credentials were not provided.');
+  return ctx.actor;
+}
 
 const isStaff = (actor: Actor) => actor.role === 'ADMIN' || actor.role === 'STAFF';
 
@@ -135,11 +142,12 @@ function ownership(db: Database, actor: Actor): SQL | undefined {
  * the list costs one round trip of latency after authentication.
  */
 export async function listTransactions(
-  db: Database,
-  actor: Actor,
-  query: TransactionListQuery,
-  requestUrl: string,
+  ctx: ServiceContext,
+  input: { query: TransactionListQuery; requestUrl: string },
 ): Promise<Page<TransactionView>> {
+  const { query, requestUrl } = input;
+  const { db } = ctx;
+  const actor = signedIn(ctx);
   const page = pageRequest(query);
   const where = and(...filterConditions(query), ownership(db, actor));
   const [rows, [total]] = await Promise.all([
@@ -156,7 +164,9 @@ export async function listTransactions(
 }
 
 /** One transaction; another customer's is a 404, like one that does not exist. */
-export async function getTransaction(db: Database, actor: Actor, rawId: string): Promise<TransactionView> {
+export async function getTransaction(ctx: ServiceContext, rawId: string): Promise<TransactionView> {
+  const { db } = ctx;
+  const actor = signedIn(ctx);
   const missing = () => notFound('No transaction matches the given id.', 'transaction_not_found');
   if (!ID_PATTERN.test(rawId)) throw missing();
   const [row] = await db

@@ -1,14 +1,16 @@
 import { and, eq, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
 import { type Database, isDatabaseUnavailable } from '../db/client';
 import { customers, transactions, users } from '../db/schema';
 import { ulid } from '../lib/crypto';
 import { describeError } from '../lib/logger';
-import { PAYMENT_KEY_EXPIRATION_SECONDS, type PaymobClient, PaymobError } from '../paymob/client';
+import { PAYMENT_KEY_EXPIRATION_SECONDS, PaymobError } from '../paymob/client';
 import { factsFromTransaction } from '../paymob/events';
 import type { PaymobTransaction } from '../paymob/schemas';
-import { type ApplyEventContext, applyPaymentEvent, notify, statusMessage } from './apply-event';
+import { applyPaymentEvent } from './apply-event';
 import { transitionTransaction } from './state-machine';
+import { notify, ownerColumns, statusMessage } from './status-mail';
 
 /**
  * Payment reconciliation (docs/api.md §4.8), run by the 5-minute cron. PayMob documents no callback retry schedule,
@@ -48,18 +50,14 @@ export const MAX_UNKNOWN_INQUIRIES = 6;
 export const EXPIRED_REASON = 'The checkout expired before a payment was made.';
 export const ABANDONED_CHECKOUT_REASON = 'Checkout could not be prepared.';
 
-export interface ReconcileContext extends ApplyEventContext {
-  paymob: PaymobClient;
-  /** Real time, for the run's budget (`now` may be a chosen instant). */
-  clock?: () => number;
-}
-
 export interface ReconcileOptions {
   /** Restricts the run to these transactions (tests, or re-checking one transaction by hand). */
   transactionIds?: readonly number[];
   batchSize?: number;
   /** Identifies this run's claims; a fresh ULID by default. */
   runId?: string;
+  /** Real time, for the run's budget (`ctx.now` may be a chosen instant). */
+  clock?: () => number;
 }
 
 export interface ReconcileSummary extends Record<string, number> {
@@ -127,9 +125,7 @@ function loadClaimed(db: Database, now: Date, runId: string) {
       paymentKeyExpiresAt: transactions.paymentKeyExpiresAt,
       unknownCount: transactions.reconcileUnknownCount,
       needsAttentionAt: transactions.needsAttentionAt,
-      userId: users.id,
-      username: users.username,
-      email: users.email,
+      ...ownerColumns,
     })
     .from(transactions)
     .leftJoin(customers, eq(customers.id, transactions.customerId))
@@ -152,7 +148,7 @@ function checkoutExpiry(row: Claimed): number {
   );
 }
 
-async function expire(ctx: ReconcileContext, row: Claimed): Promise<boolean> {
+async function expire(ctx: ServiceContext, row: Claimed): Promise<boolean> {
   const moved = await transitionTransaction(
     ctx.db,
     row.id,
@@ -172,7 +168,7 @@ async function expire(ctx: ReconcileContext, row: Claimed): Promise<boolean> {
  * PayMob's answer proved nothing (docs/paymob.md §3): the row stays pending and is counted; once the count
  * reaches MAX_UNKNOWN_INQUIRIES past the checkout's expiry it is flagged for staff once (row, audit, log).
  */
-async function inquiryUnknown(ctx: ReconcileContext, row: Claimed, err: PaymobError): Promise<RowOutcome> {
+async function inquiryUnknown(ctx: ServiceContext, row: Claimed, err: PaymobError): Promise<RowOutcome> {
   const count = row.unknownCount + 1;
   const due = count >= MAX_UNKNOWN_INQUIRIES && ctx.now.getTime() >= checkoutExpiry(row) + EXPIRY_GRACE_MS;
   const flag = due && row.needsAttentionAt === null;
@@ -211,11 +207,11 @@ async function inquiryUnknown(ctx: ReconcileContext, row: Claimed, err: PaymobEr
 }
 
 /** One claimed row: ask PayMob, apply its answer, expire an abandoned checkout. */
-async function reconcileOne(ctx: ReconcileContext, row: Claimed): Promise<RowOutcome> {
+async function reconcileOne(ctx: ServiceContext, row: Claimed): Promise<RowOutcome> {
   let answer: PaymobTransaction | null;
   try {
     // null only on PayMob's documented not-found answer for this order: evidence nothing was paid.
-    answer = await ctx.paymob.inquireByMerchantOrderId(row.merchantOrderId);
+    answer = await ctx.paymob().inquireByMerchantOrderId(row.merchantOrderId);
   } catch (err) {
     if (!(err instanceof PaymobError)) throw err;
     return inquiryUnknown(ctx, row, err);
@@ -263,7 +259,7 @@ async function reconcileOne(ctx: ReconcileContext, row: Claimed): Promise<RowOut
  * failed is the only move §4.1 allows them). No e-mail: the customer was told of the failure, or never
  * saw a checkout.
  */
-async function failAbandonedCheckouts(ctx: ReconcileContext, limit: number, scope: SQL | undefined) {
+async function failAbandonedCheckouts(ctx: ServiceContext, limit: number, scope: SQL | undefined) {
   const result = await ctx.db
     .update(transactions)
     .set({ status: 'failed', failureReason: ABANDONED_CHECKOUT_REASON, updatedAt: ctx.now })
@@ -285,10 +281,10 @@ async function failAbandonedCheckouts(ctx: ReconcileContext, limit: number, scop
  * guarded update); one more for the stale-initiated sweep. Returns the counts the cron logs as its summary.
  */
 export async function reconcilePayments(
-  ctx: ReconcileContext,
+  ctx: ServiceContext,
   options: ReconcileOptions = {},
 ): Promise<ReconcileSummary> {
-  const clock = ctx.clock ?? Date.now;
+  const clock = options.clock ?? Date.now;
   const started = clock();
   const runId = options.runId ?? ulid(started);
   const batchSize = options.batchSize ?? RECONCILE_BATCH_SIZE;

@@ -1,36 +1,29 @@
 import { z } from '@hono/zod-openapi';
+import type { ServiceContext } from '../context';
 import { conflict, fieldError } from '../lib/errors';
 import { type Currency, formatMinor, isCurrency, parseAmount } from '../lib/money';
-import type { Actor } from '../users/actor';
 import { reserveRefund } from './ledger';
 import {
   applyAnswer,
   callPaymob,
   invalidState,
   loadForReversal,
-  type ReversalContext,
   type ReversalTarget,
   reloadView,
   requireAdmin,
   requireSucceeded,
 } from './reversal';
-import type { TransactionView } from './schemas';
+import { amountInput, type TransactionView } from './schemas';
 
 /** docs/api.md §4.6 refund body: the amount is optional (default: everything not refunded yet). */
 export const RefundTransactionBody = z
   .object({
-    amount: z
-      .union([z.string().trim().min(1, 'This field may not be blank.'), z.number()], {
-        error: (issue) =>
-          issue.input === null ? 'This field may not be null.' : 'A valid number is required.',
-      })
-      .optional()
-      .openapi({
-        type: 'string',
-        description:
-          'Decimal amount in the transaction’s currency, with at most its minor-unit digits; at most what is not refunded yet. Default: all of that.',
-        example: '25.00',
-      }),
+    amount: amountInput({ input: null, message: 'This field may not be null.' }).optional().openapi({
+      type: 'string',
+      description:
+        'Decimal amount in the transaction’s currency, with at most its minor-unit digits; at most what is not refunded yet. Default: all of that.',
+      example: '25.00',
+    }),
   })
   .openapi('RefundTransaction');
 
@@ -85,11 +78,8 @@ function refundAmount(input: RefundInput['amount'], target: ReversalTarget): num
  * `paymob_outcome_unknown` (no answer, or one we cannot read) keeps it held until PayMob's child arrives
  * or staff check PayMob. The call is never retried, since a repeat could refund twice.
  */
-export async function refundTransaction(
-  ctx: ReversalContext,
-  actor: Actor,
-  input: RefundInput,
-): Promise<TransactionView> {
+export async function refundTransaction(ctx: ServiceContext, input: RefundInput): Promise<TransactionView> {
+  const actor = ctx.actor;
   requireAdmin(actor);
   const target = await loadForReversal(ctx.db, input.transactionId);
   requireSucceeded(target, 'refund');
@@ -110,7 +100,7 @@ export async function refundTransaction(
     'refund',
     target,
     { amount_cents: amountCents },
-    () => ctx.paymob.refund({ transactionId: paymobTransactionId, amountCents }),
+    () => ctx.paymob().refund({ transactionId: paymobTransactionId, amountCents }),
     reservation,
   );
   await applyAnswer(ctx, 'refund', target, answer, reservation);
@@ -119,5 +109,5 @@ export async function refundTransaction(
     amount_cents: amountCents,
     paymob_refund_id: answer.id,
   });
-  return reloadView(ctx.db, actor, target.id);
+  return reloadView(ctx, target.id);
 }

@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import { PAYMENT_OUTCOMES } from './outcomes';
 import { contentSecurityPolicy, createNonce, PAY_PAGE_PATH, pageShell } from './page-shell';
 
 /** What the browser sees after paying (docs/api.md §4.5): the transaction's state as StackPay now records it. */
@@ -11,22 +12,6 @@ export interface PaymentResult {
   currency?: string;
   failureReason?: string | null;
 }
-
-const HEADLINES: Record<string, { title: string; text: string }> = {
-  succeeded: { title: 'Payment succeeded', text: 'Thank you: your payment was received.' },
-  failed: { title: 'Payment failed', text: 'Your payment did not go through. You have not been charged.' },
-  pending: {
-    title: 'Payment pending',
-    text: 'Your payment is being processed. We will e-mail you when it is final.',
-  },
-  refunded: { title: 'Payment refunded', text: 'This payment has been refunded.' },
-  voided: { title: 'Payment cancelled', text: 'This payment was cancelled.' },
-  expired: { title: 'Payment expired', text: 'This payment was not completed in time.' },
-  unmatched: {
-    title: 'Payment not recognised',
-    text: 'PayMob reported a payment we could not match to your order. Please contact support.',
-  },
-};
 
 export interface RenderedPage {
   status: number;
@@ -59,7 +44,7 @@ async function render(status: number, title: string, body: ReturnType<typeof htm
 }
 
 export function renderPaymentResult(result: PaymentResult): Promise<RenderedPage> {
-  const headline = HEADLINES[result.status] ?? { title: `Payment ${result.status}`, text: '' };
+  const headline = PAYMENT_OUTCOMES[result.status]?.page ?? { title: `Payment ${result.status}`, text: '' };
   const back = result.transactionId ? `${PAY_PAGE_PATH}?txn=${result.transactionId}` : PAY_PAGE_PATH;
   // target=_top: should the script not run, the link still leaves the pay page's frame.
   const body = html`<div class="card">

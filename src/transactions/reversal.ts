@@ -1,21 +1,14 @@
 import { and, eq, min } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
 import type { Database } from '../db/client';
 import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
-import type { Env, Variables } from '../env';
 import { AppError, forbidden, notFound } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import { enqueueNotification } from '../notifications/messages';
-import { PaymobClient, PaymobError, paymobSettings } from '../paymob/client';
+import { PaymobError } from '../paymob/client';
 import { factsFromAnswer } from '../paymob/events';
 import type { ReversalAnswer } from '../paymob/schemas';
-import type { Actor } from '../users/actor';
-import {
-  type ApplyEventContext,
-  type ApplyEventResult,
-  applyPaymentEvent,
-  type TransactionStatusNotification,
-} from './apply-event';
+import type { AuthenticatedUser } from '../users/actor';
+import { type ApplyEventResult, applyPaymentEvent } from './apply-event';
 import { settleReservation } from './ledger';
 import { getTransaction, ID_PATTERN } from './list';
 import type { TransactionView } from './schemas';
@@ -25,45 +18,11 @@ import type { TransactionView } from './schemas';
  * and applying PayMob's answer. Used by the API routes and the admin UI alike, so nothing here knows HTTP.
  */
 
-export interface ReversalContext {
-  db: Database;
-  logger: Logger;
-  now: Date;
-  paymob: PaymobClient;
-  /** Queues the customer's status e-mail when the answer changed the transaction. */
-  notify: ApplyEventContext['notify'];
-  requestId?: string | null;
-}
-
-/** The reversal context of one request, for the API routes and the admin UI alike. */
-export function reversalContextFor(c: {
-  var: Pick<Variables, 'db' | 'config' | 'logger' | 'requestId'>;
-  env: Pick<Env, 'PAYMOB_CACHE' | 'NOTIFICATIONS'>;
-}): ReversalContext {
-  const { config, logger } = c.var;
-  return {
-    db: c.var.db,
-    logger,
-    now: new Date(),
-    requestId: c.var.requestId,
-    paymob: new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger }),
-    notify: (message: TransactionStatusNotification) => enqueueNotification(c.env.NOTIFICATIONS, message),
-  };
-}
-
-/** `confirm` for applyPaymentEvent: PayMob's own read of one transaction (docs/payments.md). */
-export function confirmWith(paymob: PaymobClient) {
-  return async (paymobTransactionId: number) => {
-    const answer = await paymob.getTransaction(paymobTransactionId);
-    return answer ? factsFromAnswer(answer) : null;
-  };
-}
-
 export type ReversalKind = 'refund' | 'void';
 
 /** Refunds and voids are ADMIN only; the routes check this too, the service makes it true for every caller. */
-export function requireAdmin(actor: Actor): void {
-  if (actor.role !== 'ADMIN') throw forbidden('Only an administrator can refund or void a payment.');
+export function requireAdmin(actor: AuthenticatedUser | undefined): asserts actor is AuthenticatedUser {
+  if (actor?.role !== 'ADMIN') throw forbidden('Only an administrator can refund or void a payment.');
 }
 
 /**
@@ -135,8 +94,8 @@ export function invalidState(status: TransactionStatus, detail: string): AppErro
  * definite refusal and kept as `unknown` when PayMob's answer is unknown (docs/payments.md).
  */
 export async function callPaymob(
-  ctx: ReversalContext,
-  actor: Actor,
+  ctx: ServiceContext,
+  actor: AuthenticatedUser,
   kind: ReversalKind,
   target: ReversalTarget,
   details: Record<string, unknown>,
@@ -157,7 +116,7 @@ export async function callPaymob(
         paymob_transaction_id: target.paymobTransactionId,
         ...outcome,
       },
-      requestId: ctx.requestId ?? null,
+      requestId: ctx.requestId,
     });
   let answer: ReversalAnswer;
   try {
@@ -202,7 +161,7 @@ export async function callPaymob(
  * and the callback comes second changes nothing; the answer also settles the call's reservation.
  */
 export async function applyAnswer(
-  ctx: ReversalContext,
+  ctx: ServiceContext,
   kind: ReversalKind,
   target: ReversalTarget,
   answer: ReversalAnswer,
@@ -239,6 +198,6 @@ export async function applyAnswer(
 }
 
 /** The transaction as the API shows it, after the change. */
-export function reloadView(db: Database, actor: Actor, id: number): Promise<TransactionView> {
-  return getTransaction(db, actor, String(id));
+export function reloadView(ctx: ServiceContext, id: number): Promise<TransactionView> {
+  return getTransaction(ctx, String(id));
 }

@@ -4,21 +4,17 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { AppError } from '../lib/errors';
 import { MAX_JSON_DEPTH } from '../lib/json-depth';
-import { describeError } from '../lib/logger';
-import { createRouter } from '../lib/openapi';
+import { createRouter, jsonBody, jsonResponse } from '../lib/openapi';
 import { problemResponses } from '../lib/problem';
-import { actorOf, requireAuth, requireRole } from '../middleware/auth';
+import { requireAuth, requireRole } from '../middleware/auth';
 import { IDEMPOTENCY_HEADER, idempotency } from '../middleware/idempotency';
 import { byUser, rateLimit } from '../middleware/rate-limit';
-import { enqueueNotification } from '../notifications/messages';
-import { ACCOUNT_CURRENCIES, PaymobClient, paymobSettings } from '../paymob/client';
-import type { TransactionStatusNotification } from './apply-event';
+import { ACCOUNT_CURRENCIES, paymobSettings } from '../paymob/client';
 import { createTransaction } from './create';
 import { getTransaction, ID_PATTERN, listTransactions } from './list';
 import { renderPayPage } from './pay-page';
 import { RefundTransactionBody, refundTransaction } from './refund';
 import { type RenderedPage, renderInvalidResult, renderPaymentResult } from './result-page';
-import { confirmWith, reversalContextFor } from './reversal';
 import {
   CreateTransactionBody,
   TransactionIdParams,
@@ -28,12 +24,7 @@ import {
   WebhookAck,
 } from './schemas';
 import { voidTransaction } from './void';
-import {
-  handleProcessedCallback,
-  handleResponseCallback,
-  MAX_WEBHOOK_BODY_BYTES,
-  type WebhookContext,
-} from './webhook';
+import { handleProcessedCallback, handleResponseCallback, MAX_WEBHOOK_BODY_BYTES } from './webhook';
 
 /** docs/api.md §4: `/api/v1/transactions/...`. Routes validate and shape; the services in this folder decide. */
 export const transactionsRoutes = createRouter();
@@ -42,51 +33,10 @@ const TAGS = ['Transactions'];
 const BEARER = [{ bearerAuth: [] }];
 const WEBHOOK_PATH = '/api/v1/transactions/webhook/';
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
 
 function page(c: Context<AppEnv>, rendered: RenderedPage) {
   return c.body(rendered.body, rendered.status as 200, rendered.headers);
-}
-
-/** Runs `work` after the answer when the platform allows it (Workers' waitUntil), else before. */
-function deferred(c: Context<AppEnv>) {
-  return (work: Promise<unknown>) => {
-    const guarded = work.catch((err: unknown) =>
-      c.var.logger.error('deferred work failed', describeError(err)),
-    );
-    try {
-      c.executionCtx.waitUntil(guarded);
-    } catch {
-      return guarded;
-    }
-    return undefined;
-  };
-}
-
-function webhookContext(c: Context<AppEnv>): WebhookContext {
-  const defer = deferred(c);
-  return {
-    db: c.var.db,
-    logger: c.var.logger,
-    now: new Date(),
-    hmacSecret: c.var.config.PAYMOB_HMAC_SECRET,
-    // A signed report whose meaning rests on unsigned fields is confirmed with PayMob (docs/payments.md).
-    confirm: confirmWith(
-      new PaymobClient({
-        settings: paymobSettings(c.var.config),
-        cache: c.env.PAYMOB_CACHE,
-        logger: c.var.logger,
-      }),
-    ),
-    // The e-mail is queued after the answer: PayMob gets its 200 without waiting for the queue.
-    notify: async (message: TransactionStatusNotification) => {
-      await defer(enqueueNotification(c.env.NOTIFICATIONS, message));
-    },
-  };
 }
 
 // --- Create, list, read -------------------------------------------------------------------------------
@@ -112,21 +62,18 @@ transactionsRoutes.openapi(
       rateLimit('payments', byUser),
       idempotency('transactions.create'),
     ] as const,
-    request: { body: { required: true, content: { 'application/json': { schema: CreateTransactionBody } } } },
+    request: { body: jsonBody(CreateTransactionBody) },
     responses: {
-      201: json(TransactionSchema, 'The transaction, pending, with its checkout URL'),
+      201: jsonResponse(TransactionSchema, 'The transaction, pending, with its checkout URL'),
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503),
     },
   }),
   async (c) => {
-    const { config, logger } = c.var;
-    const base = (config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin).replace(/\/+$/, '');
-    const paymob = new PaymobClient({ settings: paymobSettings(config), cache: c.env.PAYMOB_CACHE, logger });
-    const transaction = await createTransaction(
-      { db: c.var.db, config, logger, now: new Date(), paymob, callbackUrl: `${base}${WEBHOOK_PATH}` },
-      actorOf(c),
-      c.req.valid('json'),
-    );
+    const base = (c.var.config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+    const transaction = await createTransaction(c.var.ctx, {
+      ...c.req.valid('json'),
+      callbackUrl: `${base}${WEBHOOK_PATH}`,
+    });
     c.header('Location', `/api/v1/transactions/txn/${transaction.id}/`);
     return c.json(transaction, 201);
   },
@@ -145,11 +92,12 @@ transactionsRoutes.openapi(
     middleware: [requireAuth, rateLimit('default', byUser)] as const,
     request: { query: TransactionListQuery },
     responses: {
-      200: json(TransactionPage, 'One page of transactions'),
+      200: jsonResponse(TransactionPage, 'One page of transactions'),
       ...problemResponses(400, 401, 404, 429),
     },
   }),
-  async (c) => c.json(await listTransactions(c.var.db, actorOf(c), c.req.valid('query'), c.req.url), 200),
+  async (c) =>
+    c.json(await listTransactions(c.var.ctx, { query: c.req.valid('query'), requestUrl: c.req.url }), 200),
 );
 
 transactionsRoutes.openapi(
@@ -162,9 +110,12 @@ transactionsRoutes.openapi(
     summary: 'One transaction (another customer’s is a 404)',
     middleware: [requireAuth, rateLimit('default', byUser)] as const,
     request: { params: TransactionIdParams },
-    responses: { 200: json(TransactionSchema, 'The transaction'), ...problemResponses(401, 404, 429) },
+    responses: {
+      200: jsonResponse(TransactionSchema, 'The transaction'),
+      ...problemResponses(401, 404, 429),
+    },
   }),
-  async (c) => c.json(await getTransaction(c.var.db, actorOf(c), c.req.valid('param').id), 200),
+  async (c) => c.json(await getTransaction(c.var.ctx, c.req.valid('param').id), 200),
 );
 
 // --- PayMob callbacks (public, signed, not rate limited) ---------------------------------------------------
@@ -179,12 +130,12 @@ transactionsRoutes.openapi(
     description: `Signed with HMAC-SHA512 (\`?hmac=\`; a refusal is 401 with \`WWW-Authenticate: HMAC-SHA512 realm="paymob-webhook"\`). Body ≤ ${MAX_WEBHOOK_BODY_BYTES / 1024} KiB and ${MAX_JSON_DEPTH} levels, read as JSON whatever its Content-Type. Every verified callback is stored; a redelivery is a no-op; answers 200 for types and orders it does not act on, and for bodies without \`type\` (stored unverified, a bounded sample).`,
     request: { query: z.object({ hmac: z.string().optional() }) },
     responses: {
-      200: json(WebhookAck, 'Received'),
+      200: jsonResponse(WebhookAck, 'Received'),
       ...problemResponses(400, 401, 413, 503),
     },
   }),
   async (c) => {
-    await handleProcessedCallback(webhookContext(c), {
+    await handleProcessedCallback(c.var.ctx, {
       hmac: c.req.valid('query').hmac,
       body: await c.req.arrayBuffer(),
       contentType: c.req.header('Content-Type'),
@@ -208,7 +159,7 @@ transactionsRoutes.openapi(
     const query: Record<string, string> = {};
     for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in query)) query[key] = value;
     try {
-      return page(c, await renderPaymentResult(await handleResponseCallback(webhookContext(c), query)));
+      return page(c, await renderPaymentResult(await handleResponseCallback(c.var.ctx, query)));
     } catch (err) {
       if (err instanceof AppError && err.status === 400)
         return page(c, await renderInvalidResult(err.message));
@@ -286,12 +237,12 @@ transactionsRoutes.openapi(
       body: { required: false, content: { 'application/json': { schema: RefundTransactionBody } } },
     },
     responses: {
-      200: json(TransactionSchema, 'The transaction after the refund'),
+      200: jsonResponse(TransactionSchema, 'The transaction after the refund'),
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503),
     },
   }),
   async (c) => {
-    const transaction = await refundTransaction(reversalContextFor(c), actorOf(c), {
+    const transaction = await refundTransaction(c.var.ctx, {
       transactionId: c.req.valid('param').id,
       amount: c.req.valid('json').amount,
     });
@@ -318,12 +269,12 @@ transactionsRoutes.openapi(
     ] as const,
     request: { params: TransactionIdParams },
     responses: {
-      200: json(TransactionSchema, 'The transaction, voided'),
+      200: jsonResponse(TransactionSchema, 'The transaction, voided'),
       ...problemResponses(401, 403, 404, 409, 413, 415, 422, 429, 502, 503),
     },
   }),
   async (c) => {
-    const transaction = await voidTransaction(reversalContextFor(c), actorOf(c), {
+    const transaction = await voidTransaction(c.var.ctx, {
       transactionId: c.req.valid('param').id,
     });
     return c.json(transaction, 200);

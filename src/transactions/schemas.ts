@@ -33,19 +33,23 @@ export type TransactionView = z.infer<typeof TransactionSchema>;
 
 export const TransactionPage = pageSchema(TransactionSchema, 'TransactionPage');
 
+/**
+ * A decimal amount as a string or a JSON number (the request bodies of create and refund); `absent` words the
+ * error for a missing (undefined) or null value.
+ */
+export const amountInput = (absent: { input: undefined | null; message: string }) =>
+  z.union([z.string().trim().min(1, 'This field may not be blank.'), z.number()], {
+    error: (issue) => (issue.input === absent.input ? absent.message : 'A valid number is required.'),
+  });
+
 // Only the shape is checked here; the digits depend on the customer's currency (checked by the service).
 export const CreateTransactionBody = z
   .object({
-    amount: z
-      .union([z.string().trim().min(1, 'This field may not be blank.'), z.number()], {
-        error: (issue) =>
-          issue.input === undefined ? 'This field is required.' : 'A valid number is required.',
-      })
-      .openapi({
-        type: 'string',
-        description: 'Decimal amount (> 0) in the currency of the customer’s main address.',
-        example: '100.00',
-      }),
+    amount: amountInput({ input: undefined, message: 'This field is required.' }).openapi({
+      type: 'string',
+      description: 'Decimal amount (> 0) in the currency of the customer’s main address.',
+      example: '100.00',
+    }),
   })
   .openapi('CreateTransaction');
 

@@ -1,12 +1,11 @@
+import type { ServiceContext } from '../context';
 import { conflict } from '../lib/errors';
 import { businessDay, PAYMOB_TIME_ZONES } from '../paymob/business-day';
-import type { Actor } from '../users/actor';
 import {
   applyAnswer,
   callPaymob,
   invalidState,
   loadForReversal,
-  type ReversalContext,
   reloadView,
   requireAdmin,
   requireSucceeded,
@@ -25,11 +24,8 @@ export interface VoidInput {
  * its success, else its creation day. PayMob's answer, the void child transaction, is
  * applied through `applyPaymentEvent` (→ `voided`); the later callback is its duplicate.
  */
-export async function voidTransaction(
-  ctx: ReversalContext,
-  actor: Actor,
-  input: VoidInput,
-): Promise<TransactionView> {
+export async function voidTransaction(ctx: ServiceContext, input: VoidInput): Promise<TransactionView> {
+  const actor = ctx.actor;
   requireAdmin(actor);
   const target = await loadForReversal(ctx.db, input.transactionId);
   requireSucceeded(target, 'void');
@@ -39,7 +35,7 @@ export async function voidTransaction(
       'The payment has been partly refunded, so it can no longer be voided; refund the rest instead.',
     );
   }
-  const zone = PAYMOB_TIME_ZONES[ctx.paymob.settings.country];
+  const zone = PAYMOB_TIME_ZONES[ctx.paymob().settings.country];
   const paidDay = businessDay(target.paidAt ?? target.createdAt, zone);
   if (paidDay !== businessDay(ctx.now, zone)) {
     throw conflict(
@@ -49,9 +45,9 @@ export async function voidTransaction(
   }
   const paymobTransactionId = target.paymobTransactionId;
   const answer = await callPaymob(ctx, actor, 'void', target, { amount_cents: target.amountCents }, () =>
-    ctx.paymob.voidPayment({ transactionId: paymobTransactionId }),
+    ctx.paymob().voidPayment({ transactionId: paymobTransactionId }),
   );
   await applyAnswer(ctx, 'void', target, answer);
   ctx.logger.info('payment voided', { transaction_id: target.id, paymob_void_id: answer.id });
-  return reloadView(ctx.db, actor, target.id);
+  return reloadView(ctx, target.id);
 }

@@ -1,6 +1,6 @@
 import { and, count, eq, gte } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { isDuplicateKey } from '../db/client';
+import type { ServiceContext } from '../context';
+import { type Database, isDuplicateKey } from '../db/client';
 import { paymentEvents } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from '../lib/json-depth';
@@ -9,7 +9,7 @@ import { formatMinor, isCurrency } from '../lib/money';
 import { factsFromResponseQuery, factsFromTransaction } from '../paymob/events';
 import { verifyPaymobHmac } from '../paymob/hmac';
 import { CallbackEnvelope, PaymobToken, PaymobTransaction, ResponseCallbackQuery } from '../paymob/schemas';
-import { type ApplyEventContext, applyPaymentEvent } from './apply-event';
+import { applyPaymentEvent } from './apply-event';
 import type { PaymentResult } from './result-page';
 
 /** docs/api.md §4.4: PayMob's callbacks are small; anything larger is not one. */
@@ -23,10 +23,6 @@ const UNVERIFIED_SAMPLE_CHARS = 1024;
 const HOUR_MS = 60 * 60 * 1000;
 /** The challenge of the webhook's 401 (docs/api.md §1 convention; docs/paymob.md §6). */
 export const WEBHOOK_CHALLENGE = { 'WWW-Authenticate': 'HMAC-SHA512 realm="paymob-webhook"' };
-
-export interface WebhookContext extends ApplyEventContext {
-  hmacSecret: string;
-}
 
 const malformed = (detail: string) => new AppError(400, 'malformed_callback', detail);
 const badSignature = () =>
@@ -52,7 +48,7 @@ function refuse(
  * large body as its first KiB of text. Returns false when the cap left it unstored.
  */
 async function storeUnverified(
-  ctx: WebhookContext,
+  ctx: ServiceContext,
   event: { paymobTransactionId: number; kind: string; type: string },
   parsed: unknown,
   text: string,
@@ -126,6 +122,15 @@ const safeId = (value: unknown): number | null =>
       ? Number(value)
       : null;
 
+/**
+ * The callbacks' context: the status e-mail is queued after the answer (`ctx.defer`), so PayMob and the
+ * browser get their answer without waiting for the queue.
+ */
+const answeringFirst = (ctx: ServiceContext): ServiceContext => ({
+  ...ctx,
+  notify: (message) => ctx.defer(ctx.notify(message)),
+});
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -137,7 +142,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * stored unverified (a bounded sample) and acknowledged.
  */
 export async function handleProcessedCallback(
-  ctx: WebhookContext,
+  ctx: ServiceContext,
   input: { hmac: string | undefined; body: ArrayBuffer; contentType?: string },
 ): Promise<void> {
   const log = ctx.logger;
@@ -207,13 +212,18 @@ export async function handleProcessedCallback(
   }
   const { type, obj } = envelope.data;
 
-  if (type === 'TRANSACTION') {
+  /** 400 without an hmac, 401 when it does not match. */
+  const requireSignature = async (signed: 'TRANSACTION' | 'TOKEN') => {
     if (!input.hmac)
       throw refuse(log, 'processed', 'no_hmac', malformed('The callback has no hmac query parameter.'));
     // Signed over the values exactly as received: `obj` straight from JSON.parse, never the zod output.
-    if (!(await verifyPaymobHmac(ctx.hmacSecret, 'TRANSACTION', obj, input.hmac))) {
+    if (!(await verifyPaymobHmac(ctx.config.PAYMOB_HMAC_SECRET, signed, obj, input.hmac))) {
       throw refuse(log, 'processed', 'bad_signature', badSignature(), { type });
     }
+  };
+
+  if (type === 'TRANSACTION') {
+    await requireSignature(type);
     const transaction = PaymobTransaction.safeParse(obj);
     if (!transaction.success) {
       throw refuse(
@@ -226,7 +236,7 @@ export async function handleProcessedCallback(
         },
       );
     }
-    await applyPaymentEvent(ctx, {
+    await applyPaymentEvent(answeringFirst(ctx), {
       source: 'processed_callback',
       type,
       facts: factsFromTransaction(transaction.data),
@@ -235,11 +245,7 @@ export async function handleProcessedCallback(
     return;
   }
   if (type === 'TOKEN') {
-    if (!input.hmac)
-      throw refuse(log, 'processed', 'no_hmac', malformed('The callback has no hmac query parameter.'));
-    if (!(await verifyPaymobHmac(ctx.hmacSecret, 'TOKEN', obj, input.hmac))) {
-      throw refuse(log, 'processed', 'bad_signature', badSignature(), { type });
-    }
+    await requireSignature(type);
     const token = PaymobToken.safeParse(obj);
     if (!token.success)
       throw refuse(log, 'processed', 'missing_fields', malformed('The token object lacks an id.'), { type });
@@ -290,14 +296,14 @@ export function normalizeRedirectQuery(query: Record<string, string>): Record<st
  * update as the processed callback and returns what the result page shows. Throws 400 on a bad signature.
  */
 export async function handleResponseCallback(
-  ctx: WebhookContext,
+  ctx: ServiceContext,
   received: Record<string, string>,
 ): Promise<PaymentResult> {
   const query = normalizeRedirectQuery(received);
   const hmac = query.hmac;
   if (!hmac)
     throw refuse(ctx.logger, 'response', 'no_hmac', malformed('The payment result has no signature.'));
-  if (!(await verifyPaymobHmac(ctx.hmacSecret, 'RESPONSE', query, hmac))) {
+  if (!(await verifyPaymobHmac(ctx.config.PAYMOB_HMAC_SECRET, 'RESPONSE', query, hmac))) {
     throw refuse(
       ctx.logger,
       'response',
@@ -315,7 +321,7 @@ export async function handleResponseCallback(
     );
   }
   const facts = factsFromResponseQuery(parsed.data);
-  const result = await applyPaymentEvent(ctx, {
+  const result = await applyPaymentEvent(answeringFirst(ctx), {
     source: 'response_callback',
     type: 'TRANSACTION',
     facts,

@@ -319,7 +319,7 @@ describe('scheduled jobs', () => {
         record('just-old', 24 * 60 * MINUTE + 1000),
         record('young', 23 * 60 * MINUTE),
       ]);
-    expect(await deleteOldIdempotencyRecords(testDb(), now)).toBeGreaterThanOrEqual(2);
+    expect(await deleteOldIdempotencyRecords({ db: testDb(), now })).toBeGreaterThanOrEqual(2);
     const left = await testDb()
       .select({ key: idempotencyRecords.idempotencyKey })
       .from(idempotencyRecords)

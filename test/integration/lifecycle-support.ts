@@ -10,13 +10,13 @@ import { auditLog, paymentEvents } from '../../src/db/schema';
 import { createLogger } from '../../src/lib/logger';
 import type { NotificationMessage } from '../../src/notifications/messages';
 import { PaymobClient, type PaymobSettings, paymobSettings } from '../../src/paymob/client';
-import type { TransactionStatusNotification } from '../../src/transactions/apply-event';
 import {
   type ReconcileOptions,
   type ReconcileSummary,
   reconcilePayments,
 } from '../../src/transactions/reconcile';
 import type { TransactionView } from '../../src/transactions/schemas';
+import { testContext } from './context-support';
 import { type ApiInit, api, apiWithEnv, testConfig, testDb } from './helpers';
 import {
   CARDS,
@@ -65,19 +65,15 @@ export async function reconcile(
     cache: env.PAYMOB_CACHE,
     logger,
   });
-  const summary = await reconcilePayments(
-    {
-      db: testDb(),
-      logger,
-      now,
-      paymob,
-      notify: async (message: TransactionStatusNotification) => {
-        await queue.send(message);
-      },
-      ...context,
+  const ctx = testContext({
+    logger,
+    now,
+    paymob: () => paymob,
+    notify: async (message: NotificationMessage) => {
+      await queue.send(message);
     },
-    options,
-  );
+  });
+  const summary = await reconcilePayments(ctx, { ...options, ...context });
   return { summary, sent };
 }
 

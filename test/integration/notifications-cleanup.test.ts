@@ -85,7 +85,7 @@ describe('verification-code cleanup (every 10 minutes)', () => {
     const expired = await insertCode({ expiresAt: at('2000-12-31T23:59:59Z') });
     const live = await insertCode({ expiresAt: at('2001-01-01T00:05:00Z') });
 
-    const deleted = await deleteSpentVerificationCodes(db, NOW);
+    const deleted = await deleteSpentVerificationCodes({ db, now: NOW });
 
     expect(deleted).toBeGreaterThanOrEqual(3);
     expect(await remaining(verificationCodes, [used, usedButNotExpired, expired, live])).toEqual([live]);
@@ -116,7 +116,7 @@ describe('daily pruning', () => {
     });
     const valid = await insertRefreshToken({ expiresAt: at('2001-01-01T12:00:00Z') });
 
-    await deleteExpiredRefreshTokens(db, NOW);
+    await deleteExpiredRefreshTokens({ db, now: NOW });
 
     expect(await remaining(refreshTokens, [expired, expiredRevoked, revokedButUnexpired, valid])).toEqual(
       [revokedButUnexpired, valid].sort((a, b) => a - b),
@@ -127,7 +127,7 @@ describe('daily pruning', () => {
     const old = await insertWebhookToken(at('2000-12-30T23:59:00Z'));
     const recent = await insertWebhookToken(at('2000-12-31T12:00:00Z'));
 
-    await deleteOldWebhookTokens(db, NOW);
+    await deleteOldWebhookTokens({ db, now: NOW });
 
     expect(await remaining(webhookTokens, [old, recent])).toEqual([recent]);
   });

@@ -14,6 +14,7 @@ import {
   retryDelaySeconds,
 } from '../../src/notifications/consumer';
 import type { NotificationMessage } from '../../src/notifications/messages';
+import { testContext } from './context-support';
 
 const db = createDatabase(env.DATABASE_URL as string, 'test-notifications-pipeline');
 // Matches max_retries of the notifications consumer in wrangler.toml: 1 delivery + 5 retries.
@@ -239,17 +240,18 @@ describe('a failing provider', () => {
       { id: `slow-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: message },
     ]);
     const ctx = createExecutionContext();
-    await handleNotificationBatch(batch, {
-      db,
-      provider: createMailgunProvider({
-        apiKey: env.MAILGUN_API_KEY as string,
-        domain: env.MAILGUN_DOMAIN as string,
-        baseUrl: env.SANDBOX_URL,
-        timeoutMs: 200,
-      }),
-      from: 'StackPay <no-reply@mg.stackpay.test>',
-      logger: createLogger({ test: 'slow-provider' }, 'error'),
-    });
+    await handleNotificationBatch(
+      testContext({ db, logger: createLogger({ test: 'slow-provider' }, 'error') }),
+      {
+        batch,
+        provider: createMailgunProvider({
+          apiKey: env.MAILGUN_API_KEY as string,
+          domain: env.MAILGUN_DOMAIN as string,
+          baseUrl: env.SANDBOX_URL,
+          timeoutMs: 200,
+        }),
+      },
+    );
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toHaveLength(1);
     expect((await emailRow(message.idempotency_key))?.lastError).toBe('mailgun: no answer within 200 ms');
@@ -268,15 +270,17 @@ describe('an unreachable database', () => {
       },
     ]);
     const retry = vi.spyOn(batch.messages[0] as Message<unknown>, 'retry');
-    await handleNotificationBatch(batch, {
+    const ctx = testContext({
       db: createDatabase('http://stackpay:stackpay-local@127.0.0.1:9', 'test-db-down'),
+      logger: createLogger({ test: 'db-down' }, 'error'),
+    });
+    await handleNotificationBatch(ctx, {
+      batch,
       provider: createMailgunProvider({
         apiKey: env.MAILGUN_API_KEY as string,
         domain: env.MAILGUN_DOMAIN as string,
         baseUrl: env.SANDBOX_URL,
       }),
-      from: 'StackPay <no-reply@mg.stackpay.test>',
-      logger: createLogger({ test: 'db-down' }, 'error'),
     });
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.retryMessages).toHaveLength(1);

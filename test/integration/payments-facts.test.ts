@@ -4,22 +4,20 @@
  * a reversal whose answer is unreadable is "outcome unknown", and the void window is PayMob's business day
  * (issue 12 item 5).
  */
-import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { paymentEvents, paymentReversals } from '../../src/db/schema';
 import { createLogger } from '../../src/lib/logger';
-import { PaymobClient, paymobSettings } from '../../src/paymob/client';
 import { TRANSACTION_HMAC_FIELDS } from '../../src/paymob/hmac';
 import type { TransactionView } from '../../src/transactions/schemas';
 import { voidTransaction } from '../../src/transactions/void';
+import { testContext } from './context-support';
 import {
   apiWithEnv,
   createUser,
   readJson,
   roundTrips,
   type TestUser,
-  testConfig,
   testDb,
   uniqueRequestId,
 } from './helpers';
@@ -429,15 +427,19 @@ describe('void window: PayMob’s business day in the account’s zone (issue 12
       .update(paymentEvents)
       .set({ receivedAt: new Date(paidAt) })
       .where(eq(paymentEvents.transactionId, txn.id));
-    const logger = createLogger({ test: 'void-window' });
-    const ctx = {
-      db: testDb(),
-      logger,
+    const ctx = testContext({
+      logger: createLogger({ test: 'void-window' }),
       now: new Date(now),
-      paymob: new PaymobClient({ settings: paymobSettings(testConfig()), cache: env.PAYMOB_CACHE, logger }),
-      notify: () => undefined,
-    };
-    const result = await voidTransaction(ctx, await admin(), { transactionId: txn.id }).then(
+      actor: {
+        ...(await admin()),
+        isActive: true,
+        dateJoined: new Date(),
+        lastLogin: null,
+        tokensValidAfter: null,
+      },
+      notify: async () => undefined,
+    });
+    const result = await voidTransaction(ctx, { transactionId: txn.id }).then(
       (view) => ({ ok: true as const, view }),
       (error: { status?: number; code?: string; message?: string }) => ({ ok: false as const, error }),
     );

@@ -3,19 +3,22 @@
  * answers and inquiries of one payment with two partial refunds and a declined void attempt, the final
  * state, the refunded total, the refund ledger, the status e-mails and the audit rows equal those of the
  * sequential order. Runs at the level of `applyPaymentEvent` in workerd against the real database; PayMob's
- * confirmation reads (`confirm`) answer with PayMob's truth for the asked id.
+ * confirmation reads (a fake `ctx.paymob().getTransaction`) answer with PayMob’s truth for the asked id.
  */
 import { and, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditLog, paymentReversals } from '../../src/db/schema';
 import { createLogger } from '../../src/lib/logger';
+import type { PaymobClient } from '../../src/paymob/client';
 import type { PaymobTransactionFacts } from '../../src/paymob/events';
+import type { ReversalAnswer } from '../../src/paymob/schemas';
 import {
   applyPaymentEvent,
   type EventSource,
   type TransactionStatusNotification,
 } from '../../src/transactions/apply-event';
+import { testContext } from './context-support';
 import { testDb } from './helpers';
 import { createPayer, insertTransaction, transactionRow } from './transactions-support';
 
@@ -115,7 +118,7 @@ function reportsFor(merchantOrderId: string, paymobOrderId: number, nullTotals: 
     },
     { name: 'inquiry', source: 'inquiry', facts: { ...payment('confirmed', total), isRefunded: true } },
   );
-  // PayMob's truth for a read by id (what `confirm` returns).
+  // PayMob’s truth for a read by id (what the confirmation read returns).
   const truth = new Map<number, PaymobTransactionFacts>([
     [ids.payment, { ...payment('confirmed', total), isRefunded: true }],
     [ids.refunds[0] as number, child(ids.refunds[0] as number, 'refund', REFUNDS[0], true, 'confirmed')],
@@ -137,20 +140,45 @@ async function newPayment(customerId: number) {
   return { id, merchantOrderId: row.merchantOrderId, paymobOrderId };
 }
 
+/** PayMob's transaction read (`GET /api/acceptance/transactions/{id}`) that carries exactly these facts. */
+function answerOf(facts: PaymobTransactionFacts): ReversalAnswer {
+  return {
+    id: facts.paymobTransactionId,
+    pending: facts.pending,
+    success: facts.success,
+    amount_cents: facts.amountCents,
+    currency: facts.currency,
+    is_refunded: facts.isRefunded,
+    is_voided: facts.isVoided,
+    is_refund: facts.childKind === 'refund',
+    is_void: facts.childKind === 'void',
+    has_parent_transaction: facts.hasParentTransaction,
+    refunded_amount_cents: facts.refundedAmountCents,
+    order: { id: facts.paymobOrderId ?? 0, merchant_order_id: facts.merchantOrderId },
+    data: { message: facts.message },
+  };
+}
+
 /** Applies the deliveries in order; returns what the payment ended as, with ids made relative. */
 async function run(customerId: number, nullTotals: boolean, order: (deliveries: Delivery[]) => Delivery[]) {
   const payment = await newPayment(customerId);
   const { deliveries, truth, ids } = reportsFor(payment.merchantOrderId, payment.paymobOrderId, nullTotals);
   const sent: TransactionStatusNotification[] = [];
-  const ctx = {
-    db: testDb(),
+  // PayMob's read of a transaction (what confirmation asks) answers with PayMob's truth for the asked id.
+  const paymob = {
+    getTransaction: async (id: number) => {
+      const facts = truth.get(id);
+      return facts ? answerOf(facts) : null;
+    },
+  } as unknown as PaymobClient;
+  const ctx = testContext({
     logger: createLogger({ test: 'ordering' }),
     now: new Date(),
-    notify: (message: TransactionStatusNotification) => {
-      sent.push(message);
+    notify: async (message) => {
+      sent.push(message as TransactionStatusNotification);
     },
-    confirm: async (id: number) => truth.get(id) ?? null,
-  };
+    paymob: () => paymob,
+  });
   for (const delivery of order(deliveries)) {
     await applyPaymentEvent(ctx, {
       source: delivery.source,

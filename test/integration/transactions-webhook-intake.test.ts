@@ -13,7 +13,7 @@ import {
   MAX_UNVERIFIED_PER_HOUR,
   MAX_UNVERIFIED_STORED_BYTES,
 } from '../../src/transactions/webhook';
-import { TEST_SECRETS } from '../test-env';
+import { testContext } from './context-support';
 import { api, apiWithEnv, type Problem, readJson, testDb } from './helpers';
 import {
   CARDS,
@@ -265,13 +265,10 @@ describe('processed callback — depth and size (issue 13 item 7)', () => {
         lines.push(String(line));
       });
       const id = randomId();
-      await handleProcessedCallback(
-        { db, logger, now, notify: () => undefined, hmacSecret: TEST_SECRETS.PAYMOB_HMAC_SECRET },
-        {
-          hmac: undefined,
-          body: new TextEncoder().encode(JSON.stringify({ type: 'SPAM', obj: { id } })).buffer as ArrayBuffer,
-        },
-      );
+      await handleProcessedCallback(testContext({ db, logger, now, notify: async () => undefined }), {
+        hmac: undefined,
+        body: new TextEncoder().encode(JSON.stringify({ type: 'SPAM', obj: { id } })).buffer as ArrayBuffer,
+      });
       vi.restoreAllMocks();
       expect(await eventsByPaymobId(id)).toHaveLength(0);
       expect(lines.join('\n')).toContain('not stored (hourly sample full)');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderEmail } from '../../src/mail/templates';
+import { escapeHtml } from '../../src/mail/templates';
 import type { NotificationMessage } from '../../src/notifications/messages';
+import { renderEmail } from '../../src/notifications/templates';
 
 // messages.ts names the Workers `Queue` type, which this Node-side typecheck does not load.
 declare global {

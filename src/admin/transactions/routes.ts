@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { isIsoDate } from '../../customers/schemas';
 import { notFound } from '../../lib/errors';
 import { refundTransaction } from '../../transactions/refund';
-import { reversalContextFor } from '../../transactions/reversal';
 import { voidTransaction } from '../../transactions/void';
 import { listAudit } from '../audit/queries';
 import { claimConfirmation, newConfirmationNonce } from '../shared/confirm';
@@ -128,11 +127,8 @@ for (const kind of ['refund', 'void'] as const) {
       const outcome = await formRefusal(
         () =>
           kind === 'refund'
-            ? refundTransaction(reversalContextFor(c), session.user, {
-                transactionId: id,
-                amount: amount === '' ? undefined : amount,
-              })
-            : voidTransaction(reversalContextFor(c), session.user, { transactionId: id }),
+            ? refundTransaction(c.var.ctx, { transactionId: id, amount: amount === '' ? undefined : amount })
+            : voidTransaction(c.var.ctx, { transactionId: id }),
         [400, 409, 502],
       );
       if ('refused' in outcome) return refuseWithFlash(c, outcome.refused, { amount: 'Amount' }, back);

@@ -1,0 +1,119 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { customers, paymentReversals, type TransactionStatus, transactions, users } from '../db/schema';
+import type { PaymentAction, PaymobTransactionFacts } from '../paymob/events';
+import { canTransition, type TransitionChanges } from './state-machine';
+import { ownerColumns } from './status-mail';
+
+/**
+ * What `applyPaymentEvent` (src/transactions/apply-event.ts) reads and decides before it writes: the
+ * transaction a report names, whether the report is bound to it, and the plan (a transition, a reversal
+ * child for the ledger, a reported refund total, or nothing).
+ */
+
+export type Target = NonNullable<Awaited<ReturnType<typeof loadTarget>>>;
+
+/**
+ * The transaction the event names, by our merchant_order_id (else PayMob's order id), with its owner; for a
+ * child, whether the refund ledger holds it already (`ledgerKind`), in the same round trip.
+ */
+export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
+  const where =
+    facts.merchantOrderId !== null
+      ? eq(transactions.merchantOrderId, facts.merchantOrderId)
+      : facts.paymobOrderId !== null
+        ? eq(transactions.paymobOrderId, facts.paymobOrderId)
+        : undefined;
+  if (!where) return undefined;
+  const ledgerKind = facts.hasParentTransaction
+    ? sql<string | null>`(SELECT ${paymentReversals.kind} FROM ${paymentReversals}
+        WHERE ${paymentReversals.paymobChildId} = ${facts.paymobTransactionId}
+          AND ${paymentReversals.transactionId} = ${transactions.id})`
+    : sql<string | null>`NULL`;
+  const [row] = await db
+    .select({
+      id: transactions.id,
+      merchantOrderId: transactions.merchantOrderId,
+      status: transactions.status,
+      amountCents: transactions.amountCents,
+      currency: transactions.currency,
+      refundedCents: transactions.refundedCents,
+      paymobRefundedCents: transactions.paymobRefundedCents,
+      paymobOrderId: transactions.paymobOrderId,
+      failureReason: transactions.failureReason,
+      ...ownerColumns,
+      ledgerKind: ledgerKind.as('ledger_kind'),
+      childrenCents:
+        sql<string>`(SELECT COALESCE(SUM(${paymentReversals.amountCents}), 0) FROM ${paymentReversals}
+          WHERE ${paymentReversals.transactionId} = ${transactions.id} AND ${paymentReversals.kind} = 'refund'
+            AND ${paymentReversals.state} = 'applied')`.as('children_cents'),
+    })
+    .from(transactions)
+    .leftJoin(customers, eq(customers.id, transactions.customerId))
+    .leftJoin(users, eq(users.id, customers.userId))
+    .where(where)
+    .limit(1);
+  return row && { ...row, childrenCents: Number(row.childrenCents) };
+}
+
+/** docs/api.md §4.4 step 4: the event must be about this transaction's PayMob order, amount and currency. */
+export function bindingProblem(
+  target: Target,
+  facts: PaymobTransactionFacts,
+  action: PaymentAction,
+): string | undefined {
+  if (target.paymobOrderId === null || facts.paymobOrderId !== target.paymobOrderId)
+    return 'order id mismatch';
+  if (facts.currency !== target.currency) return 'currency mismatch';
+  const child = facts.hasParentTransaction;
+  // A reversal child carries the refunded amount, at most the payment's; everything else the full amount.
+  if (child ? facts.amountCents > target.amountCents : facts.amountCents !== target.amountCents) {
+    return 'amount mismatch';
+  }
+  if (action.kind === 'refund_total' && action.amountCents > target.amountCents)
+    return 'refund exceeds amount';
+  return undefined;
+}
+
+export type Plan =
+  | { kind: 'transition'; to: TransactionStatus; changes: TransitionChanges }
+  | { kind: 'reversal'; reversal: 'refund' | 'void'; amountCents: number }
+  | { kind: 'refund_total'; amountCents: number }
+  | { kind: 'none' };
+
+export function planFor(action: PaymentAction, facts: PaymobTransactionFacts): Plan {
+  switch (action.kind) {
+    case 'succeeded':
+      return {
+        kind: 'transition',
+        to: 'succeeded',
+        changes: { paymobTransactionId: facts.paymobTransactionId, failureReason: null },
+      };
+    case 'failed':
+      return {
+        kind: 'transition',
+        to: 'failed',
+        changes: { paymobTransactionId: facts.paymobTransactionId, failureReason: action.reason },
+      };
+    case 'voided':
+      return { kind: 'transition', to: 'voided', changes: {} };
+    case 'reversal':
+      return { kind: 'reversal', reversal: action.reversal, amountCents: action.amountCents };
+    case 'refund_total':
+      return { kind: 'refund_total', amountCents: action.amountCents };
+    default:
+      return { kind: 'none' };
+  }
+}
+
+export function wouldApply(plan: Plan, target: Target): boolean {
+  if (plan.kind === 'transition') return canTransition(target.status, plan.to);
+  if (plan.kind === 'reversal') return target.ledgerKind === null;
+  if (plan.kind === 'refund_total') {
+    return (
+      (target.status === 'succeeded' || target.status === 'refunded') &&
+      Math.min(plan.amountCents, target.amountCents) > target.paymobRefundedCents
+    );
+  }
+  return false;
+}
