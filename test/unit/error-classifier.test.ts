@@ -9,7 +9,7 @@ import { AppError } from '../../src/lib/errors';
 // The one classifier behind app.onError (problem+json) and the admin's error page (HTML): docs/api.md §1.
 describe('classifyError', () => {
   it('passes an AppError through unchanged and does not log it', () => {
-    const err = new AppError(409, 'some_conflict', 'No.');
+    const err = new AppError(409, 'concurrent_update', 'No.');
     expect(classifyError(err)).toEqual({ kind: 'app', error: err });
   });
 
