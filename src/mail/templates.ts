@@ -41,6 +41,8 @@ interface Content {
   paragraphs: string[];
   /** A value to stand out (the code, the amount), shown large in HTML and on its own line in text. */
   highlight?: string;
+  /** A button (HTML) and a bare URL line (text), e.g. the password-reset link. */
+  link?: { href: string; label: string };
   closing?: string;
 }
 
@@ -60,7 +62,9 @@ export type EmailContent =
       currency: string;
       failure_reason: string | null;
     }
-  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null };
+  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null }
+  | { type: 'password_reset'; username: string; reset_url: string; token: string; valid_minutes: number }
+  | { type: 'password_changed'; username: string };
 
 export function renderEmail(message: EmailContent): RenderedEmail {
   const content = contentFor(message);
@@ -69,6 +73,9 @@ export function renderEmail(message: EmailContent): RenderedEmail {
 
 function contentFor(message: EmailContent): Content {
   switch (message.type) {
+    case 'password_reset':
+    case 'password_changed':
+      return accountContent(message);
     case 'verification_code':
       return {
         subject: 'Verify your email',
@@ -120,6 +127,33 @@ function contentFor(message: EmailContent): Content {
   }
 }
 
+/** docs/accounts.md §1: the reset e-mail (link and code) and the notice that the password changed. */
+function accountContent(
+  message: Extract<EmailContent, { type: 'password_reset' | 'password_changed' }>,
+): Content {
+  if (message.type === 'password_changed') {
+    return {
+      subject: 'Your password was changed',
+      preheader: 'The password of your StackPay account was just changed.',
+      heading: `Hi ${message.username},`,
+      paragraphs: [
+        'The password of your StackPay account was just changed, and every device signed in to it was signed out.',
+      ],
+      closing: 'If you did not do this, reset your password at once and contact support.',
+    };
+  }
+  return {
+    subject: 'Reset your password',
+    preheader: `Your StackPay password-reset link, valid for ${message.valid_minutes} minutes.`,
+    heading: `Hi ${message.username},`,
+    paragraphs: [
+      'Someone (hopefully you) asked to reset the password of your StackPay account. Open this link to choose a new one:',
+    ],
+    link: { href: message.reset_url, label: 'Choose a new password' },
+    closing: `Or send this reset code with your new password to the API: ${message.token} — the link and the code work once, for ${message.valid_minutes} minutes. If you did not ask for this, ignore this email: your password stays as it is.`,
+  };
+}
+
 const TRANSACTION_OUTCOMES: Record<string, { title: string; sentence: string }> = {
   pending: { title: 'Payment pending', sentence: 'Your payment is being processed.' },
   succeeded: { title: 'Payment received', sentence: 'Your payment was successful. Thank you.' },
@@ -139,6 +173,7 @@ const TRANSACTION_OUTCOMES: Record<string, { title: string; sentence: string }> 
 function renderText(content: Content): string {
   const lines = [content.heading, '', ...content.paragraphs.flatMap((p) => [p, ''])];
   if (content.highlight) lines.push(`    ${content.highlight}`, '');
+  if (content.link) lines.push(`${content.link.label}: ${content.link.href}`, '');
   if (content.closing) lines.push(content.closing, '');
   lines.push('— The StackPay team', '', BRAND.footer);
   return `${lines.join('\n')}\n`;
@@ -167,6 +202,7 @@ function renderHtml(content: Content): string {
 <tr><td style="padding:32px;">
 <h1 style="margin:0 0 16px;font-size:20px;line-height:28px;color:${BRAND.ink};">${escapeHtml(content.heading)}</h1>
 ${content.paragraphs.map(paragraph).join('\n')}
+${content.link ? `<p style="margin:8px 0 24px;"><a href="${escapeHtml(content.link.href)}" style="display:inline-block;padding:12px 20px;border-radius:6px;background:${BRAND.color};color:#ffffff;font-weight:700;text-decoration:none;">${escapeHtml(content.link.label)}</a></p>` : ''}
 ${highlight}
 ${content.closing ? paragraph(content.closing) : ''}
 <p style="margin:24px 0 0;font-size:16px;line-height:24px;color:${BRAND.ink};">— The StackPay team</p>
