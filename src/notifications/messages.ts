@@ -50,7 +50,11 @@ export const PasswordResetMessage = z.object({
   valid_minutes: z.number().int().positive(),
 });
 
-export const PasswordChangedMessage = z.object({ type: z.literal('password_changed'), ...base, username: z.string() });
+export const PasswordChangedMessage = z.object({
+  type: z.literal('password_changed'),
+  ...base,
+  username: z.string(),
+});
 
 export const NotificationMessage = z.discriminatedUnion('type', [
   VerificationCodeMessage,

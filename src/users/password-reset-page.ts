@@ -31,7 +31,12 @@ export async function renderResetPage(): Promise<{ body: string; headers: Record
     <button id="submit" type="submit">Set the new password</button>
   </form>
 </section>`;
-  const page = await pageShell({ title: 'StackPay: reset your password', nonce, body, scriptSrc: RESET_PAGE_SCRIPT });
+  const page = await pageShell({
+    title: 'StackPay: reset your password',
+    nonce,
+    body,
+    scriptSrc: RESET_PAGE_SCRIPT,
+  });
   return {
     body: page.toString(),
     headers: {

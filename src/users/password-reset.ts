@@ -126,7 +126,8 @@ export async function sendPasswordResetFor(
   ctx: ServiceContext,
   input: { userId: number } & ResetLinkInput,
 ): Promise<void> {
-  if (ctx.actor?.role !== 'ADMIN') throw new AppError(403, 'forbidden', 'Only admins can send reset e-mails.');
+  if (ctx.actor?.role !== 'ADMIN')
+    throw new AppError(403, 'forbidden', 'Only admins can send reset e-mails.');
   const byId = and(eq(users.id, input.userId), mayReset);
   const [user] = await ctx.db
     .select({ id: users.id, username: users.username, email: users.email })
