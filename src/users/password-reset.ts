@@ -78,24 +78,43 @@ interface ResetRecipient {
   email: string;
 }
 
-/** Queues the reset e-mail after the response (its timing must not depend on the account existing). */
-async function mailToken(ctx: ServiceContext, user: ResetRecipient, token: string, input: ResetLinkInput) {
+/**
+ * Queues an account e-mail after the response (`ctx.defer`: the reset request's timing must not depend on the
+ * account existing). The idempotency key is fresh per e-mail and never holds the token (email_events is
+ * readable by staff). A queue failure is logged, never raised: the user can ask again.
+ */
+async function queueAccountMail(
+  ctx: ServiceContext,
+  user: ResetRecipient,
+  mail:
+    | { type: 'password_reset'; reset_url: string; token: string; valid_minutes: number }
+    | { type: 'password_changed' },
+) {
   const queued = ctx.notify({
-    type: 'password_reset',
-    // A fresh key per token: a newer request is a new e-mail. Never the token (email_events is readable).
-    idempotency_key: `password-reset:${user.id}:${ctx.now.getTime()}:${crypto.randomUUID()}`,
+    ...mail,
+    idempotency_key: `${mail.type}:${user.id}:${ctx.now.getTime()}:${crypto.randomUUID()}`,
     to: user.email,
     user_id: user.id,
     username: user.username,
+  });
+  await ctx.defer(
+    queued.catch((err: unknown) => {
+      ctx.logger.error('account e-mail not queued', {
+        kind: mail.type,
+        user_id: user.id,
+        ...describeError(err),
+      });
+    }),
+  );
+}
+
+function mailToken(ctx: ServiceContext, user: ResetRecipient, token: string, input: ResetLinkInput) {
+  return queueAccountMail(ctx, user, {
+    type: 'password_reset',
     reset_url: resetUrl(ctx, input, token),
     token,
     valid_minutes: RESET_TOKEN_TTL_MINUTES,
   });
-  await ctx.defer(
-    queued.catch((err: unknown) => {
-      ctx.logger.error('password-reset e-mail not queued', { user_id: user.id, ...describeError(err) });
-    }),
-  );
 }
 
 /**
@@ -194,16 +213,5 @@ export async function confirmPasswordReset(
   // After the commit, like a password change: refresh families fail their rotation anyway (tokens_valid_after).
   await revokeAllRefreshTokens(ctx.db, row.id, ctx.now);
   ctx.logger.info('password reset', { user_id: row.id, activated: !row.isActive });
-  const notice = ctx.notify({
-    type: 'password_changed',
-    idempotency_key: `password-changed:${row.id}:${ctx.now.getTime()}:${crypto.randomUUID()}`,
-    to: row.email,
-    user_id: row.id,
-    username: row.username,
-  });
-  await ctx.defer(
-    notice.catch((err: unknown) => {
-      ctx.logger.error('password-changed e-mail not queued', { user_id: row.id, ...describeError(err) });
-    }),
-  );
+  await queueAccountMail(ctx, row, { type: 'password_changed' });
 }

@@ -7,10 +7,8 @@ import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
-import { createServiceContext, type ServiceContext } from '../../src/context';
 import { auditLog, totpRecoveryCodes, userTotp } from '../../src/db/schema';
 import { getConfig } from '../../src/env';
-import { createLogger } from '../../src/lib/logger';
 import {
   beginTotpEnrolment,
   confirmTotpEnrolment,
@@ -20,30 +18,10 @@ import {
   verifyTotp,
 } from '../../src/users/totp';
 import { decryptTotpSecret } from '../../src/users/totp-secret';
-import { createUser, type TestUser, testDb, uniqueRequestId } from './helpers';
+import { contextAs as withContext } from './account-helpers';
+import { createUser, type TestUser, testDb } from './helpers';
 
-function contextAs(actor: TestUser | undefined, now: Date): ServiceContext {
-  const ctx = createServiceContext({
-    env,
-    config: getConfig(env),
-    logger: createLogger({ test: 'totp' }, 'error'),
-    requestId: uniqueRequestId('totp'),
-    now,
-  });
-  if (actor) {
-    ctx.actor = {
-      id: actor.id,
-      username: actor.username,
-      email: actor.email,
-      role: actor.role,
-      isActive: true,
-      dateJoined: now,
-      lastLogin: null,
-      tokensValidAfter: null,
-    };
-  }
-  return ctx;
-}
+const contextAs = (actor: TestUser | undefined, now: Date) => withContext(actor, { now });
 
 const codeAt = (secret: string, at: Date) =>
   new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
