@@ -3,6 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import { renderSVG } from 'uqr';
 import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
+import { isDuplicateKey } from '../db/client';
 import { totpRecoveryCodes, userTotp } from '../db/schema';
 import { AppError, forbidden } from '../lib/errors';
 import { describeError } from '../lib/logger';
@@ -117,6 +118,12 @@ export async function beginTotpEnrolment(ctx: ServiceContext): Promise<TotpEnrol
       .from(userTotp)
       .where(eq(userTotp.userId, actor.id));
     if (row?.confirmedAt) throw new AppError(409, 'totp_already_enabled', TOTP_MESSAGES.alreadyEnabled);
+    // A concurrent restart inserted its pending row first: that one stands.
+    if (isDuplicateKey(err)) {
+      throw new AppError(409, 'concurrent_update', 'A concurrent request changed the same data. Try again.', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
     throw err;
   }
   const uri = totpFor(secret, actor.username).toString();
