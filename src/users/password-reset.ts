@@ -117,6 +117,17 @@ function mailToken(ctx: ServiceContext, user: ResetRecipient, token: string, inp
   });
 }
 
+/** The user `where` selects (if any) and a fresh token stored for them: the same two statements either way. */
+async function issueResetToken(ctx: ServiceContext, where: ReturnType<typeof and>) {
+  const [user] = await ctx.db
+    .select({ id: users.id, username: users.username, email: users.email })
+    .from(users)
+    .where(where)
+    .limit(1);
+  const token = await storeToken(ctx, where);
+  return { user: user as ResetRecipient | undefined, token };
+}
+
 /**
  * `POST users/password-reset/`: always resolves (the route answers 202 with one sentence). Two statements on
  * every path: the user lookup and the token write (which writes nothing for an unknown address).
@@ -125,13 +136,7 @@ export async function requestPasswordReset(
   ctx: ServiceContext,
   input: { email: string } & ResetLinkInput,
 ): Promise<void> {
-  const byEmail = and(eq(users.email, input.email), mayReset);
-  const [user] = await ctx.db
-    .select({ id: users.id, username: users.username, email: users.email })
-    .from(users)
-    .where(byEmail)
-    .limit(1);
-  const token = await storeToken(ctx, byEmail);
+  const { user, token } = await issueResetToken(ctx, and(eq(users.email, input.email), mayReset));
   if (user) await mailToken(ctx, user, token, input);
   ctx.logger.info('password reset requested', { user_id: user?.id ?? null });
 }
@@ -147,14 +152,8 @@ export async function sendPasswordResetFor(
 ): Promise<void> {
   if (ctx.actor?.role !== 'ADMIN')
     throw new AppError(403, 'forbidden', 'Only admins can send reset e-mails.');
-  const byId = and(eq(users.id, input.userId), mayReset);
-  const [user] = await ctx.db
-    .select({ id: users.id, username: users.username, email: users.email })
-    .from(users)
-    .where(byId)
-    .limit(1);
+  const { user, token } = await issueResetToken(ctx, and(eq(users.id, input.userId), mayReset));
   if (!user) throw notFound('No user that may reset a password has this id.', 'profile_not_found');
-  const token = await storeToken(ctx, byId);
   await writeAudit(ctx.db, {
     actorUserId: ctx.actor.id,
     action: 'user.password_reset_sent',
