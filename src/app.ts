@@ -21,6 +21,7 @@ import { notificationsRoutes } from './notifications/routes';
 import { systemRoutes } from './system/routes';
 import { transactionsRoutes } from './transactions/routes';
 import { MAX_WEBHOOK_BODY_BYTES } from './transactions/webhook';
+import { passwordResetRoutes } from './users/password-reset-routes';
 import { usersRoutes } from './users/routes';
 
 export const app = createRouter();
@@ -97,6 +98,7 @@ app.route('/admin', adminRoutes);
 app.route('/api/v1/transactions', transactionsRoutes);
 app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
+app.route('/', passwordResetRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
 
 // Generated once per isolate (it walks every route's schemas); docs/openapi.md. Not `doc31()`: that one

@@ -79,6 +79,11 @@ const configSchema = z
     MAILGUN_DOMAIN: z.string().optional(),
     MAILGUN_BASE_URL: httpUrl.default('https://api.mailgun.net'),
     MAILGUN_WEBHOOK_SIGNING_KEY: z.string().optional(),
+    // docs/accounts.md §2: the AES-256-GCM key of TOTP secrets at rest; two-factor services refuse without it.
+    ADMIN_TOTP_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (`openssl rand -base64 32`)')
+      .optional(),
   })
   .superRefine((c, ctx) => {
     const need = (key: keyof typeof c, why: string) => {

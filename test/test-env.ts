@@ -16,4 +16,6 @@ export const TEST_SECRETS = {
   MAILGUN_API_KEY: 'test-mailgun-key',
   MAILGUN_DOMAIN: 'mg.stackpay.test',
   MAILGUN_WEBHOOK_SIGNING_KEY: 'test-mailgun-webhook-signing-key',
+  /** 32 bytes, base64: the TOTP secrets' encryption key (docs/accounts.md §2). */
+  ADMIN_TOTP_KEY: 'dGVzdC10b3RwLWtleS0zMi1ieXRlcy1vZi10ZXN0ISE=',
 } as const;

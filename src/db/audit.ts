@@ -12,6 +12,8 @@ export const AUDIT_ACTIONS = [
   'transaction.refund',
   'transaction.void',
   'transaction.needs_attention',
+  'user.password_reset_sent',
+  'user.totp_reset',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -42,6 +42,8 @@ export interface EmailLayout {
   paragraphs: string[];
   /** A value to stand out (the code, the amount), shown large in HTML and on its own line in text. */
   highlight?: string;
+  /** A button (HTML) and a bare URL line (text), e.g. the password-reset link. */
+  link?: { href: string; label: string };
   closing?: string;
 }
 
@@ -53,6 +55,7 @@ export function renderLayout(content: EmailLayout): RenderedEmail {
 function renderText(content: EmailLayout): string {
   const lines = [content.heading, '', ...content.paragraphs.flatMap((p) => [p, ''])];
   if (content.highlight) lines.push(`    ${content.highlight}`, '');
+  if (content.link) lines.push(`${content.link.label}: ${content.link.href}`, '');
   if (content.closing) lines.push(content.closing, '');
   lines.push('— The StackPay team', '', BRAND.footer);
   return `${lines.join('\n')}\n`;
@@ -81,6 +84,7 @@ function renderHtml(content: EmailLayout): string {
 <tr><td style="padding:32px;">
 <h1 style="margin:0 0 16px;font-size:20px;line-height:28px;color:${BRAND.ink};">${escapeHtml(content.heading)}</h1>
 ${content.paragraphs.map(paragraph).join('\n')}
+${content.link ? `<p style="margin:8px 0 24px;"><a href="${escapeHtml(content.link.href)}" style="display:inline-block;padding:12px 20px;border-radius:6px;background:${BRAND.color};color:#ffffff;font-weight:700;text-decoration:none;">${escapeHtml(content.link.label)}</a></p>` : ''}
 ${highlight}
 ${content.closing ? paragraph(content.closing) : ''}
 <p style="margin:24px 0 0;font-size:16px;line-height:24px;color:${BRAND.ink};">— The StackPay team</p>

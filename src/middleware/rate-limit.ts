@@ -16,11 +16,15 @@ export const RATE_LIMITS = {
   payments: { limit: 30, windowSeconds: 60 },
   default: { limit: 100, windowSeconds: 60 },
   admin_login: { limit: 10, windowSeconds: 60 },
+  // docs/accounts.md: reset requests per IP and per address; confirmations per IP; TOTP codes per user.
+  password_reset: { limit: 5, windowSeconds: 900 },
+  password_reset_confirm: { limit: 10, windowSeconds: 60 },
+  totp: { limit: 5, windowSeconds: 60 },
 } as const;
 export type RateLimitScope = keyof typeof RATE_LIMITS;
 
 // Guessing passwords and codes must never become unlimited because the limiter is down.
-const FAIL_CLOSED: ReadonlySet<RateLimitScope> = new Set(['login', 'verify_code', 'admin_login']);
+const FAIL_CLOSED: ReadonlySet<RateLimitScope> = new Set(['login', 'verify_code', 'admin_login', 'totp']);
 
 /** A named key: `name` appears in the RateLimit headers (e.g. "login-ip"), `value` picks the counter. */
 export interface RateLimitKey {

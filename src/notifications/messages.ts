@@ -40,10 +40,28 @@ export const KycReviewMessage = z.object({
   reason: z.string().nullable(),
 });
 
+// docs/accounts.md §1: the reset link carries the token (plain, like the verification code; only its hash is stored).
+export const PasswordResetMessage = z.object({
+  type: z.literal('password_reset'),
+  ...base,
+  username: z.string(),
+  reset_url: z.url(),
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  valid_minutes: z.number().int().positive(),
+});
+
+export const PasswordChangedMessage = z.object({
+  type: z.literal('password_changed'),
+  ...base,
+  username: z.string(),
+});
+
 export const NotificationMessage = z.discriminatedUnion('type', [
   VerificationCodeMessage,
   TransactionStatusMessage,
   KycReviewMessage,
+  PasswordResetMessage,
+  PasswordChangedMessage,
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 

@@ -18,7 +18,9 @@ export type EmailContent =
       currency: string;
       failure_reason: string | null;
     }
-  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null };
+  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null }
+  | { type: 'password_reset'; username: string; reset_url: string; token: string; valid_minutes: number }
+  | { type: 'password_changed'; username: string };
 
 /** A queued notification as an e-mail: its wording here, the shared layout from mail/. */
 export function renderEmail(message: EmailContent): RenderedEmail {
@@ -27,6 +29,9 @@ export function renderEmail(message: EmailContent): RenderedEmail {
 
 function contentFor(message: EmailContent): EmailLayout {
   switch (message.type) {
+    case 'password_reset':
+    case 'password_changed':
+      return accountContent(message);
     case 'verification_code':
       return {
         subject: 'Verify your email',
@@ -76,4 +81,31 @@ function contentFor(message: EmailContent): EmailLayout {
           'Please upload corrected documents from your StackPay profile and we will review them again.',
       };
   }
+}
+
+/** docs/accounts.md §1: the reset e-mail (link and code) and the notice that the password changed. */
+function accountContent(
+  message: Extract<EmailContent, { type: 'password_reset' | 'password_changed' }>,
+): EmailLayout {
+  if (message.type === 'password_changed') {
+    return {
+      subject: 'Your password was changed',
+      preheader: 'The password of your StackPay account was just changed.',
+      heading: `Hi ${message.username},`,
+      paragraphs: [
+        'The password of your StackPay account was just changed, and every device signed in to it was signed out.',
+      ],
+      closing: 'If you did not do this, reset your password at once and contact support.',
+    };
+  }
+  return {
+    subject: 'Reset your password',
+    preheader: `Your StackPay password-reset link, valid for ${message.valid_minutes} minutes.`,
+    heading: `Hi ${message.username},`,
+    paragraphs: [
+      'Someone (hopefully you) asked to reset the password of your StackPay account. Open this link to choose a new one:',
+    ],
+    link: { href: message.reset_url, label: 'Choose a new password' },
+    closing: `Or send this reset code with your new password to the API: ${message.token} — the link and the code work once, for ${message.valid_minutes} minutes. If you did not ask for this, ignore this email: your password stays as it is.`,
+  };
 }

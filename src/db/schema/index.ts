@@ -10,6 +10,8 @@
  */
 export * from './customers';
 export * from './notifications';
+export * from './password-reset';
 export * from './staff';
+export * from './totp';
 export * from './transactions';
 export * from './users';
