@@ -508,3 +508,4 @@ export const auditLogRelations = relations(auditLog, ({ one }) => ({
 export const adminSessionsRelations = relations(adminSessions, ({ one }) => ({
   user: one(users, { fields: [adminSessions.userId], references: [users.id] }),
 }));
+export * from './webhook-tables';

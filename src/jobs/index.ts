@@ -1,3 +1,4 @@
+import { createServiceContext } from '../context';
 import { createDatabase, type Database } from '../db/client';
 import { type Config, type Env, getConfig } from '../env';
 import { createLogger, describeError, type Logger } from '../lib/logger';
@@ -6,6 +7,8 @@ import { consumeDeadLetters } from '../notifications/dead-letter';
 import { enqueueNotification } from '../notifications/messages';
 import { CALL_TIMEOUT_MS, PaymobClient, paymobSettings } from '../paymob/client';
 import { RECONCILE_TIME_BUDGET_MS, reconcilePayments } from '../transactions/reconcile';
+import { consumeWebhookDeliveries, WEBHOOK_QUEUE } from '../webhooks/consumer';
+import { sweepWebhookOutbox } from '../webhooks/sweep';
 import {
   deleteExpiredRefreshTokens,
   deleteOldIdempotencyRecords,
@@ -33,7 +36,10 @@ export type Job = { name: string; run: (ctx: JobContext) => Promise<Record<strin
 
 /** Each job logs what it did. */
 export const SCHEDULE: Record<string, Job[]> = {
-  [CRON.everyFiveMinutes]: [{ name: 'reconcile-payments', run: reconcilePaymentsJob }],
+  [CRON.everyFiveMinutes]: [
+    { name: 'reconcile-payments', run: reconcilePaymentsJob },
+    { name: 'sweep-webhook-outbox', run: (job) => sweepWebhookOutbox(createServiceContext(job)) },
+  ],
   [CRON.everyTenMinutes]: [
     {
       name: 'cleanup-verification-codes',
@@ -118,6 +124,8 @@ export async function runQueue(batch: MessageBatch<unknown>, env: Env): Promise<
         return await consumeNotifications(batch, env, logger);
       case QUEUES.deadLetters:
         return await consumeDeadLetters(batch, env, logger);
+      case WEBHOOK_QUEUE:
+        return await consumeWebhookDeliveries(batch, env, logger);
       default:
         logger.error('message from an unknown queue', { size: batch.messages.length });
         batch.retryAll();

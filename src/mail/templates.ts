@@ -60,7 +60,8 @@ export type EmailContent =
       currency: string;
       failure_reason: string | null;
     }
-  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null };
+  | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null }
+  | { type: 'webhook_endpoint_disabled'; username: string; endpoint_id: string; url: string };
 
 export function renderEmail(message: EmailContent): RenderedEmail {
   const content = contentFor(message);
@@ -116,6 +117,17 @@ function contentFor(message: EmailContent): Content {
         ],
         closing:
           'Please upload corrected documents from your StackPay profile and we will review them again.',
+      };
+    case 'webhook_endpoint_disabled':
+      return {
+        subject: 'A webhook endpoint was disabled',
+        preheader: 'Every delivery to a webhook endpoint failed for three days.',
+        heading: `Hi ${message.username},`,
+        paragraphs: [
+          'Every delivery to this webhook endpoint failed for three days, so StackPay disabled it:',
+          `${message.url} (${message.endpoint_id})`,
+        ],
+        closing: 'Fix the receiver, then enable the endpoint again (PATCH it with "enabled": true).',
       };
   }
 }
