@@ -103,11 +103,9 @@ export const EventSchema = z
     type: z.enum(EVENT_TYPES),
     created_at: z.string().openapi({ format: 'date-time' }),
     data: z.object({
-      object: z
-        .record(z.string(), z.unknown())
-        .openapi({
-          description: 'The object as the API reads it (a Transaction or a customer’s KYC record).',
-        }),
+      object: z.record(z.string(), z.unknown()).openapi({
+        description: 'The object as the API reads it (a Transaction or a customer’s KYC record).',
+      }),
     }),
   })
   .openapi('Event');

@@ -19,22 +19,20 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function sealingKey(masterSecret: string): Promise<CryptoKey> {
   let key = keys.get(masterSecret);
   if (!key) {
-    key = crypto.subtle
-      .importKey('raw', utf8(masterSecret), 'HKDF', false, ['deriveKey'])
-      .then((material) =>
-        crypto.subtle.deriveKey(
-          {
-            name: 'HKDF',
-            hash: 'SHA-256',
-            salt: new Uint8Array(0),
-            info: utf8('stackpay webhook secrets v1'),
-          },
-          material,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
-      );
+    key = crypto.subtle.importKey('raw', utf8(masterSecret), 'HKDF', false, ['deriveKey']).then((material) =>
+      crypto.subtle.deriveKey(
+        {
+          name: 'HKDF',
+          hash: 'SHA-256',
+          salt: new Uint8Array(0),
+          info: utf8('stackpay webhook secrets v1'),
+        },
+        material,
+        { name: 'AES-GCM', length: 256 },
+        false,
+        ['encrypt', 'decrypt'],
+      ),
+    );
     keys.set(masterSecret, key);
   }
   return key;
