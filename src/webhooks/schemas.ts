@@ -94,7 +94,12 @@ export const WebhookEndpointWithSecret = WebhookEndpointSchema.extend({
 export const WebhookEndpointPage = pageSchema(WebhookEndpointSchema, 'WebhookEndpointPage');
 
 export const EndpointIdParams = z.object({
-  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'we_01JDZ6T3Q4W2M8N5R7V9X0Y1Z2' }),
+  // Validated by the service (a malformed id is a 404, like an unknown one); published with its pattern.
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    pattern: ENDPOINT_ID.source,
+    example: 'we_01JDZ6T3Q4W2M8N5R7V9X0Y1Z2',
+  }),
 });
 
 export const EventSchema = z
