@@ -47,8 +47,8 @@ export async function recordEvent(ctx: ServiceContext, input: RecordEventInput):
     type: input.type,
     objectType: objectTypeOf(input.type),
     objectId: String(input.objectId),
-    // Lone surrogates become U+FFFD so the stored text is valid UTF-8 JSON for every receiver.
-    data: JSON.stringify(input.object ?? null).toWellFormed(),
+    // Text, not a JSON column: JSON.stringify escapes lone surrogates, so any object stores and signs as is.
+    data: JSON.stringify(input.object ?? null),
     createdAt: ctx.now,
   });
   return id;

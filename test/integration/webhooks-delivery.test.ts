@@ -1,11 +1,14 @@
-import { and, eq } from 'drizzle-orm';
+import { env } from 'cloudflare:workers';
+import { and, eq, inArray } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createServiceContext } from '../../src/context';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../src/db/schema';
+import { createLogger } from '../../src/lib/logger';
 import { createEndpoint } from '../../src/webhooks/endpoints';
 import { publishEvent, recordEvent } from '../../src/webhooks/events';
 import { sweepWebhookOutbox } from '../../src/webhooks/sweep';
-import { createUser, testDb } from './helpers';
+import { createUser, testConfig, testDb } from './helpers';
 import { merchantReceiver, WebhookHarness } from './webhooks-support';
 
 const MINUTE = 60_000;
@@ -294,4 +297,40 @@ describe('webhook delivery (docs/webhooks.md, Standard Webhooks)', () => {
     expect(eventId).toMatch(/^evt_/);
     expect(await testDb().select().from(events).where(eq(events.id, eventId))).toEqual([]);
   });
+
+  it('end to end through the real webhook-deliveries queue and the Worker’s queue handler (runQueue)', async () => {
+    // Last in this file: the endpoints of the tests above stop receiving, so only this one gets the event.
+    if (created.length > 0) {
+      await testDb()
+        .update(webhookEndpoints)
+        .set({ enabled: false })
+        .where(inArray(webhookEndpoints.id, created));
+    }
+    const harness = new WebhookHarness();
+    const { receiver, endpoint } = await subscribed(harness, ['customer.kyc_rejected']);
+    const ctx = createServiceContext({
+      env,
+      config: testConfig(),
+      logger: createLogger({ test: 'webhooks' }, 'error'),
+    });
+    const eventId = await recordEvent(ctx, {
+      type: 'customer.kyc_rejected',
+      objectId: 50,
+      object: { customer_id: 50, status: 'rejected' },
+    });
+    await publishEvent(ctx, eventId);
+    await expect
+      .poll(
+        async () =>
+          (await receiver.deliveries()).filter((d) => d.webhook_id === eventId && d.verified).length,
+        {
+          timeout: 20_000,
+          interval: 250,
+        },
+      )
+      .toBe(1);
+    await expect
+      .poll(async () => (await deliveryOf(eventId, endpoint.id)).state, { timeout: 10_000, interval: 250 })
+      .toBe('delivered');
+  }, 60_000);
 });
