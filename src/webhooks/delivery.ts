@@ -182,9 +182,9 @@ export async function attemptDelivery(
 ): Promise<void> {
   const { deliveryId } = input;
   const row = await loadDelivery(ctx, deliveryId);
-  if (!row || row.delivery.state !== 'pending' || row.delivery.attempts + 1 !== input.attempt) return;
+  if (row?.delivery.state !== 'pending' || row.delivery.attempts + 1 !== input.attempt) return;
   const { delivery, event, endpoint } = row;
-  if (!endpoint || !endpoint.enabled) {
+  if (!endpoint?.enabled) {
     return finish(ctx, deliveryId, { state: 'failed', nextAttemptAt: null });
   }
   // Early (a duplicate message or a capped delay): wait for the scheduled time.
