@@ -36,15 +36,13 @@ export type Job = { name: string; run: (ctx: JobContext) => Promise<Record<strin
 
 /** Each job logs what it did. */
 export const SCHEDULE: Record<string, Job[]> = {
-  [CRON.everyFiveMinutes]: [
-    { name: 'reconcile-payments', run: reconcilePaymentsJob },
-    { name: 'sweep-webhook-outbox', run: (job) => sweepWebhookOutbox(createServiceContext(job)) },
-  ],
+  [CRON.everyFiveMinutes]: [{ name: 'reconcile-payments', run: reconcilePaymentsJob }],
   [CRON.everyTenMinutes]: [
     {
       name: 'cleanup-verification-codes',
       run: async ({ db, now }) => ({ deleted: await deleteSpentVerificationCodes(db, now) }),
     },
+    { name: 'sweep-webhook-outbox', run: (job) => sweepWebhookOutbox(createServiceContext(job)) },
   ],
   [CRON.daily]: [
     {

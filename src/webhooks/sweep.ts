@@ -5,7 +5,7 @@ import { enqueueDeliveries } from './delivery';
 import type { WebhookMessage } from './events';
 
 /**
- * The outbox sweep (docs/webhooks.md, "Recovery"), every five minutes: an event whose publish was lost (the
+ * The outbox sweep (docs/webhooks.md, "Recovery"), every ten minutes: an event whose publish was lost (the
  * Worker stopped between commit and queue send, or the queue refused) is published again, and a pending
  * delivery whose message was lost (its attempt time long past) is enqueued again. Duplicates are harmless:
  * fan-out is idempotent and a delivery message names the attempt it is for.
