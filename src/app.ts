@@ -17,12 +17,15 @@ import { problemResponse } from './lib/problem';
 import { requestIdFrom } from './lib/request-id';
 import { allowedMethods } from './lib/routes';
 import { bodyGuard, MULTIPART_OVERHEAD_BYTES } from './middleware/body-guard';
+import { apiCors } from './middleware/cors';
 import { notificationsRoutes } from './notifications/routes';
 import { systemRoutes } from './system/routes';
 import { transactionsRoutes } from './transactions/routes';
 import { MAX_WEBHOOK_BODY_BYTES } from './transactions/webhook';
 import { passwordResetRoutes } from './users/password-reset-routes';
 import { usersRoutes } from './users/routes';
+import { registerWebhookDocs } from './webhooks/openapi';
+import { eventsRoutes, webhookEndpointsRoutes } from './webhooks/routes';
 
 export const app = createRouter();
 
@@ -75,6 +78,8 @@ app.use('*', async (c, next) => {
   await next();
 });
 
+app.use('/api/v1/*', apiCors);
+
 app.use(
   '/api/*',
   bodyGuard([
@@ -100,6 +105,8 @@ app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
 app.route('/', passwordResetRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
+app.route('/api/v1/webhook-endpoints', webhookEndpointsRoutes);
+app.route('/api/v1/events', eventsRoutes);
 
 // Generated once per isolate (it walks every route's schemas); docs/openapi.md. Not `doc31()`: that one
 // answers a generation failure with the serialised exception and a raw 500 instead of going through onError.
@@ -110,6 +117,7 @@ app.get('/openapi.json', (c) => {
   return c.json({ ...openApiDocument, servers: [{ url: publicBase(c) }] });
 });
 registerOpenApiComponents(app.openAPIRegistry);
+registerWebhookDocs(app.openAPIRegistry);
 
 app.notFound((c) => {
   const requestId = c.get('requestId') ?? requestIdFrom(undefined);

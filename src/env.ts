@@ -36,6 +36,16 @@ const cspSources = z
     /^(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)( +(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?))*$/,
     'must be `https:` or space-separated origins (scheme://host[:port])',
   );
+/** README, "Calling StackPay from a web app": comma-separated exact origins (scheme://host[:port]); empty = none. */
+const corsOrigins = z
+  .string()
+  .trim()
+  .regex(
+    /^(https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\s*,\s*https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*)?$/,
+    'must be comma-separated origins (scheme://host[:port])',
+  )
+  .default('')
+  .transform((v) => (v === '' ? [] : v.split(',').map((o) => o.trim().toLowerCase())));
 const DEFAULT_MAIL_FROM = 'StackPay <no-reply@stackpay.app>';
 
 /**
@@ -62,6 +72,7 @@ const configSchema = z
     MAIL_PROVIDER: z.enum(['mailgun', 'send_email']).default('mailgun'),
     MAIL_FROM: z.string().min(3).optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    CORS_ALLOWED_ORIGINS: corsOrigins,
     JWT_SECRET: secret(32),
     DATABASE_URL: httpUrl,
     // Only the legacy flow needs it (auth tokens); in intention mode the secret key is enough (docs/paymob.md §5).

@@ -6,6 +6,8 @@ import { handleNotificationBatch, mailProviderFor } from '../notifications/consu
 import { handleDeadLetterBatch } from '../notifications/dead-letter';
 import { CALL_TIMEOUT_MS } from '../paymob/client';
 import { RECONCILE_TIME_BUDGET_MS, reconcilePayments } from '../transactions/reconcile';
+import { handleWebhookBatch, WEBHOOK_QUEUE } from '../webhooks/consumer';
+import { sweepWebhookOutbox } from '../webhooks/sweep';
 import {
   deleteExpiredRefreshTokens,
   deleteOldIdempotencyRecords,
@@ -31,6 +33,7 @@ export const SCHEDULE: Record<string, Job[]> = {
       name: 'cleanup-verification-codes',
       run: async (ctx) => ({ deleted: await deleteSpentVerificationCodes(ctx) }),
     },
+    { name: 'sweep-webhook-outbox', run: sweepWebhookOutbox },
   ],
   [CRON.daily]: [
     {
@@ -112,6 +115,8 @@ export async function runQueue(batch: MessageBatch<unknown>, env: Env): Promise<
       }
       case QUEUES.deadLetters:
         return await handleDeadLetterBatch(batchContext(batch, env, logger), batch);
+      case WEBHOOK_QUEUE:
+        return await handleWebhookBatch(batchContext(batch, env, logger), batch);
       default:
         logger.error('message from an unknown queue', { size: batch.messages.length });
         batch.retryAll();

@@ -115,6 +115,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<Json>): OpenApiDocument {
       { name: 'Customers', description: 'Customer profile, addresses and KYC; staff review.' },
       { name: 'Transactions', description: 'Payments through PayMob, refunds and voids, callbacks.' },
       { name: 'Notifications', description: 'Mailgun delivery webhooks.' },
+      { name: 'Webhooks', description: 'Signed outgoing webhooks: endpoints, events and their payloads.' },
       { name: 'System', description: 'Health checks.' },
     ],
   });

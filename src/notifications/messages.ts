@@ -56,12 +56,22 @@ export const PasswordChangedMessage = z.object({
   username: z.string(),
 });
 
+/** To each ADMIN when a webhook endpoint is disabled after three days of failures (docs/webhooks.md). */
+export const WebhookEndpointDisabledMessage = z.object({
+  type: z.literal('webhook_endpoint_disabled'),
+  ...base,
+  username: z.string(),
+  endpoint_id: z.string(),
+  url: z.string(),
+});
+
 export const NotificationMessage = z.discriminatedUnion('type', [
   VerificationCodeMessage,
   TransactionStatusMessage,
   KycReviewMessage,
   PasswordResetMessage,
   PasswordChangedMessage,
+  WebhookEndpointDisabledMessage,
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 

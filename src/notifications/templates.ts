@@ -20,7 +20,8 @@ export type EmailContent =
     }
   | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null }
   | { type: 'password_reset'; username: string; reset_url: string; token: string; valid_minutes: number }
-  | { type: 'password_changed'; username: string };
+  | { type: 'password_changed'; username: string }
+  | { type: 'webhook_endpoint_disabled'; username: string; endpoint_id: string; url: string };
 
 /** A queued notification as an e-mail: its wording here, the shared layout from mail/. */
 export function renderEmail(message: EmailContent): RenderedEmail {
@@ -32,6 +33,17 @@ function contentFor(message: EmailContent): EmailLayout {
     case 'password_reset':
     case 'password_changed':
       return accountContent(message);
+    case 'webhook_endpoint_disabled':
+      return {
+        subject: 'A webhook endpoint was disabled',
+        preheader: 'Every delivery to a webhook endpoint failed for three days.',
+        heading: `Hi ${message.username},`,
+        paragraphs: [
+          'Every delivery to this webhook endpoint failed for three days, so StackPay disabled it:',
+          `${message.url} (${message.endpoint_id})`,
+        ],
+        closing: 'Fix the receiver, then enable the endpoint again (PATCH it with "enabled": true).',
+      };
     case 'verification_code':
       return {
         subject: 'Verify your email',

@@ -69,6 +69,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 export interface StackOptions {
   /** PayMob flow of this Worker; always explicit, never the configuration default. */
   apiMode?: 'legacy' | 'intention';
+  /** Extra settings for this Worker (e.g. CORS_ALLOWED_ORIGINS). */
+  vars?: Record<string, string>;
 }
 
 export async function startStack(databaseUrl: string, options: StackOptions = {}): Promise<Stack> {
@@ -94,6 +96,7 @@ export async function startStack(databaseUrl: string, options: StackOptions = {}
     PAYMOB_API_MODE: apiMode,
     // The issuer pages the legacy iframe may show: exactly the sandbox's ACS (production: `https:`).
     PAYMOB_ACS_FRAME_SRC: sandbox.acsUrl,
+    ...options.vars,
   };
   const envFile = join(dir, 'e2e.env');
   writeFileSync(

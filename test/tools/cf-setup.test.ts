@@ -119,6 +119,7 @@ describe('npm run cf:setup', () => {
       'kv namespace list',
       'queues list',
       'queues create notifications',
+      'queues create webhook-deliveries',
       'queues create notifications-dlq',
       'r2 bucket list',
       'r2 bucket create stackpay-kyc-documents',
@@ -149,7 +150,7 @@ describe('npm run cf:setup', () => {
       state,
       JSON.stringify({
         kv: [existing],
-        queues: ['notifications', 'notifications-dlq'],
+        queues: ['notifications', 'notifications-dlq', 'webhook-deliveries'],
         buckets: ['stackpay-kyc-documents'],
       }),
     );
@@ -174,6 +175,7 @@ describe('npm run cf:setup', () => {
       'wrangler kv namespace create stackpay-paymob-cache',
       'wrangler queues list',
       'wrangler queues create notifications',
+      'wrangler queues create webhook-deliveries',
       'wrangler queues create notifications-dlq',
       'wrangler r2 bucket list',
       'wrangler r2 bucket create stackpay-kyc-documents',

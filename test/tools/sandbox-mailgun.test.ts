@@ -169,7 +169,7 @@ describe('sandbox basics', () => {
   it('listens on the requested free port and reports health', async () => {
     expect(sandbox.port).toBeGreaterThan(0);
     const response = await fetch(`${sandbox.url}/health`);
-    expect(await response.json()).toEqual({ status: 'ok', services: ['mailgun', 'paymob'] });
+    expect(await response.json()).toEqual({ status: 'ok', services: ['mailgun', 'paymob', 'merchant'] });
   });
 });
 

@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { createFaults, FaultError } from './faults.mjs';
 import { HttpError, methodNotAllowed, readJson, sendError, sendJson } from './http.mjs';
 import { createMailgun } from './mailgun.mjs';
+import { createMerchant } from './merchant.mjs';
 import { createPaymob } from './paymob.mjs';
 import { createAcs } from './paymob-acs.mjs';
 
@@ -140,6 +141,7 @@ export async function startSandbox({
       acs,
       log,
     }),
+    createMerchant({ log }),
   ];
 
   const server = createServer((req, res) => {

@@ -15,3 +15,4 @@ export * from './staff';
 export * from './totp';
 export * from './transactions';
 export * from './users';
+export * from './webhooks';

@@ -1,0 +1,106 @@
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
+import type { Database } from '../db/client';
+import { events } from '../db/schema';
+import { ulid } from '../lib/crypto';
+import { validationError } from '../lib/errors';
+import { type Page, pageRequest, pageResponse } from '../lib/pagination';
+import { EVENT_TYPES, type EventListQuery, type EventType, type EventView, OBJECT_TYPES } from './schemas';
+import { toEventView } from './view';
+
+/**
+ * The event outbox (docs/webhooks.md, "Recording an event"). A state change writes its event row in the same
+ * database transaction as the guarded update it reports, so there is no event without the change and no change
+ * without the event; after the commit it publishes the id, and the queue consumer fans it out to the
+ * endpoints. A lost publish is found by the sweep (src/webhooks/sweep.ts).
+ */
+
+/** A database handle or the transaction handle of `db.transaction(async (tx) => …)`. */
+export type EventWriter = Pick<Database, 'insert'>;
+
+/** Messages on the `webhook-deliveries` queue. */
+export type WebhookMessage =
+  | { kind: 'fanout'; event_id: string }
+  | { kind: 'deliver'; delivery_id: number; attempt: number };
+
+export interface RecordEventInput {
+  type: EventType;
+  /** The object's id (a transaction's or a customer's). */
+  objectId: string | number;
+  /** The object's API read shape, e.g. `toTransactionView(row)`: becomes `data.object`. */
+  object: unknown;
+  /** Where to write: the state change's transaction (`tx`). Defaults to `ctx.db` (its own statement). */
+  db?: EventWriter;
+}
+
+const objectTypeOf = (type: EventType) => (type.startsWith('payment.') ? 'transaction' : 'customer');
+
+/**
+ * Writes the event row: one INSERT, no read. Call it inside the transaction of the state change, after the
+ * guarded update reported a changed row, then `await publishEvent(ctx, id)` once the transaction committed.
+ * Returns the event id (`evt_…`).
+ */
+export async function recordEvent(ctx: ServiceContext, input: RecordEventInput): Promise<string> {
+  const id = `evt_${ulid(ctx.now.getTime())}`;
+  await (input.db ?? ctx.db).insert(events).values({
+    id,
+    type: input.type,
+    objectType: objectTypeOf(input.type),
+    objectId: String(input.objectId),
+    // Text, not a JSON column: JSON.stringify escapes lone surrogates, so any object stores and signs as is.
+    data: JSON.stringify(input.object ?? null),
+    createdAt: ctx.now,
+  });
+  return id;
+}
+
+/**
+ * Hands a committed event to the queue for fan-out, after the response when there is one (`ctx.defer`):
+ * a queue failure is logged and left to the sweep, never the caller's error.
+ */
+export async function publishEvent(ctx: ServiceContext, eventId: string): Promise<void> {
+  const message: WebhookMessage = { kind: 'fanout', event_id: eventId };
+  await ctx.defer(ctx.env.WEBHOOK_DELIVERIES.send(message, { contentType: 'json' }));
+}
+
+function eventFilters(query: EventListQuery): SQL[] {
+  const errors: Record<string, string[]> = {};
+  const conditions: SQL[] = [];
+  if (query.type !== undefined) {
+    if ((EVENT_TYPES as readonly string[]).includes(query.type)) {
+      conditions.push(eq(events.type, query.type));
+    } else errors.type = [`"${query.type.slice(0, 64)}" is not a valid event type.`];
+  }
+  if (query.object_type !== undefined) {
+    if ((OBJECT_TYPES as readonly string[]).includes(query.object_type)) {
+      conditions.push(eq(events.objectType, query.object_type));
+    } else errors.object_type = [`"${query.object_type.slice(0, 64)}" is not a valid object type.`];
+  }
+  if (query.object_id !== undefined) {
+    if (query.object_type === undefined) errors.object_id = ['Give object_type with object_id.'];
+    else if (!/^[A-Za-z0-9_]{1,64}$/.test(query.object_id)) errors.object_id = ['Enter a valid object id.'];
+    else conditions.push(eq(events.objectId, query.object_id));
+  }
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+  return conditions;
+}
+
+/** Staff: the events, newest first, paginated (docs/api.md §1), filtered by type and object. */
+export async function listEvents(
+  ctx: ServiceContext,
+  input: EventListQuery & { url: string },
+): Promise<Page<EventView>> {
+  const where = and(...eventFilters(input));
+  const request = pageRequest(input);
+  const [[total], rows] = await Promise.all([
+    ctx.db.select({ n: count() }).from(events).where(where),
+    ctx.db
+      .select({ id: events.id, type: events.type, data: events.data, createdAt: events.createdAt })
+      .from(events)
+      .where(where)
+      .orderBy(desc(events.createdAt), desc(events.id))
+      .limit(request.pageSize)
+      .offset(request.offset),
+  ]);
+  return pageResponse(input.url, request, total?.n ?? 0, rows.map(toEventView));
+}
