@@ -144,6 +144,11 @@ async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs = 3000): Promis
   }
 }
 
+/** The delivery events received for one sent message (its id as the send answered it, `<…>`). */
+function ofMessage(id: string) {
+  return received.filter((post) => post.body['event-data'].message.headers['message-id'] === id.slice(1, -1));
+}
+
 beforeAll(async () => {
   sandbox = await startSandbox({
     port: 0,
@@ -303,7 +308,8 @@ describe('captured mailbox', () => {
 describe('signed delivery events', () => {
   it('posts a delivered event whose signature verifies with the signing key', async () => {
     const { id } = await json<SendAnswer>(send({ ...validMessage(), 'v:email_event_id': 'evt-42' }));
-    const post = await waitFor(() => received[0]);
+    // A delivery event of an earlier test may still be in flight after the reset: wait for this message's.
+    const post = await waitFor(() => ofMessage(id)[0]);
 
     expect(post.path).toBe(WEBHOOK_PATH);
     const { signature, 'event-data': event } = post.body;
@@ -324,9 +330,9 @@ describe('signed delivery events', () => {
   });
 
   it('sends one event per recipient and records each attempt', async () => {
-    await send(validMessage('alice@example.com, bob@example.com'));
-    await waitFor(() => received.length === 2);
-    expect(received.map((post) => post.body['event-data'].recipient).sort()).toEqual([
+    const { id } = await json<SendAnswer>(send(validMessage('alice@example.com, bob@example.com')));
+    await waitFor(() => ofMessage(id).length === 2);
+    expect(ofMessage(id).map((post) => post.body['event-data'].recipient).sort()).toEqual([
       'alice@example.com',
       'bob@example.com',
     ]);
