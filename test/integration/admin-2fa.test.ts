@@ -285,7 +285,14 @@ describe('ADMIN_REQUIRE_2FA', () => {
     await passwordStep(browser, staff);
     await browser.page('/admin/transactions');
 
-    const base = { ...env } as Env;
+    // Production also needs https URLs on public hosts (src/env.ts).
+    const base = {
+      ...env,
+      PUBLIC_BASE_URL: 'https://pay.example.com',
+      DATABASE_URL: 'https://user:password@db.example.com',
+      PAYMOB_BASE_URL: 'https://accept.paymob.com',
+      MAILGUN_BASE_URL: 'https://api.mailgun.net',
+    } as Env;
     const production = getConfig({
       ...base,
       APP_ENV: 'production',
@@ -336,6 +343,11 @@ describe('step-up on refunds and voids', () => {
       .update(adminSessions)
       .set({ secondFactorAt: new Date(Date.now() - 6 * 60_000) })
       .where(eq(adminSessions.userId, user.id));
+    // As if enrolled an hour ago (a session's code must not predate the enrolment, or it is pending again).
+    await testDb()
+      .update(userTotp)
+      .set({ confirmedAt: new Date(Date.now() - 60 * 60_000) })
+      .where(eq(userTotp.userId, user.id));
     const confirmPath = `/admin/transactions/${txn.id}/refund?amount=40.00`;
     const html = await browser.page(confirmPath);
     expect(html).toContain('name="code"');
