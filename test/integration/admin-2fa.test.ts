@@ -10,6 +10,7 @@ import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import type { AdminSession } from '../../src/admin/session/queries';
 import { isDevAdminExempt, mustEnrol } from '../../src/admin/shared/two-factor';
+import type { AuditAction } from '../../src/db/audit';
 import { adminSessions, auditLog, transactions, userTotp } from '../../src/db/schema';
 import { type Env, getConfig } from '../../src/env';
 import type { NotificationMessage } from '../../src/notifications/messages';
@@ -393,6 +394,15 @@ describe('step-up on refunds and voids', () => {
   });
 });
 
+/** Exactly one audit row of `action` on the user, written by `actorId`. */
+async function expectAuditedOnce(action: AuditAction, targetId: number, actorId: number): Promise<void> {
+  const rows = await testDb()
+    .select({ actor: auditLog.actorUserId })
+    .from(auditLog)
+    .where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(targetId))));
+  expect(rows).toEqual([{ actor: actorId }]);
+}
+
 describe('an ADMIN manages another user’s sign-in security', () => {
   it('resets a user’s two-factor (audited); STAFF may not', async () => {
     const staff = await createUser({ role: 'STAFF' });
@@ -422,12 +432,7 @@ describe('an ADMIN manages another user’s sign-in security', () => {
     expect(after).toContain('Two-factor authentication was reset');
     expect(after).toContain('Off');
     expect(await testDb().select().from(userTotp).where(eq(userTotp.userId, staff.id))).toHaveLength(0);
-    const audit = await testDb()
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.action, 'user.totp_reset'), eq(auditLog.targetId, String(staff.id))));
-    expect(audit).toHaveLength(1);
-    expect(audit[0]?.actorUserId).toBe(admin.id);
+    await expectAuditedOnce('user.totp_reset', staff.id, admin.id);
   });
 
   it('sends a user a password-reset e-mail (queued and audited)', async () => {
@@ -448,11 +453,6 @@ describe('an ADMIN manages another user’s sign-in security', () => {
     expect(textOf(await browser.page(`/admin/users/${user.id}/security`))).toContain(
       'A password-reset e-mail is on its way',
     );
-    const audit = await testDb()
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.action, 'user.password_reset_sent'), eq(auditLog.targetId, String(user.id))));
-    expect(audit).toHaveLength(1);
-    expect(audit[0]?.actorUserId).toBe(admin.id);
+    await expectAuditedOnce('user.password_reset_sent', user.id, admin.id);
   });
 });
