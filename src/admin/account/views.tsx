@@ -3,6 +3,9 @@ import type { TotpEnrolment, TotpStatus } from '../../users/totp';
 import { Badge, CsrfField, TextInput } from '../shared/components';
 import { Layout, type PageContext, PageHead } from '../shared/layout';
 
+// The QR code's drawn size (its SVG has only a viewBox, so it would otherwise fill the panel's width).
+const QR_PIXELS = 200;
+
 export interface AccountPageProps {
   ctx: PageContext;
   status: TotpStatus;
@@ -59,7 +62,7 @@ function Enrolment({ ctx, enrolment }: { ctx: PageContext; enrolment: TotpEnrolm
       </ol>
       {/* The SVG is generated here from the otpauth URI (uqr): no external service sees the secret. */}
       <div class="qr" role="img" aria-label="QR code of the two-factor key">
-        {raw(enrolment.qr_svg)}
+        {raw(enrolment.qr_svg.replace('<svg ', `<svg width="${QR_PIXELS}" height="${QR_PIXELS}" `))}
       </div>
       <p>
         Key: <code id="totp-secret">{enrolment.secret}</code>
