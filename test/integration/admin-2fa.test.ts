@@ -211,6 +211,37 @@ describe('sign-in with a second factor', () => {
     expect(again.status).toBe(400);
   });
 
+  it('limits codes to 5 a minute per user (429 with Retry-After); cancel ends the pending session', async () => {
+    const { user, browser, enrolled } = await enrolledBrowser('STAFF');
+    await signOut(browser);
+    await passwordStep(browser, user);
+    await browser.page(CODE_PAGE);
+    // 5 checks a minute (the enrolment's confirmation was one). The window follows the clock's minutes, so
+    // one reset may fall inside this loop: a 429 must come within two windows' worth of wrong codes.
+    let refused = 0;
+    let status = 400;
+    while (status === 400 && refused <= 10) {
+      status = (await browser.post(CODE_PAGE, { code: await wrongCode(enrolled) })).status;
+      if (status === 400) refused++;
+    }
+    expect(status).toBe(429);
+    expect(refused).toBeLessThanOrEqual(9);
+    // While limited, even the right code is not checked.
+    const limited = await browser.post(CODE_PAGE, { code: await nextCode(enrolled) });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(textOf(await limited.text())).toContain('Too many requests');
+
+    const cancel = await browser.post('/admin/sign-in/cancel');
+    expect(cancel.status).toBe(303);
+    expect(browser.cookies.has(SESSION_COOKIE)).toBe(false);
+    const sessions = await testDb()
+      .select({ revokedAt: adminSessions.revokedAt })
+      .from(adminSessions)
+      .where(eq(adminSessions.userId, user.id));
+    expect(sessions.every((row) => row.revokedAt !== null)).toBe(true);
+  });
+
   it('a pending session grants no page and no action; it expires after 10 minutes', async () => {
     const { user, browser } = await enrolledBrowser();
     const csrfOfFullSession = browser.csrf ?? '';
