@@ -79,7 +79,7 @@ function requestedPage(c: AdminContext): string | undefined {
   return safeNext(`${url.pathname}${url.search}`);
 }
 
-function sessionGuard(options: { enrolmentOnly: boolean }) {
+function sessionGuard(options: { allowUnenrolled: boolean }) {
   return createMiddleware<AdminEnv>(async (c, next) => {
     const isGet = c.req.method === 'GET' || c.req.method === 'HEAD';
     const { session, pending } = await resolveSessionState(c);
@@ -96,7 +96,7 @@ function sessionGuard(options: { enrolmentOnly: boolean }) {
       );
     }
     // ADMIN_REQUIRE_2FA: an ADMIN without two-factor reaches only enrolment and sign-out.
-    if (!options.enrolmentOnly && mustEnrol(c.var.ctx.config, session)) {
+    if (!options.allowUnenrolled && mustEnrol(c.var.ctx.config, session)) {
       if (isGet) return c.redirect(ACCOUNT_PAGE, 303);
       throw new AppError(
         403,
@@ -114,10 +114,10 @@ function sessionGuard(options: { enrolmentOnly: boolean }) {
  * second factor is pending) and comes back afterwards; any other method gets a 403 page, since the action
  * cannot be replayed after signing in. An ADMIN who must enrol is sent to the account page.
  */
-export const requireSession = sessionGuard({ enrolmentOnly: false });
+export const requireSession = sessionGuard({ allowUnenrolled: false });
 
 /** The account page and sign-out: open to an ADMIN who must still enrol (ADMIN_REQUIRE_2FA). */
-export const requireSessionToEnrol = sessionGuard({ enrolmentOnly: true });
+export const requireSessionToEnrol = sessionGuard({ allowUnenrolled: true });
 
 /** Parses a form POST and refuses it (403 page) unless it is same-origin and carries the session's token. */
 export const requireCsrf = createMiddleware<AdminEnv>(async (c, next) => {
