@@ -95,6 +95,8 @@ const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (`openssl rand -base64 32`)')
       .optional(),
+    // docs/accounts.md §3: ADMINs must use two-factor sign-in; unset means on in production only.
+    ADMIN_REQUIRE_2FA: bool.optional(),
   })
   .superRefine((c, ctx) => {
     const need = (key: keyof typeof c, why: string) => {
@@ -121,7 +123,11 @@ const configSchema = z
       }
     }
   })
-  .transform((c) => ({ ...c, MAIL_FROM: c.MAIL_FROM ?? DEFAULT_MAIL_FROM }));
+  .transform((c) => ({
+    ...c,
+    MAIL_FROM: c.MAIL_FROM ?? DEFAULT_MAIL_FROM,
+    ADMIN_REQUIRE_2FA: c.ADMIN_REQUIRE_2FA ?? c.APP_ENV === 'production',
+  }));
 
 /** Why `value` is not a URL production may use (https, public host), or undefined when it is. */
 export function productionUrlProblem(value: string): string | undefined {

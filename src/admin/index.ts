@@ -1,16 +1,19 @@
 import { Hono } from 'hono';
 import { allowedMethods } from '../lib/routes';
 import { bodyGuard } from '../middleware/body-guard';
+import { accountRoutes } from './account/routes';
 import { auditRoutes } from './audit/routes';
 import { customersRoutes } from './customers/routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { emailsRoutes } from './emails/routes';
+import { codeRoutes } from './session/code-routes';
 import { sessionRoutes } from './session/routes';
 import { errorResponse, renderError } from './shared/errors';
 import { resolveSession } from './shared/guards';
 import { type AdminEnv, securityHeaders } from './shared/http';
 import { transactionsRoutes } from './transactions/routes';
 import { usersRoutes } from './users/routes';
+import { userSecurityRoutes } from './users/security-routes';
 
 /**
  * The admin web interface (docs/api.md §8): server-rendered pages under /admin, one folder per section
@@ -39,7 +42,10 @@ adminRoutes.use(
 for (const section of [
   dashboardRoutes,
   sessionRoutes,
+  codeRoutes,
+  accountRoutes,
   usersRoutes,
+  userSecurityRoutes,
   customersRoutes,
   transactionsRoutes,
   emailsRoutes,

@@ -100,6 +100,11 @@ export interface TotpEnrolment {
   qr_svg: string;
 }
 
+function enrolmentOf(secret: string, username: string): TotpEnrolment {
+  const uri = totpFor(secret, username).toString();
+  return { secret, otpauth_uri: uri, qr_svg: renderSVG(uri, { border: 2, pixelSize: 6 }) };
+}
+
 /**
  * Starts (or restarts) the signed-in user's enrolment: a fresh 160-bit secret, stored encrypted and pending
  * until a code confirms it. Refused while two-factor is on (reset first). Two statements: the pending row is
@@ -126,8 +131,22 @@ export async function beginTotpEnrolment(ctx: ServiceContext): Promise<TotpEnrol
     }
     throw err;
   }
-  const uri = totpFor(secret, actor.username).toString();
-  return { secret, otpauth_uri: uri, qr_svg: renderSVG(uri, { border: 2, pixelSize: 6 }) };
+  return enrolmentOf(secret, actor.username);
+}
+
+/**
+ * The signed-in user's pending enrolment again (its QR code and secret), for the page that asks for the
+ * confirming code after a wrong one; undefined when nothing is pending.
+ */
+export async function pendingTotpEnrolment(ctx: ServiceContext): Promise<TotpEnrolment | undefined> {
+  const actor = actorOf(ctx);
+  const [row] = await ctx.db
+    .select({ secretCiphertext: userTotp.secretCiphertext })
+    .from(userTotp)
+    .where(and(eq(userTotp.userId, actor.id), isNull(userTotp.confirmedAt)));
+  if (!row) return undefined;
+  const secret = await decryptTotpSecret(ctx.config, actor.id, row.secretCiphertext);
+  return enrolmentOf(secret, actor.username);
 }
 
 /**

@@ -6,18 +6,21 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
+import { Secret, TOTP } from 'otpauth';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCustomerProfile } from '../../src/customers/bootstrap';
 import { createDatabase, type Database } from '../../src/db/client';
 import {
   addresses,
+  adminSessions,
   customers,
   kycRecords,
   paymentEvents,
   type Role,
   transactions,
   users,
+  userTotp,
 } from '../../src/db/schema';
 import { ulid } from '../../src/lib/crypto';
 import { hashPassword } from '../../src/lib/password';
@@ -97,6 +100,43 @@ async function customerWithKyc(
   });
   expect(upload.status, await upload.clone().text()).toBe(200);
   return { username: account.username, customerId: customer.id };
+}
+
+/** A real payment: checkout through the API, paid in the sandbox, whose callback reaches the Worker. */
+async function paidTransaction(stack: Stack): Promise<{ id: number }> {
+  const payer = await customerWithKyc(stack, 'Laila', 'Samir');
+  const phone = `+2012${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  await db.update(customers).set({ phoneNumber: phone }).where(eq(customers.id, payer.customerId));
+  await db.update(kycRecords).set({ status: 'approved' }).where(eq(kycRecords.customerId, payer.customerId));
+  await db
+    .update(addresses)
+    .set({ city: 'Cairo', line: '5 Tahrir Square' })
+    .where(eq(addresses.customerId, payer.customerId));
+  const login = await fetch(`${stack.workerUrl}/api/v1/users/login/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: payer.username, password: PASSWORD }),
+  });
+  const { access } = (await login.json()) as { access: string };
+  const created = await fetch(`${stack.workerUrl}/api/v1/transactions/txn/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access}` },
+    body: JSON.stringify({ amount: '150.00' }),
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const txn = (await created.json()) as { id: number; payment_token: string };
+  const paid = await fetch(`${stack.sandboxUrl}/sandbox/paymob/pay`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ payment_token: txn.payment_token, card_number: '5123456789012346' }),
+  });
+  expect(paid.status).toBe(200);
+  await expect
+    .poll(async () => (await db.select().from(transactions).where(eq(transactions.id, txn.id)))[0]?.status, {
+      timeout: 15_000,
+    })
+    .toBe('succeeded');
+  return txn;
 }
 
 async function signIn(page: Page, baseUrl: string, username: string): Promise<void> {
@@ -370,45 +410,7 @@ describe.skipIf(!existsSync(CHROMIUM))('admin web interface in Chromium', () => 
     await context.close();
   });
   it('ADMIN refunds a payment and sees it in the timeline and the audit log', async () => {
-    // A real payment: checkout through the API, paid in the sandbox, whose callback reaches the Worker.
-    const payer = await customerWithKyc(stack, 'Laila', 'Samir');
-    const phone = `+2012${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-    await db.update(customers).set({ phoneNumber: phone }).where(eq(customers.id, payer.customerId));
-    await db
-      .update(kycRecords)
-      .set({ status: 'approved' })
-      .where(eq(kycRecords.customerId, payer.customerId));
-    await db
-      .update(addresses)
-      .set({ city: 'Cairo', line: '5 Tahrir Square' })
-      .where(eq(addresses.customerId, payer.customerId));
-    const login = await fetch(`${stack.workerUrl}/api/v1/users/login/`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: payer.username, password: PASSWORD }),
-    });
-    const { access } = (await login.json()) as { access: string };
-    const created = await fetch(`${stack.workerUrl}/api/v1/transactions/txn/`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access}` },
-      body: JSON.stringify({ amount: '150.00' }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const txn = (await created.json()) as { id: number; payment_token: string };
-    const paid = await fetch(`${stack.sandboxUrl}/sandbox/paymob/pay`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ payment_token: txn.payment_token, card_number: '5123456789012346' }),
-    });
-    expect(paid.status).toBe(200);
-    await expect
-      .poll(
-        async () => (await db.select().from(transactions).where(eq(transactions.id, txn.id)))[0]?.status,
-        {
-          timeout: 15_000,
-        },
-      )
-      .toBe('succeeded');
+    const txn = await paidTransaction(stack);
 
     const admin = await createAccount('ADMIN');
     const context = await noScriptContext();
@@ -430,6 +432,67 @@ describe.skipIf(!existsSync(CHROMIUM))('admin web interface in Chromium', () => 
     expect(await page.textContent('main')).toContain(`transaction #${txn.id}`);
     const [row] = await db.select().from(transactions).where(eq(transactions.id, txn.id));
     expect(row).toMatchObject({ status: 'succeeded', refundedCents: 40_00 });
+    await context.close();
+  });
+
+  it('ADMIN enrols two-factor, signs in with a code and refunds with a step-up code', async () => {
+    const txn = await paidTransaction(stack);
+    const admin = await createAccount('ADMIN');
+    const context = await noScriptContext();
+    const page = await context.newPage();
+    await signIn(page, stack.workerUrl, admin.username);
+    await page.waitForURL(`${stack.workerUrl}/admin/`);
+
+    // Enrol from the account page: the key is read off the page and the code computed here (docs/accounts.md §3).
+    await page.click(`a:has-text("${admin.username}")`);
+    await page.click('button:has-text("Set up two-factor authentication")');
+    expect(await page.locator('.qr svg').count()).toBe(1);
+    const secret = ((await page.textContent('#totp-secret')) ?? '').trim();
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+    // Each code must be from a later 30-second step than the last accepted one (replays are refused).
+    let lastStep = Math.floor(Date.now() / 30_000) - 2;
+    const nextCode = async () => {
+      const step = Math.max(lastStep + 1, Math.floor(Date.now() / 30_000));
+      while (step > Math.floor(Date.now() / 30_000) + 1) await new Promise((r) => setTimeout(r, 500));
+      lastStep = step;
+      return totp.generate({ timestamp: step * 30_000 });
+    };
+    await page.fill('input[name=code]', await nextCode());
+    await page.click('button:has-text("Turn on two-factor")');
+    expect(await page.locator('#recovery-codes li').count()).toBe(10);
+    await page.screenshot({ path: `${SCREENSHOTS}two-factor-recovery-codes.png`, fullPage: true });
+
+    // Sign out, then in again: the password alone opens only the code page.
+    await page.goto(`${stack.workerUrl}/admin/`);
+    await page.click('button:has-text("Sign out")');
+    await signIn(page, stack.workerUrl, admin.username);
+    await page.waitForURL(/\/admin\/sign-in\/code/);
+    await page.goto(`${stack.workerUrl}/admin/transactions/${txn.id}`);
+    expect(page.url()).toContain('/admin/sign-in/code');
+    await page.fill('input[name=code]', await nextCode());
+    await page.click('button:has-text("Verify")');
+    await page.waitForURL(`${stack.workerUrl}/admin/transactions/${txn.id}`);
+
+    // Six minutes later (as if): the refund asks for a fresh code.
+    await db
+      .update(userTotp)
+      .set({ confirmedAt: new Date(Date.now() - 60 * 60_000) })
+      .where(eq(userTotp.userId, admin.id));
+    await db
+      .update(adminSessions)
+      .set({ secondFactorAt: new Date(Date.now() - 6 * 60_000) })
+      .where(eq(adminSessions.userId, admin.id));
+    await page.fill('input[name=amount]', '25.00');
+    await page.click('button:has-text("Review refund")');
+    await page.waitForURL(new RegExp(`/admin/transactions/${txn.id}/refund`));
+    await page.fill('input[name=code]', await nextCode());
+    await page.screenshot({ path: `${SCREENSHOTS}refund-step-up.png`, fullPage: true });
+    await page.click('button:has-text("Confirm refund")');
+    await page.waitForURL(`${stack.workerUrl}/admin/transactions/${txn.id}`);
+    expect(await page.textContent('.flash')).toContain('Refund accepted by PayMob');
+    const [row] = await db.select().from(transactions).where(eq(transactions.id, txn.id));
+    expect(row).toMatchObject({ status: 'succeeded', refundedCents: 25_00 });
     await context.close();
   });
 });

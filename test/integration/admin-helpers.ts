@@ -3,11 +3,14 @@
  * (everything the admin sets is Path=/admin), follows nothing automatically, and reads CSRF tokens out of
  * the rendered forms.
  */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { ADMIN_CSS_VERSION } from '../../src/admin/styles';
 import { customers, kycRecords } from '../../src/db/schema';
+import type { Env } from '../../src/env';
+import worker from '../../src/index';
 import { BASE_URL, type TestUser, testDb, uniqueIp } from './helpers';
 
 export const SESSION_COOKIE = 'stackpay_admin_session';
@@ -27,6 +30,8 @@ export interface SendOptions {
 
 export class AdminBrowser {
   readonly cookies = new Map<string, string>();
+  /** Bindings layered over the test Worker's for every request of this browser (e.g. ADMIN_REQUIRE_2FA). */
+  envOverrides: Partial<Env> | undefined;
   /** The CSRF token of the last page that had a form. */
   csrf: string | undefined;
   readonly ip = uniqueIp();
@@ -45,15 +50,27 @@ export class AdminBrowser {
       body = new URLSearchParams(fields).toString();
       headers.set('Content-Type', 'application/x-www-form-urlencoded');
     }
-    const response = await exports.default.fetch(
-      new Request(`${BASE_URL}${path}`, {
-        method: options.method ?? (options.form ? 'POST' : 'GET'),
-        headers,
-        body,
-        redirect: 'manual',
-      }),
-    );
+    const request = new Request(`${BASE_URL}${path}`, {
+      method: options.method ?? (options.form ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
+    const response = this.envOverrides
+      ? await this.fetchWithEnv(request)
+      : await exports.default.fetch(request);
     for (const line of response.headers.getSetCookie()) this.store(line);
+    return response;
+  }
+
+  private async fetchWithEnv(request: Request): Promise<Response> {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      request as Parameters<typeof worker.fetch>[0],
+      { ...env, ...this.envOverrides } as Env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
     return response;
   }
 

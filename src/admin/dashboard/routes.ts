@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { signInPage } from '../session/routes';
-import { resolveSession, safeNext } from '../shared/guards';
+import { resolveSessionState, safeNext } from '../shared/guards';
 import { type AdminEnv, page, pageContext, takeFlash } from '../shared/http';
+import { ACCOUNT_PAGE, CODE_PAGE, mustEnrol } from '../shared/two-factor';
 import { buildPaymentSeries, chartStart } from './chart';
 import { dailyPayments, dashboardCounts } from './queries';
 import { DashboardPage } from './views';
@@ -10,8 +11,12 @@ import { DashboardPage } from './views';
 export const dashboardRoutes = new Hono<AdminEnv>();
 
 dashboardRoutes.get('/', async (c) => {
-  const session = await resolveSession(c);
-  if (!session) return signInPage(c, { next: safeNext(c.req.query('next')) });
+  const { session, pending } = await resolveSessionState(c);
+  const next = safeNext(c.req.query('next'));
+  // docs/accounts.md §3: a session still owing its sign-in code goes to the code page, nowhere else.
+  if (pending) return c.redirect(next ? `${CODE_PAGE}?next=${encodeURIComponent(next)}` : CODE_PAGE, 303);
+  if (!session) return signInPage(c, { next });
+  if (mustEnrol(c.var.ctx.config, session)) return c.redirect(ACCOUNT_PAGE, 303);
   c.set('flash', takeFlash(c));
   const now = new Date();
   const [counts, daily] = await Promise.all([

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { adminSessions, type Role, users } from '../../db/schema';
+import { adminSessions, type Role, users, userTotp } from '../../db/schema';
 import { randomBytes, sha256Hex, toBase64Url, toHex } from '../../lib/crypto';
 import type { AuthenticatedUser } from '../../users/actor';
 import { userColumns } from '../../users/columns';
@@ -29,8 +29,13 @@ export const ADMIN_ROLES: readonly Role[] = ['ADMIN', 'STAFF'];
 export interface AdminSession {
   sessionId: number;
   csrfSecret: string;
+  createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
+  /** When this session last accepted a two-factor code (sign-in, enrolment, step-up); docs/accounts.md §3. */
+  secondFactorAt: Date | null;
+  /** When the user's two-factor was turned on; null without it. */
+  totpConfirmedAt: Date | null;
   /** The signed-in user, shaped like the API's authenticated user so the same services accept it. */
   user: AuthenticatedUser;
 }
@@ -72,6 +77,8 @@ export async function createAdminSession(
   userId: number,
   meta: { ip: string | undefined; userAgent: string | undefined },
   now: Date,
+  /** Set when the session starts with a second factor already accepted (after the sign-in code). */
+  secondFactorAt: Date | null = null,
 ): Promise<NewSession> {
   const token = toBase64Url(randomBytes(SESSION_TOKEN_BYTES));
   const expiresAt = new Date(now.getTime() + SESSION_ABSOLUTE_SECONDS * 1000);
@@ -86,6 +93,7 @@ export async function createAdminSession(
       createdAt: now,
       lastSeenAt: now,
       expiresAt,
+      secondFactorAt,
     }),
     db.update(users).set({ lastLogin: now }).where(eq(users.id, userId)),
     db
@@ -119,12 +127,17 @@ export async function loadAdminSession(
     .select({
       sessionId: adminSessions.id,
       csrfSecret: adminSessions.csrfSecret,
+      createdAt: adminSessions.createdAt,
       lastSeenAt: adminSessions.lastSeenAt,
       expiresAt: adminSessions.expiresAt,
+      secondFactorAt: adminSessions.secondFactorAt,
+      totpConfirmedAt: userTotp.confirmedAt,
       user: sessionUserColumns,
     })
     .from(adminSessions)
     .innerJoin(users, eq(users.id, adminSessions.userId))
+    // Two-factor state rides along in the same query (docs/accounts.md §3): no extra round trip per page.
+    .leftJoin(userTotp, eq(userTotp.userId, adminSessions.userId))
     .where(
       and(
         eq(adminSessions.sessionHash, await sha256Hex(token)),
@@ -139,6 +152,11 @@ export async function loadAdminSession(
     )
     .limit(1);
   return row;
+}
+
+/** Records that this session just accepted a two-factor code (enrolment or step-up). */
+export async function markSecondFactor(db: Database, sessionId: number, at: Date): Promise<void> {
+  await db.update(adminSessions).set({ secondFactorAt: at }).where(eq(adminSessions.id, sessionId));
 }
 
 /** True when the session's last_seen_at is old enough to be worth a write. */

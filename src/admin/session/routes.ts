@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { byIp, clientIp, limitSubject, rateLimit } from '../../middleware/rate-limit';
 import type { Flash } from '../shared/components';
 import { CSRF_FIELD, isCrossOrigin, isValidLoginCsrf, newLoginCsrfToken } from '../shared/csrf';
-import { requireCsrf, requireSession, safeNext } from '../shared/guards';
+import { requireCsrf, requireSessionToEnrol, safeNext } from '../shared/guards';
 import {
   type AdminContext,
   type AdminEnv,
@@ -100,7 +100,7 @@ sessionRoutes.post('/', rateLimit('admin_login', byIp), async (c) => {
   return c.redirect(next ?? '/admin/', 303);
 });
 
-sessionRoutes.post('/logout', requireSession, requireCsrf, async (c) => {
+sessionRoutes.post('/logout', requireSessionToEnrol, requireCsrf, async (c) => {
   await revokeAdminSession(c.var.db, sessionOf(c).sessionId, new Date());
   deleteCookie(c, SESSION_COOKIE, COOKIE_BASE);
   setFlash(c, { kind: 'info', message: 'You have signed out.' });

@@ -46,3 +46,42 @@ export function SignInPage({ csrfToken, next, username, flash }: SignInProps) {
     </BareLayout>
   );
 }
+
+export interface SecondFactorProps {
+  csrfToken: string;
+  next?: string;
+  flash?: Flash;
+}
+
+/**
+ * The second sign-in step (docs/accounts.md §3): the password was right and the account has two-factor on.
+ * Takes a 6-digit code from the app or a recovery code; "cancel" ends the half-open session.
+ */
+export function SecondFactorPage({ csrfToken, next, flash }: SecondFactorProps) {
+  return (
+    <BareLayout title="Two-factor code">
+      <div class="signin">
+        <div class="brand-big">StackPay</div>
+        <div class="panel">
+          <h1>Two-factor code</h1>
+          <FlashMessage flash={flash} />
+          <p class="muted small">
+            Enter the 6-digit code from your authenticator app, or one of your recovery codes.
+          </p>
+          <form method="post" action="/admin/sign-in/code">
+            <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+            {next ? <input type="hidden" name="next" value={next} /> : null}
+            <TextInput name="code" label="Code" autocomplete="one-time-code" maxlength={32} required />
+            <button type="submit">Verify</button>
+          </form>
+          <form method="post" action="/admin/sign-in/cancel">
+            <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+            <button type="submit" class="button-secondary">
+              Cancel and sign out
+            </button>
+          </form>
+        </div>
+      </div>
+    </BareLayout>
+  );
+}

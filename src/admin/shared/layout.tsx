@@ -73,7 +73,10 @@ export function Layout({
           </nav>
           <div class="who">
             <span>
-              {ctx.username} <span class="muted">({ctx.role})</span>
+              <a href="/admin/account" title="Your account and two-factor authentication">
+                {ctx.username}
+              </a>{' '}
+              <span class="muted">({ctx.role})</span>
             </span>
             <form method="post" action="/admin/logout">
               <CsrfField token={ctx.csrfToken} />

@@ -1,5 +1,5 @@
 import { formatMinor, isCurrency } from '../../lib/money';
-import { Badge, CsrfField } from '../shared/components';
+import { Badge, CsrfField, TextInput } from '../shared/components';
 import { formatAmount } from '../shared/format';
 import { Layout, type PageContext, PageHead } from '../shared/layout';
 import type { TransactionDetail } from './queries';
@@ -64,10 +64,19 @@ export interface ReversalConfirmProps {
   /** What the admin typed for a refund (the service checks it); empty means everything remaining. */
   amount: string;
   nonce: string;
+  /** Step-up (docs/accounts.md §3): the user has two-factor on and entered no code in the last 5 minutes. */
+  askCode?: boolean;
 }
 
 /** The second step: says exactly what will happen, and only its POST calls PayMob. */
-export function ReversalConfirmPage({ ctx, transaction: t, kind, amount, nonce }: ReversalConfirmProps) {
+export function ReversalConfirmPage({
+  ctx,
+  transaction: t,
+  kind,
+  amount,
+  nonce,
+  askCode,
+}: ReversalConfirmProps) {
   const remaining = t.amountCents - t.refundedCents - t.heldCents;
   const what =
     kind === 'void'
@@ -111,6 +120,15 @@ export function ReversalConfirmPage({ ctx, transaction: t, kind, amount, nonce }
           <CsrfField token={ctx.csrfToken} />
           <input type="hidden" name="confirmation" value={nonce} />
           {kind === 'refund' ? <input type="hidden" name="amount" value={amount} /> : null}
+          {askCode ? (
+            <TextInput
+              name="code"
+              label="Two-factor code (a fresh code is needed for refunds and voids)"
+              autocomplete="one-time-code"
+              maxlength={32}
+              required
+            />
+          ) : null}
           <button type="submit" class="button-danger">
             {kind === 'refund' ? 'Confirm refund' : 'Confirm void'}
           </button>

@@ -9,6 +9,7 @@ import { formatAmount } from '../shared/format';
 import { formRefusal, idParam, listWindow, refuseWithFlash, text } from '../shared/forms';
 import { requireCsrf, requireRole, requireSession } from '../shared/guards';
 import { type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
+import { acceptStepUp, needsStepUp } from '../shared/two-factor';
 import { listTransactions, parseTransactionStatus, transactionDetail } from './queries';
 import { ReversalConfirmPage } from './reversal';
 import { type TransactionFilterValues, TransactionPage, TransactionsPage } from './views';
@@ -98,6 +99,7 @@ for (const kind of ['refund', 'void'] as const) {
           kind,
           amount,
           nonce: newConfirmationNonce(),
+          askCode: needsStepUp(sessionOf(c), new Date()),
         }),
       );
     },
@@ -113,6 +115,17 @@ for (const kind of ['refund', 'void'] as const) {
       const form = c.var.form ?? {};
       const session = sessionOf(c);
       const back = `/admin/transactions/${id}`;
+      // Step-up (docs/accounts.md §3): a wrong or missing code goes back to the confirmation, nothing claimed.
+      if (needsStepUp(session, new Date())) {
+        const stepUp = await formRefusal(
+          () => acceptStepUp(c, session, (form.code ?? '').slice(0, 64)),
+          [400, 409, 429, 503],
+        );
+        if ('refused' in stepUp) {
+          const amountQuery = kind === 'refund' ? `?amount=${encodeURIComponent(form.amount ?? '')}` : '';
+          return refuseWithFlash(c, stepUp.refused, {}, `${back}/${kind}${amountQuery}`);
+        }
+      }
       if (
         !(await claimConfirmation(c.env.RATE_LIMITER, session.sessionId, `${kind}:${id}`, form.confirmation))
       ) {

@@ -84,6 +84,13 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
       ),
     });
   }
+  if (canEdit) {
+    // Two-factor reset and password-reset e-mail: src/admin/users/security-routes.ts.
+    columns.push({
+      header: 'Security',
+      cell: (user) => <a href={`/admin/users/${user.id}/security`}>Security…</a>,
+    });
+  }
   return (
     <ListPage
       ctx={ctx}

@@ -38,6 +38,8 @@ export const adminSessions = mysqlTable(
     lastSeenAt: timestamp('last_seen_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     expiresAt: timestamp('expires_at').notNull(),
     revokedAt: timestamp('revoked_at'),
+    // When this session last accepted a two-factor code (sign-in, enrolment or step-up; docs/accounts.md §3).
+    secondFactorAt: timestamp('second_factor_at'),
   },
   (t) => [
     uniqueIndex('admin_sessions_hash_unique').on(t.sessionHash),

@@ -1,0 +1,1 @@
+ALTER TABLE `admin_sessions` ADD `second_factor_at` datetime(3);
