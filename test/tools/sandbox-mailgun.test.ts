@@ -332,10 +332,11 @@ describe('signed delivery events', () => {
   it('sends one event per recipient and records each attempt', async () => {
     const { id } = await json<SendAnswer>(send(validMessage('alice@example.com, bob@example.com')));
     await waitFor(() => ofMessage(id).length === 2);
-    expect(ofMessage(id).map((post) => post.body['event-data'].recipient).sort()).toEqual([
-      'alice@example.com',
-      'bob@example.com',
-    ]);
+    expect(
+      ofMessage(id)
+        .map((post) => post.body['event-data'].recipient)
+        .sort(),
+    ).toEqual(['alice@example.com', 'bob@example.com']);
     const records = await waitFor(async () => {
       const list = await webhookRecords();
       return list.every((record) => record.status === 200) && list.length === 2 ? list : null;
