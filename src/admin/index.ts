@@ -11,6 +11,7 @@ import { resolveSession } from './shared/guards';
 import { type AdminEnv, securityHeaders } from './shared/http';
 import { transactionsRoutes } from './transactions/routes';
 import { usersRoutes } from './users/routes';
+import { webhooksRoutes } from './webhooks/routes';
 
 /**
  * The admin web interface (docs/api.md §8): server-rendered pages under /admin, one folder per section
@@ -42,6 +43,7 @@ for (const section of [
   usersRoutes,
   customersRoutes,
   transactionsRoutes,
+  webhooksRoutes,
   emailsRoutes,
   auditRoutes,
 ]) {
