@@ -71,11 +71,16 @@ function toEndpointRow({
 
 /** Endpoints with their latest attempt (one index lookup per endpoint: endpoint_id, created_at). */
 function endpointsQuery(db: Database) {
-  const latestId = sql`(select ${a2.id} from ${a2} where ${a2.endpointId} = ${webhookEndpoints.id} order by ${a2.createdAt} desc, ${a2.id} desc limit 1)`;
+  const latestId = db
+    .select({ id: a2.id })
+    .from(a2)
+    .where(eq(a2.endpointId, webhookEndpoints.id))
+    .orderBy(desc(a2.createdAt), desc(a2.id))
+    .limit(1);
   return db
     .select({ ...endpointColumns, total })
     .from(webhookEndpoints)
-    .leftJoin(lastAttempt, eq(lastAttempt.id, latestId));
+    .leftJoin(lastAttempt, eq(lastAttempt.id, sql`(${latestId})`));
 }
 
 export async function listEndpointRows(
