@@ -22,6 +22,7 @@ import {
   setFlash,
 } from '../shared/http';
 import { EventPage, EventsPage } from './events';
+import { EndpointConfirmPage, EndpointFormPage, type EndpointFormState, SecretPage } from './forms';
 import {
   endpointAttempts,
   endpointChoices,
@@ -32,14 +33,7 @@ import {
   parseEventType,
   parseObjectType,
 } from './queries';
-import {
-  EndpointConfirmPage,
-  EndpointFormPage,
-  type EndpointFormState,
-  EndpointPage,
-  EndpointsPage,
-  SecretPage,
-} from './views';
+import { EndpointPage, EndpointsPage } from './views';
 
 /**
  * Webhooks (docs/webhooks.md, "Admin"): endpoints with their attempts, and the events with their deliveries.

@@ -1,6 +1,5 @@
 import type { Child } from 'hono/jsx';
-import { EVENT_TYPES } from '../../webhooks/schemas';
-import { Badge, CsrfField, Empty, Pager, Select, TextInput, Time, yesNoChoices } from '../shared/components';
+import { Badge, Empty, Pager, Select, Time, yesNoChoices } from '../shared/components';
 import { Layout, type PageContext, PageHead } from '../shared/layout';
 import { type Column, DataTable, ListPage } from '../shared/list';
 import type { ListResult } from '../shared/queries';
@@ -131,6 +130,32 @@ export function attemptColumns(withEvent: boolean): Column<AttemptRow>[] {
   return columns;
 }
 
+/** The frame of the endpoint pages: layout and heading, with crumbs Webhooks / the endpoint / `step`. */
+export function EndpointFrame(props: {
+  ctx: PageContext;
+  title: string;
+  endpointId?: string;
+  step?: string;
+  children: Child;
+}) {
+  const { ctx, title, endpointId, step, children } = props;
+  return (
+    <Layout ctx={ctx} title={title} section="webhooks">
+      <PageHead
+        title={title}
+        crumbs={
+          <>
+            <a href="/admin/webhooks">Webhooks</a> /{' '}
+            {endpointId ? <a href={`/admin/webhooks/${endpointId}`}>{endpointId}</a> : 'new'}
+            {step ? ` / ${step}` : null}
+          </>
+        }
+      />
+      {children}
+    </Layout>
+  );
+}
+
 export interface EndpointPageProps {
   ctx: PageContext;
   endpoint: EndpointRow;
@@ -142,15 +167,7 @@ export interface EndpointPageProps {
 
 export function EndpointPage({ ctx, endpoint: e, attempts, url, page, pageSize }: EndpointPageProps) {
   return (
-    <Layout ctx={ctx} title={`Webhook endpoint ${e.id}`} section="webhooks">
-      <PageHead
-        title="Webhook endpoint"
-        crumbs={
-          <>
-            <a href="/admin/webhooks">Webhooks</a> / <span class="mono">{e.id}</span>
-          </>
-        }
-      />
+    <EndpointFrame ctx={ctx} title="Webhook endpoint" endpointId={e.id}>
       <section class="panel" aria-labelledby="endpoint">
         <h2 id="endpoint">Endpoint</h2>
         <dl class="fields">
@@ -209,201 +226,6 @@ export function EndpointPage({ ctx, endpoint: e, attempts, url, page, pageSize }
           shown={attempts.rows.length}
         />
       </section>
-    </Layout>
-  );
-}
-
-/** What the endpoint form shows: the values typed (or stored) and the messages of a refusal. */
-export interface EndpointFormState {
-  url: string;
-  description: string;
-  /** `*` or the chosen types. */
-  events: string[];
-  enabled: boolean;
-  errors: Record<string, string[]>;
-}
-
-export interface EndpointFormProps {
-  ctx: PageContext;
-  /** Undefined when creating. */
-  endpointId?: string;
-  state: EndpointFormState;
-  /** The one-shot confirmation of a create (a resubmitted form creates nothing more). */
-  nonce?: string;
-}
-
-export function EndpointFormPage({ ctx, endpointId, state, nonce }: EndpointFormProps) {
-  const creating = endpointId === undefined;
-  const title = creating ? 'New webhook endpoint' : 'Edit webhook endpoint';
-  const all = state.events.includes('*');
-  const eventErrors = state.errors.events ?? [];
-  return (
-    <Layout ctx={ctx} title={title} section="webhooks">
-      <PageHead
-        title={title}
-        crumbs={
-          <>
-            <a href="/admin/webhooks">Webhooks</a> /{' '}
-            {creating ? 'new' : <a href={`/admin/webhooks/${endpointId}`}>{endpointId}</a>}
-          </>
-        }
-      />
-      <section class="panel" aria-labelledby="endpoint-form">
-        <h2 id="endpoint-form">{creating ? 'Register an endpoint' : 'Endpoint settings'}</h2>
-        <form method="post" action={creating ? '/admin/webhooks' : `/admin/webhooks/${endpointId}/edit`}>
-          <CsrfField token={ctx.csrfToken} />
-          {nonce ? <input type="hidden" name="confirmation" value={nonce} /> : null}
-          <TextInput
-            name="url"
-            label="URL (https://; in production a public host)"
-            value={state.url}
-            errors={state.errors.url}
-            maxlength={2048}
-            required
-          />
-          <TextInput
-            name="description"
-            label="Description"
-            value={state.description}
-            errors={state.errors.description}
-            maxlength={255}
-          />
-          <fieldset class={eventErrors.length > 0 ? 'field has-error' : 'field'}>
-            <legend>Events</legend>
-            <label class="check">
-              <input type="radio" name="events_mode" value="all" checked={all} /> Every event type (
-              <code>*</code>, including types added later)
-            </label>
-            <label class="check">
-              <input type="radio" name="events_mode" value="selected" checked={!all} /> Only these:
-            </label>
-            {EVENT_TYPES.map((type) => (
-              <label class="check">
-                <input
-                  type="checkbox"
-                  name={`event.${type}`}
-                  value="on"
-                  checked={state.events.includes(type)}
-                />{' '}
-                <code>{type}</code>
-              </label>
-            ))}
-            {eventErrors.length > 0 ? <p class="field-error">{eventErrors.join(' ')}</p> : null}
-          </fieldset>
-          {creating ? null : (
-            <label class="check">
-              <input type="checkbox" name="enabled" value="true" checked={state.enabled} /> Enabled (enabling
-              a disabled endpoint clears its failure record)
-            </label>
-          )}
-          <div class="actions">
-            <button type="submit">{creating ? 'Create endpoint' : 'Save'}</button>
-            <a
-              class="button button-secondary"
-              href={creating ? '/admin/webhooks' : `/admin/webhooks/${endpointId}`}
-            >
-              Cancel
-            </a>
-          </div>
-        </form>
-      </section>
-    </Layout>
-  );
-}
-
-/** After create or rotation: the secret, this once (only its sealed form is stored). */
-export function SecretPage({
-  ctx,
-  endpoint,
-  secret,
-  rotated,
-}: {
-  ctx: PageContext;
-  endpoint: EndpointRow;
-  secret: string;
-  rotated: boolean;
-}) {
-  const title = rotated ? 'New signing secret' : 'Endpoint created';
-  return (
-    <Layout ctx={ctx} title={title} section="webhooks">
-      <PageHead
-        title={title}
-        crumbs={
-          <>
-            <a href="/admin/webhooks">Webhooks</a> /{' '}
-            <a href={`/admin/webhooks/${endpoint.id}`}>{endpoint.id}</a>
-          </>
-        }
-      />
-      <section class="panel" aria-labelledby="secret">
-        <h2 id="secret">Signing secret</h2>
-        <p>
-          Give this secret to the receiver at <span class="mono">{endpoint.url}</span>: it verifies every
-          delivery with it. <strong>Copy it now: it is not shown again.</strong>
-          {rotated ? ' The old secret no longer signs anything, retries included.' : ''}
-        </p>
-        <label for="secret-value">Secret</label>
-        <input id="secret-value" type="text" readonly value={secret} class="mono" />
-        <div class="actions">
-          <a class="button" href={`/admin/webhooks/${endpoint.id}`}>
-            Done
-          </a>
-        </div>
-      </section>
-    </Layout>
-  );
-}
-
-/** The confirmation step of rotating a secret or deleting an endpoint; only its POST changes anything. */
-export function EndpointConfirmPage({
-  ctx,
-  endpoint,
-  kind,
-  nonce,
-}: {
-  ctx: PageContext;
-  endpoint: EndpointRow;
-  kind: 'rotate' | 'delete';
-  nonce: string;
-}) {
-  const title = kind === 'rotate' ? 'Rotate the signing secret' : 'Delete the endpoint';
-  const what: Child =
-    kind === 'rotate'
-      ? 'replace this endpoint’s signing secret. Every attempt from now on, retries included, is signed with the new one; the receiver must be given it, or it will refuse deliveries.'
-      : 'delete this endpoint. Its pending deliveries are dropped and nothing more is sent to it; its past attempts stay listed on each event’s page.';
-  return (
-    <Layout ctx={ctx} title={title} section="webhooks">
-      <PageHead
-        title={title}
-        crumbs={
-          <>
-            <a href="/admin/webhooks">Webhooks</a> /{' '}
-            <a href={`/admin/webhooks/${endpoint.id}`}>{endpoint.id}</a> / {kind}
-          </>
-        }
-      />
-      <section class="panel" aria-labelledby="confirm">
-        <h2 id="confirm">Please confirm</h2>
-        <dl class="fields">
-          <dt>URL</dt>
-          <dd class="mono">{endpoint.url}</dd>
-          <dt>Description</dt>
-          <dd>{endpoint.description || <span class="muted">—</span>}</dd>
-        </dl>
-        <p>
-          <strong>You are about to {what}</strong> It is recorded in the audit log under your name.
-        </p>
-        <form method="post" action={`/admin/webhooks/${endpoint.id}/${kind}`} class="actions">
-          <CsrfField token={ctx.csrfToken} />
-          <input type="hidden" name="confirmation" value={nonce} />
-          <button type="submit" class="button-danger">
-            {kind === 'rotate' ? 'Confirm rotation' : 'Confirm delete'}
-          </button>
-          <a class="button button-secondary" href={`/admin/webhooks/${endpoint.id}`}>
-            Cancel
-          </a>
-        </form>
-      </section>
-    </Layout>
+    </EndpointFrame>
   );
 }
