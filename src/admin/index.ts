@@ -14,6 +14,7 @@ import { type AdminEnv, securityHeaders } from './shared/http';
 import { transactionsRoutes } from './transactions/routes';
 import { usersRoutes } from './users/routes';
 import { userSecurityRoutes } from './users/security-routes';
+import { webhooksRoutes } from './webhooks/routes';
 
 /**
  * The admin web interface (docs/api.md §8): server-rendered pages under /admin, one folder per section
@@ -48,6 +49,7 @@ for (const section of [
   userSecurityRoutes,
   customersRoutes,
   transactionsRoutes,
+  webhooksRoutes,
   emailsRoutes,
   auditRoutes,
 ]) {

@@ -14,6 +14,11 @@ export const AUDIT_ACTIONS = [
   'transaction.needs_attention',
   'user.password_reset_sent',
   'user.totp_reset',
+  'webhook_endpoint.create',
+  'webhook_endpoint.update',
+  'webhook_endpoint.delete',
+  'webhook_endpoint.rotate',
+  'webhook.resend',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -16,6 +16,12 @@ export interface AuditPageProps {
 
 /** Where an audit target lives in the admin, when it has a page. */
 function targetHref(entry: AuditRow): string | undefined {
+  if (entry.targetType === 'webhook_endpoint' && /^we_[0-9A-Z]{26}$/.test(entry.targetId)) {
+    return `/admin/webhooks/${entry.targetId}`;
+  }
+  if (entry.targetType === 'event' && /^evt_[0-9A-Z]{26}$/.test(entry.targetId)) {
+    return `/admin/webhooks/events/${entry.targetId}`;
+  }
   if (!/^\d+$/.test(entry.targetId)) return undefined;
   if (entry.targetType === 'customer') return `/admin/customers/${entry.targetId}`;
   if (entry.targetType === 'transaction') return `/admin/transactions/${entry.targetId}`;

@@ -4,13 +4,14 @@ import type { Role } from '../../db/schema';
 import { ADMIN_CSS_URL } from '../styles';
 import { CsrfField, type Flash, FlashMessage } from './components';
 
-export type Section = 'dashboard' | 'users' | 'customers' | 'transactions' | 'emails' | 'audit';
+export type Section = 'dashboard' | 'users' | 'customers' | 'transactions' | 'webhooks' | 'emails' | 'audit';
 
 const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'dashboard', href: '/admin/', label: 'Dashboard' },
   { section: 'users', href: '/admin/users', label: 'Users' },
   { section: 'customers', href: '/admin/customers', label: 'Customers' },
   { section: 'transactions', href: '/admin/transactions', label: 'Transactions' },
+  { section: 'webhooks', href: '/admin/webhooks', label: 'Webhooks' },
   { section: 'emails', href: '/admin/emails', label: 'E-mails' },
   { section: 'audit', href: '/admin/audit', label: 'Audit log' },
 ];

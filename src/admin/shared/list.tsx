@@ -48,6 +48,8 @@ export interface ListPageProps<T> {
   url: URL;
   /** The filter form's fields (a GET form to the list itself, with Apply and Reset). */
   filters: Child;
+  /** The list's own path when it is not the section's (`/admin/webhooks/events`). */
+  path?: string;
   columns: Column<T>[];
   result: ListResult<T>;
   page: number;
@@ -62,7 +64,7 @@ export function ListPage<T>(props: ListPageProps<T>) {
   return (
     <Layout ctx={ctx} title={props.title} section={props.section}>
       <PageHead title={props.title} lead={props.lead} />
-      <Filters action={`/admin/${props.section}`}>{props.filters}</Filters>
+      <Filters action={props.path ?? `/admin/${props.section}`}>{props.filters}</Filters>
       {result.rows.length === 0 ? (
         page > 1 ? (
           <PastTheEnd url={url} />
