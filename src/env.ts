@@ -36,6 +36,34 @@ const cspSources = z
     /^(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)( +(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?))*$/,
     'must be `https:` or space-separated origins (scheme://host[:port])',
   );
+/**
+ * Comma-separated exact origins (`https://shop.example,https://www.shop.example`), each normalised to its
+ * `URL.origin`; empty = none. Anything else (a path, a query, credentials, another scheme) is refused.
+ */
+const originList = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins: string[] = [];
+    for (const entry of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
+      let url: URL | undefined;
+      try {
+        url = new URL(entry);
+      } catch {
+        url = undefined;
+      }
+      const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash;
+      if (!url || !bare || url.username || url.password || !/^https?:\/\/[^/]+\/?$/i.test(entry)) {
+        ctx.addIssue({ code: 'custom', message: 'must be comma-separated origins (scheme://host[:port])' });
+        return z.NEVER;
+      }
+      origins.push(url.origin);
+    }
+    return origins;
+  });
 const DEFAULT_MAIL_FROM = 'StackPay <no-reply@stackpay.app>';
 
 /**
@@ -79,6 +107,9 @@ const configSchema = z
     MAILGUN_DOMAIN: z.string().optional(),
     MAILGUN_BASE_URL: httpUrl.default('https://api.mailgun.net'),
     MAILGUN_WEBHOOK_SIGNING_KEY: z.string().optional(),
+    // docs/payments.md §7: where a payment's return_url may send the shopper, and the key that signs it.
+    RETURN_URL_ALLOWED_ORIGINS: originList,
+    RETURN_URL_SIGNING_SECRET: secret(32).optional(),
   })
   .superRefine((c, ctx) => {
     const need = (key: keyof typeof c, why: string) => {
@@ -95,7 +126,20 @@ const configSchema = z
       need('MAILGUN_API_KEY', 'when MAIL_PROVIDER is mailgun');
       need('MAILGUN_DOMAIN', 'when MAIL_PROVIDER is mailgun');
     }
+    if (c.RETURN_URL_ALLOWED_ORIGINS.length > 0) {
+      need('RETURN_URL_SIGNING_SECRET', 'when RETURN_URL_ALLOWED_ORIGINS is set');
+    }
     if (c.APP_ENV === 'production') {
+      for (const origin of c.RETURN_URL_ALLOWED_ORIGINS) {
+        const problem = productionUrlProblem(origin);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['RETURN_URL_ALLOWED_ORIGINS'],
+            message: `${origin}: ${problem} in production`,
+          });
+        }
+      }
       // No fallback in production: the request's own origin is whatever Host the caller sent.
       need('PUBLIC_BASE_URL', 'in production');
       need('MAIL_FROM', 'in production');

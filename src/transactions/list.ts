@@ -5,6 +5,7 @@ import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions }
 import { type FieldErrors, notFound, unauthorized, validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
 import type { Actor } from '../users/actor';
+import { merchantReferenceProblem } from './merchant-data';
 import type { TransactionListQuery, TransactionView } from './schemas';
 import { toTransactionView } from './view';
 
@@ -29,6 +30,10 @@ const viewColumns = {
   checkoutUrl: transactions.checkoutUrl,
   failureReason: transactions.failureReason,
   refundedCents: transactions.refundedCents,
+  merchantReference: transactions.merchantReference,
+  metadata: transactions.metadata,
+  description: transactions.description,
+  returnUrl: transactions.returnUrl,
   createdAt: transactions.createdAt,
   updatedAt: transactions.updatedAt,
 };
@@ -115,6 +120,14 @@ function filterConditions(query: TransactionListQuery): SQL[] {
     if (merchantOrderId.length > 40)
       fail('merchant_order_id', 'Ensure this field has no more than 40 characters.');
     else conditions.push(eq(transactions.merchantOrderId, merchantOrderId));
+  }
+
+  // Exact, untrimmed: a value no reference can have is a 400, not an empty page (docs/payments.md §7).
+  const merchantReference = query.merchant_reference;
+  if (merchantReference !== undefined && merchantReference !== '') {
+    const problem = merchantReferenceProblem(merchantReference);
+    if (problem) fail('merchant_reference', problem);
+    else conditions.push(eq(transactions.merchantReference, merchantReference));
   }
 
   const customer = query.customer?.trim();
