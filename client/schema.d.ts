@@ -53,7 +53,7 @@ export interface paths {
         put?: never;
         /**
          * Start a payment: register it with PayMob and get the checkout URL
-         * @description Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country. Optional `Idempotency-Key` (≤255 characters): the first answer is replayed for 24 hours to a retry with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409. Optional merchant data (docs/payments.md §7): `merchant_reference` (unique per customer: a second payment with it → 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`. Rate limit: 30/min per user (`payments`).
+         * @description Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country. Optional `Idempotency-Key` (≤255 characters): the first answer is replayed for 24 hours to a retry with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409. Optional merchant data (docs/api.md §4.9): `merchant_reference` (unique per customer: a second payment with it → 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`. Rate limit: 30/min per user (`payments`).
          */
         post: operations["createTransaction"];
         delete?: never;
@@ -614,7 +614,7 @@ export interface components {
             /** @example Two notebooks and a pen */
             description: string | null;
             /**
-             * @description Where the result page sends the shopper after paying (docs/payments.md §7).
+             * @description Where the result page sends the shopper after paying (docs/api.md §4.9).
              * @example https://shop.example/orders/1042/paid
              */
             return_url: string | null;
@@ -674,7 +674,7 @@ export interface components {
             description?: string;
             /**
              * Format: uri
-             * @description Where the shopper goes after paying (≤ 2048 characters): https (http only for loopback outside production), its origin one of RETURN_URL_ALLOWED_ORIGINS (none configured → 400). The result page appends `transaction`, `status` and `signature` (docs/payments.md §7).
+             * @description Where the shopper goes after paying (≤ 2048 characters): https (http only for loopback outside production), its origin one of RETURN_URL_ALLOWED_ORIGINS (none configured → 400). The result page appends `transaction`, `status` and `signature` (docs/api.md §4.9).
              * @example https://shop.example/orders/1042/paid
              */
             return_url?: string;

@@ -107,7 +107,7 @@ const configSchema = z
     MAILGUN_DOMAIN: z.string().optional(),
     MAILGUN_BASE_URL: httpUrl.default('https://api.mailgun.net'),
     MAILGUN_WEBHOOK_SIGNING_KEY: z.string().optional(),
-    // docs/payments.md §7: where a payment's return_url may send the shopper, and the key that signs it.
+    // docs/api.md §4.9: where a payment's return_url may send the shopper, and the key that signs it.
     RETURN_URL_ALLOWED_ORIGINS: originList,
     RETURN_URL_SIGNING_SECRET: secret(32).optional(),
   })

@@ -20,7 +20,7 @@ import type { TransactionView } from './schemas';
 import { transitionTransaction } from './state-machine';
 import { toTransactionView } from './view';
 
-/** The merchant's own data (docs/payments.md §7), validated by the body's schema (src/transactions/merchant-data.ts). */
+/** The merchant's own data (docs/api.md §4.9), validated by the body's schema (src/transactions/merchant-data.ts). */
 export interface MerchantDataInput {
   merchant_reference?: string;
   metadata?: Record<string, string>;
@@ -175,7 +175,7 @@ export async function createTransaction(
   // on it meanwhile; DELETE profile takes that row exclusively and re-checks "no transaction" in the same
   // statement. Whichever runs first, a transaction never outlives its customer.
   // The unique (customer_id, merchant_reference) index decides a duplicate reference, even between
-  // concurrent requests: the loser's INSERT fails and nothing of it is written (docs/payments.md §7).
+  // concurrent requests: the loser's INSERT fails and nothing of it is written (docs/api.md §4.9).
   let inserted: Awaited<ReturnType<Database['execute']>>;
   try {
     inserted = await db.execute(sql`

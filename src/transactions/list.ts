@@ -122,7 +122,7 @@ function filterConditions(query: TransactionListQuery): SQL[] {
     else conditions.push(eq(transactions.merchantOrderId, merchantOrderId));
   }
 
-  // Exact, untrimmed: a value no reference can have is a 400, not an empty page (docs/payments.md §7).
+  // Exact, untrimmed: a value no reference can have is a 400, not an empty page (docs/api.md §4.9).
   const merchantReference = query.merchant_reference;
   if (merchantReference !== undefined && merchantReference !== '') {
     const problem = merchantReferenceProblem(merchantReference);

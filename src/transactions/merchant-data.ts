@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 
 /**
- * The merchant's own data on a payment (docs/payments.md §7): the shapes and limits of `merchant_reference`,
+ * The merchant's own data on a payment (docs/api.md §4.9): the shapes and limits of `merchant_reference`,
  * `metadata` (Stripe's limits), `description` and `return_url`. Lengths count UTF-16 code units, which is never
  * more characters than the columns hold. Whether a return_url's origin is allowed depends on the
  * configuration: src/transactions/return-url.ts checks it.
@@ -127,7 +127,7 @@ export const merchantDataFields = {
     .optional()
     .openapi({
       format: 'uri',
-      description: `Where the shopper goes after paying (≤ ${RETURN_URL_MAX} characters): https (http only for loopback outside production), its origin one of RETURN_URL_ALLOWED_ORIGINS (none configured → 400). The result page appends \`transaction\`, \`status\` and \`signature\` (docs/payments.md §7).`,
+      description: `Where the shopper goes after paying (≤ ${RETURN_URL_MAX} characters): https (http only for loopback outside production), its origin one of RETURN_URL_ALLOWED_ORIGINS (none configured → 400). The result page appends \`transaction\`, \`status\` and \`signature\` (docs/api.md §4.9).`,
       example: 'https://shop.example/orders/1042/paid',
     }),
 };

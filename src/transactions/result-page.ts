@@ -28,7 +28,7 @@ export interface RenderedPage {
  */
 const BREAK_OUT_OF_FRAME = `if (window.top !== window.self) { window.top.location.href = window.location.href; }`;
 /**
- * With a return_url (docs/payments.md §7): out of the frame first; in the whole window, on to the shop. A fixed
+ * With a return_url (docs/api.md §4.9): out of the frame first; in the whole window, on to the shop. A fixed
  * text, like the one above: the address is read from the page's link (escaped HTML), never written into code.
  */
 const BREAK_OUT_THEN_RETURN = `${BREAK_OUT_OF_FRAME} else { var link = document.getElementById('return-link'); if (link) { window.location.replace(link.href); } }`;

@@ -7,7 +7,7 @@ import { fieldError } from '../lib/errors';
 import type { PaymentResult } from './result-page';
 
 /**
- * A payment's `return_url` (docs/payments.md §7): checked when the payment is created, and used by the
+ * A payment's `return_url` (docs/api.md §4.9): checked when the payment is created, and used by the
  * result page to send the shopper back to the shop with `transaction`, `status` and a `signature`.
  */
 

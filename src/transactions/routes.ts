@@ -55,7 +55,7 @@ transactionsRoutes.openapi(
       'address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country.',
       `Optional \`${IDEMPOTENCY_HEADER}\` (≤255 characters): the first answer is replayed for 24 hours to a retry`,
       'with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409.',
-      'Optional merchant data (docs/payments.md §7): `merchant_reference` (unique per customer: a second payment with it',
+      'Optional merchant data (docs/api.md §4.9): `merchant_reference` (unique per customer: a second payment with it',
       '→ 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`.',
       'Rate limit: 30/min per user (`payments`).',
     ].join(' '),

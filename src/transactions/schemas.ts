@@ -37,7 +37,7 @@ export const TransactionSchema = z
       .openapi({ description: 'The merchant’s key-value data, `{}` when none.', example: METADATA_EXAMPLE }),
     description: z.string().nullable().openapi({ example: 'Two notebooks and a pen' }),
     return_url: z.string().nullable().openapi({
-      description: 'Where the result page sends the shopper after paying (docs/payments.md §7).',
+      description: 'Where the result page sends the shopper after paying (docs/api.md §4.9).',
       example: 'https://shop.example/orders/1042/paid',
     }),
     created_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:00.000Z' }),

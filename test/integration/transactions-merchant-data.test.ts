@@ -30,7 +30,7 @@ import {
   WEBHOOK,
 } from './transactions-support';
 
-/** docs/payments.md §7: the merchant's own data on a payment. */
+/** docs/api.md §4.9: the merchant's own data on a payment. */
 
 const SHOP = 'https://shop.example';
 const LOCAL_SHOP = 'http://127.0.0.1:9911';

@@ -159,7 +159,7 @@ export interface TransactionDetail extends TransactionListRow {
   unknownCents: number;
   updatedAt: Date;
   attentionReason: string | null;
-  // The merchant's own data (docs/payments.md §7).
+  // The merchant's own data (docs/api.md §4.9).
   merchantReference: string | null;
   metadata: unknown;
   description: string | null;

@@ -179,7 +179,7 @@ type TimelineEntry =
   | { at: Date; kind: 'event'; event: PaymentEventRow }
   | { at: Date; kind: 'audit'; entry: AuditRow };
 
-/** The merchant's own data on the payment (docs/payments.md §7), shown only when there is some. */
+/** The merchant's own data on the payment (docs/api.md §4.9), shown only when there is some. */
 function MerchantData({ transaction: t }: { transaction: TransactionPageProps['transaction'] }) {
   const metadata =
     t.metadata && typeof t.metadata === 'object' && !Array.isArray(t.metadata)

@@ -32,7 +32,7 @@ export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 /**
  * Text compared byte for byte (utf8mb4_bin, in MySQL and MariaDB alike): the merchant's reference is exact,
  * `Order-1` and `order-1` are two references. Validation refuses leading and trailing whitespace, so the
- * collation's PAD SPACE never makes two stored references equal (docs/payments.md §7).
+ * collation's PAD SPACE never makes two stored references equal (docs/api.md §4.9).
  */
 const exactText = (name: string, length: number) =>
   customType<{ data: string; driverData: string }>({
@@ -78,7 +78,7 @@ export const transactions = mysqlTable(
     // Set when those attempts ran out past the checkout's expiry: staff must check PayMob ("needs attention").
     needsAttentionAt: timestamp('needs_attention_at'),
     attentionReason: varchar('attention_reason', { length: 200 }),
-    // The merchant's own data (docs/payments.md §7): their order reference (unique per customer; NULL for
+    // The merchant's own data (docs/api.md §4.9): their order reference (unique per customer; NULL for
     // none, any number of them), string-to-string metadata, a description, and where the shopper returns.
     merchantReference: exactText('merchant_reference', 64),
     metadata: json('metadata'),
