@@ -5,6 +5,7 @@ import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions }
 import { type FieldErrors, notFound, unauthorized, validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
 import type { Actor } from '../users/actor';
+import { transactionViewColumns as viewColumns } from './columns';
 import { merchantReferenceProblem } from './merchant-data';
 import type { TransactionListQuery, TransactionView } from './schemas';
 import { toTransactionView } from './view';
@@ -16,27 +17,6 @@ const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 /** A transaction (or customer) id as it may appear in a path or query: no sign, no leading zero, ≤ 16 digits. */
 export const ID_PATTERN = /^[1-9]\d{0,15}$/;
-
-const viewColumns = {
-  id: transactions.id,
-  customerId: transactions.customerId,
-  merchantOrderId: transactions.merchantOrderId,
-  amountCents: transactions.amountCents,
-  currency: transactions.currency,
-  status: transactions.status,
-  paymobOrderId: transactions.paymobOrderId,
-  paymobTransactionId: transactions.paymobTransactionId,
-  paymentToken: transactions.paymentToken,
-  checkoutUrl: transactions.checkoutUrl,
-  failureReason: transactions.failureReason,
-  refundedCents: transactions.refundedCents,
-  merchantReference: transactions.merchantReference,
-  metadata: transactions.metadata,
-  description: transactions.description,
-  returnUrl: transactions.returnUrl,
-  createdAt: transactions.createdAt,
-  updatedAt: transactions.updatedAt,
-};
 
 /** The reads are for signed-in callers only (the routes require authentication). */
 function signedIn(ctx: ServiceContext): Actor {
