@@ -55,7 +55,14 @@ const originList = z
       } catch {
         url = undefined;
       }
-      const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash;
+      // A wildcard or other odd host would never equal a real origin: refused rather than silently useless.
+      const bare =
+        url &&
+        /^https?:$/.test(url.protocol) &&
+        /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname) &&
+        url.pathname === '/' &&
+        !url.search &&
+        !url.hash;
       if (!url || !bare || url.username || url.password || !/^https?:\/\/[^/]+\/?$/i.test(entry)) {
         ctx.addIssue({ code: 'custom', message: 'must be comma-separated origins (scheme://host[:port])' });
         return z.NEVER;
