@@ -11,7 +11,7 @@ import { parseDevVars } from '../../tools/dev-vars.mjs';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const SECRET = 'unit-return-url-signing-secret-0123456789';
-const DEV = parseDevVars(readFileSync(join(REPO_ROOT, '.dev.vars.example'), 'utf8')) as Env;
+const DEV = parseDevVars(readFileSync(join(REPO_ROOT, '.dev.vars.example'), 'utf8')) as unknown as Env;
 
 const config = (overrides: Partial<Env>) => getConfig({ ...DEV, ...overrides } as Env);
 
