@@ -16,4 +16,6 @@ export const TEST_SECRETS = {
   MAILGUN_API_KEY: 'test-mailgun-key',
   MAILGUN_DOMAIN: 'mg.stackpay.test',
   MAILGUN_WEBHOOK_SIGNING_KEY: 'test-mailgun-webhook-signing-key',
+  /** Signs the return to the shop (docs/api.md §4.9); no origin is allowed unless a test sets one. */
+  RETURN_URL_SIGNING_SECRET: 'test-return-url-signing-secret-0123456789abcdef',
 } as const;
