@@ -282,8 +282,9 @@ describe.skipIf(!existsSync(CHROMIUM))('test checkout page in Chromium', () => {
       body: JSON.stringify({ username, password: PASSWORD }),
     });
     const { access } = (await login.json()) as { access: string };
-    // The stand-in shop page: this Worker's liveness route (its origin is RETURN_URL_ALLOWED_ORIGINS).
-    const shop = `${legacy.workerUrl}/health/live?order=7`;
+    // The stand-in shop page: this Worker's own test checkout page (an HTML page without a favicon request;
+    // its origin is RETURN_URL_ALLOWED_ORIGINS).
+    const shop = `${legacy.workerUrl}/api/v1/transactions/testpay-view/?order=7`;
     const created = await api('/transactions/txn/', {
       method: 'POST',
       token: access,
@@ -298,7 +299,7 @@ describe.skipIf(!existsSync(CHROMIUM))('test checkout page in Chromium', () => {
     await page.fill('#card_holder', 'Mona Adel');
     await page.click('button[type=submit]');
     // The result page (strict CSP, one nonce'd script) replaces itself with the shop's page.
-    await page.waitForURL(/\/health\/live\?/);
+    await page.waitForURL(/testpay-view\/\?order=7&/);
     const landed = new URL(page.url());
     expect(landed.searchParams.get('order')).toBe('7');
     expect(landed.searchParams.get('transaction')).toBe(String(txn.id));

@@ -5,6 +5,7 @@ import type { Env } from '../../src/env';
 import { AppError } from '../../src/lib/errors';
 import { checkReturnUrl } from '../../src/transactions/return-url';
 import type { TransactionView } from '../../src/transactions/schemas';
+import { TEST_SECRETS } from '../test-env';
 import { signedIn, textOf } from './admin-helpers';
 import {
   type ApiInit,
@@ -34,7 +35,7 @@ import {
 
 const SHOP = 'https://shop.example';
 const LOCAL_SHOP = 'http://127.0.0.1:9911';
-const SIGNING_SECRET = 'test-return-url-signing-secret-0123456789abcdef';
+const SIGNING_SECRET = TEST_SECRETS.RETURN_URL_SIGNING_SECRET;
 const MERCHANT_ENV: Partial<Env> = {
   RETURN_URL_ALLOWED_ORIGINS: `${SHOP}, ${LOCAL_SHOP}`,
   RETURN_URL_SIGNING_SECRET: SIGNING_SECRET,
@@ -365,7 +366,12 @@ describe('POST txn/ — every limit is a 400 on its field, and nothing is writte
       };
       const misconfigured = await create(payer, { amount: '10.00' }, {}, productionEnv);
       expect(misconfigured.status).toBe(503);
-      const noSecret = await create(payer, { amount: '10.00' }, {}, { RETURN_URL_ALLOWED_ORIGINS: SHOP });
+      const noSecret = await create(
+        payer,
+        { amount: '10.00' },
+        {},
+        { RETURN_URL_ALLOWED_ORIGINS: SHOP, RETURN_URL_SIGNING_SECRET: undefined },
+      );
       expect(noSecret.status).toBe(503);
       const notAnOrigin = await create(
         payer,
