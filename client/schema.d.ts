@@ -47,13 +47,13 @@ export interface paths {
         };
         /**
          * List transactions, newest first
-         * @description Customers see their own; staff see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `customer`. Unknown filter values → 400.
+         * @description Customers see their own; staff see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `merchant_reference` (exact), `customer`. Unknown filter values → 400.
          */
         get: operations["listTransactions"];
         put?: never;
         /**
          * Start a payment: register it with PayMob and get the checkout URL
-         * @description Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country. Optional `Idempotency-Key` (≤255 characters): the first answer is replayed for 24 hours to a retry with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409. Rate limit: 30/min per user (`payments`).
+         * @description Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country. Optional `Idempotency-Key` (≤255 characters): the first answer is replayed for 24 hours to a retry with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409. Optional merchant data (docs/api.md §4.9): `merchant_reference` (unique per customer: a second payment with it → 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`. Rate limit: 30/min per user (`payments`).
          */
         post: operations["createTransaction"];
         delete?: never;
@@ -851,6 +851,28 @@ export interface components {
             failure_reason: string | null;
             refunded_cents: number;
             /**
+             * @description The merchant’s own reference (e.g. their order number), unique per customer.
+             * @example order-1042
+             */
+            merchant_reference: string | null;
+            /**
+             * @description The merchant’s key-value data, `{}` when none.
+             * @example {
+             *       "order_id": "1042",
+             *       "channel": "web"
+             *     }
+             */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @example Two notebooks and a pen */
+            description: string | null;
+            /**
+             * @description Where the result page sends the shopper after paying (docs/api.md §4.9).
+             * @example https://shop.example/orders/1042/paid
+             */
+            return_url: string | null;
+            /**
              * Format: date-time
              * @example 2026-11-26T10:00:00.000Z
              */
@@ -915,6 +937,32 @@ export interface components {
              * @example 100.00
              */
             amount: string;
+            /**
+             * @description Your reference for this payment (e.g. your order number): 1–64 characters, exact (case-sensitive), no control characters or surrounding whitespace. Unique per customer: a second payment with it → 409 `merchant_reference_conflict`.
+             * @example order-1042
+             */
+            merchant_reference?: string;
+            /**
+             * @description Up to 20 keys of ≤ 40 characters (no `[` or `]`), string values of ≤ 500 characters. Returned as sent; `{}` when none.
+             * @example {
+             *       "order_id": "1042",
+             *       "channel": "web"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Up to 255 characters.
+             * @example Two notebooks and a pen
+             */
+            description?: string;
+            /**
+             * Format: uri
+             * @description Where the shopper goes after paying (≤ 2048 characters): https (http only for loopback outside production), its origin one of RETURN_URL_ALLOWED_ORIGINS (none configured → 400). The result page appends `transaction`, `status` and `signature` (docs/api.md §4.9).
+             * @example https://shop.example/orders/1042/paid
+             */
+            return_url?: string;
         };
         TransactionPage: {
             count: number;
@@ -1478,6 +1526,8 @@ export interface operations {
                 /** @description Created on this UTC day (YYYY-MM-DD). */
                 created_at?: string;
                 merchant_order_id?: string;
+                /** @description Exact (case-sensitive) match on the merchant’s reference. */
+                merchant_reference?: string;
                 /** @description Staff only: a customer id. */
                 customer?: number;
             };

@@ -36,16 +36,42 @@ const cspSources = z
     /^(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)( +(https:|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?))*$/,
     'must be `https:` or space-separated origins (scheme://host[:port])',
   );
-/** README, "Calling StackPay from a web app": comma-separated exact origins (scheme://host[:port]); empty = none. */
-const corsOrigins = z
+/**
+ * Comma-separated exact origins (`https://shop.example,https://www.shop.example`), each normalised to its
+ * `URL.origin`; empty = none. Used by CORS_ALLOWED_ORIGINS (README, "Calling StackPay from a web app") and
+ * RETURN_URL_ALLOWED_ORIGINS (docs/api.md §4.9). Anything else (a path, a query, credentials, another scheme) is refused.
+ */
+const originList = z
   .string()
-  .trim()
-  .regex(
-    /^(https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\s*,\s*https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*)?$/,
-    'must be comma-separated origins (scheme://host[:port])',
-  )
   .default('')
-  .transform((v) => (v === '' ? [] : v.split(',').map((o) => o.trim().toLowerCase())));
+  .transform((value, ctx) => {
+    const origins: string[] = [];
+    for (const entry of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
+      let url: URL | undefined;
+      try {
+        url = new URL(entry);
+      } catch {
+        url = undefined;
+      }
+      // A wildcard or other odd host would never equal a real origin: refused rather than silently useless.
+      const bare =
+        url &&
+        /^https?:$/.test(url.protocol) &&
+        /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname) &&
+        url.pathname === '/' &&
+        !url.search &&
+        !url.hash;
+      if (!url || !bare || url.username || url.password || !/^https?:\/\/[^/]+\/?$/i.test(entry)) {
+        ctx.addIssue({ code: 'custom', message: 'must be comma-separated origins (scheme://host[:port])' });
+        return z.NEVER;
+      }
+      origins.push(url.origin);
+    }
+    return origins;
+  });
 const DEFAULT_MAIL_FROM = 'StackPay <no-reply@stackpay.app>';
 
 /**
@@ -72,7 +98,7 @@ const configSchema = z
     MAIL_PROVIDER: z.enum(['mailgun', 'send_email']).default('mailgun'),
     MAIL_FROM: z.string().min(3).optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    CORS_ALLOWED_ORIGINS: corsOrigins,
+    CORS_ALLOWED_ORIGINS: originList,
     JWT_SECRET: secret(32),
     DATABASE_URL: httpUrl,
     // Only the legacy flow needs it (auth tokens); in intention mode the secret key is enough (docs/paymob.md §5).
@@ -97,6 +123,9 @@ const configSchema = z
       .optional(),
     // docs/accounts.md §3: ADMINs must use two-factor sign-in; unset means on in production only.
     ADMIN_REQUIRE_2FA: bool.optional(),
+    // docs/api.md §4.9: where a payment's return_url may send the shopper, and the key that signs it.
+    RETURN_URL_ALLOWED_ORIGINS: originList,
+    RETURN_URL_SIGNING_SECRET: secret(32).optional(),
   })
   .superRefine((c, ctx) => {
     const need = (key: keyof typeof c, why: string) => {
@@ -113,7 +142,20 @@ const configSchema = z
       need('MAILGUN_API_KEY', 'when MAIL_PROVIDER is mailgun');
       need('MAILGUN_DOMAIN', 'when MAIL_PROVIDER is mailgun');
     }
+    if (c.RETURN_URL_ALLOWED_ORIGINS.length > 0) {
+      need('RETURN_URL_SIGNING_SECRET', 'when RETURN_URL_ALLOWED_ORIGINS is set');
+    }
     if (c.APP_ENV === 'production') {
+      for (const origin of c.RETURN_URL_ALLOWED_ORIGINS) {
+        const problem = productionUrlProblem(origin);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['RETURN_URL_ALLOWED_ORIGINS'],
+            message: `${origin}: ${problem} in production`,
+          });
+        }
+      }
       // No fallback in production: the request's own origin is whatever Host the caller sent.
       need('PUBLIC_BASE_URL', 'in production');
       need('MAIL_FROM', 'in production');

@@ -1,8 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { addressFieldColumns } from '../customers/columns';
 import { customerProfileNotFound } from '../customers/profile';
-import type { Database } from '../db/client';
+import { type Database, isDuplicateKey } from '../db/client';
 import { addresses, customers, kycRecords, transactions } from '../db/schema';
 import type { Config } from '../env';
 import { ulid } from '../lib/crypto';
@@ -15,11 +15,20 @@ import {
   PaymobError,
 } from '../paymob/client';
 import { ABANDONED_CHECKOUT_REASON } from './reconcile';
+import { checkReturnUrl } from './return-url';
 import type { TransactionView } from './schemas';
 import { transitionTransaction } from './state-machine';
 import { toTransactionView } from './view';
 
-export interface CreateTransactionInput {
+/** The merchant's own data (docs/api.md §4.9), validated by the body's schema (src/transactions/merchant-data.ts). */
+export interface MerchantDataInput {
+  merchant_reference?: string;
+  metadata?: Record<string, string>;
+  description?: string;
+  return_url?: string;
+}
+
+export interface CreateTransactionInput extends MerchantDataInput {
   amount: string | number;
   /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
   callbackUrl: string;
@@ -120,6 +129,21 @@ function failureReason(err: unknown): string {
   return ABANDONED_CHECKOUT_REASON;
 }
 
+/** 409 naming the customer's payment that already has this reference (one query, only on the conflict). */
+async function referenceConflict(db: Database, customerId: number, reference: string): Promise<AppError> {
+  const [existing] = await db
+    .select({ id: transactions.id })
+    .from(transactions)
+    .where(and(eq(transactions.customerId, customerId), eq(transactions.merchantReference, reference)))
+    .limit(1);
+  return new AppError(
+    409,
+    'merchant_reference_conflict',
+    'You already have a payment with this merchant_reference; use another reference or read that payment.',
+    existing ? { extensions: { transaction_id: existing.id } } : {},
+  );
+}
+
 /**
  * docs/api.md §4.2, in this order: preconditions → row `initiated` → PayMob (auth token, order, payment key; or one
  * intention) → row `pending` with the checkout. A PayMob failure leaves the row `failed` with its reason
@@ -134,6 +158,10 @@ export async function createTransaction(
   // The route lets customers only in (requireRole): the payer is the caller.
   const actor = ctx.actor;
   if (!actor) throw unauthorized('Authentication credentials were not provided.');
+  const returnUrl = input.return_url === undefined ? null : checkReturnUrl(config, input.return_url);
+  const reference = input.merchant_reference ?? null;
+  const metadata = input.metadata ?? null;
+  const description = input.description ?? null;
   const payer = await loadPayer(db, actor.id);
   if (!payer) throw customerProfileNotFound();
   const currency = checkPayer(config, payer, actor.email);
@@ -146,11 +174,22 @@ export async function createTransaction(
   // docs/security.md §4: the INSERT … SELECT inserts only while the customer row exists, and holds a shared lock
   // on it meanwhile; DELETE profile takes that row exclusively and re-checks "no transaction" in the same
   // statement. Whichever runs first, a transaction never outlives its customer.
-  const inserted = await db.execute(sql`
+  // The unique (customer_id, merchant_reference) index decides a duplicate reference, even between
+  // concurrent requests: the loser's INSERT fails and nothing of it is written (docs/api.md §4.9).
+  let inserted: Awaited<ReturnType<Database['execute']>>;
+  try {
+    inserted = await db.execute(sql`
     insert into ${transactions} (customer_id, merchant_order_id, amount_cents, currency, status, api_mode,
-      created_at, updated_at)
-    select ${customers.id}, ${merchantOrderId}, ${amountCents}, ${currency}, 'initiated', ${apiMode}, ${now}, ${now}
+      merchant_reference, metadata, description, return_url, created_at, updated_at)
+    select ${customers.id}, ${merchantOrderId}, ${amountCents}, ${currency}, 'initiated', ${apiMode},
+      ${reference}, ${metadata === null ? null : JSON.stringify(metadata)}, ${description}, ${returnUrl}, ${now}, ${now}
     from ${customers} where ${customers.id} = ${payer.customerId} and ${customers.userId} = ${actor.id}`);
+  } catch (err) {
+    if (reference !== null && isDuplicateKey(err, 'transactions_customer_reference_unique')) {
+      throw await referenceConflict(db, payer.customerId, reference);
+    }
+    throw err;
+  }
   if (inserted.rowsAffected !== 1) throw customerProfileNotFound();
   const id = Number(inserted.insertId);
   const log = logger.child({ transaction_id: id, merchant_order_id: merchantOrderId });
@@ -192,6 +231,10 @@ export async function createTransaction(
     log.warn('checkout failed; transaction marked failed', { reason });
     try {
       await transitionTransaction(db, id, 'failed', { failureReason: reason }, new Date());
+      // The client got a 502 and no transaction: the reference is freed so the retry may use it.
+      if (reference !== null) {
+        await db.update(transactions).set({ merchantReference: null }).where(eq(transactions.id, id));
+      }
     } catch (markErr) {
       // Reconciliation (§4.8) expires what this could not mark; the client still learns of the failure.
       log.error('could not mark the transaction failed', { error: String(markErr).slice(0, 200) });
@@ -223,6 +266,10 @@ export async function createTransaction(
     checkoutUrl: checkout.url,
     failureReason: null,
     refundedCents: 0,
+    merchantReference: reference,
+    metadata,
+    description,
+    returnUrl,
     createdAt: now,
     updatedAt,
   });

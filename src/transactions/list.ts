@@ -5,6 +5,8 @@ import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions }
 import { type FieldErrors, notFound, unauthorized, validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
 import type { Actor } from '../users/actor';
+import { transactionViewColumns as viewColumns } from './columns';
+import { merchantReferenceProblem } from './merchant-data';
 import type { TransactionListQuery, TransactionView } from './schemas';
 import { toTransactionView } from './view';
 
@@ -15,23 +17,6 @@ const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 /** A transaction (or customer) id as it may appear in a path or query: no sign, no leading zero, ≤ 16 digits. */
 export const ID_PATTERN = /^[1-9]\d{0,15}$/;
-
-const viewColumns = {
-  id: transactions.id,
-  customerId: transactions.customerId,
-  merchantOrderId: transactions.merchantOrderId,
-  amountCents: transactions.amountCents,
-  currency: transactions.currency,
-  status: transactions.status,
-  paymobOrderId: transactions.paymobOrderId,
-  paymobTransactionId: transactions.paymobTransactionId,
-  paymentToken: transactions.paymentToken,
-  checkoutUrl: transactions.checkoutUrl,
-  failureReason: transactions.failureReason,
-  refundedCents: transactions.refundedCents,
-  createdAt: transactions.createdAt,
-  updatedAt: transactions.updatedAt,
-};
 
 /** The reads are for signed-in callers only (the routes require authentication). */
 function signedIn(ctx: ServiceContext): Actor {
@@ -115,6 +100,14 @@ function filterConditions(query: TransactionListQuery): SQL[] {
     if (merchantOrderId.length > 40)
       fail('merchant_order_id', 'Ensure this field has no more than 40 characters.');
     else conditions.push(eq(transactions.merchantOrderId, merchantOrderId));
+  }
+
+  // Exact, untrimmed: a value no reference can have is a 400, not an empty page (docs/api.md §4.9).
+  const merchantReference = query.merchant_reference;
+  if (merchantReference !== undefined && merchantReference !== '') {
+    const problem = merchantReferenceProblem(merchantReference);
+    if (problem) fail('merchant_reference', problem);
+    else conditions.push(eq(transactions.merchantReference, merchantReference));
   }
 
   const customer = query.customer?.trim();

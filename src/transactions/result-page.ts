@@ -11,6 +11,8 @@ export interface PaymentResult {
   amount?: string;
   currency?: string;
   failureReason?: string | null;
+  /** The payment's return_url, signed (src/transactions/return-url.ts): where the shopper goes next. */
+  returnTo?: string;
 }
 
 export interface RenderedPage {
@@ -25,10 +27,20 @@ export interface RenderedPage {
  * assigning `top.location` is allowed; the signed URL loaded again is a redelivery, which changes nothing.
  */
 const BREAK_OUT_OF_FRAME = `if (window.top !== window.self) { window.top.location.href = window.location.href; }`;
+/**
+ * With a return_url (docs/api.md §4.9): out of the frame first; in the whole window, on to the shop. A fixed
+ * text, like the one above: the address is read from the page's link (escaped HTML), never written into code.
+ */
+const BREAK_OUT_THEN_RETURN = `${BREAK_OUT_OF_FRAME} else { var link = document.getElementById('return-link'); if (link) { window.location.replace(link.href); } }`;
 
-async function render(status: number, title: string, body: ReturnType<typeof html>): Promise<RenderedPage> {
+async function render(
+  status: number,
+  title: string,
+  body: ReturnType<typeof html>,
+  script = BREAK_OUT_OF_FRAME,
+): Promise<RenderedPage> {
   const nonce = createNonce();
-  const page = await pageShell({ title, nonce, body, script: BREAK_OUT_OF_FRAME });
+  const page = await pageShell({ title, nonce, body, script });
   return {
     status,
     body: page.toString(),
@@ -56,9 +68,14 @@ export function renderPaymentResult(result: PaymentResult): Promise<RenderedPage
   ${result.amount ? html`<dt>Amount</dt><dd>${result.amount} ${result.currency ?? ''}</dd>` : ''}
   ${result.failureReason ? html`<dt>Reason</dt><dd data-testid="reason">${result.failureReason}</dd>` : ''}
 </dl>
-<p><a href="${back}" target="_top">Back to the test checkout</a></p>
+${
+  result.returnTo
+    ? html`<p class="muted">Taking you back to the shop…</p>
+<p><a id="return-link" data-testid="return-link" href="${result.returnTo}" target="_top">Return to the shop</a></p>`
+    : html`<p><a href="${back}" target="_top">Back to the test checkout</a></p>`
+}
 </div>`;
-  return render(200, headline.title, body);
+  return render(200, headline.title, body, result.returnTo ? BREAK_OUT_THEN_RETURN : BREAK_OUT_OF_FRAME);
 }
 
 /** A redirect whose signature is missing or wrong changes nothing and says so (docs/api.md §4.5). */

@@ -15,6 +15,7 @@ import { getTransaction, ID_PATTERN, listTransactions } from './list';
 import { renderPayPage } from './pay-page';
 import { RefundTransactionBody, refundTransaction } from './refund';
 import { type RenderedPage, renderInvalidResult, renderPaymentResult } from './result-page';
+import { withReturnUrl } from './return-url';
 import {
   CreateTransactionBody,
   TransactionIdParams,
@@ -54,6 +55,8 @@ transactionsRoutes.openapi(
       'address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country.',
       `Optional \`${IDEMPOTENCY_HEADER}\` (≤255 characters): the first answer is replayed for 24 hours to a retry`,
       'with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409.',
+      'Optional merchant data (docs/api.md §4.9): `merchant_reference` (unique per customer: a second payment with it',
+      '→ 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`.',
       'Rate limit: 30/min per user (`payments`).',
     ].join(' '),
     middleware: [
@@ -88,7 +91,7 @@ transactionsRoutes.openapi(
     security: BEARER,
     summary: 'List transactions, newest first',
     description:
-      'Customers see their own; staff see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `customer`. Unknown filter values → 400.',
+      'Customers see their own; staff see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `merchant_reference` (exact), `customer`. Unknown filter values → 400.',
     middleware: [requireAuth, rateLimit('default', byUser)] as const,
     request: { query: TransactionListQuery },
     responses: {
@@ -159,7 +162,8 @@ transactionsRoutes.openapi(
     const query: Record<string, string> = {};
     for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in query)) query[key] = value;
     try {
-      return page(c, await renderPaymentResult(await handleResponseCallback(c.var.ctx, query)));
+      const result = await handleResponseCallback(c.var.ctx, query);
+      return page(c, await renderPaymentResult(await withReturnUrl(c.var.ctx, result)));
     } catch (err) {
       if (err instanceof AppError && err.status === 400)
         return page(c, await renderInvalidResult(err.message));

@@ -2,6 +2,9 @@ import { z } from '@hono/zod-openapi';
 import { TRANSACTION_STATUSES } from '../db/schema';
 import { CURRENCIES } from '../lib/money';
 import { pageSchema, paginationQuery } from '../lib/pagination';
+import { merchantDataFields } from './merchant-data';
+
+const METADATA_EXAMPLE = { order_id: '1042', channel: 'web' };
 
 /** docs/api.md §4.1: a transaction as the API shows it. */
 export const TransactionSchema = z
@@ -25,6 +28,18 @@ export const TransactionSchema = z
     }),
     failure_reason: z.string().nullable(),
     refunded_cents: z.number().int(),
+    merchant_reference: z.string().nullable().openapi({
+      description: 'The merchant’s own reference (e.g. their order number), unique per customer.',
+      example: 'order-1042',
+    }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'The merchant’s key-value data, `{}` when none.', example: METADATA_EXAMPLE }),
+    description: z.string().nullable().openapi({ example: 'Two notebooks and a pen' }),
+    return_url: z.string().nullable().openapi({
+      description: 'Where the result page sends the shopper after paying (docs/api.md §4.9).',
+      example: 'https://shop.example/orders/1042/paid',
+    }),
     created_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:00.000Z' }),
     updated_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:05.000Z' }),
   })
@@ -50,6 +65,7 @@ export const CreateTransactionBody = z
       description: 'Decimal amount (> 0) in the currency of the customer’s main address.',
       example: '100.00',
     }),
+    ...merchantDataFields,
   })
   .openapi('CreateTransaction');
 
@@ -80,6 +96,10 @@ export const TransactionListQuery = z.object({
     .optional()
     .openapi({ format: 'date', description: 'Created on this UTC day (YYYY-MM-DD).' }),
   merchant_order_id: z.string().optional(),
+  merchant_reference: z.string().optional().openapi({
+    description: 'Exact (case-sensitive) match on the merchant’s reference.',
+    example: 'order-1042',
+  }),
   customer: z.string().optional().openapi({ type: 'integer', description: 'Staff only: a customer id.' }),
 });
 export type TransactionListQuery = z.infer<typeof TransactionListQuery>;

@@ -19,6 +19,10 @@ export type TransactionViewRow = Pick<
   | 'checkoutUrl'
   | 'failureReason'
   | 'refundedCents'
+  | 'merchantReference'
+  | 'metadata'
+  | 'description'
+  | 'returnUrl'
   | 'createdAt'
   | 'updatedAt'
 >;
@@ -26,6 +30,14 @@ export type TransactionViewRow = Pick<
 /** A currency we cannot format (never written by us) is shown with two digits rather than failing the read. */
 function amountText(amountCents: number, currency: string): string {
   return formatMinor(amountCents, isCurrency(currency) ? currency : ('EGP' satisfies Currency));
+}
+
+/** The stored metadata (always written validated: string values only); anything else reads as `{}`. */
+function metadataView(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 export function toTransactionView(row: TransactionViewRow): TransactionView {
@@ -43,6 +55,10 @@ export function toTransactionView(row: TransactionViewRow): TransactionView {
     checkout_url: row.checkoutUrl,
     failure_reason: row.failureReason,
     refunded_cents: row.refundedCents,
+    merchant_reference: row.merchantReference,
+    metadata: metadataView(row.metadata),
+    description: row.description,
+    return_url: row.returnUrl,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -6,6 +6,7 @@
  * processed callbacks over HTTP. Every test fails on any Content-Security-Policy violation in any frame, on
  * a console message about one, and on a blocked frame. Screenshots go to test-results/.
  */
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -14,6 +15,7 @@ import { ensureCustomerProfile } from '../../src/customers/bootstrap';
 import { createDatabase } from '../../src/db/client';
 import { addresses, customers, kycRecords, transactions, users } from '../../src/db/schema';
 import { hashPassword } from '../../src/lib/password';
+import { TEST_SECRETS } from '../test-env';
 import { type Stack, startStack } from './stack';
 
 // Found, or installed, by test/e2e/global-setup.ts (tools/prereqs.mjs).
@@ -261,6 +263,56 @@ describe.skipIf(!existsSync(CHROMIUM))('test checkout page in Chromium', () => {
     await expect
       .poll(() => callbackStatuses(legacy, row?.merchantOrderId))
       .toEqual(['final:200', 'pending:200']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('legacy with a return_url: after paying, the result page sends the window on to the shop, signed', async () => {
+    const { username } = await createPayer(inject('databaseUrl'));
+    const api = (path: string, init: RequestInit & { token?: string } = {}) =>
+      fetch(`${legacy.workerUrl}/api/v1${path}`, {
+        ...init,
+        headers: {
+          'Content-Type': 'application/json',
+          ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
+        },
+      });
+    const login = await api('/users/login/', {
+      method: 'POST',
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    const { access } = (await login.json()) as { access: string };
+    // The stand-in shop page: this Worker's own test checkout page (an HTML page without a favicon request;
+    // its origin is RETURN_URL_ALLOWED_ORIGINS).
+    const shop = `${legacy.workerUrl}/api/v1/transactions/testpay-view/?order=7`;
+    const created = await api('/transactions/txn/', {
+      method: 'POST',
+      token: access,
+      body: JSON.stringify({ amount: '150.00', merchant_reference: `e2e-${username}`, return_url: shop }),
+    });
+    expect(created.status).toBe(201);
+    const txn = (await created.json()) as { id: number; checkout_url: string };
+
+    const { context, page, problems } = await watchedPage(browser);
+    await page.goto(txn.checkout_url);
+    await page.fill('#card_number', SUCCESS_CARD);
+    await page.fill('#card_holder', 'Mona Adel');
+    await page.click('button[type=submit]');
+    // The result page (strict CSP, one nonce'd script) replaces itself with the shop's page.
+    await page.waitForURL(/testpay-view\/\?order=7&/);
+    const landed = new URL(page.url());
+    expect(landed.searchParams.get('order')).toBe('7');
+    expect(landed.searchParams.get('transaction')).toBe(String(txn.id));
+    expect(landed.searchParams.get('status')).toBe('succeeded');
+    const expected = createHmac('sha256', TEST_SECRETS.RETURN_URL_SIGNING_SECRET)
+      .update(`transaction=${txn.id}&status=succeeded`)
+      .digest('hex');
+    expect(landed.searchParams.get('signature')).toBe(expected);
+    // The shop re-reads the payment: the hint agrees.
+    const read = (await (await api(`/transactions/txn/${txn.id}/`, { token: access })).json()) as {
+      status: string;
+    };
+    expect(read.status).toBe('succeeded');
     expect(problems).toEqual([]);
     await context.close();
   });

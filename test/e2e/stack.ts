@@ -99,6 +99,8 @@ export async function startStack(databaseUrl: string, options: StackOptions = {}
     // The issuer pages the legacy iframe may show: exactly the sandbox's ACS (production: `https:`).
     PAYMOB_ACS_FRAME_SRC: sandbox.acsUrl,
     ...options.vars,
+    // A payment's return_url may point back at this Worker (a stand-in shop page, docs/api.md §4.9).
+    RETURN_URL_ALLOWED_ORIGINS: workerUrl,
   };
   const envFile = join(dir, 'e2e.env');
   writeFileSync(

@@ -62,6 +62,11 @@ describe('GET txn/ — a customer’s own transactions', () => {
         'checkout_url',
         'failure_reason',
         'refunded_cents',
+        // The merchant's data (docs/api.md §4.9, issue 16).
+        'merchant_reference',
+        'metadata',
+        'description',
+        'return_url',
         'created_at',
         'updated_at',
       ].sort(),

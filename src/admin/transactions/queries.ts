@@ -65,7 +65,13 @@ function transactionConditions(filters: TransactionFilters): SQL[] {
           eq(transactions.paymobTransactionId, Number(reference)),
         ]
       : [];
-    conditions.push(or(eq(transactions.merchantOrderId, reference), ...byNumber) as SQL);
+    conditions.push(
+      or(
+        eq(transactions.merchantOrderId, reference),
+        eq(transactions.merchantReference, reference),
+        ...byNumber,
+      ) as SQL,
+    );
   }
   return conditions;
 }
@@ -153,6 +159,11 @@ export interface TransactionDetail extends TransactionListRow {
   unknownCents: number;
   updatedAt: Date;
   attentionReason: string | null;
+  // The merchant's own data (docs/api.md §4.9).
+  merchantReference: string | null;
+  metadata: unknown;
+  description: string | null;
+  returnUrl: string | null;
   events: PaymentEventRow[];
 }
 
@@ -171,6 +182,10 @@ export async function transactionDetail(db: Database, id: number): Promise<Trans
       unknownCents: sql<string>`(select coalesce(sum(${paymentReversals.amountCents}), 0) from ${paymentReversals} where ${paymentReversals.transactionId} = ${id} and ${paymentReversals.state} = 'unknown')`,
       updatedAt: transactions.updatedAt,
       attentionReason: transactions.attentionReason,
+      merchantReference: transactions.merchantReference,
+      metadata: transactions.metadata,
+      description: transactions.description,
+      returnUrl: transactions.returnUrl,
       event: {
         id: paymentEvents.id,
         paymobTransactionId: paymentEvents.paymobTransactionId,

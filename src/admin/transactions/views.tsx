@@ -179,6 +179,50 @@ type TimelineEntry =
   | { at: Date; kind: 'event'; event: PaymentEventRow }
   | { at: Date; kind: 'audit'; entry: AuditRow };
 
+/** The merchant's own data on the payment (docs/api.md §4.9), shown only when there is some. */
+function MerchantData({ transaction: t }: { transaction: TransactionPageProps['transaction'] }) {
+  const metadata =
+    t.metadata && typeof t.metadata === 'object' && !Array.isArray(t.metadata)
+      ? Object.entries(t.metadata as Record<string, unknown>)
+      : [];
+  return (
+    <>
+      {t.merchantReference ? (
+        <>
+          <dt>Merchant reference</dt>
+          <dd class="mono" data-testid="merchant-reference">
+            {t.merchantReference}
+          </dd>
+        </>
+      ) : null}
+      {t.description ? (
+        <>
+          <dt>Description</dt>
+          <dd>{t.description}</dd>
+        </>
+      ) : null}
+      {t.returnUrl ? (
+        <>
+          <dt>Return URL</dt>
+          <dd class="mono">{t.returnUrl}</dd>
+        </>
+      ) : null}
+      {metadata.length > 0 ? (
+        <>
+          <dt>Metadata</dt>
+          <dd data-testid="metadata">
+            {metadata.map(([key, value]) => (
+              <div>
+                <span class="mono">{key}</span>: {String(value)}
+              </div>
+            ))}
+          </dd>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 export function TransactionPage({ ctx, transaction: t, audit }: TransactionPageProps) {
   const timeline: TimelineEntry[] = [
     { at: t.createdAt, kind: 'created' as const },
@@ -207,6 +251,7 @@ export function TransactionPage({ ctx, transaction: t, audit }: TransactionPageP
           <dl class="fields">
             <dt>Merchant order id</dt>
             <dd class="mono">{t.merchantOrderId}</dd>
+            <MerchantData transaction={t} />
             <dt>Customer</dt>
             <dd>
               <a href={`/admin/customers/${t.customerId}`}>{t.customerName ?? `#${t.customerId}`}</a>

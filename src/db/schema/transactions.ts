@@ -7,6 +7,7 @@ import {
   bigint,
   boolean,
   char,
+  customType,
   index,
   int,
   mysqlEnum,
@@ -27,6 +28,16 @@ export const TRANSACTION_STATUSES = [
   'voided',
 ] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+
+/**
+ * Text compared byte for byte (utf8mb4_bin, in MySQL and MariaDB alike): the merchant's reference is exact,
+ * `Order-1` and `order-1` are two references. Validation refuses leading and trailing whitespace, so the
+ * collation's PAD SPACE never makes two stored references equal (docs/api.md §4.9).
+ */
+const exactText = (name: string, length: number) =>
+  customType<{ data: string; driverData: string }>({
+    dataType: () => `varchar(${length}) character set utf8mb4 collate utf8mb4_bin`,
+  })(name);
 
 export const REVERSAL_STATES = ['reserved', 'applied', 'released', 'unknown'] as const;
 export type ReversalState = (typeof REVERSAL_STATES)[number];
@@ -67,6 +78,12 @@ export const transactions = mysqlTable(
     // Set when those attempts ran out past the checkout's expiry: staff must check PayMob ("needs attention").
     needsAttentionAt: timestamp('needs_attention_at'),
     attentionReason: varchar('attention_reason', { length: 200 }),
+    // The merchant's own data (docs/api.md §4.9): their order reference (unique per customer; NULL for
+    // none, any number of them), string-to-string metadata, a description, and where the shopper returns.
+    merchantReference: exactText('merchant_reference', 64),
+    metadata: json('metadata'),
+    description: varchar('description', { length: 255 }),
+    returnUrl: varchar('return_url', { length: 2048 }),
   },
   (t) => [
     uniqueIndex('transactions_merchant_order_unique').on(t.merchantOrderId),
@@ -76,6 +93,7 @@ export const transactions = mysqlTable(
     index('transactions_paymob_order_idx').on(t.paymobOrderId),
     index('transactions_paymob_txn_idx').on(t.paymobTransactionId),
     index('transactions_needs_attention_idx').on(t.needsAttentionAt),
+    uniqueIndex('transactions_customer_reference_unique').on(t.customerId, t.merchantReference),
   ],
 );
 

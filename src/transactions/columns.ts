@@ -1,0 +1,26 @@
+import { transactions } from '../db/schema';
+
+/**
+ * The columns of a transaction as the API shows it (docs/api.md §4.1, the merchant's data §4.9): what every
+ * reader selects for `toTransactionView` (src/transactions/view.ts), so every reader shows the same fields.
+ */
+export const transactionViewColumns = {
+  id: transactions.id,
+  customerId: transactions.customerId,
+  merchantOrderId: transactions.merchantOrderId,
+  amountCents: transactions.amountCents,
+  currency: transactions.currency,
+  status: transactions.status,
+  paymobOrderId: transactions.paymobOrderId,
+  paymobTransactionId: transactions.paymobTransactionId,
+  paymentToken: transactions.paymentToken,
+  checkoutUrl: transactions.checkoutUrl,
+  failureReason: transactions.failureReason,
+  refundedCents: transactions.refundedCents,
+  merchantReference: transactions.merchantReference,
+  metadata: transactions.metadata,
+  description: transactions.description,
+  returnUrl: transactions.returnUrl,
+  createdAt: transactions.createdAt,
+  updatedAt: transactions.updatedAt,
+};
