@@ -2,8 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { customers, paymentReversals, type TransactionStatus, transactions, users } from '../db/schema';
 import type { PaymentAction, PaymobTransactionFacts } from '../paymob/events';
+import type { EventType } from '../webhooks/schemas';
+import type { TransactionView } from './schemas';
 import { canTransition, type TransitionChanges } from './state-machine';
 import { ownerColumns } from './status-mail';
+import { toTransactionView } from './view';
 
 /**
  * What `applyPaymentEvent` (src/transactions/apply-event.ts) reads and decides before it writes: the
@@ -33,6 +36,7 @@ export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
   const [row] = await db
     .select({
       id: transactions.id,
+      customerId: transactions.customerId,
       merchantOrderId: transactions.merchantOrderId,
       status: transactions.status,
       amountCents: transactions.amountCents,
@@ -41,6 +45,12 @@ export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
       paymobRefundedCents: transactions.paymobRefundedCents,
       paymobOrderId: transactions.paymobOrderId,
       failureReason: transactions.failureReason,
+      // The rest of the API read shape, for the event's `data.object` (docs/webhooks.md §1).
+      paymobTransactionId: transactions.paymobTransactionId,
+      paymentToken: transactions.paymentToken,
+      checkoutUrl: transactions.checkoutUrl,
+      createdAt: transactions.createdAt,
+      updatedAt: transactions.updatedAt,
       ...ownerColumns,
       ledgerKind: ledgerKind.as('ledger_kind'),
       childrenCents:
@@ -116,4 +126,39 @@ export function wouldApply(plan: Plan, target: Target): boolean {
     );
   }
   return false;
+}
+
+/** Event types of the status changes a report or a run applies (docs/webhooks.md §1). */
+export const STATUS_EVENTS = {
+  succeeded: 'payment.succeeded',
+  failed: 'payment.failed',
+  expired: 'payment.expired',
+  voided: 'payment.voided',
+  refunded: 'payment.refunded',
+} as const satisfies Partial<Record<TransactionStatus, EventType>>;
+
+/** The transaction's API read as the change leaves it: the event's `data.object`. */
+export function viewAfter(
+  target: Target,
+  change: { status: TransactionStatus; refundedCents?: number; changes?: TransitionChanges },
+  now: Date,
+): TransactionView {
+  const changes = change.changes ?? {};
+  return toTransactionView({
+    id: target.id,
+    customerId: target.customerId,
+    merchantOrderId: target.merchantOrderId,
+    amountCents: target.amountCents,
+    currency: target.currency,
+    status: change.status,
+    paymobOrderId: changes.paymobOrderId === undefined ? target.paymobOrderId : changes.paymobOrderId,
+    paymobTransactionId:
+      changes.paymobTransactionId === undefined ? target.paymobTransactionId : changes.paymobTransactionId,
+    paymentToken: changes.paymentToken === undefined ? target.paymentToken : changes.paymentToken,
+    checkoutUrl: changes.checkoutUrl === undefined ? target.checkoutUrl : changes.checkoutUrl,
+    failureReason: changes.failureReason === undefined ? target.failureReason : changes.failureReason,
+    refundedCents: change.refundedCents ?? target.refundedCents,
+    createdAt: target.createdAt,
+    updatedAt: now,
+  });
 }
