@@ -5,8 +5,8 @@ import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
 import { actionForFacts, eventKind, factsFromAnswer, type PaymobTransactionFacts } from '../paymob/events';
-import type { EventType } from '../webhooks/schemas';
 import { eventMark, publishEvent } from '../webhooks/events';
+import type { EventType } from '../webhooks/schemas';
 import {
   bindingProblem,
   loadTarget,
