@@ -9,6 +9,7 @@ import { eventMark, publishEvent } from '../webhooks/events';
 import type { EventType } from '../webhooks/schemas';
 import {
   bindingProblem,
+  confirmed,
   loadTarget,
   type Plan,
   planFor,
@@ -217,24 +218,6 @@ async function execute(
 }
 
 const REDIRECT_NEVER_REVERSES = 'the browser redirect never refunds or voids (docs/payments.md)';
-
-/** Asks PayMob (by transaction id) what a signed report whose meaning rests on unsigned fields means. */
-async function confirmed(
-  ctx: ServiceContext,
-  facts: PaymobTransactionFacts,
-): Promise<PaymobTransactionFacts | null> {
-  const read = await ctx.paymob().getTransaction(facts.paymobTransactionId);
-  const answer = read ? factsFromAnswer(read) : null;
-  if (!answer || answer.paymobTransactionId !== facts.paymobTransactionId) return null;
-  return {
-    ...answer,
-    // The signed callback named our order; PayMob's read may give the order as a bare id.
-    paymobOrderId: answer.paymobOrderId ?? facts.paymobOrderId,
-    merchantOrderId: answer.merchantOrderId ?? facts.merchantOrderId,
-    // A child is a child: PayMob's read of it may omit the flag.
-    hasParentTransaction: answer.hasParentTransaction || facts.hasParentTransaction,
-  };
-}
 
 export async function applyPaymentEvent(
   ctx: ServiceContext,

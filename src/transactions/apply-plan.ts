@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { customers, paymentReversals, type TransactionStatus, transactions, users } from '../db/schema';
-import type { PaymentAction, PaymobTransactionFacts } from '../paymob/events';
+import { factsFromAnswer, type PaymentAction, type PaymobTransactionFacts } from '../paymob/events';
 import type { EventType } from '../webhooks/schemas';
 import type { TransactionView } from './schemas';
 import { canTransition, type TransitionChanges } from './state-machine';
@@ -161,4 +162,22 @@ export function viewAfter(
     createdAt: target.createdAt,
     updatedAt: now,
   });
+}
+
+/** Asks PayMob (by transaction id) what a signed report whose meaning rests on unsigned fields means. */
+export async function confirmed(
+  ctx: ServiceContext,
+  facts: PaymobTransactionFacts,
+): Promise<PaymobTransactionFacts | null> {
+  const read = await ctx.paymob().getTransaction(facts.paymobTransactionId);
+  const answer = read ? factsFromAnswer(read) : null;
+  if (!answer || answer.paymobTransactionId !== facts.paymobTransactionId) return null;
+  return {
+    ...answer,
+    // The signed callback named our order; PayMob's read may give the order as a bare id.
+    paymobOrderId: answer.paymobOrderId ?? facts.paymobOrderId,
+    merchantOrderId: answer.merchantOrderId ?? facts.merchantOrderId,
+    // A child is a child: PayMob's read of it may omit the flag.
+    hasParentTransaction: answer.hasParentTransaction || facts.hasParentTransaction,
+  };
 }
