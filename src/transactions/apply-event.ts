@@ -4,7 +4,7 @@ import { isDuplicateKey } from '../db/client';
 import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
-import { actionForFacts, eventKind, factsFromAnswer, type PaymobTransactionFacts } from '../paymob/events';
+import { actionForFacts, eventKind, type PaymobTransactionFacts } from '../paymob/events';
 import { eventMark, publishEvent } from '../webhooks/events';
 import type { EventType } from '../webhooks/schemas';
 import {
