@@ -36,7 +36,8 @@ export type { TransactionStatusNotification } from './status-mail';
  * to a refund or void call (§4.6).
  *
  * Order of work, three round trips in the usual case: read the transaction (with its owner, for the e-mail)
- * → store the event (its unique (PayMob id, kind) recognises a duplicate) → one guarded UPDATE. Refunds
+ * → store the event (its unique (PayMob id, kind) recognises a duplicate) → one guarded UPDATE, which also
+ * writes the webhook event's outbox mark on the stored event's row (docs/webhooks.md §2). Refunds
  * and voids go through the refund ledger instead (src/transactions/ledger.ts, docs/payments.md): a reversal
  * child is applied once by its PayMob id, in one database transaction with the payment's new sum.
  *
