@@ -1,7 +1,7 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
-import { events, paymentEvents } from '../db/schema';
+import { events, paymentEvents, transactions } from '../db/schema';
 import { ulid } from '../lib/crypto';
 import { validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
@@ -65,9 +65,11 @@ export function eventMark(
   return { ...report, eventId: newEventId(ctx.now), type, data: JSON.stringify(object ?? null), at: ctx.now };
 }
 
-/** `SET` assignments of the mark, for the multi-table UPDATE that joins the report's row. */
+/** `SET` assignments of the mark, for the multi-table UPDATE of `transactions` that joins the report's row. */
 export function markAssignments(mark: EventMark): SQL {
+  // The report's transaction too: a report stored before its transaction was known names it now.
   return sql`${paymentEvents.eventId} = ${mark.eventId}, ${paymentEvents.eventType} = ${mark.type},
+    ${paymentEvents.transactionId} = ${transactions.id},
     ${paymentEvents.eventData} = ${mark.data}, ${paymentEvents.eventAt} = ${sql.param(mark.at, paymentEvents.eventAt)}`;
 }
 
