@@ -2,8 +2,9 @@
 /**
  * `npm run smoke`: the whole product by its public HTTP API against a running `npm run dev`, as a person
  * would use it: sign up, read the code from the sandbox mailbox, verify, fill the profile, an address and
- * KYC, have the development admin approve it, pay with the sandbox's success card, and wait for the real
- * callback and the status e-mail. Prints each step; exits non-zero at the first surprise.
+ * KYC, have the development admin approve it, register a webhook endpoint at the sandbox's merchant receiver,
+ * pay with the sandbox's success card, and wait for the real callback, the signed `payment.succeeded`
+ * delivery (docs/webhooks.md) and the status e-mail. Prints each step; exits non-zero at the first surprise.
  */
 import { loadDevVars } from './dev-vars.mjs';
 import { PAYMOB_REGIONS } from './paymob-check.mjs';
@@ -124,6 +125,21 @@ async function main() {
   });
   step('the development admin approved the KYC');
 
+  // A merchant's backend (docs/webhooks.md §7): the sandbox receiver verifies deliveries with standardwebhooks.
+  const receiver = `${SANDBOX}/sandbox/merchant/smoke_${stamp}`;
+  const endpoint = await call('POST', '/webhook-endpoints/', {
+    token: admin.access,
+    body: { url: `${receiver}/webhook`, events: ['payment.succeeded'], description: 'npm run smoke' },
+    expect: [201],
+  });
+  const configured = await fetch(receiver, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ secret: endpoint.secret }),
+  });
+  if (!configured.ok) throw new Error(`merchant receiver configuration: ${configured.status}`);
+  step(`webhook endpoint ${endpoint.id} registered at the sandbox's merchant receiver`);
+
   const txn = await call('POST', '/transactions/txn/', {
     token: tokens.access,
     body: { amount: '150.00' },
@@ -165,6 +181,21 @@ async function main() {
     throw new Error(`response callback page: ${redirect.status}`);
   }
   step('the signed response callback renders the result page');
+
+  /** @type {{ verified: boolean; webhook_id: string; body: any }} */
+  const delivery = await waitFor(
+    'the signed payment.succeeded delivery',
+    async () => {
+      /** @type {Array<{ verified: boolean; webhook_id: string; body: any }>} */
+      const received = await fetch(`${receiver}/deliveries`).then((r) => r.json());
+      return received.find(
+        (d) => d.verified && d.body?.type === 'payment.succeeded' && d.body?.data?.object?.id === txn.id,
+      );
+    },
+    15_000,
+  );
+  step(`the merchant receiver verified the signed payment.succeeded delivery (${delivery.webhook_id})`);
+  await call('DELETE', `/webhook-endpoints/${endpoint.id}/`, { token: admin.access, expect: [204] });
 
   await waitFor('the status e-mail', async () =>
     (await mailbox(email)).find((m) => m.subject !== 'Verify your email' && /payment/i.test(m.subject)),

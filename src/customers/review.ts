@@ -4,9 +4,11 @@ import { writeAudit } from '../db/audit';
 import { customers, kycRecords, users } from '../db/schema';
 import { conflict } from '../lib/errors';
 import { describeError } from '../lib/logger';
+import { publishEvent, recordEvent } from '../webhooks/events';
 import { kycColumns } from './columns';
 import { customerNotFound, type Kyc, kycRecordNotFound, kycSubmissionVersion } from './kyc';
 import { callerId } from './profile';
+import { toKycView } from './view';
 
 function submissionChanged() {
   return conflict(
@@ -29,8 +31,9 @@ export interface KycReviewInput {
 /**
  * docs/api.md §3.4 staff review, shared by the API and the admin UI; the reviewer is `ctx.actor`. One read; then
  * one transaction holding a single multi-table UPDATE (KYC status, reviewer, time, and the customer's
- * is_verified) and the audit row; then the e-mail to the customer is queued (a failure to queue it is logged:
- * the review stands).
+ * is_verified), the audit row and the `customer.kyc_approved`/`customer.kyc_rejected` event row
+ * (docs/webhooks.md §2); then the event is published and the e-mail to the customer is queued (a failure to
+ * queue it is logged: the review stands).
  */
 export async function reviewKyc(ctx: ServiceContext, input: KycReviewInput): Promise<Kyc> {
   const { db } = ctx;
@@ -56,7 +59,16 @@ export async function reviewKyc(ctx: ServiceContext, input: KycReviewInput): Pro
 
   const reviewedAt = ctx.now;
   const rejectionReason = input.status === 'rejected' ? input.reason : null;
-  await db.transaction(async (tx) => {
+  const reviewed: Kyc = {
+    ...current,
+    status: input.status,
+    reviewedAt,
+    reviewedBy: reviewerId,
+    rejectionReason,
+  };
+  // The event's object is the staff read of the record as the review leaves it (docs/webhooks.md §1).
+  const object = await toKycView(reviewed, `/api/v1/customers/${input.customerId}/kyc/file/`);
+  const eventId = await db.transaction(async (tx) => {
     // Guarded on the submission the reviewer saw: a document replaced meanwhile is not approved unseen.
     const result = await tx.execute(sql`
       update ${kycRecords} join ${customers} on ${customers.id} = ${kycRecords.customerId}
@@ -82,7 +94,15 @@ export async function reviewKyc(ctx: ServiceContext, input: KycReviewInput): Pro
       },
       requestId: ctx.requestId,
     });
+    // The outbox (docs/webhooks.md §2): the event row commits with the review, then is published.
+    return recordEvent(ctx, {
+      type: input.status === 'approved' ? 'customer.kyc_approved' : 'customer.kyc_rejected',
+      objectId: input.customerId,
+      object,
+      db: tx,
+    });
   });
+  await publishEvent(ctx, eventId);
 
   try {
     await ctx.notify({
@@ -98,11 +118,5 @@ export async function reviewKyc(ctx: ServiceContext, input: KycReviewInput): Pro
     ctx.logger.error('kyc review e-mail not queued', describeError(err));
   }
 
-  return {
-    ...current,
-    status: input.status,
-    reviewedAt,
-    reviewedBy: reviewerId,
-    rejectionReason,
-  };
+  return reviewed;
 }

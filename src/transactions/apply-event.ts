@@ -4,8 +4,20 @@ import { isDuplicateKey } from '../db/client';
 import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
-import { actionForFacts, eventKind, factsFromAnswer, type PaymobTransactionFacts } from '../paymob/events';
-import { bindingProblem, loadTarget, type Plan, planFor, type Target, wouldApply } from './apply-plan';
+import { actionForFacts, eventKind, type PaymobTransactionFacts } from '../paymob/events';
+import { eventMark, publishEvent } from '../webhooks/events';
+import type { EventType } from '../webhooks/schemas';
+import {
+  bindingProblem,
+  confirmed,
+  loadTarget,
+  type Plan,
+  planFor,
+  STATUS_EVENTS,
+  type Target,
+  viewAfter,
+  wouldApply,
+} from './apply-plan';
 import {
   applyReportedTotal,
   applyReversalChild,
@@ -24,7 +36,8 @@ export type { TransactionStatusNotification } from './status-mail';
  * to a refund or void call (§4.6).
  *
  * Order of work, three round trips in the usual case: read the transaction (with its owner, for the e-mail)
- * → store the event (its unique (PayMob id, kind) recognises a duplicate) → one guarded UPDATE. Refunds
+ * → store the event (its unique (PayMob id, kind) recognises a duplicate) → one guarded UPDATE, which also
+ * writes the webhook event's outbox mark on the stored event's row (docs/webhooks.md §2). Refunds
  * and voids go through the refund ledger instead (src/transactions/ledger.ts, docs/payments.md): a reversal
  * child is applied once by its PayMob id, in one database transaction with the payment's new sum.
  *
@@ -70,12 +83,16 @@ export interface ApplyEventResult {
 
 const clip = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
 
-/** Runs the plan (a guarded UPDATE, or the ledger); queues the e-mail when it changed something. */
+/**
+ * Runs the plan (a guarded UPDATE, or the ledger); queues the e-mail when it changed something. A change
+ * marks the report's stored row with its event in the same statement (docs/webhooks.md §2) and publishes it.
+ */
 async function execute(
   ctx: ServiceContext,
   target: Target,
   plan: Plan,
   facts: PaymobTransactionFacts,
+  kind: string,
   reservation: PaymentEventInput['reservation'],
 ): Promise<{ applied?: AppliedTransaction; reversal?: ChildApplication }> {
   const view = (status: TransactionStatus, failureReason: string | null): AppliedTransaction => ({
@@ -86,14 +103,25 @@ async function execute(
     currency: target.currency,
     failureReason,
   });
+  const report = { paymobTransactionId: facts.paymobTransactionId, kind };
   if (plan.kind === 'transition') {
-    const changed = await transitionTransaction(ctx.db, target.id, plan.to, plan.changes, ctx.now);
+    // Reversals reported before the payment's success count once it succeeds (the recompute below).
+    const early = target.childrenCents > 0 || target.paymobRefundedCents > 0;
+    const refundedCents =
+      plan.to === 'succeeded' && early
+        ? Math.max(
+            target.refundedCents,
+            refundedFrom(target.amountCents, target.childrenCents, target.paymobRefundedCents),
+          )
+        : undefined;
+    const type = (STATUS_EVENTS as Partial<Record<TransactionStatus, EventType>>)[plan.to];
+    const object = viewAfter(target, { status: plan.to, changes: plan.changes, refundedCents }, ctx.now);
+    const mark = type ? eventMark(ctx, report, type, object) : undefined;
+    const changed = await transitionTransaction(ctx.db, target.id, plan.to, plan.changes, ctx.now, mark);
     if (!changed) return {};
-    // Reversals reported before the payment's success were recorded in the ledger; count them now (one
-    // more round trip, only in that rare order).
-    if (plan.to === 'succeeded' && (target.childrenCents > 0 || target.paymobRefundedCents > 0)) {
-      await recompute(ctx.db, target.id, 0, ctx.now);
-    }
+    if (mark) await publishEvent(ctx, mark.eventId);
+    // One more round trip, only in that rare order.
+    if (plan.to === 'succeeded' && early) await recompute(ctx.db, target.id, 0, ctx.now);
     const reason =
       plan.changes.failureReason === undefined ? target.failureReason : plan.changes.failureReason;
     await notify(
@@ -109,6 +137,23 @@ async function execute(
     return { applied: view(plan.to, reason) };
   }
   if (plan.kind === 'reversal') {
+    // The refunded total once this child counts (a child the ledger holds already is in childrenCents).
+    const children = target.childrenCents + (target.ledgerKind === null ? plan.amountCents : 0);
+    const total = Math.max(
+      target.refundedCents,
+      refundedFrom(target.amountCents, children, target.paymobRefundedCents),
+    );
+    const refundedStatus: TransactionStatus =
+      target.status === 'succeeded' && total >= target.amountCents ? 'refunded' : target.status;
+    const refundMark =
+      plan.reversal === 'refund'
+        ? eventMark(
+            ctx,
+            report,
+            'payment.refunded',
+            viewAfter(target, { status: refundedStatus, refundedCents: total }, ctx.now),
+          )
+        : undefined;
     const result = await applyReversalChild(
       ctx.db,
       target.id,
@@ -117,13 +162,17 @@ async function execute(
         kind: plan.reversal,
         amountCents: plan.amountCents,
         reservation,
+        mark: refundMark,
       },
       ctx.now,
     );
+    if (refundMark && result.marked) await publishEvent(ctx, refundMark.eventId);
     if (!result.recorded) return { reversal: result };
     if (plan.reversal === 'void') {
-      if (!(await transitionTransaction(ctx.db, target.id, 'voided', {}, ctx.now)))
+      const mark = eventMark(ctx, report, 'payment.voided', viewAfter(target, { status: 'voided' }, ctx.now));
+      if (!(await transitionTransaction(ctx.db, target.id, 'voided', {}, ctx.now, mark)))
         return { reversal: result };
+      await publishEvent(ctx, mark.eventId);
       await notify(
         ctx,
         statusMessage(
@@ -139,7 +188,6 @@ async function execute(
     if (target.status !== 'succeeded' && target.status !== 'refunded') return { reversal: result };
     // One e-mail per refund PayMob made, keyed by its child id: the same e-mails whatever order the reports
     // arrive in (docs/payments.md). "Refunded" once the children cover the whole payment.
-    const children = target.childrenCents + plan.amountCents;
     const status = children >= target.amountCents ? 'refunded' : 'partially_refunded';
     await notify(
       ctx,
@@ -151,10 +199,6 @@ async function execute(
         `transaction_refund:${target.id}:${facts.paymobTransactionId}`,
       ),
     );
-    const total = Math.max(
-      target.refundedCents,
-      refundedFrom(target.amountCents, children, target.paymobRefundedCents),
-    );
     return {
       applied: view(total >= target.amountCents ? 'refunded' : target.status, target.failureReason),
       reversal: result,
@@ -162,7 +206,8 @@ async function execute(
   }
   if (plan.kind === 'refund_total') {
     await applyReportedTotal(ctx.db, target.id, plan.amountCents, ctx.now);
-    // A reported total changes the sum but sends no e-mail: the children it counts do (docs/payments.md).
+    // A reported total changes the sum but sends no e-mail (and no event): the children it counts do
+    // (docs/payments.md, docs/webhooks.md §1).
     const reported = Math.max(target.paymobRefundedCents, plan.amountCents);
     const total = Math.max(
       target.refundedCents,
@@ -174,24 +219,6 @@ async function execute(
 }
 
 const REDIRECT_NEVER_REVERSES = 'the browser redirect never refunds or voids (docs/payments.md)';
-
-/** Asks PayMob (by transaction id) what a signed report whose meaning rests on unsigned fields means. */
-async function confirmed(
-  ctx: ServiceContext,
-  facts: PaymobTransactionFacts,
-): Promise<PaymobTransactionFacts | null> {
-  const read = await ctx.paymob().getTransaction(facts.paymobTransactionId);
-  const answer = read ? factsFromAnswer(read) : null;
-  if (!answer || answer.paymobTransactionId !== facts.paymobTransactionId) return null;
-  return {
-    ...answer,
-    // The signed callback named our order; PayMob's read may give the order as a bare id.
-    paymobOrderId: answer.paymobOrderId ?? facts.paymobOrderId,
-    merchantOrderId: answer.merchantOrderId ?? facts.merchantOrderId,
-    // A child is a child: PayMob's read of it may omit the flag.
-    hasParentTransaction: answer.hasParentTransaction || facts.hasParentTransaction,
-  };
-}
 
 export async function applyPaymentEvent(
   ctx: ServiceContext,
@@ -324,7 +351,7 @@ export async function applyPaymentEvent(
     }
     // Our own refund call's answer still settles its reservation when the child came first.
     if (plan.kind === 'reversal' && input.reservation !== undefined) {
-      const reversal = await execute(ctx, target, plan, facts, input.reservation);
+      const reversal = await execute(ctx, target, plan, facts, kind, input.reservation);
       return { outcome, duplicate, changed: false, transaction: current, reversal: reversal.reversal };
     }
     return { outcome, duplicate, changed: false, transaction: current };
@@ -332,7 +359,7 @@ export async function applyPaymentEvent(
   // A redelivery repeats the application: status transitions are guarded, reversals are keyed by their
   // PayMob id in the ledger, totals only grow; so a repeat is a no-op unless the first delivery stored the
   // event but died before applying it (then this one applies it).
-  const { applied, reversal } = await execute(ctx, target, plan, facts, input.reservation);
+  const { applied, reversal } = await execute(ctx, target, plan, facts, kind, input.reservation);
   if (applied) {
     log.info('payment event applied', { transaction_id: target.id, from: target.status, to: applied.status });
     return { outcome, duplicate, changed: true, transaction: applied, reversal };

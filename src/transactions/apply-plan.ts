@@ -1,9 +1,14 @@
 import { eq, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { customers, paymentReversals, type TransactionStatus, transactions, users } from '../db/schema';
-import type { PaymentAction, PaymobTransactionFacts } from '../paymob/events';
+import { factsFromAnswer, type PaymentAction, type PaymobTransactionFacts } from '../paymob/events';
+import type { EventType } from '../webhooks/schemas';
+import { transactionViewColumns } from './columns';
+import type { TransactionView } from './schemas';
 import { canTransition, type TransitionChanges } from './state-machine';
 import { ownerColumns } from './status-mail';
+import { toTransactionView } from './view';
 
 /**
  * What `applyPaymentEvent` (src/transactions/apply-event.ts) reads and decides before it writes: the
@@ -32,15 +37,9 @@ export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
     : sql<string | null>`NULL`;
   const [row] = await db
     .select({
-      id: transactions.id,
-      merchantOrderId: transactions.merchantOrderId,
-      status: transactions.status,
-      amountCents: transactions.amountCents,
-      currency: transactions.currency,
-      refundedCents: transactions.refundedCents,
+      // The API read shape, for the event's `data.object` (docs/webhooks.md §1), and what applying needs.
+      ...transactionViewColumns,
       paymobRefundedCents: transactions.paymobRefundedCents,
-      paymobOrderId: transactions.paymobOrderId,
-      failureReason: transactions.failureReason,
       ...ownerColumns,
       ledgerKind: ledgerKind.as('ledger_kind'),
       childrenCents:
@@ -116,4 +115,61 @@ export function wouldApply(plan: Plan, target: Target): boolean {
     );
   }
   return false;
+}
+
+/** Event types of the status changes a report or a run applies (docs/webhooks.md §1). */
+export const STATUS_EVENTS = {
+  succeeded: 'payment.succeeded',
+  failed: 'payment.failed',
+  expired: 'payment.expired',
+  voided: 'payment.voided',
+  refunded: 'payment.refunded',
+} as const satisfies Partial<Record<TransactionStatus, EventType>>;
+
+/** The transaction's API read as the change leaves it: the event's `data.object`. */
+export function viewAfter(
+  target: Target,
+  change: { status: TransactionStatus; refundedCents?: number; changes?: TransitionChanges },
+  now: Date,
+): TransactionView {
+  const changes = change.changes ?? {};
+  return toTransactionView({
+    id: target.id,
+    customerId: target.customerId,
+    merchantOrderId: target.merchantOrderId,
+    amountCents: target.amountCents,
+    currency: target.currency,
+    status: change.status,
+    paymobOrderId: changes.paymobOrderId === undefined ? target.paymobOrderId : changes.paymobOrderId,
+    paymobTransactionId:
+      changes.paymobTransactionId === undefined ? target.paymobTransactionId : changes.paymobTransactionId,
+    paymentToken: changes.paymentToken === undefined ? target.paymentToken : changes.paymentToken,
+    checkoutUrl: changes.checkoutUrl === undefined ? target.checkoutUrl : changes.checkoutUrl,
+    failureReason: changes.failureReason === undefined ? target.failureReason : changes.failureReason,
+    refundedCents: change.refundedCents ?? target.refundedCents,
+    merchantReference: target.merchantReference,
+    metadata: target.metadata,
+    description: target.description,
+    returnUrl: target.returnUrl,
+    createdAt: target.createdAt,
+    updatedAt: now,
+  });
+}
+
+/** Asks PayMob (by transaction id) what a signed report whose meaning rests on unsigned fields means. */
+export async function confirmed(
+  ctx: ServiceContext,
+  facts: PaymobTransactionFacts,
+): Promise<PaymobTransactionFacts | null> {
+  const read = await ctx.paymob().getTransaction(facts.paymobTransactionId);
+  const answer = read ? factsFromAnswer(read) : null;
+  if (!answer || answer.paymobTransactionId !== facts.paymobTransactionId) return null;
+  return {
+    ...answer,
+    // The signed callback named our order; PayMob's read may give the order as a bare id.
+    paymobOrderId: answer.paymobOrderId ?? facts.paymobOrderId,
+    merchantOrderId: answer.merchantOrderId ?? facts.merchantOrderId,
+    // A child is a child: PayMob's read of it may omit the flag.
+    hasParentTransaction: answer.hasParentTransaction || facts.hasParentTransaction,
+  };
 }

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type Database, isDuplicateKey } from '../db/client';
-import { paymentReversals, type TransactionStatus, transactions } from '../db/schema';
+import { paymentEvents, paymentReversals, type TransactionStatus, transactions } from '../db/schema';
+import { type EventMark, markAssignments, markJoin } from '../webhooks/events';
 
 /**
  * The refund ledger (docs/payments.md "Refund ledger", "Reservation"), in single statements (each one a
@@ -79,6 +80,8 @@ function releaseHeld(db: Database, transactionId: number, amountCents: number) {
 export interface ChildApplication {
   /** The child was recorded by this call (false: the ledger held it already). */
   recorded: boolean;
+  /** The recompute wrote the child's `payment.refunded` outbox mark (docs/webhooks.md §2). */
+  marked?: boolean;
 }
 
 /**
@@ -96,6 +99,8 @@ export async function applyReversalChild(
     kind: 'refund' | 'void';
     amountCents: number;
     reservation?: { id: number; amountCents: number };
+    /** A refund child's event, marked on its report's row by the recompute (once, whichever delivery). */
+    mark?: EventMark;
   },
   now: Date,
 ): Promise<ChildApplication> {
@@ -164,8 +169,10 @@ export async function applyReversalChild(
       if (settled.rowsAffected === 1) releasedCents = child.amountCents;
     }
   }
-  if (child.kind === 'refund' || releasedCents > 0) await recompute(db, transactionId, releasedCents, now);
-  return { recorded };
+  let marked = false;
+  if (child.kind === 'refund' || releasedCents > 0)
+    marked = await recompute(db, transactionId, releasedCents, now, child.mark);
+  return { recorded, marked };
 }
 
 /**
@@ -191,13 +198,34 @@ export async function applyReportedTotal(
  * The payment's refunded sum from its ledger, in one guarded UPDATE (only a succeeded or refunded payment;
  * the sum only grows; reaching the amount makes a succeeded payment `refunded`). Each SET expression is
  * complete on its own: Drizzle orders the columns by the schema, not by this object.
+ *
+ * With `mark` (a refund child's report), the same statement writes the child's `payment.refunded` mark on
+ * its `payment_events` row if that row has none yet (docs/webhooks.md §2): a LEFT JOIN on the unmarked row,
+ * so a repeated recompute still runs and marks nothing. Returns whether it wrote the mark (the payment's row
+ * always changes with `updated_at`, so a second affected row is the mark).
  */
-export async function recompute(db: Database, transactionId: number, releasedCents: number, now: Date) {
+export async function recompute(
+  db: Database,
+  transactionId: number,
+  releasedCents: number,
+  now: Date,
+  mark?: EventMark,
+): Promise<boolean> {
   const applied = sql`(SELECT COALESCE(SUM(${paymentReversals.amountCents}), 0) FROM ${paymentReversals}
     WHERE ${paymentReversals.transactionId} = ${transactionId} AND ${paymentReversals.kind} = 'refund'
       AND ${paymentReversals.state} = 'applied')`;
   const refunded = sql`LEAST(${transactions.amountCents}, GREATEST(${transactions.refundedCents}, ${transactions.paymobRefundedCents}, ${applied}))`;
   const refundable: TransactionStatus[] = ['succeeded', 'refunded'];
+  if (mark) {
+    const result = await db.execute(sql`update ${transactions} left join ${paymentEvents}
+        on ${markJoin(mark)} and ${paymentEvents.eventId} is null
+      set ${transactions.refundedCents} = ${refunded},
+        ${transactions.status} = IF(${transactions.status} = 'succeeded' AND ${refunded} >= ${transactions.amountCents}, 'refunded', ${transactions.status}),
+        ${transactions.heldCents} = GREATEST(0, ${transactions.heldCents} - ${releasedCents}),
+        ${transactions.updatedAt} = ${sql.param(now, transactions.updatedAt)}, ${markAssignments(mark)}
+      where ${transactions.id} = ${transactionId} and ${inArray(transactions.status, refundable)}`);
+    return result.rowsAffected > 1;
+  }
   await db
     .update(transactions)
     .set({
@@ -207,4 +235,5 @@ export async function recompute(db: Database, transactionId: number, releasedCen
       updatedAt: now,
     })
     .where(and(eq(transactions.id, transactionId), inArray(transactions.status, refundable)));
+  return false;
 }

@@ -8,9 +8,12 @@ import { describeError } from '../lib/logger';
 import { PAYMENT_KEY_EXPIRATION_SECONDS, PaymobError } from '../paymob/client';
 import { factsFromTransaction } from '../paymob/events';
 import type { PaymobTransaction } from '../paymob/schemas';
+import { publishEvent, recordEvent } from '../webhooks/events';
 import { applyPaymentEvent } from './apply-event';
+import { transactionViewColumns } from './columns';
 import { transitionTransaction } from './state-machine';
 import { notify, ownerColumns, statusMessage } from './status-mail';
+import { toTransactionView } from './view';
 
 /**
  * Payment reconciliation (docs/api.md §4.8), run by the 5-minute cron. PayMob documents no callback retry schedule,
@@ -117,11 +120,8 @@ async function claimPending(db: Database, now: Date, runId: string, limit: numbe
 function loadClaimed(db: Database, now: Date, runId: string) {
   return db
     .select({
-      id: transactions.id,
-      merchantOrderId: transactions.merchantOrderId,
-      amountCents: transactions.amountCents,
-      currency: transactions.currency,
-      createdAt: transactions.createdAt,
+      // The API read shape, for the expiry's event (docs/webhooks.md §1).
+      ...transactionViewColumns,
       paymentKeyExpiresAt: transactions.paymentKeyExpiresAt,
       unknownCount: transactions.reconcileUnknownCount,
       needsAttentionAt: transactions.needsAttentionAt,
@@ -148,15 +148,30 @@ function checkoutExpiry(row: Claimed): number {
   );
 }
 
+/**
+ * Pending → expired with its `payment.expired` event. No PayMob report is applied, so there is no
+ * `payment_events` row to mark: the event row is written in the transition's database transaction
+ * (docs/webhooks.md §2; BEGIN, guarded UPDATE, INSERT, COMMIT: four round trips, off any request's path).
+ */
 async function expire(ctx: ServiceContext, row: Claimed): Promise<boolean> {
-  const moved = await transitionTransaction(
-    ctx.db,
-    row.id,
-    'expired',
-    { failureReason: EXPIRED_REASON },
-    ctx.now,
-  );
-  if (!moved) return false;
+  const object = toTransactionView({
+    ...row,
+    status: 'expired',
+    failureReason: EXPIRED_REASON,
+    updatedAt: ctx.now,
+  });
+  const eventId = await ctx.db.transaction(async (tx) => {
+    const moved = await transitionTransaction(
+      tx,
+      row.id,
+      'expired',
+      { failureReason: EXPIRED_REASON },
+      ctx.now,
+    );
+    return moved ? recordEvent(ctx, { type: 'payment.expired', objectId: row.id, object, db: tx }) : null;
+  });
+  if (!eventId) return false;
+  await publishEvent(ctx, eventId);
   await notify(
     ctx,
     statusMessage(row, 'expired', row.amountCents, null, `transaction_status:${row.id}:expired`),

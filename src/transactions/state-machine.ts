@@ -1,6 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { type TransactionStatus, transactions } from '../db/schema';
+import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
+import { type EventMark, markAssignments, markJoin } from '../webhooks/events';
 
 /**
  * docs/api.md §4.1: every status change StackPay may ever apply. Anything not listed (a late failure after a
@@ -51,16 +52,36 @@ export interface TransitionChanges {
  * Moves one transaction to `to` in a single guarded statement
  * (`UPDATE ... WHERE id = ? AND status IN (sources of to)`), so two concurrent events can never both
  * apply and nothing moves backwards. Returns whether this call changed the row.
+ *
+ * With `mark` (the stored PayMob report being applied), the same statement also writes the event's outbox
+ * mark on that report's `payment_events` row (docs/webhooks.md §2): `UPDATE transactions JOIN payment_events
+ * … SET status…, event_id… WHERE id = ? AND status IN (…)`, so the change and its event are one atomic
+ * statement and cost no extra round trip. Whenever the guard matches, the status changes (no status is its
+ * own source), so affected rows > 0 means "changed".
  */
 export async function transitionTransaction(
-  db: Database,
+  db: Pick<Database, 'update' | 'execute'>,
   id: number,
   to: TransactionStatus,
   changes: TransitionChanges,
   now: Date,
+  mark?: EventMark,
 ): Promise<boolean> {
   const from = sourcesOf(to);
   if (from.length === 0) return false;
+  if (mark) {
+    const values: Record<string, unknown> = { ...changes, status: to, updatedAt: now };
+    const assignments: SQL[] = [];
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      const column = transactions[key as keyof TransitionChanges | 'status' | 'updatedAt'];
+      assignments.push(sql`${column} = ${sql.param(value, column)}`);
+    }
+    const result = await db.execute(sql`update ${transactions} join ${paymentEvents} on ${markJoin(mark)}
+      set ${sql.join(assignments, sql`, `)}, ${markAssignments(mark)}
+      where ${transactions.id} = ${id} and ${inArray(transactions.status, from)}`);
+    return result.rowsAffected > 0;
+  }
   const result = await db
     .update(transactions)
     .set({ ...changes, status: to, updatedAt: now })

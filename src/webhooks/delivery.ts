@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ServiceContext } from '../context';
 import { events, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
-import type { WebhookMessage } from './events';
+import { materialiseEvent, type WebhookMessage } from './events';
 import { DELIVERY_TIMEOUT_MS, DISABLE_AFTER_MS, nextAttemptAt } from './policy';
 import { openSecret } from './secrets';
 import { eventBody, subscribedTypes } from './view';
@@ -44,8 +44,12 @@ export async function enqueueDeliveries(
   );
 }
 
-/** One delivery per enabled, subscribed endpoint (idempotent: the (event, endpoint) key is unique). */
+/**
+ * One delivery per enabled, subscribed endpoint (idempotent: the (event, endpoint) key is unique). First the
+ * `events` row of an outbox mark is materialised (docs/webhooks.md §2; a no-op when it exists already).
+ */
 async function fanOut(ctx: ServiceContext, eventId: string): Promise<void> {
+  await materialiseEvent(ctx.db, eventId);
   const [event] = await ctx.db
     .select({ type: events.type, dispatchedAt: events.dispatchedAt })
     .from(events)

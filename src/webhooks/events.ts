@@ -1,7 +1,7 @@
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
-import { events } from '../db/schema';
+import { events, paymentEvents, transactions } from '../db/schema';
 import { ulid } from '../lib/crypto';
 import { validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
@@ -9,10 +9,16 @@ import { EVENT_TYPES, type EventListQuery, type EventType, type EventView, OBJEC
 import { toEventView } from './view';
 
 /**
- * The event outbox (docs/webhooks.md, "Recording an event"). A state change writes its event row in the same
- * database transaction as the guarded update it reports, so there is no event without the change and no change
- * without the event; after the commit it publishes the id, and the queue consumer fans it out to the
- * endpoints. A lost publish is found by the sweep (src/webhooks/sweep.ts).
+ * The event outbox (docs/webhooks.md §2). Two ways to record an event atomically with its state change:
+ *
+ * - A change that applies a stored PayMob report (a `payment_events` row) marks that row in the same guarded
+ *   multi-table UPDATE that changes the transaction (`eventMark` + `markAssignments`): no extra round trip.
+ *   The `events` row is materialised from the mark later (`materialiseEvent`, by the queue consumer's
+ *   fan-out, or the sweep for a mark whose message was lost).
+ * - Any other change writes the `events` row itself with `recordEvent`, inside its database transaction.
+ *
+ * Either way the id is then published (`publishEvent`, a queue send after the response) and the consumer
+ * fans it out to the endpoints. A lost publish is found by the sweep (src/webhooks/sweep.ts).
  */
 
 /** A database handle or the transaction handle of `db.transaction(async (tx) => …)`. */
@@ -35,13 +41,64 @@ export interface RecordEventInput {
 
 const objectTypeOf = (type: EventType) => (type.startsWith('payment.') ? 'transaction' : 'customer');
 
+/** A new event id: `evt_` + a ULID of the change's time. */
+export const newEventId = (now: Date) => `evt_${ulid(now.getTime())}`;
+
+/** The outbox mark a guarded update writes on the `payment_events` row of the report it applies. */
+export interface EventMark {
+  /** The report's row: its unique (PayMob transaction id, kind). */
+  paymobTransactionId: number;
+  kind: string;
+  eventId: string;
+  type: EventType;
+  /** JSON text of `data.object`, as of the change. */
+  data: string;
+  at: Date;
+}
+
+export function eventMark(
+  ctx: ServiceContext,
+  report: { paymobTransactionId: number; kind: string },
+  type: EventType,
+  object: unknown,
+): EventMark {
+  return { ...report, eventId: newEventId(ctx.now), type, data: JSON.stringify(object ?? null), at: ctx.now };
+}
+
+/** `SET` assignments of the mark, for the multi-table UPDATE of `transactions` that joins the report's row. */
+export function markAssignments(mark: EventMark): SQL {
+  // The report's transaction too: a report stored before its transaction was known names it now.
+  return sql`${paymentEvents.eventId} = ${mark.eventId}, ${paymentEvents.eventType} = ${mark.type},
+    ${paymentEvents.transactionId} = ${transactions.id},
+    ${paymentEvents.eventData} = ${mark.data}, ${paymentEvents.eventAt} = ${sql.param(mark.at, paymentEvents.eventAt)}`;
+}
+
+/** The join condition naming the report's row (`payment_events` by its unique key). */
+export function markJoin(mark: EventMark): SQL {
+  return sql`${paymentEvents.paymobTransactionId} = ${mark.paymobTransactionId} and ${paymentEvents.kind} = ${mark.kind}`;
+}
+
+/**
+ * Writes the `events` row of a marked report (docs/webhooks.md §2): one `INSERT IGNORE … SELECT` keyed on the
+ * event id, so repeating it (a duplicated message, the sweep) adds nothing, and an id that was never marked
+ * (or was recorded with `recordEvent`) selects nothing.
+ */
+export async function materialiseEvent(db: Pick<Database, 'execute'>, eventId: string): Promise<void> {
+  await db.execute(sql`insert ignore into ${events}
+    (${sql.identifier(events.id.name)}, ${sql.identifier(events.type.name)}, ${sql.identifier(events.objectType.name)},
+     ${sql.identifier(events.objectId.name)}, ${sql.identifier(events.data.name)}, ${sql.identifier(events.createdAt.name)})
+    select ${paymentEvents.eventId}, ${paymentEvents.eventType}, 'transaction', ${paymentEvents.transactionId},
+      ${paymentEvents.eventData}, ${paymentEvents.eventAt}
+    from ${paymentEvents} where ${paymentEvents.eventId} = ${eventId}`);
+}
+
 /**
  * Writes the event row: one INSERT, no read. Call it inside the transaction of the state change, after the
  * guarded update reported a changed row, then `await publishEvent(ctx, id)` once the transaction committed.
  * Returns the event id (`evt_…`).
  */
 export async function recordEvent(ctx: ServiceContext, input: RecordEventInput): Promise<string> {
-  const id = `evt_${ulid(ctx.now.getTime())}`;
+  const id = newEventId(ctx.now);
   await (input.db ?? ctx.db).insert(events).values({
     id,
     type: input.type,

@@ -56,8 +56,8 @@ describe('KYC review from the admin (through the customers review service)', () 
     );
     expect(response.status).toBe(303);
     expect(response.headers.get('Location')).toBe(`/admin/customers/${customerId}`);
-    // session + the service's read, BEGIN, guarded UPDATE, audit INSERT, COMMIT
-    expect(await roundTrips(requestId)).toBe(6);
+    // session + the service's read, BEGIN, guarded UPDATE, audit INSERT, event INSERT (docs/webhooks.md §2), COMMIT
+    expect(await roundTrips(requestId)).toBe(7);
     expect(await kycOf(customerId)).toMatchObject({
       status: 'approved',
       verified: true,

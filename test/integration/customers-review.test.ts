@@ -101,7 +101,8 @@ describe('KYC review (docs/api.md §3.4, staff)', () => {
         reason: null,
       },
     ]);
-    expect(await roundTrips(requestId)).toBe(6); // auth, read, BEGIN, UPDATE, audit INSERT, COMMIT
+    // auth, read, BEGIN, UPDATE, audit INSERT, event INSERT (docs/webhooks.md §2), COMMIT
+    expect(await roundTrips(requestId)).toBe(7);
 
     // The customer sees the decision.
     const own = await readJson(await as(user, '/api/v1/customers/profile/'));

@@ -29,7 +29,8 @@ export class WebhookHarness {
     this.now = start;
   }
 
-  private queue(): Queue {
+  /** The recording queue, also to pass to a request as its `WEBHOOK_DELIVERIES` binding. */
+  queue(): Queue {
     const record = (body: WebhookMessage, delaySeconds = 0) => {
       this.queued.push({ body, dueAt: this.now.getTime() + delaySeconds * 1000 });
     };

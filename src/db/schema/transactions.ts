@@ -10,6 +10,7 @@ import {
   customType,
   index,
   int,
+  mediumtext,
   mysqlEnum,
   mysqlTable,
   text,
@@ -124,9 +125,18 @@ export const paymentEvents = mysqlTable(
     message: varchar('message', { length: 500 }),
     rawBody: json('raw_body').notNull(),
     receivedAt: timestamp('received_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    // The outbox mark (docs/webhooks.md §2): set by the same guarded multi-table UPDATE that applies this
+    // report's state change; the `events` row is materialised from it (keyed on `event_id`) after the answer.
+    eventId: varchar('event_id', { length: 40 }),
+    eventType: varchar('event_type', { length: 64 }),
+    eventData: mediumtext('event_data'),
+    eventAt: timestamp('event_at'),
   },
   (t) => [
     uniqueIndex('payment_events_paymob_kind_unique').on(t.paymobTransactionId, t.kind),
+    uniqueIndex('payment_events_event_unique').on(t.eventId),
+    // The sweep's look for marks whose `events` row was never materialised.
+    index('payment_events_event_at_idx').on(t.eventAt),
     index('payment_events_transaction_idx').on(t.transactionId, t.receivedAt),
     index('payment_events_merchant_order_idx').on(t.merchantOrderId),
     index('payment_events_received_idx').on(t.receivedAt),
