@@ -40,10 +40,20 @@ export const KycReviewMessage = z.object({
   reason: z.string().nullable(),
 });
 
+// The set-password link of a staff account an admin created (docs/admin.md §1); the token is in the link.
+export const SetPasswordMessage = z.object({
+  type: z.literal('set_password'),
+  ...base,
+  username: z.string(),
+  link: z.url({ protocol: /^https?$/ }),
+  valid_hours: z.number().int().positive(),
+});
+
 export const NotificationMessage = z.discriminatedUnion('type', [
   VerificationCodeMessage,
   TransactionStatusMessage,
   KycReviewMessage,
+  SetPasswordMessage,
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 

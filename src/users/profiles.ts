@@ -10,6 +10,7 @@ import { hashPassword, verifyPassword } from '../lib/password';
 import { actingUser } from './actor';
 import { type UserRow, userColumns } from './columns';
 import { passwordProblems } from './password-policy';
+import { expirePasswordTokens } from './password-tokens';
 import {
   duplicateIdentityErrors,
   identityConflicts,
@@ -192,6 +193,8 @@ async function applyProfileChanges(
         await tx.update(users).set(set).where(eq(users.id, target.id));
         await writeAudit(tx, audit);
         if (becameActiveCustomer) await bootstrapCustomer(tx, target.id);
+        // A deactivated account's unused password links die with its tokens (docs/admin.md §1).
+        if (isActive === false) await expirePasswordTokens(tx, target.id, ctx.now);
       });
     }
   } catch (err) {

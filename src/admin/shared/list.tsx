@@ -54,6 +54,8 @@ export interface ListPageProps<T> {
   pageSize: number;
   /** What an empty first page says (`No users match these filters.`). */
   empty: string;
+  /** Shown between the filters and the table: a CSV download link, a creation form. */
+  extra?: Child;
 }
 
 /** Every admin list page: heading, filter form, the table (or why it is empty) and pagination. */
@@ -63,6 +65,7 @@ export function ListPage<T>(props: ListPageProps<T>) {
     <Layout ctx={ctx} title={props.title} section={props.section}>
       <PageHead title={props.title} lead={props.lead} />
       <Filters action={`/admin/${props.section}`}>{props.filters}</Filters>
+      {props.extra ?? null}
       {result.rows.length === 0 ? (
         page > 1 ? (
           <PastTheEnd url={url} />

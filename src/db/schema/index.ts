@@ -10,6 +10,7 @@
  */
 export * from './customers';
 export * from './notifications';
+export * from './password-tokens';
 export * from './staff';
 export * from './transactions';
 export * from './users';

@@ -1,0 +1,122 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
+import { writeAudit } from '../db/audit';
+import { adminSessions, type Role, users } from '../db/schema';
+import { AppError, validationError } from '../lib/errors';
+import { actingUser } from './actor';
+import { sendSetPasswordEmail, unusablePasswordHash } from './password-tokens';
+import { updateProfile } from './profiles';
+import { duplicateIdentityErrors, identityConflicts, isStaffRole } from './service';
+import { revokeAllRefreshTokens } from './sessions';
+import type { Profile } from './view';
+
+/**
+ * Staff management (docs/admin.md §1), ADMIN only: create a STAFF or ADMIN account that nobody knows a password
+ * for (the person sets it through an e-mailed single-use link), change a role, deactivate or reactivate. Every
+ * change is in the audit log.
+ */
+export const STAFF_MESSAGES = {
+  onlyAdmins: 'Only admins can manage staff accounts.',
+  staffRoleOnly: 'A staff account is STAFF or ADMIN.',
+} as const;
+
+function requireAdmin(ctx: ServiceContext) {
+  const actor = actingUser(ctx);
+  if (actor.role !== 'ADMIN') throw new AppError(403, 'forbidden', STAFF_MESSAGES.onlyAdmins);
+  return actor;
+}
+
+export interface CreateStaffInput {
+  username: string;
+  /** Lower-cased by the caller (as the sign-up schema does). */
+  email: string;
+  role: Role;
+  /** Where the e-mailed link points when PUBLIC_BASE_URL is not configured. */
+  origin?: string;
+}
+
+/**
+ * Creates the account inactive with an unusable password (user.create_staff), then sends the set-password
+ * e-mail (user.set_password_email). Setting the password activates it (src/users/password-tokens.ts).
+ */
+export async function createStaffUser(
+  ctx: ServiceContext,
+  input: CreateStaffInput,
+): Promise<{ id: number; username: string; email: string; role: Role; expiresAt: Date }> {
+  const actor = requireAdmin(ctx);
+  if (!isStaffRole(input.role)) throw validationError({ role_management: [STAFF_MESSAGES.staffRoleOnly] });
+  const conflicts = await identityConflicts(ctx, { username: input.username, email: input.email });
+  if (Object.keys(conflicts).length > 0) throw validationError(conflicts);
+  let id: number;
+  try {
+    id = await ctx.db.transaction(async (tx) => {
+      const inserted = await tx.insert(users).values({
+        username: input.username,
+        email: input.email,
+        passwordHash: unusablePasswordHash(),
+        role: input.role,
+        isActive: false,
+        isStaff: true,
+        dateJoined: ctx.now,
+      });
+      const userId = Number(inserted.insertId);
+      await writeAudit(tx, {
+        actorUserId: actor.id,
+        action: 'user.create_staff',
+        targetType: 'user',
+        targetId: userId,
+        details: { username: input.username, email: input.email, role: input.role },
+        requestId: ctx.requestId,
+        createdAt: ctx.now,
+      });
+      return userId;
+    });
+  } catch (err) {
+    const duplicate = duplicateIdentityErrors(err);
+    if (duplicate) throw validationError(duplicate);
+    throw err;
+  }
+  ctx.logger.info('staff account created', { user_id: id, role: input.role, by: actor.id });
+  const { expiresAt } = await sendSetPasswordEmail(ctx, { userId: id, origin: input.origin });
+  return { id, username: input.username, email: input.email, role: input.role, expiresAt };
+}
+
+export interface StaffAccessInput {
+  id: number;
+  role: Role;
+  isActive: boolean;
+}
+
+/**
+ * Role and activation through the users service's `updateProfile` (which audits `user.role_change` and
+ * `user.activation` and moves `tokens_valid_after` on deactivation). When either changed, the user's admin
+ * sessions end; on deactivation their refresh-token families are revoked too (updateProfile already
+ * expires their unused password links).
+ */
+export async function changeStaffAccess(
+  ctx: ServiceContext,
+  { id, role, isActive }: StaffAccessInput,
+): Promise<{ profile: Profile; changed: boolean; sessionsEnded: number }> {
+  requireAdmin(ctx);
+  const [before] = await ctx.db
+    .select({ role: users.role, isActive: users.isActive })
+    .from(users)
+    .where(eq(users.id, id))
+    .limit(1);
+  const profile = await updateProfile(ctx, { id, changes: { role_management: role, is_active: isActive } });
+  const changed =
+    before !== undefined &&
+    (before.role !== profile.role_management || before.isActive !== profile.is_active);
+  if (!changed) return { profile, changed, sessionsEnded: 0 };
+  const work: Promise<unknown>[] = [
+    ctx.db
+      .update(adminSessions)
+      .set({ revokedAt: ctx.now })
+      .where(and(eq(adminSessions.userId, id), isNull(adminSessions.revokedAt))),
+  ];
+  if (!profile.is_active) {
+    work.push(revokeAllRefreshTokens(ctx.db, id, ctx.now));
+  }
+  const [sessions] = (await Promise.all(work)) as [{ rowsAffected: number }];
+  return { profile, changed, sessionsEnded: sessions.rowsAffected };
+}
