@@ -2,10 +2,10 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
 import { adminSessions, type Role, users } from '../db/schema';
-import { AppError, validationError } from '../lib/errors';
+import { AppError, notFound, validationError } from '../lib/errors';
 import { actingUser } from './actor';
 import { sendSetPasswordEmail, unusablePasswordHash } from './password-tokens';
-import { updateProfile } from './profiles';
+import { applyProfileChanges, findUser } from './profiles';
 import { duplicateIdentityErrors, identityConflicts, isStaffRole } from './service';
 import { revokeAllRefreshTokens } from './sessions';
 import type { Profile } from './view';
@@ -88,7 +88,7 @@ export interface StaffAccessInput {
 }
 
 /**
- * Role and activation through the users service's `updateProfile` (which audits `user.role_change` and
+ * Role and activation through the users service's `updateProfile` logic (`applyProfileChanges`, which audits `user.role_change` and
  * `user.activation` and moves `tokens_valid_after` on deactivation). When either changed, the user's admin
  * sessions end; on deactivation their refresh-token families are revoked too (updateProfile already
  * expires their unused password links).
@@ -98,15 +98,16 @@ export async function changeStaffAccess(
   { id, role, isActive }: StaffAccessInput,
 ): Promise<{ profile: Profile; changed: boolean; sessionsEnded: number }> {
   requireAdmin(ctx);
-  const [before] = await ctx.db
-    .select({ role: users.role, isActive: users.isActive })
-    .from(users)
-    .where(eq(users.id, id))
-    .limit(1);
-  const profile = await updateProfile(ctx, { id, changes: { role_management: role, is_active: isActive } });
-  const changed =
-    before !== undefined &&
-    (before.role !== profile.role_management || before.isActive !== profile.is_active);
+  const actor = actingUser(ctx);
+  const before = id === actor.id ? actor : await findUser(ctx, id);
+  if (!before) throw notFound('No user profile matches the given id.', 'profile_not_found');
+  const profile = await applyProfileChanges(
+    ctx,
+    before,
+    { role_management: role, is_active: isActive },
+    false,
+  );
+  const changed = before.role !== profile.role_management || before.isActive !== profile.is_active;
   if (!changed) return { profile, changed, sessionsEnded: 0 };
   const work: Promise<unknown>[] = [
     ctx.db
