@@ -162,9 +162,9 @@ export async function checkPasswordToken(
 /**
  * Sets the password a live `set_password` token allows: the password policy first (a refused password leaves
  * the token usable), then in one transaction the token is consumed (guarded: a second use or a concurrent one
- * finds nothing), the password stored, the e-mail marked verified (the account becomes active — they proved
- * they read the mailbox) and every earlier session invalidated (`tokens_valid_after`, refresh families).
- * Audited as `user.set_password` with the user as the actor.
+ * finds nothing), the password stored on the still-active, still-passwordless account (which proves the
+ * owner reads the mailbox the account was created with) and every earlier token invalidated
+ * (`tokens_valid_after`, refresh families). Audited as `user.set_password` with the user as the actor.
  */
 export async function setPasswordWithToken(
   ctx: ServiceContext,
@@ -181,11 +181,18 @@ export async function setPasswordWithToken(
       .set({ usedAt: ctx.now })
       .where(and(liveToken(tokenHash, 'set_password', ctx.now), eq(passwordTokens.userId, owner.userId)));
     if (consumed.rowsAffected !== 1) throw invalidToken();
-    // Only a first password: an account that has one (or was deactivated after setting it) is not reopened.
+    // Only the first password of an active account: one that has a password, or was deactivated (which also
+    // expires its links), is never opened through a link.
     const updated = await tx
       .update(users)
-      .set({ passwordHash, isActive: true, tokensValidAfter: startOfSecond(ctx.now) })
-      .where(and(eq(users.id, owner.userId), like(users.passwordHash, `${UNUSABLE_PASSWORD_PREFIX}%`)));
+      .set({ passwordHash, tokensValidAfter: startOfSecond(ctx.now) })
+      .where(
+        and(
+          eq(users.id, owner.userId),
+          eq(users.isActive, true),
+          like(users.passwordHash, `${UNUSABLE_PASSWORD_PREFIX}%`),
+        ),
+      );
     if (updated.rowsAffected !== 1) throw invalidToken();
     await tx
       .update(refreshTokens)

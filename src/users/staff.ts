@@ -36,8 +36,8 @@ export interface CreateStaffInput {
 }
 
 /**
- * Creates the account inactive with an unusable password (user.create_staff), then sends the set-password
- * e-mail (user.set_password_email). Setting the password activates it (src/users/password-tokens.ts).
+ * Creates the account (active, with an unusable password: user.create_staff), then sends the set-password
+ * e-mail (user.set_password_email). Until the owner sets a password through the link nobody can sign in as it.
  */
 export async function createStaffUser(
   ctx: ServiceContext,
@@ -55,7 +55,9 @@ export async function createStaffUser(
         email: input.email,
         passwordHash: unusablePasswordHash(),
         role: input.role,
-        isActive: false,
+        // Active but with no usable password: nobody can sign in until the owner sets one through the link.
+        // Deactivating it (a real, audited change) also kills the link.
+        isActive: true,
         isStaff: true,
         dateJoined: ctx.now,
       });

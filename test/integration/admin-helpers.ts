@@ -3,11 +3,14 @@
  * (everything the admin sets is Path=/admin), follows nothing automatically, and reads CSRF tokens out of
  * the rendered forms.
  */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { ADMIN_CSS_VERSION } from '../../src/admin/styles';
 import { customers, kycRecords } from '../../src/db/schema';
+import type { Env } from '../../src/env';
+import worker from '../../src/index';
 import { BASE_URL, type TestUser, testDb, uniqueIp } from './helpers';
 
 export const SESSION_COOKIE = 'stackpay_admin_session';
@@ -23,6 +26,8 @@ export interface SendOptions {
   requestId?: string;
   /** Leave out the CSRF token even when the page had one. */
   withoutCsrf?: boolean;
+  /** Bindings to replace for this request (e.g. a recording NOTIFICATIONS queue); waits for its waitUntil work. */
+  env?: Partial<Env>;
 }
 
 export class AdminBrowser {
@@ -45,14 +50,24 @@ export class AdminBrowser {
       body = new URLSearchParams(fields).toString();
       headers.set('Content-Type', 'application/x-www-form-urlencoded');
     }
-    const response = await exports.default.fetch(
-      new Request(`${BASE_URL}${path}`, {
-        method: options.method ?? (options.form ? 'POST' : 'GET'),
-        headers,
-        body,
-        redirect: 'manual',
-      }),
-    );
+    const request = new Request(`${BASE_URL}${path}`, {
+      method: options.method ?? (options.form ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
+    let response: Response;
+    if (options.env) {
+      const ctx = createExecutionContext();
+      response = await worker.fetch(
+        request as Parameters<typeof worker.fetch>[0],
+        { ...env, ...options.env } as Env,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+    } else {
+      response = await exports.default.fetch(request);
+    }
     for (const line of response.headers.getSetCookie()) this.store(line);
     return response;
   }

@@ -63,7 +63,7 @@ function CreateStaffForm({ csrfToken }: { csrfToken: string }) {
       <h2 id="create-staff">Add a staff member</h2>
       <p class="muted">
         Nobody chooses a password for them: they get an e-mail with a single-use link (72 hours) to set their
-        own. The account becomes active when they do.
+        own, and nobody can sign in as them until they do. Deactivating the account kills the link.
       </p>
       <form method="post" action="/admin/users/new" class="filters">
         <CsrfField token={csrfToken} />
@@ -115,7 +115,7 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
     {
       header: 'Status',
       cell: (user) =>
-        user.passwordPending ? (
+        user.passwordPending && user.isActive ? (
           <Badge value="pending" label="Password not set" />
         ) : (
           <Badge value={user.isActive ? 'active' : 'inactive'} />
