@@ -31,7 +31,8 @@ export async function csvDownload<T>(
     requestId: ctx.requestId,
     createdAt: ctx.now,
   });
-  const stamp = ctx.now.toISOString().slice(0, 19).replaceAll(':', '').replace('T', '-');
+  // e.g. stackpay-transactions-20260304-050607.csv (UTC)
+  const stamp = ctx.now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
   const body = csvStream({
     ...input.spec,
     batchSize: EXPORT_BATCH_SIZE,
