@@ -53,7 +53,9 @@ async function download(browser: AdminBrowser, path: string) {
   const requestId = uniqueRequestId('csv');
   const response = await browser.send(path, { requestId });
   // Decoded keeping the byte-order mark (Response.text() would drop it).
-  const text = new TextDecoder('utf-8', { ignoreBOM: true, fatal: false }).decode(await response.arrayBuffer());
+  const text = new TextDecoder('utf-8', { ignoreBOM: true, fatal: false }).decode(
+    await response.arrayBuffer(),
+  );
   return { response, text, log: await queryLog(requestId) };
 }
 
