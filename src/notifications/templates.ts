@@ -62,8 +62,8 @@ function contentFor(message: EmailContent): EmailLayout {
         heading: `Hi ${message.username},`,
         paragraphs: [
           'An administrator created a StackPay staff account for you. Choose your password by opening this link (it works once):',
+          message.link,
         ],
-        highlight: message.link,
         closing: `The link is valid for ${message.valid_hours} hours. If you did not expect this email, you can ignore it; ask your administrator for a new link if it has expired.`,
       };
     case 'kyc_review':
