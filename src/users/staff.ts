@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
 import { adminSessions, type Role, users } from '../db/schema';
 import { AppError, notFound, validationError } from '../lib/errors';
+import { describeError } from '../lib/logger';
 import { actingUser } from './actor';
 import { sendSetPasswordEmail, unusablePasswordHash } from './password-tokens';
 import { applyProfileChanges, findUser } from './profiles';
@@ -42,7 +43,7 @@ export interface CreateStaffInput {
 export async function createStaffUser(
   ctx: ServiceContext,
   input: CreateStaffInput,
-): Promise<{ id: number; username: string; email: string; role: Role; expiresAt: Date }> {
+): Promise<{ id: number; username: string; email: string; role: Role; emailQueued: boolean }> {
   const actor = requireAdmin(ctx);
   if (!isStaffRole(input.role)) throw validationError({ role_management: [STAFF_MESSAGES.staffRoleOnly] });
   const conflicts = await identityConflicts(ctx, { username: input.username, email: input.email });
@@ -79,8 +80,15 @@ export async function createStaffUser(
     throw err;
   }
   ctx.logger.info('staff account created', { user_id: id, role: input.role, by: actor.id });
-  const { expiresAt } = await sendSetPasswordEmail(ctx, { userId: id, origin: input.origin });
-  return { id, username: input.username, email: input.email, role: input.role, expiresAt };
+  // The account exists either way: when the queue refuses the e-mail, the admin is told to re-send it.
+  let emailQueued = true;
+  try {
+    await sendSetPasswordEmail(ctx, { userId: id, origin: input.origin });
+  } catch (err) {
+    emailQueued = false;
+    ctx.logger.error('set-password e-mail not queued', { user_id: id, ...describeError(err) });
+  }
+  return { id, username: input.username, email: input.email, role: input.role, emailQueued };
 }
 
 export interface StaffAccessInput {

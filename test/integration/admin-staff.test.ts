@@ -241,6 +241,34 @@ describe('staff created from the admin set their own password (docs/admin.md §1
     expect(flash).toContain('E-mail: Enter a valid email address.');
     expect(flash).toContain('Role: Choose STAFF or ADMIN.');
   });
+
+  it('when the queue refuses the e-mail the account still exists and the admin is told to re-send', async () => {
+    const admin = await signedIn(await createUser({ role: 'ADMIN' }));
+    await admin.page('/admin/users');
+    const username = uniqueName('unlucky');
+    const { queue } = recordingQueue({ failing: true });
+    const response = await admin.send('/admin/users/new', {
+      form: { username, email: `${username.toLowerCase()}@example.com`, role_management: 'STAFF' },
+      env: { NOTIFICATIONS: queue },
+    });
+    expect(response.status).toBe(303);
+    expect(textOf(await admin.page('/admin/users'))).toContain('the e-mail could not be queued');
+    const [row] = await testDb().select().from(users).where(eq(users.username, username));
+    expect(row?.passwordHash.startsWith('!unusable$')).toBe(true);
+    const { queue: working, sent } = recordingQueue();
+    const resent = await admin.send(`/admin/users/${row?.id}/set-password-link`, {
+      form: { back: '/admin/users' },
+      env: { NOTIFICATIONS: working },
+    });
+    expect(resent.status).toBe(303);
+    expect(sent).toHaveLength(1);
+    const browser = new AdminBrowser();
+    const done = await browser.post('/admin/set-password', {
+      token: linkParts(sent[0] as SetPasswordMessage).token,
+      password: NEW_PASSWORD,
+    });
+    expect(done.status).toBe(200);
+  });
 });
 
 describe('role changes and deactivation of staff (docs/admin.md §1)', () => {

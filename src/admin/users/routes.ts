@@ -57,10 +57,18 @@ usersRoutes.post(
     });
     if ('refused' in outcome) return refuseWithFlash(c, outcome.refused, CREATE_LABELS, back);
     const user = outcome.value;
-    setFlash(c, {
-      kind: 'success',
-      message: `${user.username} (${user.role}) was created. A link to set their password was e-mailed to ${user.email}; it works once, for 72 hours.`,
-    });
+    setFlash(
+      c,
+      user.emailQueued
+        ? {
+            kind: 'success',
+            message: `${user.username} (${user.role}) was created. A link to set their password was e-mailed to ${user.email}; it works once, for 72 hours.`,
+          }
+        : {
+            kind: 'error',
+            message: `${user.username} (${user.role}) was created, but the e-mail could not be queued: use “Re-send password link”.`,
+          },
+    );
     return c.redirect(back, 303);
   },
 );
