@@ -98,17 +98,16 @@ export interface StaffAccessInput {
 }
 
 /**
- * Role and activation through the users service's `updateProfile` logic (`applyProfileChanges`, which audits `user.role_change` and
- * `user.activation` and moves `tokens_valid_after` on deactivation). When either changed, the user's admin
- * sessions end; on deactivation their refresh-token families are revoked too (updateProfile already
- * expires their unused password links).
+ * Role and activation through the users service's profile rules (`applyProfileChanges`, as `updateProfile`:
+ * audits `user.role_change` and `user.activation`, moves `tokens_valid_after` and expires unused password links
+ * on deactivation). When either changed, the user's admin sessions end; on deactivation their refresh-token
+ * families are revoked too.
  */
 export async function changeStaffAccess(
   ctx: ServiceContext,
   { id, role, isActive }: StaffAccessInput,
 ): Promise<{ profile: Profile; changed: boolean; sessionsEnded: number }> {
-  requireAdmin(ctx);
-  const actor = actingUser(ctx);
+  const actor = requireAdmin(ctx);
   const before = id === actor.id ? actor : await findUser(ctx, id);
   if (!before) throw notFound('No user profile matches the given id.', 'profile_not_found');
   const profile = await applyProfileChanges(
