@@ -65,6 +65,15 @@ export const WebhookEndpointDisabledMessage = z.object({
   url: z.string(),
 });
 
+// The set-password link of a staff account an admin created (docs/admin.md §1); the token is in the link.
+export const SetPasswordMessage = z.object({
+  type: z.literal('set_password'),
+  ...base,
+  username: z.string(),
+  link: z.url({ protocol: /^https?$/ }),
+  valid_hours: z.number().int().positive(),
+});
+
 export const NotificationMessage = z.discriminatedUnion('type', [
   VerificationCodeMessage,
   TransactionStatusMessage,
@@ -72,6 +81,7 @@ export const NotificationMessage = z.discriminatedUnion('type', [
   PasswordResetMessage,
   PasswordChangedMessage,
   WebhookEndpointDisabledMessage,
+  SetPasswordMessage,
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 

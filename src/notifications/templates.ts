@@ -21,7 +21,8 @@ export type EmailContent =
   | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null }
   | { type: 'password_reset'; username: string; reset_url: string; token: string; valid_minutes: number }
   | { type: 'password_changed'; username: string }
-  | { type: 'webhook_endpoint_disabled'; username: string; endpoint_id: string; url: string };
+  | { type: 'webhook_endpoint_disabled'; username: string; endpoint_id: string; url: string }
+  | { type: 'set_password'; username: string; link: string; valid_hours: number };
 
 /** A queued notification as an e-mail: its wording here, the shared layout from mail/. */
 export function renderEmail(message: EmailContent): RenderedEmail {
@@ -71,6 +72,17 @@ function contentFor(message: EmailContent): EmailLayout {
         closing: 'You can see every payment and its status in your StackPay account.',
       };
     }
+    case 'set_password':
+      return {
+        subject: 'Set your StackPay password',
+        preheader: `An administrator created your StackPay staff account. The link works for ${message.valid_hours} hours.`,
+        heading: `Hi ${message.username},`,
+        paragraphs: [
+          'An administrator created a StackPay staff account for you. Choose your password by opening this link (it works once):',
+          message.link,
+        ],
+        closing: `The link is valid for ${message.valid_hours} hours. If you did not expect this email, you can ignore it; ask your administrator for a new link if it has expired.`,
+      };
     case 'kyc_review':
       if (message.status === 'approved') {
         return {

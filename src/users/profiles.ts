@@ -10,6 +10,7 @@ import { hashPassword, verifyPassword } from '../lib/password';
 import { actingUser } from './actor';
 import { type UserRow, userColumns } from './columns';
 import { passwordProblems } from './password-policy';
+import { expirePasswordTokens } from './password-tokens';
 import {
   duplicateIdentityErrors,
   identityConflicts,
@@ -73,7 +74,7 @@ export async function listProfiles(
   return { count: rows[0]?.total ?? 0, results: rows.map(toProfile) };
 }
 
-async function findUser(ctx: ServiceContext, id: number): Promise<UserRow | undefined> {
+export async function findUser(ctx: ServiceContext, id: number): Promise<UserRow | undefined> {
   const [row] = await ctx.db.select(userColumns).from(users).where(eq(users.id, id)).limit(1);
   return row;
 }
@@ -116,7 +117,7 @@ async function passwordHashOf(ctx: ServiceContext, userId: number): Promise<stri
  * `tokens_valid_after`, so every token issued so far stops working; a CUSTOMER who becomes active gets the
  * customer profile of docs/api.md §3.1. Role and activation changes are written to the audit log.
  */
-async function applyProfileChanges(
+export async function applyProfileChanges(
   ctx: ServiceContext,
   target: UserRow,
   changes: ProfileChanges,
@@ -192,6 +193,8 @@ async function applyProfileChanges(
         await tx.update(users).set(set).where(eq(users.id, target.id));
         await writeAudit(tx, audit);
         if (becameActiveCustomer) await bootstrapCustomer(tx, target.id);
+        // A deactivated account's unused password links die with its tokens (docs/admin.md §1).
+        if (isActive === false) await expirePasswordTokens(tx, target.id, ctx.now);
       });
     }
   } catch (err) {

@@ -26,6 +26,8 @@ export interface SendOptions {
   requestId?: string;
   /** Leave out the CSRF token even when the page had one. */
   withoutCsrf?: boolean;
+  /** Bindings to replace for this request (e.g. a recording NOTIFICATIONS queue); waits for its waitUntil work. */
+  env?: Partial<Env>;
 }
 
 export class AdminBrowser {
@@ -56,18 +58,19 @@ export class AdminBrowser {
       body,
       redirect: 'manual',
     });
-    const response = this.envOverrides
-      ? await this.fetchWithEnv(request)
+    const overrides = this.envOverrides || options.env ? { ...this.envOverrides, ...options.env } : undefined;
+    const response = overrides
+      ? await this.fetchWithEnv(request, overrides)
       : await exports.default.fetch(request);
     for (const line of response.headers.getSetCookie()) this.store(line);
     return response;
   }
 
-  private async fetchWithEnv(request: Request): Promise<Response> {
+  private async fetchWithEnv(request: Request, overrides: Partial<Env>): Promise<Response> {
     const ctx = createExecutionContext();
     const response = await worker.fetch(
       request as Parameters<typeof worker.fetch>[0],
-      { ...env, ...this.envOverrides } as Env,
+      { ...env, ...overrides } as Env,
       ctx,
     );
     await waitOnExecutionContext(ctx);

@@ -33,12 +33,8 @@ export interface CustomerListRow {
   createdAt: Date;
 }
 
-/** Customers, newest first; search covers names, e-mail, username and phone. */
-export async function listCustomers(
-  db: Database,
-  filters: CustomerFilters,
-  window: PageWindow,
-): Promise<ListResult<CustomerListRow>> {
+/** The customer list's filters; search covers names, e-mail, username and phone. */
+export function customerConditions(filters: CustomerFilters): SQL[] {
   const conditions: SQL[] = [];
   if (filters.verified !== undefined) conditions.push(eq(customers.isVerified, filters.verified));
   if (filters.kyc) conditions.push(eq(kycRecords.status, filters.kyc));
@@ -54,6 +50,16 @@ export async function listCustomers(
       ) as SQL,
     );
   }
+  return conditions;
+}
+
+/** Customers, newest first; search covers names, e-mail, username and phone. */
+export async function listCustomers(
+  db: Database,
+  filters: CustomerFilters,
+  window: PageWindow,
+): Promise<ListResult<CustomerListRow>> {
+  const conditions = customerConditions(filters);
   return pageOf(
     db
       .select({

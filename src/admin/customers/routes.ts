@@ -6,6 +6,7 @@ import { reviewKyc } from '../../customers/review';
 import { AddressPatchBody, KycReviewBody } from '../../customers/schemas';
 import { type FieldErrors, notFound } from '../../lib/errors';
 import { fieldErrorsFrom } from '../../lib/validation';
+import { csvDownload } from '../shared/export';
 import { formRefusal, idParam, listWindow, text, yesNo } from '../shared/forms';
 import { requireCsrf, requireRole, requireSession } from '../shared/guards';
 import {
@@ -19,6 +20,7 @@ import {
 } from '../shared/http';
 import { recentCustomerTransactions } from '../transactions/queries';
 import { ADDRESS_LABELS, type CustomerFormState, CustomerPage } from './detail';
+import { CUSTOMER_CSV_HEADER, customerCsvLine, customerExportBatch } from './export';
 import { customerDetail, customerOwner, listCustomers, parseKycStatus } from './queries';
 import { CustomersPage } from './views';
 
@@ -28,15 +30,35 @@ export const customersRoutes = new Hono<AdminEnv>();
 const CUSTOMER_RECENT_TRANSACTIONS = 10;
 const KYC_LABELS = { reason: 'Reason', status: 'Decision' };
 
-customersRoutes.get('/customers', requireSession, async (c) => {
-  const filters = {
+/** The list's filters from the query string (the page and its CSV share them). */
+function customerFilters(c: AdminContext) {
+  return {
     search: text(c.req.query('search')),
     verified: yesNo(c.req.query('verified')),
     kyc: parseKycStatus(c.req.query('kyc')),
   };
+}
+
+customersRoutes.get('/customers', requireSession, async (c) => {
+  const filters = customerFilters(c);
   const window = listWindow(c);
   const result = await listCustomers(c.var.db, filters, window);
   return page(c, CustomersPage({ ctx: pageContext(c), filters, result, ...window }));
+});
+
+// docs/admin.md §2: the same filters as the list, as a streamed CSV (STAFF and ADMIN; audited).
+customersRoutes.get('/customers.csv', requireSession, async (c) => {
+  const filters = customerFilters(c);
+  return csvDownload(c, {
+    list: 'customers',
+    filters,
+    spec: {
+      header: CUSTOMER_CSV_HEADER,
+      batch: (after, limit) => customerExportBatch(c.var.db, filters, after, limit),
+      cursor: (row) => row.id,
+      line: customerCsvLine,
+    },
+  });
 });
 
 /** The customer page, optionally re-rendered with a refused form (its input kept, its messages shown). */

@@ -25,6 +25,7 @@ export function CustomersPage({ ctx, url, filters, result, page, pageSize }: Cus
   );
   return (
     <ListPage
+      csv
       ctx={ctx}
       section="customers"
       title="Customers"

@@ -42,7 +42,8 @@ export function applySecurityHeaders(headers: Headers): void {
   headers.set('X-Frame-Options', 'DENY');
   // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, and the
   // origin check needs the real one.
-  headers.set('Referrer-Policy', 'same-origin');
+  // A page may tighten it (no-referrer on a page whose address holds a token: users/set-password.tsx).
+  if (!headers.has('Referrer-Policy')) headers.set('Referrer-Policy', 'same-origin');
   headers.set('X-Content-Type-Options', 'nosniff');
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Resource-Policy', 'same-origin');

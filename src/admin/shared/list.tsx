@@ -56,6 +56,27 @@ export interface ListPageProps<T> {
   pageSize: number;
   /** What an empty first page says (`No users match these filters.`). */
   empty: string;
+  /** Shown between the filters and the table (a creation form). */
+  extra?: Child;
+  /** Offer `/admin/<section>.csv` with the current filters (docs/admin.md §2). */
+  csv?: boolean;
+}
+
+/** The list's CSV with the same filters (the page number dropped: the CSV has every matching row). */
+function CsvLink({ section, url }: { section: Section; url: URL }) {
+  const query = new URLSearchParams(url.search);
+  query.delete('page');
+  const search = query.toString();
+  return (
+    <p class="export">
+      <a class="button button-secondary" href={`/admin/${section}.csv${search ? `?${search}` : ''}`} download>
+        Download CSV
+      </a>{' '}
+      <span class="muted small">
+        Every row matching these filters; the download is recorded in the audit log.
+      </span>
+    </p>
+  );
 }
 
 /** Every admin list page: heading, filter form, the table (or why it is empty) and pagination. */
@@ -65,6 +86,8 @@ export function ListPage<T>(props: ListPageProps<T>) {
     <Layout ctx={ctx} title={props.title} section={props.section}>
       <PageHead title={props.title} lead={props.lead} />
       <Filters action={props.path ?? `/admin/${props.section}`}>{props.filters}</Filters>
+      {props.csv ? <CsvLink section={props.section} url={url} /> : null}
+      {props.extra ?? null}
       {result.rows.length === 0 ? (
         page > 1 ? (
           <PastTheEnd url={url} />

@@ -47,7 +47,7 @@ const needsAttention =
     (v) => Number(v) === 1,
   );
 
-function transactionConditions(filters: TransactionFilters): SQL[] {
+export function transactionConditions(filters: TransactionFilters): SQL[] {
   const conditions: SQL[] = [];
   if (filters.statuses && filters.statuses.length > 0)
     conditions.push(inArray(transactions.status, filters.statuses));
@@ -81,7 +81,7 @@ const customerName = sql<
 >`nullif(trim(concat(coalesce(${customers.firstName}, ''), ' ', coalesce(${customers.lastName}, ''))), '')`;
 
 /** A transaction as every admin table shows it; the detail page selects these and more. */
-const rowColumns = {
+export const rowColumns = {
   id: transactions.id,
   merchantOrderId: transactions.merchantOrderId,
   customerId: transactions.customerId,

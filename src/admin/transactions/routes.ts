@@ -5,12 +5,19 @@ import { refundTransaction } from '../../transactions/refund';
 import { voidTransaction } from '../../transactions/void';
 import { listAudit } from '../audit/queries';
 import { claimConfirmation, newConfirmationNonce } from '../shared/confirm';
+import { csvDownload } from '../shared/export';
 import { formatAmount } from '../shared/format';
 import { formRefusal, idParam, listWindow, refuseWithFlash, text } from '../shared/forms';
 import { requireCsrf, requireRole, requireSession } from '../shared/guards';
-import { type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
+import { type AdminContext, type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
 import { acceptStepUp, needsStepUp } from '../shared/two-factor';
-import { listTransactions, parseTransactionStatus, transactionDetail } from './queries';
+import { TRANSACTION_CSV_HEADER, transactionCsvLine, transactionExportBatch } from './export';
+import {
+  listTransactions,
+  parseTransactionStatus,
+  type TransactionFilters,
+  transactionDetail,
+} from './queries';
 import { ReversalConfirmPage } from './reversal';
 import { type TransactionFilterValues, TransactionPage, TransactionsPage } from './views';
 
@@ -23,7 +30,8 @@ function dayStart(value: string | undefined): Date | undefined {
   return new Date(`${value}T00:00:00.000Z`);
 }
 
-transactionsRoutes.get('/transactions', requireSession, async (c) => {
+/** The list's filters from the query string (the page and its CSV share them), and what was ignored. */
+function transactionFilters(c: AdminContext) {
   const values: TransactionFilterValues = {
     status: text(c.req.query('status')),
     from: text(c.req.query('from')),
@@ -45,23 +53,44 @@ transactionsRoutes.get('/transactions', requireSession, async (c) => {
     values.customer && /^[1-9]\d{0,15}$/.test(values.customer) ? Number(values.customer) : undefined;
   if (values.customer && customerId === undefined)
     ignored.push('The customer id must be a number: it was ignored.');
+  const filters: TransactionFilters = {
+    statuses,
+    createdFrom,
+    createdBefore,
+    customerId,
+    reference: values.reference,
+    needsAttention: values.attention === '1',
+  };
+  return { values, filters, ignored };
+}
+
+transactionsRoutes.get('/transactions', requireSession, async (c) => {
+  const { values, filters, ignored } = transactionFilters(c);
   const window = listWindow(c);
-  const result = await listTransactions(
-    c.var.db,
-    {
-      statuses,
-      createdFrom,
-      createdBefore,
-      customerId,
-      reference: values.reference,
-      needsAttention: values.attention === '1',
-    },
-    window,
-  );
+  const result = await listTransactions(c.var.db, filters, window);
   const ctx = pageContext(c);
   if (ignored.length > 0 && !ctx.flash)
     ctx.flash = { kind: 'info', message: 'Some filters were ignored.', details: ignored };
   return page(c, TransactionsPage({ ctx, values, result, ...window }));
+});
+
+// docs/admin.md §2: the same filters as the list, as a streamed CSV (STAFF and ADMIN; audited).
+transactionsRoutes.get('/transactions.csv', requireSession, async (c) => {
+  const { filters } = transactionFilters(c);
+  return csvDownload(c, {
+    list: 'transactions',
+    filters: {
+      ...filters,
+      createdFrom: filters.createdFrom?.toISOString(),
+      createdBefore: filters.createdBefore?.toISOString(),
+    },
+    spec: {
+      header: TRANSACTION_CSV_HEADER,
+      batch: (after, limit) => transactionExportBatch(c.var.db, filters, after, limit),
+      cursor: (row) => row.id,
+      line: transactionCsvLine,
+    },
+  });
 });
 
 transactionsRoutes.get('/transactions/:id{[0-9]+}', requireSession, async (c) => {

@@ -84,6 +84,7 @@ export interface TransactionsPageProps {
 export function TransactionsPage({ ctx, url, values, result, page, pageSize }: TransactionsPageProps) {
   return (
     <ListPage
+      csv
       ctx={ctx}
       section="transactions"
       title="Transactions"

@@ -1,7 +1,8 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { customers, ROLES, type Role, users } from '../../db/schema';
 import { type UserRow, userColumns } from '../../users/columns';
+import { UNUSABLE_PASSWORD_PREFIX } from '../../users/password-tokens';
 import { userListConditions } from '../../users/profiles';
 import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
 
@@ -16,7 +17,13 @@ export interface UserFilters {
 /** The users service's row (its one column set) and the user's customer profile, when they have one. */
 export interface UserListRow extends UserRow {
   customerId: number | null;
+  /** Created by an admin and no password chosen yet (docs/admin.md §1). */
+  passwordPending: boolean;
 }
+
+const passwordPending = sql<boolean>`(${users.passwordHash} like ${`${UNUSABLE_PASSWORD_PREFIX}%`})`.mapWith(
+  (v) => Number(v) === 1,
+);
 
 /** Users, newest first, with their customer profile id when they have one. */
 export async function listUsers(
@@ -30,6 +37,7 @@ export async function listUsers(
       .select({
         ...userColumns,
         customerId: customers.id,
+        passwordPending,
         total,
       })
       .from(users)

@@ -56,6 +56,55 @@ function AccessForm({ user, csrfToken, back }: { user: UserListRow; csrfToken: s
   );
 }
 
+/** ADMIN only: a new STAFF or ADMIN account; its owner chooses the password from an e-mailed link. */
+function CreateStaffForm({ csrfToken }: { csrfToken: string }) {
+  return (
+    <section class="panel" aria-labelledby="create-staff">
+      <h2 id="create-staff">Add a staff member</h2>
+      <p class="muted">
+        Nobody chooses a password for them: they get an e-mail with a single-use link (72 hours) to set their
+        own, and nobody can sign in as them until they do. Deactivating the account kills the link.
+      </p>
+      <form method="post" action="/admin/users/new" class="filters">
+        <CsrfField token={csrfToken} />
+        <TextInput name="username" id="new-username" label="Username" maxlength={150} required />
+        <TextInput name="email" id="new-email" label="E-mail" type="email" maxlength={254} required />
+        <Select
+          name="role_management"
+          id="new-role"
+          label="Role"
+          value="STAFF"
+          options={[
+            { value: 'STAFF', label: 'STAFF' },
+            { value: 'ADMIN', label: 'ADMIN' },
+          ]}
+        />
+        <div class="actions">
+          <button type="submit">Create and e-mail the link</button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** A new set-password link for an account whose owner has not chosen a password yet. */
+function ResendLinkForm({ user, csrfToken, back }: { user: UserListRow; csrfToken: string; back: string }) {
+  return (
+    <form
+      method="post"
+      action={`/admin/users/${user.id}/set-password-link`}
+      class="actions"
+      aria-label={`Set-password link of ${user.username}`}
+    >
+      <CsrfField token={csrfToken} />
+      <input type="hidden" name="back" value={back} />
+      <button type="submit" class="button-small button-secondary">
+        Re-send password link
+      </button>
+    </form>
+  );
+}
+
 export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPageProps) {
   const canEdit = ctx.role === 'ADMIN';
   const columns: Column<UserListRow>[] = [
@@ -63,7 +112,15 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
     { header: 'Username', cell: (user) => user.username },
     { header: 'E-mail', cell: (user) => user.email },
     { header: 'Role', cell: (user) => <Badge value={user.role} label={user.role} /> },
-    { header: 'Status', cell: (user) => <Badge value={user.isActive ? 'active' : 'inactive'} /> },
+    {
+      header: 'Status',
+      cell: (user) =>
+        user.passwordPending && user.isActive ? (
+          <Badge value="pending" label="Password not set" />
+        ) : (
+          <Badge value={user.isActive ? 'active' : 'inactive'} />
+        ),
+    },
     { header: 'Joined', cell: (user) => <Time value={user.dateJoined} /> },
     { header: 'Last login', cell: (user) => <Time value={user.lastLogin} /> },
     {
@@ -79,9 +136,17 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
   if (canEdit) {
     columns.push({
       header: 'Change access',
-      cell: (user) => (
-        <AccessForm user={user} csrfToken={ctx.csrfToken} back={`${url.pathname}${url.search}`} />
-      ),
+      cell: (user) => {
+        const back = `${url.pathname}${url.search}`;
+        return (
+          <>
+            <AccessForm user={user} csrfToken={ctx.csrfToken} back={back} />
+            {user.passwordPending ? (
+              <ResendLinkForm user={user} csrfToken={ctx.csrfToken} back={back} />
+            ) : null}
+          </>
+        );
+      },
     });
   }
   if (canEdit) {
@@ -98,7 +163,7 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
       title="Users"
       lead={
         canEdit
-          ? 'Every account. Role and activation changes are audit-logged and end the user’s admin sessions.'
+          ? 'Every account. Creating staff, role and activation changes are audit-logged; a change of access ends the user’s admin sessions.'
           : 'Every account. Only administrators can change roles or activation.'
       }
       url={url}
@@ -124,6 +189,7 @@ export function UsersPage({ ctx, url, filters, result, page, pageSize }: UsersPa
       page={page}
       pageSize={pageSize}
       empty="No users match these filters."
+      extra={canEdit ? <CreateStaffForm csrfToken={ctx.csrfToken} /> : undefined}
     />
   );
 }
