@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { adminRoutes } from './admin';
+import { apiKeysRoutes } from './api-keys/routes';
 import { createServiceContext } from './context';
 import { customersRoutes } from './customers/routes';
 import { createDatabase } from './db/client';
@@ -98,6 +99,7 @@ app.route('/api/v1/transactions', transactionsRoutes);
 app.route('/api/v1/customers', customersRoutes);
 app.route('/api/v1/users', usersRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
+app.route('/api/v1/api-keys', apiKeysRoutes);
 
 // Generated once per isolate (it walks every route's schemas); docs/openapi.md. Not `doc31()`: that one
 // answers a generation failure with the serialised exception and a raw 500 instead of going through onError.

@@ -50,6 +50,11 @@ export const CreateTransactionBody = z
       description: 'Decimal amount (> 0) in the currency of the customer’s main address.',
       example: '100.00',
     }),
+    customer_id: z.number().int().positive().optional().openapi({
+      description:
+        'The paying customer. Required with a server API key (`payments:write`, docs/api-keys.md); a customer may only name themselves (another id → 403).',
+      example: 42,
+    }),
   })
   .openapi('CreateTransaction');
 
