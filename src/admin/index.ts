@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { allowedMethods } from '../lib/routes';
 import { bodyGuard } from '../middleware/body-guard';
+import { apiKeysRoutes } from './api-keys/routes';
 import { auditRoutes } from './audit/routes';
 import { customersRoutes } from './customers/routes';
 import { dashboardRoutes } from './dashboard/routes';
@@ -44,6 +45,7 @@ for (const section of [
   transactionsRoutes,
   emailsRoutes,
   auditRoutes,
+  apiKeysRoutes,
 ]) {
   adminRoutes.route('/', section);
 }

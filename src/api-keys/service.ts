@@ -43,7 +43,7 @@ export interface CreateApiKeyInput {
 }
 
 /** A stored scopes value as the known scopes it names (anything else in the column grants nothing). */
-function parseScopes(value: unknown): ApiKeyScope[] {
+export function parseScopes(value: unknown): ApiKeyScope[] {
   if (!Array.isArray(value)) return [];
   return API_KEY_SCOPES.filter((scope) => value.includes(scope));
 }

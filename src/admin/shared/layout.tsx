@@ -4,15 +4,16 @@ import type { Role } from '../../db/schema';
 import { ADMIN_CSS_URL } from '../styles';
 import { CsrfField, type Flash, FlashMessage } from './components';
 
-export type Section = 'dashboard' | 'users' | 'customers' | 'transactions' | 'emails' | 'audit';
+export type Section = 'dashboard' | 'users' | 'customers' | 'transactions' | 'emails' | 'audit' | 'api-keys';
 
-const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
+const NAV: ReadonlyArray<{ section: Section; href: string; label: string; adminOnly?: boolean }> = [
   { section: 'dashboard', href: '/admin/', label: 'Dashboard' },
   { section: 'users', href: '/admin/users', label: 'Users' },
   { section: 'customers', href: '/admin/customers', label: 'Customers' },
   { section: 'transactions', href: '/admin/transactions', label: 'Transactions' },
   { section: 'emails', href: '/admin/emails', label: 'E-mails' },
   { section: 'audit', href: '/admin/audit', label: 'Audit log' },
+  { section: 'api-keys', href: '/admin/api-keys', label: 'API keys', adminOnly: true },
 ];
 
 /** What every signed-in page knows about the request. */
@@ -65,7 +66,7 @@ export function Layout({
             StackPay <span>admin</span>
           </a>
           <nav class="nav" aria-label="Main">
-            {NAV.map((item) => (
+            {NAV.filter((item) => !item.adminOnly || ctx.role === 'ADMIN').map((item) => (
               <a href={item.href} aria-current={item.section === section ? 'page' : undefined}>
                 {item.label}
               </a>
