@@ -123,6 +123,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<Json>): OpenApiDocument {
       { name: 'Customers', description: 'Customer profile, addresses and KYC; staff review.' },
       { name: 'Transactions', description: 'Payments through PayMob, refunds and voids, callbacks.' },
       { name: 'Notifications', description: 'Mailgun delivery webhooks.' },
+      { name: 'API keys', description: 'Server API keys for merchant backends (ADMIN only).' },
       { name: 'System', description: 'Health checks.' },
     ],
   });
