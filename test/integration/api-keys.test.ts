@@ -16,6 +16,11 @@ async function keyRow(id: number) {
   return row;
 }
 
+/** POST txn/ with `customer_id`, as a key or a user (`token`). */
+function payFor(token: string, customerId: number | undefined, amount = '1.00'): Promise<Response> {
+  return api(TXN, { method: 'POST', token, json: { amount, customer_id: customerId } });
+}
+
 async function expectProblem(response: Response, status: number, code: string): Promise<Problem> {
   const body = await readJson<Problem>(response);
   expect({ status: response.status, code: body.code }).toEqual({ status, code });
@@ -249,11 +254,7 @@ describe('payments created by a key', () => {
   it('pays for the named customer, with the same checks as the customer', async () => {
     const key = await createKey(['payments:write', 'payments:read']);
     const payer = await createPayer();
-    const created = await api(TXN, {
-      method: 'POST',
-      token: key.secret,
-      json: { amount: '42.00', customer_id: payer.customerId },
-    });
+    const created = await payFor(key.secret, payer.customerId, '42.00');
     expect(created.status).toBe(201);
     const txn = await readJson<TransactionView>(created);
     expect(txn).toMatchObject({ customer: payer.customerId, amount: '42.00', status: 'pending' });
@@ -265,46 +266,18 @@ describe('payments created by a key', () => {
       400,
       'validation_error',
     );
-    await expectProblem(
-      await api(TXN, {
-        method: 'POST',
-        token: key.secret,
-        json: { amount: '1.00', customer_id: 999_999_999 },
-      }),
-      404,
-      'customer_not_found',
-    );
+    await expectProblem(await payFor(key.secret, 999_999_999, '1.00'), 404, 'customer_not_found');
     const unapproved = await createPayer({ kyc: 'pending' });
-    await expectProblem(
-      await api(TXN, {
-        method: 'POST',
-        token: key.secret,
-        json: { amount: '1.00', customer_id: unapproved.customerId },
-      }),
-      403,
-      'kyc_not_approved',
-    );
+    await expectProblem(await payFor(key.secret, unapproved.customerId, '1.00'), 403, 'kyc_not_approved');
   });
 
   it('lets a customer name only themselves', async () => {
     const payer = await createPayer();
     const other = await createPayer();
-    await expectProblem(
-      await api(TXN, {
-        method: 'POST',
-        token: payer.access,
-        json: { amount: '5.00', customer_id: other.customerId },
-      }),
-      403,
-      'forbidden',
-    );
+    await expectProblem(await payFor(payer.access, other.customerId, '5.00'), 403, 'forbidden');
     const list = await readJson<{ count: number }>(await api(TXN, { token: other.access }));
     expect(list.count).toBe(0);
-    const own = await api(TXN, {
-      method: 'POST',
-      token: payer.access,
-      json: { amount: '5.00', customer_id: payer.customerId },
-    });
+    const own = await payFor(payer.access, payer.customerId, '5.00');
     expect(own.status).toBe(201);
   });
 
