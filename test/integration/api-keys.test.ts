@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type ApiKeyScope, apiKeys, auditLog } from '../../src/db/schema';
 import { sha256Hex } from '../../src/lib/crypto';
 import type { TransactionView } from '../../src/transactions/schemas';
+import { signedIn, textOf } from './admin-helpers';
 import { ALL_SCOPES, API_KEYS, type CreatedKey, createKey, keyAdmin, revokeKey } from './api-keys-support';
 import { review, staffKyc, staffKycFile } from './customers-fixtures';
 import { api, createUser, type Problem, readJson, roomInMinuteWindow, testDb } from './helpers';
@@ -302,6 +303,11 @@ describe('payments created by a key', () => {
       amount_cents: 3000,
       outcome: 'accepted',
     });
+    // The admin's timeline names the key, not "the system".
+    const browser = await signedIn(await keyAdmin());
+    expect(textOf(await browser.page(`/admin/transactions/${txn.id}`))).toContain(
+      `transaction.refund by API key #${key.id} (Refund bot)`,
+    );
   });
 });
 
