@@ -6,7 +6,17 @@ import type { TransactionView } from '../../src/transactions/schemas';
 import { signedIn, textOf } from './admin-helpers';
 import { ALL_SCOPES, API_KEYS, type CreatedKey, createKey, keyAdmin, revokeKey } from './api-keys-support';
 import { review, staffKyc, staffKycFile } from './customers-fixtures';
-import { api, createUser, type Problem, readJson, roomInMinuteWindow, testDb } from './helpers';
+import {
+  api,
+  apiWithEnv,
+  createUser,
+  type Problem,
+  readJson,
+  roomInMinuteWindow,
+  roundTrips,
+  testDb,
+  uniqueRequestId,
+} from './helpers';
 import { auditRows, succeededPayment } from './lifecycle-support';
 import { createPayer, createPendingPayment, TXN } from './transactions-support';
 
@@ -148,11 +158,28 @@ describe('authentication with a key', () => {
 
   it('records when a key was last used (after the response, at most once a minute)', async () => {
     const key = await createKey(['payments:read']);
-    expect((await api(TXN, { token: key.secret })).status).toBe(200);
+    // apiWithEnv waits for the request's waitUntil work, where the write happens.
+    expect((await apiWithEnv(TXN, { token: key.secret }, {})).status).toBe(200);
     const first = (await keyRow(key.id))?.lastUsedAt;
     expect(first).toBeInstanceOf(Date);
-    expect((await api(TXN, { token: key.secret })).status).toBe(200);
+    expect((await apiWithEnv(TXN, { token: key.secret }, {})).status).toBe(200);
     expect((await keyRow(key.id))?.lastUsedAt?.getTime()).toBe(first?.getTime());
+  });
+
+  it('costs one query, like a user token: a read by a key is as many round trips as by staff', async () => {
+    const key = await createKey(['payments:read']);
+    const staff = await createUser({ role: 'STAFF' });
+    const txn = await createPendingPayment(await createPayer());
+    // The first use writes last_used_at (after the response); the next ones within a minute write nothing.
+    expect((await apiWithEnv(`${TXN}${txn.id}/`, { token: key.secret }, {})).status).toBe(200);
+    const byKey = uniqueRequestId('key-read');
+    const byStaff = uniqueRequestId('staff-read');
+    expect((await apiWithEnv(`${TXN}${txn.id}/`, { token: key.secret, requestId: byKey }, {})).status).toBe(
+      200,
+    );
+    expect((await api(`${TXN}${txn.id}/`, { token: staff.access, requestId: byStaff })).status).toBe(200);
+    expect(await roundTrips(byKey)).toBe(await roundTrips(byStaff));
+    expect(await roundTrips(byKey)).toBe(2);
   });
 
   it('refuses a valid key on every route that does not admit keys (403 api_key_not_allowed)', async () => {
