@@ -299,6 +299,26 @@ describe('payments created by a key', () => {
     await expectProblem(await payFor(key.secret, unapproved.customerId, '1.00'), 403, 'kyc_not_approved');
   });
 
+  it('keeps Idempotency-Key answers per key', async () => {
+    const key = await createKey(['payments:write']);
+    const other = await createKey(['payments:write']);
+    const payer = await createPayer();
+    const headers = { 'Idempotency-Key': `order-${crypto.randomUUID()}` };
+    const json = { amount: '10.00', customer_id: payer.customerId };
+    const first = await api(TXN, { method: 'POST', token: key.secret, json, headers });
+    expect(first.status).toBe(201);
+    const replay = await api(TXN, { method: 'POST', token: key.secret, json, headers });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
+    const firstId = (await readJson<TransactionView>(first)).id;
+    expect((await readJson<TransactionView>(replay)).id).toBe(firstId);
+    // Another key with the same Idempotency-Key is its own request.
+    const separate = await api(TXN, { method: 'POST', token: other.secret, json, headers });
+    expect(separate.status).toBe(201);
+    expect(separate.headers.get('Idempotent-Replayed')).toBeNull();
+    expect((await readJson<TransactionView>(separate)).id).not.toBe(firstId);
+  });
+
   it('lets a customer name only themselves', async () => {
     const payer = await createPayer();
     const other = await createPayer();
