@@ -47,13 +47,13 @@ export interface paths {
         };
         /**
          * List transactions, newest first
-         * @description Customers see their own; staff see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `merchant_reference` (exact), `customer`. Unknown filter values → 400.
+         * @description Customers see their own; staff and server API keys (`payments:read`) see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `merchant_reference` (exact), `customer`. Unknown filter values → 400.
          */
         get: operations["listTransactions"];
         put?: never;
         /**
          * Start a payment: register it with PayMob and get the checkout URL
-         * @description Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country. Optional `Idempotency-Key` (≤255 characters): the first answer is replayed for 24 hours to a retry with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409. Optional merchant data (docs/api.md §4.9): `merchant_reference` (unique per customer: a second payment with it → 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`. Rate limit: 30/min per user (`payments`).
+         * @description Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main address and first name, last name, phone and e-mail. The currency is the PayMob account’s (PAYMOB_COUNTRY), whatever the address’s country. Optional `Idempotency-Key` (≤255 characters): the first answer is replayed for 24 hours to a retry with the same body; another body → 422 `idempotency_key_reused`; a retry while the first runs → 409. Optional merchant data (docs/api.md §4.9): `merchant_reference` (unique per customer: a second payment with it → 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`. Rate limit: 30/min per user (`payments`). A server API key with `payments:write` pays for the customer named by the required `customer_id` (same checks; 30/min per key).
          */
         post: operations["createTransaction"];
         delete?: never;
@@ -131,7 +131,7 @@ export interface paths {
         put?: never;
         /**
          * Refund a payment, in full or in part
-         * @description Body `{"amount"}` is optional: by default everything not refunded yet. An amount above that → 400 on `amount`, without calling PayMob. A partial refund keeps the payment `succeeded` with `refunded_cents` > 0; the last one makes it `refunded`. ADMIN only (STAFF and customers → 403). Only a `succeeded` payment (409 `invalid_transaction_state` otherwise). PayMob’s answer is applied at once; its callback later changes nothing more. PayMob failures → 502 `paymob_unavailable` / `paymob_rejected` (never retried: a repeat could move money twice). Optional `Idempotency-Key`: a retry with the same key gets the first answer. Rate limit: `default`.
+         * @description Body `{"amount"}` is optional: by default everything not refunded yet. An amount above that → 400 on `amount`, without calling PayMob. A partial refund keeps the payment `succeeded` with `refunded_cents` > 0; the last one makes it `refunded`. ADMIN or a server API key with `refunds:write` (STAFF and customers → 403; audited with the key’s id). Only a `succeeded` payment (409 `invalid_transaction_state` otherwise). PayMob’s answer is applied at once; its callback later changes nothing more. PayMob failures → 502 `paymob_unavailable` / `paymob_rejected` (never retried: a repeat could move money twice). Optional `Idempotency-Key`: a retry with the same key gets the first answer. Rate limit: `default`.
          */
         post: operations["refundTransaction"];
         delete?: never;
@@ -151,7 +151,7 @@ export interface paths {
         put?: never;
         /**
          * Void a payment on the day it was made
-         * @description Only on the UTC day of the payment (409 `void_window_closed` after it: refund instead) and only before any refund. The payment becomes `voided`. ADMIN only (STAFF and customers → 403). Only a `succeeded` payment (409 `invalid_transaction_state` otherwise). PayMob’s answer is applied at once; its callback later changes nothing more. PayMob failures → 502 `paymob_unavailable` / `paymob_rejected` (never retried: a repeat could move money twice). Optional `Idempotency-Key`: a retry with the same key gets the first answer. Rate limit: `default`.
+         * @description Only on the UTC day of the payment (409 `void_window_closed` after it: refund instead) and only before any refund. The payment becomes `voided`. ADMIN or a server API key with `refunds:write` (STAFF and customers → 403; audited with the key’s id). Only a `succeeded` payment (409 `invalid_transaction_state` otherwise). PayMob’s answer is applied at once; its callback later changes nothing more. PayMob failures → 502 `paymob_unavailable` / `paymob_rejected` (never retried: a repeat could move money twice). Optional `Idempotency-Key`: a retry with the same key gets the first answer. Rate limit: `default`.
          */
         post: operations["voidTransaction"];
         delete?: never;
@@ -663,12 +663,53 @@ export interface paths {
         };
         /**
          * List events, newest first
-         * @description Staff only. Each event is the body its webhook deliveries carry. Filters: `type`, `object_type`, `object_id` (with `object_type`); an unknown value → 400.
+         * @description Staff, and server API keys with `payments:read`. Each event is the body its webhook deliveries carry. Filters: `type`, `object_type`, `object_id` (with `object_type`); an unknown value → 400.
          */
         get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every server API key, newest first, revoked ones included */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create a server API key (the secret is in this answer only)
+         * @description ADMIN only (others → 403; an API key → 403 `api_key_not_allowed`). The secret (`sk_live_…` in production, `sk_test_…` elsewhere; 32 random bytes) is returned once: only its SHA-256 is stored. Audited as `api_key.create`.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a server API key (its next request is a 401)
+         * @description ADMIN only. Revoking a revoked key changes nothing and answers with the key as it is. Audited as `api_key.revoke`.
+         */
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -963,6 +1004,11 @@ export interface components {
              * @example https://shop.example/orders/1042/paid
              */
             return_url?: string;
+            /**
+             * @description The paying customer. Required with a server API key (`payments:write`, docs/api-keys.md); a customer may only name themselves (another id → 403).
+             * @example 42
+             */
+            customer_id?: number;
         };
         TransactionPage: {
             count: number;
@@ -1391,6 +1437,43 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        CreatedApiKey: components["schemas"]["ApiKey"] & {
+            /**
+             * @description The key itself, shown this once: only its SHA-256 is stored.
+             * @example sk_test_9b1dGq0yqJ4t8yQmXo5b2m3n4p5q6r7s8t9u0v1w2x3
+             */
+            secret: string;
+        };
+        ApiKey: {
+            id: number;
+            name: string;
+            /**
+             * @description The first 12 characters of the secret.
+             * @example sk_test_AbCd
+             */
+            prefix: string;
+            scopes: ("payments:read" | "payments:write" | "refunds:write" | "customers:read")[];
+            /** @description The ADMIN who created it. */
+            created_by: number;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute.
+             */
+            last_used_at: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+        };
+        CreateApiKey: {
+            /** @example Shop backend */
+            name: string;
+            /** @description What the key may do (docs/api-keys.md §2). */
+            scopes: ("payments:read" | "payments:write" | "refunds:write" | "customers:read")[];
+        };
+        ApiKeyList: {
+            results: components["schemas"]["ApiKey"][];
         };
     };
     responses: {
@@ -5582,6 +5665,243 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys (never their secrets) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKey"];
+            };
+        };
+        responses: {
+            /** @description The key, with its secret */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key, revoked */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description Unauthorized */

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { adminRoutes } from './admin';
+import { apiKeysRoutes } from './api-keys/routes';
 import { createServiceContext } from './context';
 import { customersRoutes } from './customers/routes';
 import { createDatabase } from './db/client';
@@ -107,6 +108,7 @@ app.route('/', passwordResetRoutes);
 app.route('/api/v1/notifications', notificationsRoutes);
 app.route('/api/v1/webhook-endpoints', webhookEndpointsRoutes);
 app.route('/api/v1/events', eventsRoutes);
+app.route('/api/v1/api-keys', apiKeysRoutes);
 
 // Generated once per isolate (it walks every route's schemas); docs/openapi.md. Not `doc31()`: that one
 // answers a generation failure with the serialised exception and a raw 500 instead of going through onError.

@@ -1,3 +1,4 @@
+import type { ApiKeyCaller } from './api-keys/caller';
 import { createDatabase, type Database } from './db/client';
 import type { Config, Env } from './env';
 import { describeError, type Logger } from './lib/logger';
@@ -22,6 +23,11 @@ export interface ServiceContext {
   requestId: string | null;
   /** Set by the auth middleware (or the admin session); undefined for anonymous requests and jobs. */
   actor: AuthenticatedUser | undefined;
+  /**
+   * The server API key of the request (docs/api-keys.md §3), set by `requireScope` once the route's scope is
+   * checked; then `actor` is undefined. Undefined for users, admin sessions and jobs.
+   */
+  apiKey?: ApiKeyCaller;
   /** The PayMob client, built on first use and kept for the rest of the request or run. */
   paymob(): PaymobClient;
   /** Queues a notification e-mail (validated before it is sent to the queue). */

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { allowedMethods } from '../lib/routes';
 import { bodyGuard } from '../middleware/body-guard';
 import { accountRoutes } from './account/routes';
+import { apiKeysRoutes } from './api-keys/routes';
 import { auditRoutes } from './audit/routes';
 import { customersRoutes } from './customers/routes';
 import { dashboardRoutes } from './dashboard/routes';
@@ -52,6 +53,7 @@ for (const section of [
   webhooksRoutes,
   emailsRoutes,
   auditRoutes,
+  apiKeysRoutes,
 ]) {
   adminRoutes.route('/', section);
 }

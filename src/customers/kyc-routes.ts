@@ -117,7 +117,8 @@ kycRoutes.openapi(
     path: '/{customer_id}/kyc',
     operationId: 'getCustomerKyc',
     tags: TAGS,
-    security,
+    // docs/api-keys.md: also a server API key with customers:read.
+    security: [...security, { apiKeyAuth: ['customers:read'] }],
     summary: "A customer's KYC record (staff)",
     ...staffOnCustomer,
     responses: {
@@ -139,7 +140,8 @@ kycRoutes.openapi(
     path: '/{customer_id}/kyc/file',
     operationId: 'downloadCustomerKycDocument',
     tags: TAGS,
-    security,
+    // docs/api-keys.md: also a server API key with customers:read.
+    security: [...security, { apiKeyAuth: ['customers:read'] }],
     summary: "Download a customer's KYC document (staff)",
     ...staffOnCustomer,
     responses: { 200: documentContent, ...problemResponses(401, 403, 404, 429) },

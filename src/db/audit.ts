@@ -24,13 +24,18 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.delete',
   'webhook_endpoint.rotate',
   'webhook.resend',
+  'api_key.create',
+  'api_key.revoke',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Who did what to which object (docs/api.md §8): KYC reviews, role changes, refunds, voids. */
 export interface AuditEntry {
-  /** `null` for the system (a cron job), never for a request. */
+  /**
+   * `null` for the system (a cron job) and for a server API key (its id is then `details.api_key_id`,
+   * docs/api-keys.md §5); otherwise the acting user.
+   */
   actorUserId: number | null;
   action: AuditAction;
   targetType: string;

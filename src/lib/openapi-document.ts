@@ -34,6 +34,14 @@ export function registerOpenApiComponents(registry: OpenAPIHono['openAPIRegistry
     bearerFormat: 'JWT',
     description: 'The `access` token from `POST /api/v1/users/login/`.',
   });
+  // docs/api-keys.md: the same Authorization header with a server API key; the requirement lists the scope.
+  registry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'sk_live_… / sk_test_…',
+    description:
+      'A server API key (`Authorization: Bearer sk_live_…`, `sk_test_…` outside production) created by an ADMIN. Only routes that list this scheme admit a key, and only with the scope the requirement names (`payments:read`, `payments:write`, `refunds:write`, `customers:read`); elsewhere a valid key gets 403 `api_key_not_allowed`, a revoked or unknown one 401 `api_key_not_valid`.',
+  });
   const headers: Record<string, { description: string; schema: Json; example?: unknown }> = {
     XRequestId: textHeader(
       'The caller’s `X-Request-Id` when it is safe (1–128 visible characters), otherwise a new UUID; also the problem body’s `request_id`. Quote it when reporting a problem.',
@@ -116,6 +124,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<Json>): OpenApiDocument {
       { name: 'Transactions', description: 'Payments through PayMob, refunds and voids, callbacks.' },
       { name: 'Notifications', description: 'Mailgun delivery webhooks.' },
       { name: 'Webhooks', description: 'Signed outgoing webhooks: endpoints, events and their payloads.' },
+      { name: 'API keys', description: 'Server API keys for merchant backends (ADMIN only).' },
       { name: 'System', description: 'Health checks.' },
     ],
   });

@@ -1,14 +1,16 @@
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { authenticateApiKey } from '../api-keys/service';
 import type { Database } from '../db/client';
 import { type Role, users } from '../db/schema';
 import type { AppEnv } from '../env';
-import { forbidden, invalidToken, unauthorized } from '../lib/errors';
+import { AppError, forbidden, invalidToken, unauthorized } from '../lib/errors';
 import { TokenError, verifyToken } from '../lib/tokens';
 
 import { type AuthenticatedUser, actingUser } from '../users/actor';
 import { authenticatedUserColumns } from '../users/columns';
+import { presentedApiKey } from './api-key';
 
 export type { AuthenticatedUser } from '../users/actor';
 
@@ -27,7 +29,19 @@ async function loadUser(db: Database, userId: number): Promise<AuthenticatedUser
   return row;
 }
 
+/**
+ * A server API key on a route that does not admit keys (no `requireScope`): 401 when the key itself is not
+ * valid, 403 `api_key_not_allowed` when it is (docs/api-keys.md §3).
+ */
+async function refuseApiKey(c: Context<AppEnv>, secret: string): Promise<never> {
+  const key = await authenticateApiKey(c.var.ctx, secret);
+  c.var.logger.info('api key refused', { reason: 'route_refuses_keys', api_key_id: key.id });
+  throw new AppError(403, 'api_key_not_allowed', 'This route does not accept API keys.');
+}
+
 async function authenticate(c: Context<AppEnv>, header: string): Promise<void> {
+  const secret = presentedApiKey(header);
+  if (secret !== undefined) await refuseApiKey(c, secret);
   const match = BEARER.exec(header);
   if (!match?.[1]) throw invalidToken('The access token is invalid or expired.');
   let claims: Awaited<ReturnType<typeof verifyToken>>;
@@ -55,8 +69,11 @@ async function authenticate(c: Context<AppEnv>, header: string): Promise<void> {
 /**
  * Requires a valid access token (`Authorization: Bearer <jwt>`) for an active user whose tokens were not
  * revoked after it was issued; sets `c.var.ctx.actor`. One database query. Anything else is a 401 problem.
+ * A server API key passes only when the route's `requireScope` admitted it (`ctx.apiKey`); elsewhere it is
+ * refused (see refuseApiKey).
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.var.ctx.apiKey) return next();
   const header = c.req.header('Authorization');
   if (header === undefined || header.trim() === '') {
     throw unauthorized('Authentication credentials were not provided.');
@@ -75,9 +92,13 @@ export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** 403 unless the authenticated user has one of `roles`. Use after requireAuth. */
+/**
+ * 403 unless the authenticated user has one of `roles`. Use after requireAuth. A server API key admitted by
+ * the route's `requireScope` passes: its scope is the route's rule for keys.
+ */
 export function requireRole(...roles: Role[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.var.ctx.apiKey) return next();
     const actor = c.var.ctx.actor;
     if (!actor) throw unauthorized('Authentication credentials were not provided.');
     if (!roles.includes(actor.role)) throw forbidden();

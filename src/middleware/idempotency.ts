@@ -202,16 +202,20 @@ export function idempotency(scope: string) {
         'invalid_idempotency_key',
       );
     }
-    const actor = c.var.ctx.actor;
-    if (!actor) throw unauthorized('Authentication credentials were not provided.');
+    // A server API key's keys are its own (docs/api-keys.md §4): kept under its creator's user id with the key
+    // id in the scope, so neither the admin nor another key can replay them.
+    const apiKey = c.var.ctx.apiKey;
+    const owner = apiKey ? apiKey.createdBy : c.var.ctx.actor?.id;
+    if (owner === undefined) throw unauthorized('Authentication credentials were not provided.');
+    const recordScope = apiKey ? `key:${apiKey.id}:${scope}` : scope;
     const { db, logger } = c.var;
     const requestHash = await sha256Hex(`${c.req.method} ${scope}\n${canonicalBody(await c.req.text())}`);
 
-    const first = await insertRecord(db, actor.id, scope, key, requestHash);
+    const first = await insertRecord(db, owner, recordScope, key, requestHash);
     const reservation: Reservation =
       first !== undefined
         ? { kind: 'reserved', id: first }
-        : await reserve(db, actor.id, scope, key, requestHash);
+        : await reserve(db, owner, recordScope, key, requestHash);
     if (reservation.kind === 'replay') return replay(reservation.answer);
     if (reservation.kind === 'mismatch') {
       throw new AppError(

@@ -1,12 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { addressFieldColumns } from '../customers/columns';
+import { customerNotFound } from '../customers/kyc';
 import { customerProfileNotFound } from '../customers/profile';
 import { type Database, isDuplicateKey } from '../db/client';
-import { addresses, customers, kycRecords, transactions } from '../db/schema';
+import { addresses, customers, kycRecords, transactions, users } from '../db/schema';
 import type { Config } from '../env';
 import { ulid } from '../lib/crypto';
-import { AppError, conflict, fieldError, unauthorized } from '../lib/errors';
+import { AppError, conflict, fieldError, forbidden, unauthorized } from '../lib/errors';
 import { type Currency, parseAmount } from '../lib/money';
 import {
   ACCOUNT_CURRENCIES,
@@ -30,6 +31,8 @@ export interface MerchantDataInput {
 
 export interface CreateTransactionInput extends MerchantDataInput {
   amount: string | number;
+  /** The customer who pays: required for a server API key, optional (and only one's own) for a customer. */
+  customer_id?: number;
   /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
   callbackUrl: string;
 }
@@ -39,11 +42,14 @@ const REQUIRED_BILLING = ['first_name', 'last_name', 'phone_number', 'email'] as
 // What PayMob accepts for an unknown optional billing field.
 const UNKNOWN = 'NA';
 
-/** Everything the checks and the billing data need: one query (customer, KYC status, main address). */
-async function loadPayer(db: Database, userId: number) {
+/** Everything the checks and the billing data need: one query (customer, user, KYC status, main address). */
+async function loadPayer(db: Database, by: { userId: number } | { customerId: number }) {
   const [row] = await db
     .select({
       customerId: customers.id,
+      userId: customers.userId,
+      email: users.email,
+      isActive: users.isActive,
       firstName: customers.firstName,
       lastName: customers.lastName,
       phoneNumber: customers.phoneNumber,
@@ -52,14 +58,39 @@ async function loadPayer(db: Database, userId: number) {
       ...addressFieldColumns,
     })
     .from(customers)
+    .innerJoin(users, eq(users.id, customers.userId))
     .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
     // main_of is customer_id for the main address only, with a unique index: the main address in one probe.
     .leftJoin(addresses, eq(addresses.mainOf, customers.id))
-    .where(eq(customers.userId, userId))
+    .where('userId' in by ? eq(customers.userId, by.userId) : eq(customers.id, by.customerId))
     .limit(1);
   return row;
 }
 type Payer = NonNullable<Awaited<ReturnType<typeof loadPayer>>>;
+
+/**
+ * Who pays (docs/api-keys.md §2): a customer pays for themselves (a `customer_id` naming anyone else → 403);
+ * a server API key with `payments:write` must name the customer (`customer_id`), whose user must be active.
+ */
+async function resolvePayer(ctx: ServiceContext, customerId: number | undefined): Promise<Payer> {
+  if (ctx.apiKey) {
+    if (customerId === undefined) {
+      throw fieldError('customer_id', 'This field is required when an API key creates the payment.');
+    }
+    const payer = await loadPayer(ctx.db, { customerId });
+    if (!payer?.isActive) throw customerNotFound();
+    return payer;
+  }
+  // The route lets customers only in (requireRole): the payer is the caller.
+  const actor = ctx.actor;
+  if (!actor) throw unauthorized('Authentication credentials were not provided.');
+  const payer = await loadPayer(ctx.db, { userId: actor.id });
+  if (!payer) throw customerProfileNotFound();
+  if (customerId !== undefined && customerId !== payer.customerId) {
+    throw forbidden('A customer can only pay for their own customer profile.');
+  }
+  return payer;
+}
 
 const filled = (value: string | null | undefined): string | undefined => {
   const text = value?.trim();
@@ -155,16 +186,12 @@ export async function createTransaction(
   input: CreateTransactionInput,
 ): Promise<TransactionView> {
   const { db, config, logger, now } = ctx;
-  // The route lets customers only in (requireRole): the payer is the caller.
-  const actor = ctx.actor;
-  if (!actor) throw unauthorized('Authentication credentials were not provided.');
   const returnUrl = input.return_url === undefined ? null : checkReturnUrl(config, input.return_url);
   const reference = input.merchant_reference ?? null;
   const metadata = input.metadata ?? null;
   const description = input.description ?? null;
-  const payer = await loadPayer(db, actor.id);
-  if (!payer) throw customerProfileNotFound();
-  const currency = checkPayer(config, payer, actor.email);
+  const payer = await resolvePayer(ctx, input.customer_id);
+  const currency = checkPayer(config, payer, payer.email);
   const amount = parseAmount(input.amount, currency);
   if (!amount.ok) throw fieldError('amount', amount.message);
   const amountCents = amount.minor;
@@ -183,7 +210,7 @@ export async function createTransaction(
       merchant_reference, metadata, description, return_url, created_at, updated_at)
     select ${customers.id}, ${merchantOrderId}, ${amountCents}, ${currency}, 'initiated', ${apiMode},
       ${reference}, ${metadata === null ? null : JSON.stringify(metadata)}, ${description}, ${returnUrl}, ${now}, ${now}
-    from ${customers} where ${customers.id} = ${payer.customerId} and ${customers.userId} = ${actor.id}`);
+    from ${customers} where ${customers.id} = ${payer.customerId} and ${customers.userId} = ${payer.userId}`);
   } catch (err) {
     if (reference !== null && isDuplicateKey(err, 'transactions_customer_reference_unique')) {
       throw await referenceConflict(db, payer.customerId, reference);
@@ -197,7 +224,7 @@ export async function createTransaction(
   const paymob = ctx.paymob();
   let checkout: { orderId: number; token: string; url: string; expiresAt: Date };
   try {
-    const billing = billingData(payer, actor.email);
+    const billing = billingData(payer, payer.email);
     const expiresAt = new Date(now.getTime() + PAYMENT_KEY_EXPIRATION_SECONDS * 1000);
     if (apiMode === 'intention') {
       const intention = await paymob.createIntention({

@@ -18,8 +18,13 @@ const DATE_TIME =
 /** A transaction (or customer) id as it may appear in a path or query: no sign, no leading zero, ≤ 16 digits. */
 export const ID_PATTERN = /^[1-9]\d{0,15}$/;
 
-/** The reads are for signed-in callers only (the routes require authentication). */
-function signedIn(ctx: ServiceContext): Actor {
+/**
+ * The reads are for signed-in callers only (the routes require authentication). A server API key the route
+ * admitted (`payments:read`, or `refunds:write` reading its result) sees every transaction, like staff
+ * (docs/api-keys.md §2): undefined here means "no ownership filter".
+ */
+function signedIn(ctx: ServiceContext): Actor | undefined {
+  if (ctx.apiKey) return undefined;
   if (!ctx.actor) throw unauthorized('Authentication credentials were not provided.');
   return ctx.actor;
 }
@@ -122,8 +127,8 @@ function filterConditions(query: TransactionListQuery): SQL[] {
 }
 
 /** Customers see only their own transactions; one sub-select instead of a separate customer lookup. */
-function ownership(db: Database, actor: Actor): SQL | undefined {
-  if (isStaff(actor)) return undefined;
+function ownership(db: Database, actor: Actor | undefined): SQL | undefined {
+  if (!actor || isStaff(actor)) return undefined;
   return inArray(
     transactions.customerId,
     db.select({ id: customers.id }).from(customers).where(eq(customers.userId, actor.id)),

@@ -79,8 +79,7 @@ function refundAmount(input: RefundInput['amount'], target: ReversalTarget): num
  * or staff check PayMob. The call is never retried, since a repeat could refund twice.
  */
 export async function refundTransaction(ctx: ServiceContext, input: RefundInput): Promise<TransactionView> {
-  const actor = ctx.actor;
-  requireAdmin(actor);
+  const actor = requireAdmin(ctx);
   const target = await loadForReversal(ctx.db, input.transactionId);
   requireSucceeded(target, 'refund');
   const amountCents = refundAmount(input.amount, target);

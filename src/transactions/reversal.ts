@@ -7,7 +7,6 @@ import { AppError, forbidden, notFound } from '../lib/errors';
 import { PaymobError } from '../paymob/client';
 import { factsFromAnswer } from '../paymob/events';
 import type { ReversalAnswer } from '../paymob/schemas';
-import type { AuthenticatedUser } from '../users/actor';
 import { type ApplyEventResult, applyPaymentEvent } from './apply-event';
 import { settleReservation } from './ledger';
 import { getTransaction, ID_PATTERN } from './list';
@@ -20,9 +19,23 @@ import type { TransactionView } from './schemas';
 
 export type ReversalKind = 'refund' | 'void';
 
-/** Refunds and voids are ADMIN only; the routes check this too, the service makes it true for every caller. */
-export function requireAdmin(actor: AuthenticatedUser | undefined): asserts actor is AuthenticatedUser {
-  if (actor?.role !== 'ADMIN') throw forbidden('Only an administrator can refund or void a payment.');
+/** Who reverses a payment, for the audit row: an ADMIN, or a server API key (then no user). */
+export interface ReversalActor {
+  userId: number | null;
+  apiKey?: { id: number; name: string };
+}
+
+/**
+ * Refunds and voids are for ADMIN, or a server API key with `refunds:write` (docs/api-keys.md §2); the routes
+ * check this too, the service makes it true for every caller. A key is admitted only after its scope check.
+ */
+export function requireAdmin(ctx: Pick<ServiceContext, 'actor' | 'apiKey'>): ReversalActor {
+  const { actor, apiKey } = ctx;
+  if (apiKey?.scopes.includes('refunds:write'))
+    return { userId: null, apiKey: { id: apiKey.id, name: apiKey.name } };
+  if (apiKey || actor?.role !== 'ADMIN')
+    throw forbidden('Only an administrator can refund or void a payment.');
+  return { userId: actor.id };
 }
 
 /**
@@ -95,7 +108,7 @@ export function invalidState(status: TransactionStatus, detail: string): AppErro
  */
 export async function callPaymob(
   ctx: ServiceContext,
-  actor: AuthenticatedUser,
+  actor: ReversalActor,
   kind: ReversalKind,
   target: ReversalTarget,
   details: Record<string, unknown>,
@@ -104,11 +117,13 @@ export async function callPaymob(
 ): Promise<ReversalAnswer> {
   const audit = (outcome: Record<string, unknown>) =>
     writeAudit(ctx.db, {
-      actorUserId: actor.id,
+      actorUserId: actor.userId,
       action: `transaction.${kind}`,
       targetType: 'transaction',
       targetId: target.id,
       details: {
+        // docs/api-keys.md §5: a key's refund names the key (the audit row has no user for it).
+        ...(actor.apiKey ? { api_key_id: actor.apiKey.id, api_key_name: actor.apiKey.name } : {}),
         ...details,
         currency: target.currency,
         amount_cents_total: target.amountCents,

@@ -6,6 +6,7 @@ import { AppError } from '../lib/errors';
 import { MAX_JSON_DEPTH } from '../lib/json-depth';
 import { createRouter, jsonBody, jsonResponse } from '../lib/openapi';
 import { problemResponses } from '../lib/problem';
+import { byApiKey, requireScope } from '../middleware/api-key';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { IDEMPOTENCY_HEADER, idempotency } from '../middleware/idempotency';
 import { byUser, rateLimit } from '../middleware/rate-limit';
@@ -31,7 +32,11 @@ import { handleProcessedCallback, handleResponseCallback, MAX_WEBHOOK_BODY_BYTES
 export const transactionsRoutes = createRouter();
 
 const TAGS = ['Transactions'];
-const BEARER = [{ bearerAuth: [] }];
+// docs/api-keys.md: routes a server API key may call name its scope too.
+const BEARER_OR_KEY = (scope: string): Array<Record<string, string[]>> => [
+  { bearerAuth: [] },
+  { apiKeyAuth: [scope] },
+];
 const WEBHOOK_PATH = '/api/v1/transactions/webhook/';
 
 const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
@@ -48,7 +53,7 @@ transactionsRoutes.openapi(
     path: '/txn',
     operationId: 'createTransaction',
     tags: TAGS,
-    security: BEARER,
+    security: BEARER_OR_KEY('payments:write'),
     summary: 'Start a payment: register it with PayMob and get the checkout URL',
     description: [
       'Customers only (staff → 403). Needs approved KYC (unless REQUIRE_KYC_FOR_PAYMENTS is false), a main',
@@ -58,11 +63,13 @@ transactionsRoutes.openapi(
       'Optional merchant data (docs/api.md §4.9): `merchant_reference` (unique per customer: a second payment with it',
       '→ 409 `merchant_reference_conflict`; an Idempotency-Key retry still gets the first answer), `metadata`, `description`, `return_url`.',
       'Rate limit: 30/min per user (`payments`).',
+      'A server API key with `payments:write` pays for the customer named by the required `customer_id` (same checks; 30/min per key).',
     ].join(' '),
     middleware: [
+      requireScope('payments:write'),
       requireAuth,
       requireRole('CUSTOMER'),
-      rateLimit('payments', byUser),
+      rateLimit('payments', byUser, byApiKey),
       idempotency('transactions.create'),
     ] as const,
     request: { body: jsonBody(CreateTransactionBody) },
@@ -88,11 +95,11 @@ transactionsRoutes.openapi(
     path: '/txn',
     operationId: 'listTransactions',
     tags: TAGS,
-    security: BEARER,
+    security: BEARER_OR_KEY('payments:read'),
     summary: 'List transactions, newest first',
     description:
-      'Customers see their own; staff see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `merchant_reference` (exact), `customer`. Unknown filter values → 400.',
-    middleware: [requireAuth, rateLimit('default', byUser)] as const,
+      'Customers see their own; staff and server API keys (`payments:read`) see all. Filters: `status` (repeatable), `created_after` (inclusive), `created_before` (exclusive), `created_at` (a UTC day), `merchant_order_id`, `merchant_reference` (exact), `customer`. Unknown filter values → 400.',
+    middleware: [requireScope('payments:read'), requireAuth, rateLimit('default', byUser, byApiKey)] as const,
     request: { query: TransactionListQuery },
     responses: {
       200: jsonResponse(TransactionPage, 'One page of transactions'),
@@ -109,9 +116,9 @@ transactionsRoutes.openapi(
     path: '/txn/{id}',
     operationId: 'getTransaction',
     tags: TAGS,
-    security: BEARER,
+    security: BEARER_OR_KEY('payments:read'),
     summary: 'One transaction (another customer’s is a 404)',
-    middleware: [requireAuth, rateLimit('default', byUser)] as const,
+    middleware: [requireScope('payments:read'), requireAuth, rateLimit('default', byUser, byApiKey)] as const,
     request: { params: TransactionIdParams },
     responses: {
       200: jsonResponse(TransactionSchema, 'The transaction'),
@@ -213,7 +220,7 @@ function reversalIdempotency(kind: 'refund' | 'void') {
 const reversalDescription = (what: string) =>
   [
     what,
-    'ADMIN only (STAFF and customers → 403). Only a `succeeded` payment (409 `invalid_transaction_state` otherwise).',
+    'ADMIN or a server API key with `refunds:write` (STAFF and customers → 403; audited with the key’s id). Only a `succeeded` payment (409 `invalid_transaction_state` otherwise).',
     'PayMob’s answer is applied at once; its callback later changes nothing more. PayMob failures → 502',
     '`paymob_unavailable` / `paymob_rejected` (never retried: a repeat could move money twice).',
     `Optional \`${IDEMPOTENCY_HEADER}\`: a retry with the same key gets the first answer. Rate limit: \`default\`.`,
@@ -225,15 +232,16 @@ transactionsRoutes.openapi(
     path: '/txn/{id}/refund',
     operationId: 'refundTransaction',
     tags: TAGS,
-    security: BEARER,
+    security: BEARER_OR_KEY('refunds:write'),
     summary: 'Refund a payment, in full or in part',
     description: reversalDescription(
       'Body `{"amount"}` is optional: by default everything not refunded yet. An amount above that → 400 on `amount`, without calling PayMob. A partial refund keeps the payment `succeeded` with `refunded_cents` > 0; the last one makes it `refunded`.',
     ),
     middleware: [
+      requireScope('refunds:write'),
       requireAuth,
       requireRole('ADMIN'),
-      rateLimit('default', byUser),
+      rateLimit('default', byUser, byApiKey),
       reversalIdempotency('refund'),
     ] as const,
     request: {
@@ -260,15 +268,16 @@ transactionsRoutes.openapi(
     path: '/txn/{id}/void',
     operationId: 'voidTransaction',
     tags: TAGS,
-    security: BEARER,
+    security: BEARER_OR_KEY('refunds:write'),
     summary: 'Void a payment on the day it was made',
     description: reversalDescription(
       'Only on the UTC day of the payment (409 `void_window_closed` after it: refund instead) and only before any refund. The payment becomes `voided`.',
     ),
     middleware: [
+      requireScope('refunds:write'),
       requireAuth,
       requireRole('ADMIN'),
-      rateLimit('default', byUser),
+      rateLimit('default', byUser, byApiKey),
       reversalIdempotency('void'),
     ] as const,
     request: { params: TransactionIdParams },

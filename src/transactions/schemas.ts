@@ -66,6 +66,11 @@ export const CreateTransactionBody = z
       example: '100.00',
     }),
     ...merchantDataFields,
+    customer_id: z.number().int().positive().optional().openapi({
+      description:
+        'The paying customer. Required with a server API key (`payments:write`, docs/api-keys.md); a customer may only name themselves (another id → 403).',
+      example: 42,
+    }),
   })
   .openapi('CreateTransaction');
 

@@ -25,8 +25,7 @@ export interface VoidInput {
  * applied through `applyPaymentEvent` (→ `voided`); the later callback is its duplicate.
  */
 export async function voidTransaction(ctx: ServiceContext, input: VoidInput): Promise<TransactionView> {
-  const actor = ctx.actor;
-  requireAdmin(actor);
+  const actor = requireAdmin(ctx);
   const target = await loadForReversal(ctx.db, input.transactionId);
   requireSucceeded(target, 'void');
   if (target.refundedCents > 0 || target.heldCents > 0) {

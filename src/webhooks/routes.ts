@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, jsonBody, jsonResponse } from '../lib/openapi';
 import { paginationQuery } from '../lib/pagination';
 import { problemResponses } from '../lib/problem';
+import { byApiKey, requireScope } from '../middleware/api-key';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { byUser, rateLimit } from '../middleware/rate-limit';
 import {
@@ -158,11 +159,17 @@ eventsRoutes.openapi(
     path: '/',
     operationId: 'listEvents',
     tags: TAGS,
-    security: BEARER,
+    // Server API keys with payments:read may read the event log too (docs/api-keys.md).
+    security: [...BEARER, { apiKeyAuth: ['payments:read'] }],
     summary: 'List events, newest first',
     description:
-      'Staff only. Each event is the body its webhook deliveries carry. Filters: `type`, `object_type`, `object_id` (with `object_type`); an unknown value → 400.',
-    middleware: [requireAuth, requireRole('ADMIN', 'STAFF'), rateLimit('default', byUser)] as const,
+      'Staff, and server API keys with `payments:read`. Each event is the body its webhook deliveries carry. Filters: `type`, `object_type`, `object_id` (with `object_type`); an unknown value → 400.',
+    middleware: [
+      requireScope('payments:read'),
+      requireAuth,
+      requireRole('ADMIN', 'STAFF'),
+      rateLimit('default', byUser, byApiKey),
+    ] as const,
     request: { query: EventListQuery },
     responses: {
       200: jsonResponse(EventPage, 'One page of events'),

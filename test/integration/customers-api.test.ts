@@ -37,7 +37,11 @@ describe('OpenAPI: every customers route is documented', () => {
     const operation = doc.paths[path]?.[method];
     expect(operation, `${method} ${path}`).toBeDefined();
     expect(operation?.tags).toEqual(['Customers']);
-    expect(operation?.security).toEqual([{ bearerAuth: [] }]);
+    // The staff reads also admit a server API key with customers:read (docs/api-keys.md).
+    const staffRead = path.startsWith('/api/v1/customers/{customer_id}/kyc') && method === 'get';
+    expect(operation?.security).toEqual(
+      staffRead ? [{ bearerAuth: [] }, { apiKeyAuth: ['customers:read'] }] : [{ bearerAuth: [] }],
+    );
     expect(operation?.responses['401']).toBeDefined();
   });
 

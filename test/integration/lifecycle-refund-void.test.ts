@@ -444,7 +444,8 @@ describe('OpenAPI', () => {
       const operation = doc.paths[`/api/v1/transactions/txn/{id}/${kind}`]?.post;
       expect(operation, kind).toBeDefined();
       expect(operation?.tags).toEqual(['Transactions']);
-      expect(operation?.security).toEqual([{ bearerAuth: [] }]);
+      // An ADMIN's token, or a server API key with refunds:write (docs/api-keys.md).
+      expect(operation?.security).toEqual([{ bearerAuth: [] }, { apiKeyAuth: ['refunds:write'] }]);
     }
   });
 });

@@ -165,7 +165,8 @@ describe('what a code generator relies on', () => {
   it('public operations say so with an empty security requirement', () => {
     const byId = Object.fromEntries(operations().map(([, , op]) => [op.operationId, op]));
     expect(byId.signUp.security).toEqual([]);
-    expect(byId.createTransaction.security).toEqual([{ bearerAuth: [] }]);
+    // A user's token, or a server API key with the route's scope (docs/api-keys.md).
+    expect(byId.createTransaction.security).toEqual([{ bearerAuth: [] }, { apiKeyAuth: ['payments:write'] }]);
   });
 
   it('lists every problem code in the description', () => {

@@ -17,6 +17,20 @@ export interface AuditFilters {
   targetId?: string;
 }
 
+/**
+ * Who an audit row names: the user, else a server API key (its id in the details: docs/api-keys.md §5), else
+ * undefined for the system (a cron job).
+ */
+export function auditActorLabel(entry: Pick<AuditRow, 'actorUserId' | 'actorUsername' | 'details'>) {
+  if (entry.actorUsername) return entry.actorUsername;
+  if (entry.actorUserId) return `user #${entry.actorUserId}`;
+  const details = entry.details as { api_key_id?: unknown; api_key_name?: unknown } | null;
+  if (typeof details?.api_key_id === 'number') {
+    return `API key #${details.api_key_id}${typeof details.api_key_name === 'string' ? ` (${details.api_key_name})` : ''}`;
+  }
+  return undefined;
+}
+
 export interface AuditRow {
   id: number;
   actorUserId: number | null;

@@ -2,7 +2,7 @@ import { choices, Select, TextInput, Time } from '../shared/components';
 import type { PageContext } from '../shared/layout';
 import { ListPage } from '../shared/list';
 import type { ListResult } from '../shared/queries';
-import type { AuditFilters, AuditRow } from './queries';
+import { type AuditFilters, type AuditRow, auditActorLabel } from './queries';
 
 export interface AuditPageProps {
   ctx: PageContext;
@@ -52,9 +52,7 @@ export function AuditPage({ ctx, url, filters, actions, result, page, pageSize }
         { header: 'When', cell: (entry) => <Time value={entry.createdAt} /> },
         {
           header: 'Actor',
-          cell: (entry) =>
-            entry.actorUsername ??
-            (entry.actorUserId ? `user #${entry.actorUserId}` : <span class="muted">system</span>),
+          cell: (entry) => auditActorLabel(entry) ?? <span class="muted">system</span>,
         },
         { header: 'Action', class: 'mono', cell: (entry) => entry.action },
         {

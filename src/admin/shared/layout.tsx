@@ -4,9 +4,17 @@ import type { Role } from '../../db/schema';
 import { ADMIN_CSS_URL } from '../styles';
 import { CsrfField, type Flash, FlashMessage } from './components';
 
-export type Section = 'dashboard' | 'users' | 'customers' | 'transactions' | 'webhooks' | 'emails' | 'audit';
+export type Section =
+  | 'dashboard'
+  | 'users'
+  | 'customers'
+  | 'transactions'
+  | 'webhooks'
+  | 'emails'
+  | 'audit'
+  | 'api-keys';
 
-const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
+const NAV: ReadonlyArray<{ section: Section; href: string; label: string; adminOnly?: boolean }> = [
   { section: 'dashboard', href: '/admin/', label: 'Dashboard' },
   { section: 'users', href: '/admin/users', label: 'Users' },
   { section: 'customers', href: '/admin/customers', label: 'Customers' },
@@ -14,6 +22,7 @@ const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'webhooks', href: '/admin/webhooks', label: 'Webhooks' },
   { section: 'emails', href: '/admin/emails', label: 'E-mails' },
   { section: 'audit', href: '/admin/audit', label: 'Audit log' },
+  { section: 'api-keys', href: '/admin/api-keys', label: 'API keys', adminOnly: true },
 ];
 
 /** What every signed-in page knows about the request. */
@@ -66,7 +75,7 @@ export function Layout({
             StackPay <span>admin</span>
           </a>
           <nav class="nav" aria-label="Main">
-            {NAV.map((item) => (
+            {NAV.filter((item) => !item.adminOnly || ctx.role === 'ADMIN').map((item) => (
               <a href={item.href} aria-current={item.section === section ? 'page' : undefined}>
                 {item.label}
               </a>

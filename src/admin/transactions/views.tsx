@@ -1,5 +1,5 @@
 import { TRANSACTION_STATUSES } from '../../db/schema';
-import type { AuditRow } from '../audit/queries';
+import { type AuditRow, auditActorLabel } from '../audit/queries';
 import { Badge, choices, Empty, Select, TextInput, Time } from '../shared/components';
 import { formatAmount, humanize } from '../shared/format';
 import { Layout, type PageContext, PageHead } from '../shared/layout';
@@ -156,8 +156,7 @@ function AuditItem({ entry }: { entry: AuditRow }) {
         <Time value={entry.createdAt} /> · audit log
       </div>
       <div>
-        <strong>{entry.action}</strong> by{' '}
-        {entry.actorUsername ?? (entry.actorUserId ? `user #${entry.actorUserId}` : 'the system')}
+        <strong>{entry.action}</strong> by {auditActorLabel(entry) ?? 'the system'}
       </div>
       {entry.details ? (
         <details>

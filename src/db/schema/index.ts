@@ -8,6 +8,7 @@
  *   Drizzle `relations()`: relational queries are not used); every lookup and list filter has an index.
  * A new domain's tables go in a file of their own, re-exported here (drizzle.config.ts reads this file).
  */
+export * from './api-keys';
 export * from './customers';
 export * from './notifications';
 export * from './password-reset';
