@@ -71,6 +71,21 @@ const STYLE = `
   [hidden] { display: none !important; }
 `;
 
+/**
+ * The headers every Worker-served page carries: HTML, never cached, its own CSP, no sniffing, no referrer
+ * (docs/checkout.md). `extra` adds or overrides (e.g. `X-Frame-Options`).
+ */
+export function pageHeaders(csp: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': csp,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    ...extra,
+  };
+}
+
 export function pageShell(options: {
   title: string;
   nonce: string;

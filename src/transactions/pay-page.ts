@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html';
 import { type Currency, minorDigits } from '../lib/money';
-import { contentSecurityPolicy, createNonce, pageShell } from './page-shell';
+import { contentSecurityPolicy, createNonce, pageHeaders, pageShell } from './page-shell';
 import type { RenderedPage } from './result-page';
 import { SETTLED_STATUSES } from './state-machine';
 
@@ -86,18 +86,14 @@ export async function renderPayPage(options: {
   return {
     status: 200,
     body: page.toString(),
-    headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': contentSecurityPolicy({
+    headers: pageHeaders(
+      contentSecurityPolicy({
         nonce,
         scriptSelf: true,
         connectSelf: true,
         frameSrc: payPageFrameSources(options),
         frameAncestors: "'none'",
       }),
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-    },
+    ),
   };
 }

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import { PAYMENT_OUTCOMES } from './outcomes';
-import { contentSecurityPolicy, createNonce, PAY_PAGE_PATH, pageShell } from './page-shell';
+import { contentSecurityPolicy, createNonce, PAY_PAGE_PATH, pageHeaders, pageShell } from './page-shell';
 
 /** What the browser sees after paying (docs/api.md §4.5): the transaction's state as StackPay now records it. */
 export interface PaymentResult {
@@ -44,14 +44,8 @@ async function render(
   return {
     status,
     body: page.toString(),
-    headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      // Framed only by our own pages (the pay page), and only long enough to break out.
-      'Content-Security-Policy': contentSecurityPolicy({ nonce, script: true, frameAncestors: "'self'" }),
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-    },
+    // Framed only by our own pages (the pay page), and only long enough to break out.
+    headers: pageHeaders(contentSecurityPolicy({ nonce, script: true, frameAncestors: "'self'" })),
   };
 }
 

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import { contentSecurityPolicy, createNonce, pageShell } from '../transactions/page-shell';
+import { contentSecurityPolicy, createNonce, pageHeaders, pageShell } from '../transactions/page-shell';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy';
 
 /**
@@ -39,18 +39,14 @@ export async function renderResetPage(): Promise<{ body: string; headers: Record
   });
   return {
     body: page.toString(),
-    headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': contentSecurityPolicy({
+    headers: pageHeaders(
+      contentSecurityPolicy({
         nonce,
         scriptSelf: true,
         connectSelf: true,
         frameAncestors: "'none'",
       }),
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-    },
+      { 'X-Frame-Options': 'DENY' },
+    ),
   };
 }

@@ -1,5 +1,6 @@
 import { asc, desc, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
+import type { Address } from '../../customers/addresses';
 import { addressFieldColumns } from '../../customers/columns';
 import { kycSubmissionVersion } from '../../customers/kyc';
 import type { Database } from '../../db/client';
@@ -81,17 +82,8 @@ export async function listCustomers(
   );
 }
 
-export interface AdminAddress {
-  id: number;
-  country: string;
-  state: string | null;
-  city: string | null;
-  line: string | null;
-  buildingNumber: string | null;
-  apartmentNumber: string | null;
-  postalCode: string | null;
-  mainAddress: boolean;
-}
+/** An address as the customer page shows it: the customers service's shape, country as stored. */
+export type AdminAddress = Omit<Address, 'customerId' | 'country'> & { country: string };
 
 export interface CustomerDetail {
   id: number;
