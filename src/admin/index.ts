@@ -4,14 +4,14 @@ import { bodyGuard } from '../middleware/body-guard';
 import { accountRoutes } from './account/routes';
 import { apiKeysRoutes } from './api-keys/routes';
 import { auditRoutes } from './audit/routes';
+import { errorResponse, renderError } from './common/errors';
+import { resolveSession } from './common/guards';
+import { type AdminEnv, securityHeaders } from './common/http';
 import { customersRoutes } from './customers/routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { emailsRoutes } from './emails/routes';
 import { codeRoutes } from './session/code-routes';
 import { sessionRoutes } from './session/routes';
-import { errorResponse, renderError } from './shared/errors';
-import { resolveSession } from './shared/guards';
-import { type AdminEnv, securityHeaders } from './shared/http';
 import { transactionsRoutes } from './transactions/routes';
 import { usersRoutes } from './users/routes';
 import { userSecurityRoutes } from './users/security-routes';
@@ -19,7 +19,7 @@ import { webhooksRoutes } from './webhooks/routes';
 
 /**
  * The admin web interface (docs/api.md §8): server-rendered pages under /admin, one folder per section
- * (`<section>/routes.ts`, `queries.ts`, `views.tsx`) and what they share in `shared/`. Every action calls the
+ * (`<section>/routes.ts`, `queries.ts`, `views.tsx`) and what they share in `common/`. Every action calls the
  * same service as the API (users, customers, transactions); the sections only read forms, check who may act,
  * and render.
  */

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingTotpEnrolment, totpStatus } from '../../users/totp';
+import { formRefusal, refuseWithFlash } from '../common/forms';
+import { requireCsrf, requireSessionToEnrol } from '../common/guards';
+import { type AdminEnv, page, pageContext, sessionOf } from '../common/http';
+import { mustEnrol } from '../common/two-factor';
 import { markSecondFactor } from '../session/queries';
-import { formRefusal, refuseWithFlash } from '../shared/forms';
-import { requireCsrf, requireSessionToEnrol } from '../shared/guards';
-import { type AdminEnv, page, pageContext, sessionOf } from '../shared/http';
-import { mustEnrol } from '../shared/two-factor';
 import { AccountPage, RecoveryCodesPage } from './views';
 
 /**

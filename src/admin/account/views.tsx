@@ -1,7 +1,7 @@
 import { raw } from 'hono/html';
 import type { TotpEnrolment, TotpStatus } from '../../users/totp';
-import { Badge, CsrfField, TextInput } from '../shared/components';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
+import { Badge, CsrfField, TextInput } from '../common/components';
+import { Layout, type PageContext, PageHead } from '../common/layout';
 
 // The QR code's drawn size (its SVG has only a viewBox, so it would otherwise fill the panel's width).
 const QR_PIXELS = 200;

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../api-keys/service';
 import { notFound } from '../../lib/errors';
-import { claimConfirmation, newConfirmationNonce } from '../shared/confirm';
-import { formRefusal, idParam } from '../shared/forms';
-import { requireCsrf, requireRole, requireSession } from '../shared/guards';
-import { type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
+import { claimConfirmation, newConfirmationNonce } from '../common/confirm';
+import { formRefusal, idParam } from '../common/forms';
+import { requireCsrf, requireRole, requireSession } from '../common/guards';
+import { type AdminEnv, page, pageContext, sessionOf, setFlash } from '../common/http';
 import { apiKeyById, scopesFromForm } from './queries';
 import { ApiKeysPage, CreatedKeyPage, RevokeConfirmPage } from './views';
 

@@ -1,7 +1,7 @@
 import type { ApiKeyRow } from '../../api-keys/service';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../db/schema';
-import { Badge, CsrfField, Empty, TableWrap, TextInput, Time } from '../shared/components';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
+import { Badge, CsrfField, Empty, TableWrap, TextInput, Time } from '../common/components';
+import { Layout, type PageContext, PageHead } from '../common/layout';
 
 /** What each scope allows (docs/api-keys.md §2), shown next to its checkbox. */
 const SCOPE_HELP: Record<ApiKeyScope, string> = {

@@ -6,7 +6,7 @@ export { AUDIT_ACTIONS } from '../../db/audit';
 
 import { startingWith } from '../../db/like';
 import { auditLog, users } from '../../db/schema';
-import { type ListResult, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+import { type ListResult, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 export interface AuditFilters {
   /** An action (`kyc.review`) or a prefix ending in a dot (`user.`). */

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { listWindow, text } from '../shared/forms';
-import { requireSession } from '../shared/guards';
-import { type AdminEnv, page, pageContext } from '../shared/http';
+import { listWindow, text } from '../common/forms';
+import { requireSession } from '../common/guards';
+import { type AdminEnv, page, pageContext } from '../common/http';
 import { AUDIT_ACTIONS, listAudit } from './queries';
 import { AuditPage } from './views';
 

@@ -1,7 +1,7 @@
-import { choices, Select, TextInput, Time } from '../shared/components';
-import type { PageContext } from '../shared/layout';
-import { ListPage } from '../shared/list';
-import type { ListResult } from '../shared/queries';
+import { choices, Select, TextInput, Time } from '../common/components';
+import type { PageContext } from '../common/layout';
+import { ListPage } from '../common/list';
+import type { ListResult } from '../common/queries';
 import { type AuditFilters, type AuditRow, auditActorLabel } from './queries';
 
 export interface AuditPageProps {

@@ -1,9 +1,9 @@
 import { COUNTRIES, COUNTRY_CODES } from '../../customers/countries';
 import type { FieldErrors } from '../../lib/errors';
-import { Badge, CsrfField, type Flash, FlashMessage, TextInput, Time, YesNo } from '../shared/components';
-import { formatBytes, fullName, humanize } from '../shared/format';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
-import type { ListResult } from '../shared/queries';
+import { Badge, CsrfField, type Flash, FlashMessage, TextInput, Time, YesNo } from '../common/components';
+import { formatBytes, fullName, humanize } from '../common/format';
+import { Layout, type PageContext, PageHead } from '../common/layout';
+import type { ListResult } from '../common/queries';
 import type { TransactionListRow } from '../transactions/queries';
 import { TransactionsTable } from '../transactions/views';
 import type { AdminAddress, CustomerDetail } from './queries';

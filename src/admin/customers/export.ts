@@ -2,7 +2,7 @@ import { desc, eq, lt } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { customers, type KycStatus, kycRecords, users } from '../../db/schema';
 import type { CsvValue } from '../../lib/csv';
-import { whereAll } from '../shared/queries';
+import { whereAll } from '../common/queries';
 import { type CustomerFilters, customerConditions } from './queries';
 
 /**

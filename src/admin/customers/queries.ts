@@ -14,7 +14,7 @@ import {
   kycRecords,
   users,
 } from '../../db/schema';
-import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 export const parseKycStatus = (value: string | undefined): KycStatus | undefined =>
   member(value, KYC_STATUSES);

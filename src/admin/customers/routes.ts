@@ -6,9 +6,9 @@ import { reviewKyc } from '../../customers/review';
 import { AddressPatchBody, KycReviewBody } from '../../customers/schemas';
 import { type FieldErrors, notFound } from '../../lib/errors';
 import { fieldErrorsFrom } from '../../lib/validation';
-import { csvDownload } from '../shared/export';
-import { formRefusal, idParam, listWindow, text, yesNo } from '../shared/forms';
-import { requireCsrf, requireRole, requireSession } from '../shared/guards';
+import { csvDownload } from '../common/export';
+import { formRefusal, idParam, listWindow, text, yesNo } from '../common/forms';
+import { requireCsrf, requireRole, requireSession } from '../common/guards';
 import {
   type AdminContext,
   type AdminEnv,
@@ -17,7 +17,7 @@ import {
   page,
   pageContext,
   setFlash,
-} from '../shared/http';
+} from '../common/http';
 import { recentCustomerTransactions } from '../transactions/queries';
 import { ADDRESS_LABELS, type CustomerFormState, CustomerPage } from './detail';
 import { CUSTOMER_CSV_HEADER, customerCsvLine, customerExportBatch } from './export';

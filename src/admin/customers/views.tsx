@@ -1,9 +1,9 @@
 import type { Child } from 'hono/jsx';
 import { KYC_STATUSES } from '../../db/schema';
-import { choices, Select, TextInput, Time, YesNo, yesNoChoices } from '../shared/components';
-import type { PageContext } from '../shared/layout';
-import { ListPage } from '../shared/list';
-import type { ListResult } from '../shared/queries';
+import { choices, Select, TextInput, Time, YesNo, yesNoChoices } from '../common/components';
+import type { PageContext } from '../common/layout';
+import { ListPage } from '../common/list';
+import type { ListResult } from '../common/queries';
 import type { CustomerFilters, CustomerListRow } from './queries';
 
 export interface CustomersPageProps {

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
+import { resolveSessionState, safeNext } from '../common/guards';
+import { type AdminEnv, page, pageContext, takeFlash } from '../common/http';
+import { ACCOUNT_PAGE, CODE_PAGE, mustEnrol } from '../common/two-factor';
 import { signInPage } from '../session/routes';
-import { resolveSessionState, safeNext } from '../shared/guards';
-import { type AdminEnv, page, pageContext, takeFlash } from '../shared/http';
-import { ACCOUNT_PAGE, CODE_PAGE, mustEnrol } from '../shared/two-factor';
 import { buildPaymentSeries, chartStart } from './chart';
 import { dailyPayments, dashboardCounts } from './queries';
 import { DashboardPage } from './views';

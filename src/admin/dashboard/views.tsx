@@ -1,7 +1,7 @@
 import { TRANSACTION_STATUSES } from '../../db/schema';
-import { Badge, Empty } from '../shared/components';
-import { formatAmount } from '../shared/format';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
+import { Badge, Empty } from '../common/components';
+import { formatAmount } from '../common/format';
+import { Layout, type PageContext, PageHead } from '../common/layout';
 import { CHART_DAYS, niceCeiling, type PaymentSeries, toMajorUnits } from './chart';
 import type { DashboardCounts } from './queries';
 

@@ -2,7 +2,7 @@ import { desc, eq, like, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { containing } from '../../db/like';
 import { EMAIL_STATUSES, type EmailStatus, emailEvents } from '../../db/schema';
-import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 export const parseEmailStatus = (value: string | undefined): EmailStatus | undefined =>
   member(value, EMAIL_STATUSES);

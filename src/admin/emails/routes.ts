@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { NotificationMessage } from '../../notifications/messages';
-import { listWindow, text } from '../shared/forms';
-import { requireSession } from '../shared/guards';
-import { type AdminEnv, page, pageContext } from '../shared/http';
+import { listWindow, text } from '../common/forms';
+import { requireSession } from '../common/guards';
+import { type AdminEnv, page, pageContext } from '../common/http';
 import { listEmails, parseEmailStatus } from './queries';
 import { EmailsPage } from './views';
 

@@ -1,9 +1,9 @@
 import { EMAIL_STATUSES } from '../../db/schema';
-import { Badge, choices, Select, TextInput, Time } from '../shared/components';
-import { humanize } from '../shared/format';
-import type { PageContext } from '../shared/layout';
-import { ListPage } from '../shared/list';
-import type { ListResult } from '../shared/queries';
+import { Badge, choices, Select, TextInput, Time } from '../common/components';
+import { humanize } from '../common/format';
+import type { PageContext } from '../common/layout';
+import { ListPage } from '../common/list';
+import type { ListResult } from '../common/queries';
 import type { EmailFilters, EmailRow } from './queries';
 
 export interface EmailsPageProps {

@@ -2,11 +2,11 @@ import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { clientIp } from '../../middleware/rate-limit';
 import { verifyTotp } from '../../users/totp';
-import type { Flash } from '../shared/components';
-import { CSRF_FIELD, csrfTokenFor, isCrossOrigin, isValidCsrfToken } from '../shared/csrf';
-import { formRefusal } from '../shared/forms';
-import { loadSessionState, safeNext } from '../shared/guards';
-import { type AdminContext, type AdminEnv, COOKIE_BASE, readForm, setFlash, takeFlash } from '../shared/http';
+import type { Flash } from '../common/components';
+import { CSRF_FIELD, csrfTokenFor, isCrossOrigin, isValidCsrfToken } from '../common/csrf';
+import { formRefusal } from '../common/forms';
+import { loadSessionState, safeNext } from '../common/guards';
+import { type AdminContext, type AdminEnv, COOKIE_BASE, readForm, setFlash, takeFlash } from '../common/http';
 import {
   type AdminSession,
   createAdminSession,

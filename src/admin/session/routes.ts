@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { byIp, clientIp, limitSubject, rateLimit } from '../../middleware/rate-limit';
-import type { Flash } from '../shared/components';
-import { CSRF_FIELD, isCrossOrigin, isValidLoginCsrf, newLoginCsrfToken } from '../shared/csrf';
-import { requireCsrf, requireSessionToEnrol, safeNext } from '../shared/guards';
+import type { Flash } from '../common/components';
+import { CSRF_FIELD, isCrossOrigin, isValidLoginCsrf, newLoginCsrfToken } from '../common/csrf';
+import { requireCsrf, requireSessionToEnrol, safeNext } from '../common/guards';
 import {
   type AdminContext,
   type AdminEnv,
@@ -13,7 +13,7 @@ import {
   sessionOf,
   setFlash,
   takeFlash,
-} from '../shared/http';
+} from '../common/http';
 import {
   authenticateStaff,
   createAdminSession,

@@ -1,6 +1,6 @@
-import { type Flash, FlashMessage, TextInput } from '../shared/components';
-import { CSRF_FIELD } from '../shared/csrf';
-import { BareLayout } from '../shared/layout';
+import { type Flash, FlashMessage, TextInput } from '../common/components';
+import { CSRF_FIELD } from '../common/csrf';
+import { BareLayout } from '../common/layout';
 
 export interface SignInProps {
   csrfToken: string;

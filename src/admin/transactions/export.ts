@@ -3,7 +3,7 @@ import type { Database } from '../../db/client';
 import { customers, transactions, users } from '../../db/schema';
 import type { CsvValue } from '../../lib/csv';
 import { formatMinor, isCurrency } from '../../lib/money';
-import { whereAll } from '../shared/queries';
+import { whereAll } from '../common/queries';
 import {
   rowColumns,
   type TransactionFilters,

@@ -9,7 +9,7 @@ import {
   transactions,
   users,
 } from '../../db/schema';
-import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 export const parseTransactionStatus = (value: string | undefined): TransactionStatus | undefined =>
   member(value, TRANSACTION_STATUSES);

@@ -1,7 +1,7 @@
 import { formatMinor, isCurrency } from '../../lib/money';
-import { Badge, CsrfField, TextInput } from '../shared/components';
-import { formatAmount } from '../shared/format';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
+import { Badge, CsrfField, TextInput } from '../common/components';
+import { formatAmount } from '../common/format';
+import { Layout, type PageContext, PageHead } from '../common/layout';
 import type { TransactionDetail } from './queries';
 
 /** Minor units as a plain decimal for a form field (no grouping: it is parsed again). */

@@ -4,13 +4,13 @@ import { notFound } from '../../lib/errors';
 import { refundTransaction } from '../../transactions/refund';
 import { voidTransaction } from '../../transactions/void';
 import { listAudit } from '../audit/queries';
-import { claimConfirmation, newConfirmationNonce } from '../shared/confirm';
-import { csvDownload } from '../shared/export';
-import { formatAmount } from '../shared/format';
-import { formRefusal, idParam, listWindow, refuseWithFlash, text } from '../shared/forms';
-import { requireCsrf, requireRole, requireSession } from '../shared/guards';
-import { type AdminContext, type AdminEnv, page, pageContext, sessionOf, setFlash } from '../shared/http';
-import { acceptStepUp, needsStepUp } from '../shared/two-factor';
+import { claimConfirmation, newConfirmationNonce } from '../common/confirm';
+import { csvDownload } from '../common/export';
+import { formatAmount } from '../common/format';
+import { formRefusal, idParam, listWindow, refuseWithFlash, text } from '../common/forms';
+import { requireCsrf, requireRole, requireSession } from '../common/guards';
+import { type AdminContext, type AdminEnv, page, pageContext, sessionOf, setFlash } from '../common/http';
+import { acceptStepUp, needsStepUp } from '../common/two-factor';
 import { TRANSACTION_CSV_HEADER, transactionCsvLine, transactionExportBatch } from './export';
 import {
   listTransactions,

@@ -1,10 +1,10 @@
 import { TRANSACTION_STATUSES } from '../../db/schema';
 import { type AuditRow, auditActorLabel } from '../audit/queries';
-import { Badge, choices, Empty, Select, TextInput, Time } from '../shared/components';
-import { formatAmount, humanize } from '../shared/format';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
-import { type Column, DataTable, ListPage } from '../shared/list';
-import type { ListResult } from '../shared/queries';
+import { Badge, choices, Empty, Select, TextInput, Time } from '../common/components';
+import { formatAmount, humanize } from '../common/format';
+import { Layout, type PageContext, PageHead } from '../common/layout';
+import { type Column, DataTable, ListPage } from '../common/list';
+import type { ListResult } from '../common/queries';
 import type { PaymentEventRow, TransactionDetail, TransactionListRow } from './queries';
 import { ReversalPanel } from './reversal';
 

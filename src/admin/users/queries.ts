@@ -4,7 +4,7 @@ import { customers, ROLES, type Role, users } from '../../db/schema';
 import { type UserRow, userColumns } from '../../users/columns';
 import { UNUSABLE_PASSWORD_PREFIX } from '../../users/password-tokens';
 import { userListConditions } from '../../users/profiles';
-import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 export const parseRole = (value: string | undefined): Role | undefined => member(value, ROLES);
 

@@ -2,9 +2,9 @@ import { Hono } from 'hono';
 import { sendPasswordResetFor } from '../../users/password-reset';
 import { getProfile } from '../../users/profiles';
 import { resetTotp, totpStatus } from '../../users/totp';
-import { formRefusal, idParam, refuseWithFlash } from '../shared/forms';
-import { requireCsrf, requireRole, requireSession } from '../shared/guards';
-import { type AdminEnv, page, pageContext, setFlash } from '../shared/http';
+import { formRefusal, idParam, refuseWithFlash } from '../common/forms';
+import { requireCsrf, requireRole, requireSession } from '../common/guards';
+import { type AdminEnv, page, pageContext, setFlash } from '../common/http';
 import { UserSecurityPage } from './security-views';
 
 /**

@@ -1,7 +1,7 @@
 import type { TotpStatus } from '../../users/totp';
 import type { Profile } from '../../users/view';
-import { Badge, CsrfField } from '../shared/components';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
+import { Badge, CsrfField } from '../common/components';
+import { Layout, type PageContext, PageHead } from '../common/layout';
 
 /**
  * ADMIN only: one user's sign-in security (docs/accounts.md §3) — their two-factor status with a reset, and

@@ -2,11 +2,11 @@ import { Hono } from 'hono';
 import { AppError } from '../../lib/errors';
 import { PASSWORD_MAX_LENGTH } from '../../users/password-policy';
 import { checkPasswordToken, setPasswordWithToken } from '../../users/password-tokens';
-import { FlashMessage, TextInput } from '../shared/components';
-import { isCrossOrigin } from '../shared/csrf';
-import { formRefusal } from '../shared/forms';
-import { type AdminContext, type AdminEnv, page, readForm } from '../shared/http';
-import { BareLayout } from '../shared/layout';
+import { FlashMessage, TextInput } from '../common/components';
+import { isCrossOrigin } from '../common/csrf';
+import { formRefusal } from '../common/forms';
+import { type AdminContext, type AdminEnv, page, readForm } from '../common/http';
+import { BareLayout } from '../common/layout';
 
 /**
  * The page a "set your password" e-mail links to (docs/admin.md §1): GET shows the form for a live token, POST

@@ -1,8 +1,8 @@
 import { ROLES } from '../../db/schema';
-import { Badge, CsrfField, choices, Select, TextInput, Time, yesNoChoices } from '../shared/components';
-import type { PageContext } from '../shared/layout';
-import { type Column, ListPage } from '../shared/list';
-import type { ListResult } from '../shared/queries';
+import { Badge, CsrfField, choices, Select, TextInput, Time, yesNoChoices } from '../common/components';
+import type { PageContext } from '../common/layout';
+import { type Column, ListPage } from '../common/list';
+import type { ListResult } from '../common/queries';
 import type { UserFilters, UserListRow } from './queries';
 
 export interface UsersPageProps {

@@ -1,8 +1,8 @@
 import { EVENT_TYPES, OBJECT_TYPES } from '../../webhooks/schemas';
-import { Badge, CsrfField, choices, Empty, Select, TextInput, Time } from '../shared/components';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
-import { type Column, DataTable, ListPage } from '../shared/list';
-import type { ListResult } from '../shared/queries';
+import { Badge, CsrfField, choices, Empty, Select, TextInput, Time } from '../common/components';
+import { Layout, type PageContext, PageHead } from '../common/layout';
+import { type Column, DataTable, ListPage } from '../common/list';
+import type { ListResult } from '../common/queries';
 import type { DeliveryRow, EventDetail, EventFilters, EventRow } from './queries';
 import { attemptColumns } from './views';
 

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { EVENT_TYPES } from '../../webhooks/schemas';
-import { CsrfField, TextInput } from '../shared/components';
-import type { PageContext } from '../shared/layout';
+import { CsrfField, TextInput } from '../common/components';
+import type { PageContext } from '../common/layout';
 import type { EndpointRow } from './queries';
 import { EndpointFrame } from './views';
 

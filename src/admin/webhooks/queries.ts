@@ -4,7 +4,7 @@ import type { Database } from '../../db/client';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema';
 import { EVENT_TYPES, type EventType, OBJECT_TYPES } from '../../webhooks/schemas';
 import { eventBody, subscribedTypes } from '../../webhooks/view';
-import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../shared/queries';
+import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 /**
  * Read-only queries of the webhooks section (docs/webhooks.md, "Admin"): endpoints with their latest attempt,

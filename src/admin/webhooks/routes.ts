@@ -9,9 +9,9 @@ import {
 } from '../../webhooks/endpoints';
 import { resendEvent } from '../../webhooks/resend';
 import { CreateEndpointBody, EVENT_TYPES, UpdateEndpointBody } from '../../webhooks/schemas';
-import { claimConfirmation, newConfirmationNonce } from '../shared/confirm';
-import { formRefusal, listWindow, refuseWithFlash, text, yesNo } from '../shared/forms';
-import { requireCsrf, requireRole, requireSession } from '../shared/guards';
+import { claimConfirmation, newConfirmationNonce } from '../common/confirm';
+import { formRefusal, listWindow, refuseWithFlash, text, yesNo } from '../common/forms';
+import { requireCsrf, requireRole, requireSession } from '../common/guards';
 import {
   type AdminContext,
   type AdminEnv,
@@ -20,7 +20,7 @@ import {
   pageContext,
   sessionOf,
   setFlash,
-} from '../shared/http';
+} from '../common/http';
 import { EventPage, EventsPage } from './events';
 import { EndpointConfirmPage, EndpointFormPage, type EndpointFormState, SecretPage } from './forms';
 import {

@@ -1,8 +1,8 @@
 import type { Child } from 'hono/jsx';
-import { Badge, Empty, Pager, Select, Time, yesNoChoices } from '../shared/components';
-import { Layout, type PageContext, PageHead } from '../shared/layout';
-import { type Column, DataTable, ListPage } from '../shared/list';
-import type { ListResult } from '../shared/queries';
+import { Badge, Empty, Pager, Select, Time, yesNoChoices } from '../common/components';
+import { Layout, type PageContext, PageHead } from '../common/layout';
+import { type Column, DataTable, ListPage } from '../common/list';
+import type { ListResult } from '../common/queries';
 import type { AttemptOutcome, AttemptRow, EndpointRow } from './queries';
 
 /**
