@@ -5,26 +5,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCustomerProfile } from '../../src/customers/bootstrap';
 import { createDatabase, type Database } from '../../src/db/client';
 import { customers, type Role, transactions, users } from '../../src/db/schema';
 import { ulid } from '../../src/lib/crypto';
 import { hashPassword } from '../../src/lib/password';
+import { CHROMIUM, launchChromium } from './browser';
 import { type Stack, startStack } from './stack';
 
-const CHROMIUM = inject('chromiumPath');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PASSWORD = 'Kettle-Drum42!';
 
 let db: Database;
@@ -56,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('admin CSV export in Chromium', () => {
   beforeAll(async () => {
     db = createDatabase(inject('databaseUrl'), `e2e-export-${crypto.randomUUID()}`);
     stack = await startStack(inject('databaseUrl'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCustomerProfile } from '../../src/customers/bootstrap';
 import { createDatabase, type Database } from '../../src/db/client';
@@ -24,20 +24,9 @@ import {
 } from '../../src/db/schema';
 import { ulid } from '../../src/lib/crypto';
 import { hashPassword } from '../../src/lib/password';
+import { CHROMIUM, launchChromium } from './browser';
 import { type Stack, startStack } from './stack';
 
-// Found, or installed, by test/e2e/global-setup.ts (tools/prereqs.mjs).
-const CHROMIUM = inject('chromiumPath');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PASSWORD = 'Kettle-Drum42!';
 const SCREENSHOTS = new URL('../../test-results/admin/', import.meta.url).pathname;
 // A 1×1 PNG: a real image by its magic bytes.
@@ -152,7 +141,7 @@ describe.skipIf(!existsSync(CHROMIUM))('admin web interface in Chromium', () => 
     db = createDatabase(inject('databaseUrl'), `e2e-admin-${crypto.randomUUID()}`);
     passwordHash = await hashPassword(PASSWORD);
     stack = await startStack(inject('databaseUrl'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     staff = await createAccount('STAFF');
     mkdirSync(SCREENSHOTS, { recursive: true });
   });

@@ -6,23 +6,16 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { eq } from 'drizzle-orm';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCustomerProfile } from '../../src/customers/bootstrap';
 import { createDatabase, type Database } from '../../src/db/client';
 import { customers, transactions, users } from '../../src/db/schema';
 import { ulid } from '../../src/lib/crypto';
 import { hashPassword } from '../../src/lib/password';
+import { CHROMIUM, launchChromium } from './browser';
 import { type Stack, startStack } from './stack';
 
-const CHROMIUM = inject('chromiumPath');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const PASSWORD = 'Kettle-Drum42!';
 
 /** The shop's page: signs in, then lists transactions; writes the outcome into the document. */
@@ -79,7 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM))('CORS from a shop on another origin, in C
     stack = await startStack(inject('databaseUrl'), {
       vars: { CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${shopPort}` },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
 
     db = createDatabase(inject('databaseUrl'), `e2e-cors-${crypto.randomUUID()}`);
     username = `shopper_${crypto.randomUUID().replaceAll('-', '').slice(0, 10)}`;

@@ -5,19 +5,12 @@
  * is served with its headers. Screenshots go to test-results/docs/.
  */
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ADMIN_CSS_URL } from '../../src/admin/styles';
+import { launchChromium } from './browser';
 import { type Stack, startStack } from './stack';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const SCREENSHOTS = new URL('../../test-results/docs/', import.meta.url).pathname;
 
 describe('static assets under wrangler dev', () => {
@@ -27,7 +20,7 @@ describe('static assets under wrangler dev', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     stack = await startStack(inject('databaseUrl'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

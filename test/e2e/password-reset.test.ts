@@ -7,15 +7,14 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client';
 import { users } from '../../src/db/schema';
 import { hashPassword } from '../../src/lib/password';
+import { CHROMIUM, launchChromium } from './browser';
 import { type Stack, startStack } from './stack';
 
-const CHROMIUM = inject('chromiumPath');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const OLD_PASSWORD = 'Kettle-Drum42!';
 const NEW_PASSWORD = 'Lantern-Moss77?';
 const SCREENSHOTS = new URL('../../test-results/password-reset/', import.meta.url).pathname;
@@ -33,7 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))('password reset through the e-mailed link
   beforeAll(async () => {
     db = createDatabase(inject('databaseUrl'), `e2e-reset-${crypto.randomUUID()}`);
     stack = await startStack(inject('databaseUrl'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
 

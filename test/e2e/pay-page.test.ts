@@ -9,27 +9,16 @@
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCustomerProfile } from '../../src/customers/bootstrap';
 import { createDatabase } from '../../src/db/client';
 import { addresses, customers, kycRecords, transactions, users } from '../../src/db/schema';
 import { hashPassword } from '../../src/lib/password';
 import { TEST_SECRETS } from '../test-env';
+import { CHROMIUM, launchChromium } from './browser';
 import { type Stack, startStack } from './stack';
 
-// Found, or installed, by test/e2e/global-setup.ts (tools/prereqs.mjs).
-const CHROMIUM = inject('chromiumPath');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SUCCESS_CARD = '5123456789012346';
 // tools/sandbox/paymob-model.mjs THREE_DS_CARDS; the issuer's password is tools/sandbox/paymob-acs.mjs ACS_OTP.
 const CHALLENGE_CARD = '4000000000003220';
@@ -181,7 +170,7 @@ describe.skipIf(!existsSync(CHROMIUM))('test checkout page in Chromium', () => {
     if (first?.status !== 'fulfilled' || second?.status !== 'fulfilled') throw new Error('unreachable');
     legacy = first.value;
     unified = second.value;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, STACKS_TIMEOUT_MS);
 
   afterAll(async () => {
