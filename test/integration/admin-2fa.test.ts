@@ -15,8 +15,8 @@ import { adminSessions, auditLog, transactions, userTotp } from '../../src/db/sc
 import { type Env, getConfig } from '../../src/env';
 import type { NotificationMessage } from '../../src/notifications/messages';
 import { beginTotpEnrolment, confirmTotpEnrolment } from '../../src/users/totp';
-import { contextAs } from './account-helpers';
 import { AdminBrowser, csrfTokenIn, SESSION_COOKIE, textOf } from './admin-helpers';
+import { contextAs } from './context-support';
 import { createUser, recordingQueue, type TestUser, testDb } from './helpers';
 import { succeededPayment } from './lifecycle-support';
 

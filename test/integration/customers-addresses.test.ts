@@ -481,7 +481,7 @@ describe('a failed write changes nothing (atomicity, real database)', () => {
   // refuses the second statement of the transaction (STRICT mode: "Data too long"). The first statement —
   // demoting the current main address — must be rolled back with it.
   const db = () => createDatabase(env.DATABASE_URL as string, uniqueRequestId('atomicity'));
-  const ctx = (user: TestUser) => contextAs(user, 'atomicity');
+  const ctx = (user: TestUser) => contextAs(user, { label: 'atomicity' });
 
   it('create: demote succeeds, INSERT fails → the old main address is still main, no new row', async () => {
     const user = await newCustomer();

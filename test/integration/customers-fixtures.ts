@@ -5,22 +5,9 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { createServiceContext, type ServiceContext } from '../../src/context';
 import { kycSubmissionVersion } from '../../src/customers/kyc';
-import { createDatabase } from '../../src/db/client';
 import { addresses, customers, kycRecords, transactions } from '../../src/db/schema';
-import { createLogger } from '../../src/lib/logger';
-import {
-  type ApiInit,
-  api,
-  createUser,
-  type Problem,
-  readJson,
-  type TestUser,
-  testConfig,
-  testDb,
-  uniqueRequestId,
-} from './helpers';
+import { type ApiInit, api, createUser, type Problem, readJson, type TestUser, testDb } from './helpers';
 
 export const CUSTOMERS = '/api/v1/customers';
 export const PROFILE = `${CUSTOMERS}/profile/`;
@@ -45,32 +32,7 @@ export function as(user: TestUser, path: string, init: ApiInit = {}): Promise<Re
   return api(path, { ...init, token: user.access });
 }
 
-/**
- * The service context a request of `user` gets (for calling a customers service directly): its own database
- * handle under a fresh request id, the Worker's configuration and bindings, and `user` as the actor.
- */
-export function contextAs(user: TestUser, label = 'customers-service'): ServiceContext {
-  const config = testConfig();
-  const requestId = uniqueRequestId(label);
-  const ctx = createServiceContext({
-    env,
-    config,
-    logger: createLogger({ test: label }, 'error'),
-    requestId,
-    db: createDatabase(config.DATABASE_URL, requestId),
-  });
-  ctx.actor = {
-    id: user.id,
-    username: user.username,
-    email: user.email,
-    role: user.role,
-    isActive: true,
-    dateJoined: new Date(),
-    lastLogin: null,
-    tokensValidAfter: null,
-  };
-  return ctx;
-}
+export { contextAs } from './context-support';
 
 export async function customerIdOf(user: TestUser): Promise<number> {
   const [row] = await testDb()

@@ -501,7 +501,7 @@ describe('concurrent uploads', () => {
       delete: (key: string) => env.KYC_DOCUMENTS.delete(key),
       get: (key: string) => env.KYC_DOCUMENTS.get(key),
     } as unknown as R2Bucket;
-    const ctx = { ...contextAs(user, 'kyc-race'), documents };
+    const ctx = { ...contextAs(user, { label: 'kyc-race' }), documents };
     const error = await updateKyc(ctx, { file: { name: 'late.pdf', bytes: documentBytes('pdf') } }).then(
       () => undefined,
       (err: unknown) => err,
@@ -522,7 +522,7 @@ describe('storage failures', () => {
     const logged: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
     const record = (msg: string, fields?: Record<string, unknown>) => void logged.push({ msg, fields });
     const ctx = {
-      ...contextAs(user, 'kyc-storage'),
+      ...contextAs(user, { label: 'kyc-storage' }),
       // The real bucket, except that deleting fails (an R2 outage after the row was updated).
       documents: {
         put: (key: string, value: Uint8Array, options?: R2PutOptions) =>

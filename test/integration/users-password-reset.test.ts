@@ -11,7 +11,7 @@ import { sha256Hex } from '../../src/lib/crypto';
 import { signToken } from '../../src/lib/tokens';
 import type { NotificationMessage } from '../../src/notifications/messages';
 import { sendPasswordResetFor } from '../../src/users/password-reset';
-import { contextAs as withContext } from './account-helpers';
+import { contextAs as withContext } from './context-support';
 import {
   api,
   apiWithEnv,

@@ -18,7 +18,7 @@ import {
   verifyTotp,
 } from '../../src/users/totp';
 import { decryptTotpSecret } from '../../src/users/totp-secret';
-import { contextAs as withContext } from './account-helpers';
+import { contextAs as withContext } from './context-support';
 import { createUser, type TestUser, testDb } from './helpers';
 
 const contextAs = (actor: TestUser | undefined, now: Date) => withContext(actor, { now });
