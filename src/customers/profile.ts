@@ -44,8 +44,26 @@ export async function requireCustomerId(ctx: Pick<ServiceContext, 'db' | 'actor'
   return row.id;
 }
 
-/** The caller's profile with its KYC status: one joined query. */
+/**
+ * The caller's profile with its KYC status: as the auth query loaded it (docs/round-trips.md), else one joined
+ * query (an actor set without its customer, e.g. by the admin session).
+ */
 export async function getProfile(ctx: ServiceContext): Promise<CustomerProfile> {
+  const loaded = ctx.actor?.customer;
+  if (loaded === null) throw customerProfileNotFound();
+  if (loaded !== undefined && ctx.actor) {
+    const { id, firstName, lastName, phoneNumber, dob, isVerified, kycStatus } = loaded;
+    return {
+      customerId: id,
+      userId: ctx.actor.id,
+      firstName,
+      lastName,
+      phoneNumber,
+      dob,
+      isVerified,
+      kycStatus,
+    };
+  }
   const [row] = await ctx.db
     .select(profileColumns)
     .from(customers)
@@ -57,8 +75,8 @@ export async function getProfile(ctx: ServiceContext): Promise<CustomerProfile> 
 }
 
 /**
- * Applies validated changes (PUT passes all four keys, PATCH any subset). Two statements: the read that
- * proves the profile exists and gives the read-only fields, then the update. The phone number's uniqueness
+ * Applies validated changes (PUT passes all four keys, PATCH any subset). The profile the auth query
+ * loaded gives the read-only fields (docs/round-trips.md), so it is one statement: the update. The phone number's uniqueness
  * is the database's unique index, so two concurrent requests cannot both take one number.
  */
 export async function updateProfile(ctx: ServiceContext, changes: ProfileChanges): Promise<CustomerProfile> {

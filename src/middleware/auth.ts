@@ -3,13 +3,13 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { authenticateApiKey } from '../api-keys/service';
 import type { Database } from '../db/client';
-import { type Role, users } from '../db/schema';
+import { addresses, customers, kycRecords, type Role, users } from '../db/schema';
 import type { AppEnv } from '../env';
 import { AppError, forbidden, invalidToken, unauthorized } from '../lib/errors';
 import { TokenError, verifyToken } from '../lib/tokens';
 
 import { type AuthenticatedUser, actingUser } from '../users/actor';
-import { authenticatedUserColumns } from '../users/columns';
+import { authQueryColumns, toAuthenticatedUser } from '../users/columns';
 import { presentedApiKey } from './api-key';
 
 export type { AuthenticatedUser } from '../users/actor';
@@ -23,10 +23,20 @@ export function issuedBeforeCutoff(issuedAt: number, tokensValidAfter: Date | nu
   return tokensValidAfter !== null && issuedAt * 1000 < tokensValidAfter.getTime();
 }
 
-/** One query: the user a verified access token names. */
+/**
+ * One query: the user a verified access token names, with their customer profile, KYC status and main address
+ * (left joins on unique keys; docs/round-trips.md), so customer routes need no lookup of their own.
+ */
 async function loadUser(db: Database, userId: number): Promise<AuthenticatedUser | undefined> {
-  const [row] = await db.select(authenticatedUserColumns).from(users).where(eq(users.id, userId)).limit(1);
-  return row;
+  const [row] = await db
+    .select(authQueryColumns)
+    .from(users)
+    .leftJoin(customers, eq(customers.userId, users.id))
+    .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
+    .leftJoin(addresses, eq(addresses.mainOf, customers.id))
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row && toAuthenticatedUser(row);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   PAYMENT_KEY_EXPIRATION_SECONDS,
   PaymobError,
 } from '../paymob/client';
+import type { AuthenticatedUser } from '../users/actor';
 import { ABANDONED_CHECKOUT_REASON } from './reconcile';
 import { checkReturnUrl } from './return-url';
 import type { TransactionView } from './schemas';
@@ -68,6 +69,31 @@ async function loadPayer(db: Database, by: { userId: number } | { customerId: nu
 }
 type Payer = NonNullable<Awaited<ReturnType<typeof loadPayer>>>;
 
+/** The caller as payer from what the auth query loaded (docs/round-trips.md): no query of its own. */
+function payerOf(actor: AuthenticatedUser): Payer | undefined {
+  const customer = actor.customer;
+  if (!customer) return undefined;
+  const address = customer.mainAddress;
+  return {
+    customerId: customer.id,
+    userId: actor.id,
+    email: actor.email,
+    isActive: actor.isActive,
+    firstName: customer.firstName,
+    lastName: customer.lastName,
+    phoneNumber: customer.phoneNumber,
+    kycStatus: customer.kycStatus,
+    addressId: address?.id ?? null,
+    country: address?.country ?? null,
+    state: address?.state ?? null,
+    city: address?.city ?? null,
+    line: address?.line ?? null,
+    buildingNumber: address?.buildingNumber ?? null,
+    apartmentNumber: address?.apartmentNumber ?? null,
+    postalCode: address?.postalCode ?? null,
+  };
+}
+
 /**
  * Who pays (docs/api-keys.md §2): a customer pays for themselves (a `customer_id` naming anyone else → 403);
  * a server API key with `payments:write` must name the customer (`customer_id`), whose user must be active.
@@ -81,10 +107,10 @@ async function resolvePayer(ctx: ServiceContext, customerId: number | undefined)
     if (!payer?.isActive) throw customerNotFound();
     return payer;
   }
-  // The route lets customers only in (requireRole): the payer is the caller.
+  // The route lets customers only in (requireRole): the payer is the caller, as the auth query loaded them.
   const actor = ctx.actor;
   if (!actor) throw unauthorized('Authentication credentials were not provided.');
-  const payer = await loadPayer(ctx.db, { userId: actor.id });
+  const payer = actor.customer === undefined ? await loadPayer(ctx.db, { userId: actor.id }) : payerOf(actor);
   if (!payer) throw customerProfileNotFound();
   if (customerId !== undefined && customerId !== payer.customerId) {
     throw forbidden('A customer can only pay for their own customer profile.');
@@ -178,8 +204,9 @@ async function referenceConflict(db: Database, customerId: number, reference: st
 /**
  * docs/api.md §4.2, in this order: preconditions → row `initiated` → PayMob (auth token, order, payment key; or one
  * intention) → row `pending` with the checkout. A PayMob failure leaves the row `failed` with its reason
- * and answers 502; no `initiated` row outlives its request. Four database round trips on success (auth
- * included): the auth user, the payer, the INSERT and the guarded UPDATE.
+ * and answers 502; no `initiated` row outlives its request. Three database round trips on success (auth
+ * included): the auth user with the payer's profile, KYC status and main address, the INSERT and the
+ * guarded UPDATE (docs/round-trips.md); a server API key's payer is one more (loadPayer).
  */
 export async function createTransaction(
   ctx: ServiceContext,

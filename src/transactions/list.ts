@@ -1,10 +1,10 @@
-import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions } from '../db/schema';
 import { type FieldErrors, notFound, unauthorized, validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
-import type { Actor } from '../users/actor';
+import type { Actor, AuthenticatedUser } from '../users/actor';
 import { transactionViewColumns as viewColumns } from './columns';
 import { merchantReferenceProblem } from './merchant-data';
 import type { TransactionListQuery, TransactionView } from './schemas';
@@ -23,7 +23,7 @@ export const ID_PATTERN = /^[1-9]\d{0,15}$/;
  * admitted (`payments:read`, or `refunds:write` reading its result) sees every transaction, like staff
  * (docs/api-keys.md §2): undefined here means "no ownership filter".
  */
-function signedIn(ctx: ServiceContext): Actor | undefined {
+function signedIn(ctx: ServiceContext): AuthenticatedUser | undefined {
   if (ctx.apiKey) return undefined;
   if (!ctx.actor) throw unauthorized('Authentication credentials were not provided.');
   return ctx.actor;
@@ -126,9 +126,14 @@ function filterConditions(query: TransactionListQuery): SQL[] {
   return conditions;
 }
 
-/** Customers see only their own transactions; one sub-select instead of a separate customer lookup. */
-function ownership(db: Database, actor: Actor | undefined): SQL | undefined {
+/**
+ * Customers see only their own transactions: by the customer id the auth query loaded (docs/round-trips.md),
+ * `false` without a profile, or a sub-select when the actor came without it.
+ */
+function ownership(db: Database, actor: AuthenticatedUser | undefined): SQL | undefined {
   if (!actor || isStaff(actor)) return undefined;
+  if (actor.customer === null) return sql`false`;
+  if (actor.customer !== undefined) return eq(transactions.customerId, actor.customer.id);
   return inArray(
     transactions.customerId,
     db.select({ id: customers.id }).from(customers).where(eq(customers.userId, actor.id)),
@@ -136,8 +141,9 @@ function ownership(db: Database, actor: Actor | undefined): SQL | undefined {
 }
 
 /**
- * docs/api.md §4.3: newest first, paginated, filtered. Two statements (the page and the count) sent together, so
- * the list costs one round trip of latency after authentication.
+ * docs/api.md §4.3: newest first, paginated, filtered. One statement: the page with the total beside each row
+ * (`COUNT(*) OVER ()`, computed before LIMIT). An empty page says nothing of the total, but needs none: on
+ * page 1 the total is 0, and past page 1 an empty page is past the end (a 404) whatever the total.
  */
 export async function listTransactions(
   ctx: ServiceContext,
@@ -148,17 +154,20 @@ export async function listTransactions(
   const actor = signedIn(ctx);
   const page = pageRequest(query);
   const where = and(...filterConditions(query), ownership(db, actor));
-  const [rows, [total]] = await Promise.all([
-    db
-      .select(viewColumns)
-      .from(transactions)
-      .where(where)
-      .orderBy(desc(transactions.createdAt), desc(transactions.id))
-      .limit(page.pageSize)
-      .offset(page.offset),
-    db.select({ count: count() }).from(transactions).where(where),
-  ]);
-  return pageResponse(requestUrl, page, Number(total?.count ?? 0), rows.map(toTransactionView));
+  const rows = await db
+    .select({ ...viewColumns, total: sql<number | string>`count(*) over ()`.as('total') })
+    .from(transactions)
+    .where(where)
+    .orderBy(desc(transactions.createdAt), desc(transactions.id))
+    .limit(page.pageSize)
+    .offset(page.offset);
+  const total = rows.length > 0 ? Number(rows[0]?.total) : page.page === 1 ? 0 : page.offset;
+  return pageResponse(
+    requestUrl,
+    page,
+    total,
+    rows.map(({ total: _total, ...row }) => toTransactionView(row)),
+  );
 }
 
 /** One transaction; another customer's is a 404, like one that does not exist. */

@@ -1,4 +1,4 @@
-import type { Role } from '../db/schema';
+import type { KycStatus, Role } from '../db/schema';
 import { unauthorized } from '../lib/errors';
 
 /** Who is acting: the user an access token, an admin session or (later) an API key resolves to. */
@@ -9,12 +9,44 @@ export interface Actor {
   role: Role;
 }
 
+/** The caller's main address as the auth query loaded it (the billing fields a payment needs). */
+export interface ActorAddress {
+  id: number;
+  country: string;
+  state: string | null;
+  city: string | null;
+  line: string | null;
+  buildingNumber: string | null;
+  apartmentNumber: string | null;
+  postalCode: string | null;
+}
+
+/**
+ * The caller's customer profile with its KYC status and main address, loaded by the auth query's left joins
+ * (docs/round-trips.md): the customer routes, the transaction list and a payment need no lookup of their own.
+ */
+export interface ActorCustomer {
+  id: number;
+  firstName: string | null;
+  lastName: string | null;
+  phoneNumber: string | null;
+  dob: string | null;
+  isVerified: boolean;
+  kycStatus: KycStatus | null;
+  mainAddress: ActorAddress | null;
+}
+
 /** The authenticated user as the one auth query loaded it: enough to answer `profiles/mine` without another. */
 export interface AuthenticatedUser extends Actor {
   isActive: boolean;
   dateJoined: Date;
   lastLogin: Date | null;
   tokensValidAfter: Date | null;
+  /**
+   * The user's customer profile as of the auth query; `null` when they have none. Absent when whoever set the
+   * actor did not load it (the admin session): services then look it up themselves.
+   */
+  customer?: ActorCustomer | null;
 }
 
 /**

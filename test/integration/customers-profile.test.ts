@@ -44,12 +44,12 @@ describe('profile GET (docs/api.md §3.2)', () => {
     expect(res.status).toBe(200);
   });
 
-  it('costs two round trips: the auth lookup and one joined query', async () => {
+  it('costs one round trip: the auth query carries the profile (docs/round-trips.md)', async () => {
     const user = await newCustomer();
     const requestId = uniqueRequestId('get-profile');
     const res = await as(user, PROFILE, { requestId });
     expect(res.status).toBe(200);
-    expect(await roundTrips(requestId)).toBe(2);
+    expect(await roundTrips(requestId)).toBe(1);
   });
 });
 
@@ -242,12 +242,12 @@ describe('profile PUT and PATCH', () => {
     expect((await readJson(loser as Response)).errors).toEqual({ phone_number: [MESSAGES.phoneTaken] });
   });
 
-  it('PATCH costs three round trips (auth, read, update)', async () => {
+  it('PATCH costs two round trips (auth with the profile, update)', async () => {
     const user = await newCustomer();
     const requestId = uniqueRequestId('patch-profile');
     const res = await as(user, PROFILE, { method: 'PATCH', json: { first_name: 'Mona' }, requestId });
     expect(res.status).toBe(200);
-    expect(await roundTrips(requestId)).toBe(3);
+    expect(await roundTrips(requestId)).toBe(2);
   });
 });
 

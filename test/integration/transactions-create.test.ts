@@ -87,12 +87,13 @@ describe('POST txn/ — happy path (legacy iframe flow)', () => {
     expect((await sandbox(checkout.pathname + checkout.search)).status).toBe(200);
   });
 
-  it('costs four database round trips, authentication included', async () => {
+  it('costs three database round trips, authentication included (docs/round-trips.md)', async () => {
     const payer = await createPayer();
     const requestId = uniqueRequestId('create');
     const response = await createPayment(payer, '10.00', { requestId });
     expect(response.status).toBe(201);
-    expect(await roundTrips(requestId)).toBe(4);
+    // The auth query (with the payer's profile, KYC status and main address), the INSERT, the guarded UPDATE.
+    expect(await roundTrips(requestId)).toBe(3);
   });
 });
 
