@@ -38,6 +38,7 @@ export {
   MAX_RETRIES,
   type PaymobClientDeps,
   REQUEST_BUDGET_MS,
+  TokenMemory,
 } from './transport';
 
 /**

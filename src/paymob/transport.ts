@@ -28,9 +28,41 @@ const BACKOFF_MAX_MS = 2_000;
 // A retry is pointless if less than this is left of the budget.
 const MIN_ATTEMPT_MS = 1_000;
 
+/**
+ * Auth tokens in isolate memory, in front of KV (docs/round-trips.md): a warm isolate reads KV for a token
+ * only when its remembered one has expired. Keyed by account (base URL, country, API key), never logged.
+ */
+export class TokenMemory {
+  private readonly entries = new Map<string, { token: string; expiresAt: number }>();
+
+  get(key: string, now: number): string | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > now) return entry.token;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, token: string, expiresAt: number): void {
+    // A handful of accounts at most; a bound keeps a misconfiguration from growing it.
+    if (this.entries.size >= 16 && !this.entries.has(key)) this.entries.clear();
+    this.entries.set(key, { token, expiresAt });
+  }
+}
+
+/** The isolate's tokens: module-level, so every request a warm isolate serves shares them. */
+export const isolateTokenMemory = new TokenMemory();
+
+// PayMob's auth tokens live one hour (src/paymob/settings.ts); KV keeps one 50 minutes, so a token read from
+// KV has at least 10 minutes left. Remembered for 9 (a minute for KV's own read caching); a token PayMob has
+// just issued, for the KV lifetime. A token PayMob refuses early is replaced by the refresh-on-401 anyway.
+const TOKEN_FROM_KV_MEMORY_MS = 9 * 60 * 1000;
+
 export interface PaymobClientDeps {
   settings: PaymobSettings;
   cache: TokenCache;
+  /** Defaults to `isolateTokenMemory`; tests pass their own. */
+  memory?: TokenMemory;
   logger: Logger;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -73,6 +105,7 @@ export class NotFoundAnswer extends Error {}
 export class PaymobTransport {
   readonly settings: PaymobSettings;
   protected readonly cache: TokenCache;
+  private readonly memory: TokenMemory;
   protected readonly logger: Logger;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -84,6 +117,7 @@ export class PaymobTransport {
   constructor(deps: PaymobClientDeps) {
     this.settings = deps.settings;
     this.cache = deps.cache;
+    this.memory = deps.memory ?? isolateTokenMemory;
     this.logger = deps.logger.child({ component: 'paymob' });
     this.fetchImpl = deps.fetch ?? ((input, init) => fetch(input, init));
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -97,13 +131,22 @@ export class PaymobTransport {
     return this.settings.baseUrl;
   }
 
-  /** The auth token, from KV when cached (50 minutes), else from PayMob (then cached). */
+  /**
+   * The auth token: from isolate memory, else from KV when cached (50 minutes), else from PayMob (then
+   * cached in both). `fresh` (after a 401) skips both caches and replaces what they hold.
+   */
   async authToken(options: { fresh?: boolean } = {}): Promise<string> {
     const key = authTokenCacheKey(this.settings.country);
+    const memoryKey = `${this.settings.baseUrl} ${key} ${this.settings.apiKey ?? ''}`;
     if (!options.fresh) {
+      const remembered = this.memory.get(memoryKey, this.clock());
+      if (remembered !== undefined) return remembered;
       try {
         const cached = await this.cache.get(key);
-        if (cached) return cached;
+        if (cached) {
+          this.memory.set(memoryKey, cached, this.clock() + TOKEN_FROM_KV_MEMORY_MS);
+          return cached;
+        }
       } catch (err) {
         // KV trouble only costs us an extra auth call.
         this.logger.warn('paymob token cache read failed', { error: String(err).slice(0, 200) });
@@ -130,6 +173,7 @@ export class PaymobTransport {
       }
       throw err;
     }
+    this.memory.set(memoryKey, token, this.clock() + AUTH_TOKEN_TTL_SECONDS * 1000);
     try {
       await this.cache.put(key, token, { expirationTtl: AUTH_TOKEN_TTL_SECONDS });
     } catch (err) {

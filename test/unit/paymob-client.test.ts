@@ -13,6 +13,7 @@ import {
   providerMessage,
   REQUEST_BUDGET_MS,
   type TokenCache,
+  TokenMemory,
 } from '../../src/paymob/client';
 
 type Reply = { status: number; body?: unknown; text?: string } | 'network-error' | 'hang';
@@ -93,6 +94,9 @@ function client(
     kv?: TokenCache;
     timeouts?: { connectMs: number; callMs: number };
     settings?: Partial<PaymobSettings>;
+    /** The isolate's token memory; each client gets its own unless a test shares one. */
+    memory?: TokenMemory;
+    clock?: () => number;
   } = {},
 ) {
   const paymob = fakePaymob(script);
@@ -101,6 +105,8 @@ function client(
   const instance = new PaymobClient({
     settings: { ...settings, ...options.settings },
     cache: kv,
+    memory: options.memory ?? new TokenMemory(),
+    clock: options.clock,
     logger: createLogger({}, 'error'),
     fetch: paymob.fetchImpl,
     sleep: async (ms) => {
@@ -153,6 +159,83 @@ describe('auth token', () => {
     expect(store.get(authTokenCacheKey('EG'))).toEqual({ value: 'T1', ttl: AUTH_TOKEN_TTL_SECONDS });
     expect(authTokenCacheKey('EG')).toBe('paymob:auth-token:EG');
     expect(AUTH_TOKEN_TTL_SECONDS).toBe(3000);
+  });
+
+  it('is kept in isolate memory in front of KV: a warm isolate reads KV no more (docs/round-trips.md)', async () => {
+    const { kv, store } = fakeKv();
+    let reads = 0;
+    const counting: TokenCache = {
+      ...kv,
+      get: (key) => {
+        reads++;
+        return kv.get(key);
+      },
+    };
+    const memory = new TokenMemory();
+    let now = 1_000_000;
+    const clock = () => now;
+    const script = { [AUTH]: [created({ token: 'T1' }), created({ token: 'T2' })] };
+    // A cold isolate: KV is empty, PayMob issues the token, which goes to memory and KV.
+    const first = client(script, { kv: counting, memory, clock });
+    expect(await first.instance.authToken()).toBe('T1');
+    expect(reads).toBe(1);
+    // Later requests in the same isolate (new clients, as each request builds one): no KV read, no PayMob call.
+    const second = client(script, { kv: counting, memory, clock });
+    expect(await second.instance.authToken()).toBe('T1');
+    expect(await second.instance.authToken()).toBe('T1');
+    expect(reads).toBe(1);
+    expect(second.paymob.count(AUTH)).toBe(0);
+    // Past the KV lifetime the memory has forgotten it: KV again (here KV still holds it: the fake ignores TTL).
+    now += AUTH_TOKEN_TTL_SECONDS * 1000;
+    expect(await client(script, { kv: counting, memory, clock }).instance.authToken()).toBe('T1');
+    expect(reads).toBe(2);
+    // A token read from KV may be up to 50 minutes old: remembered only 9 minutes, then KV is read again.
+    now += 9 * 60 * 1000 - 1;
+    expect(await client(script, { kv: counting, memory, clock }).instance.authToken()).toBe('T1');
+    expect(reads).toBe(2);
+    now += 1;
+    store.set(authTokenCacheKey('EG'), { value: 'T3' });
+    expect(await client(script, { kv: counting, memory, clock }).instance.authToken()).toBe('T3');
+    expect(reads).toBe(3);
+  });
+
+  it('a token refused with 401 is replaced in memory too, and memory is per account', async () => {
+    const memory = new TokenMemory();
+    const { kv, store } = fakeKv();
+    const stale = client({ [AUTH]: [created({ token: 'OLD' })] }, { kv, memory });
+    expect(await stale.instance.authToken()).toBe('OLD');
+    const { instance, paymob } = client(
+      {
+        [AUTH]: [created({ token: 'NEW' })],
+        [ORDERS]: (_p, body) => (body.auth_token === 'NEW' ? created({ id: 9 }) : { status: 401, body: {} }),
+      },
+      { kv, memory },
+    );
+    const order = await instance.registerOrder({
+      merchantOrderId: 'SP-2',
+      amountCents: 100,
+      currency: 'EGP',
+    });
+    expect(order.id).toBe(9);
+    expect(paymob.count(AUTH)).toBe(1);
+    expect(store.get(authTokenCacheKey('EG'))?.value).toBe('NEW');
+    // The next request in the isolate uses the new token straight from memory.
+    const next = client(
+      {
+        [ORDERS]: (_p, body) => (body.auth_token === 'NEW' ? created({ id: 10 }) : { status: 401, body: {} }),
+      },
+      { kv, memory },
+    );
+    expect(
+      (await next.instance.registerOrder({ merchantOrderId: 'SP-3', amountCents: 100, currency: 'EGP' })).id,
+    ).toBe(10);
+    expect(next.paymob.count(AUTH)).toBe(0);
+    // Another account (another API key) in the same isolate does not get this one's token.
+    const other = client(
+      { [AUTH]: [created({ token: 'OTHER' })] },
+      { kv: fakeKv().kv, memory, settings: { apiKey: 'other-key' } },
+    );
+    expect(await other.instance.authToken()).toBe('OTHER');
   });
 
   it('is refreshed once when PayMob answers 401, and the call repeated', async () => {
