@@ -237,7 +237,10 @@ export async function applyPaymentEvent(
     action = { kind: 'none', reason: REDIRECT_NEVER_REVERSES };
   }
 
-  const target = await loadTarget(db, facts);
+  // Unless PayMob must confirm it first (which may change its kind), the report's kind is known now: the read
+  // also says whether it is stored already, so a redelivery costs this one round trip (docs/round-trips.md).
+  const knownKind = action.kind === 'confirm' ? undefined : eventKind(action, facts);
+  const target = await loadTarget(db, facts, knownKind);
   let confirmationFailed: unknown;
   if (action.kind === 'confirm') {
     if (target?.ledgerKind) {
@@ -283,31 +286,35 @@ export async function applyPaymentEvent(
     outcome = problem ? 'anomaly' : wouldApply(plan, target) ? 'applied' : 'ignored';
   }
 
-  let duplicate = false;
-  try {
-    await db.insert(paymentEvents).values({
-      transactionId: target?.id ?? null,
-      paymobTransactionId: facts.paymobTransactionId,
-      kind,
-      source: input.source,
-      type: input.type.slice(0, 32),
-      merchantOrderId: clip(facts.merchantOrderId, 64),
-      paymobOrderId: facts.paymobOrderId,
-      amountCents: facts.amountCents,
-      currency: facts.currency.slice(0, 3),
-      success: facts.success,
-      pending: facts.pending,
-      isRefunded: facts.isRefunded || facts.childKind === 'refund',
-      isVoided: facts.isVoided || facts.childKind === 'void',
-      hasParentTransaction: facts.hasParentTransaction,
-      outcome,
-      message: problem ? `anomaly: ${problem}` : facts.message,
-      rawBody: input.rawBody,
-      receivedAt: ctx.now,
-    });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    duplicate = true;
+  // Stored already (this very kind): a redelivery. Nothing to insert; what follows decides whether anything is
+  // left to apply (only when the first delivery stored the report but died before applying it).
+  let duplicate = target?.seen === true && kind === knownKind;
+  if (!duplicate) {
+    try {
+      await db.insert(paymentEvents).values({
+        transactionId: target?.id ?? null,
+        paymobTransactionId: facts.paymobTransactionId,
+        kind,
+        source: input.source,
+        type: input.type.slice(0, 32),
+        merchantOrderId: clip(facts.merchantOrderId, 64),
+        paymobOrderId: facts.paymobOrderId,
+        amountCents: facts.amountCents,
+        currency: facts.currency.slice(0, 3),
+        success: facts.success,
+        pending: facts.pending,
+        isRefunded: facts.isRefunded || facts.childKind === 'refund',
+        isVoided: facts.isVoided || facts.childKind === 'void',
+        hasParentTransaction: facts.hasParentTransaction,
+        outcome,
+        message: problem ? `anomaly: ${problem}` : facts.message,
+        rawBody: input.rawBody,
+        receivedAt: ctx.now,
+      });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      duplicate = true;
+    }
   }
 
   if (!target) {

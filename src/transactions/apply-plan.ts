@@ -1,7 +1,14 @@
 import { eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
-import { customers, paymentReversals, type TransactionStatus, transactions, users } from '../db/schema';
+import {
+  customers,
+  paymentEvents,
+  paymentReversals,
+  type TransactionStatus,
+  transactions,
+  users,
+} from '../db/schema';
 import { factsFromAnswer, type PaymentAction, type PaymobTransactionFacts } from '../paymob/events';
 import type { EventType } from '../webhooks/schemas';
 import { transactionViewColumns } from './columns';
@@ -20,9 +27,11 @@ export type Target = NonNullable<Awaited<ReturnType<typeof loadTarget>>>;
 
 /**
  * The transaction the event names, by our merchant_order_id (else PayMob's order id), with its owner; for a
- * child, whether the refund ledger holds it already (`ledgerKind`), in the same round trip.
+ * child, whether the refund ledger holds it already (`ledgerKind`), in the same round trip. With `kind`, also
+ * whether this report (its unique PayMob id and kind) is stored already (`seen`): a redelivery is then
+ * recognised without trying the INSERT (docs/round-trips.md).
  */
-export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
+export async function loadTarget(db: Database, facts: PaymobTransactionFacts, kind?: string) {
   const where =
     facts.merchantOrderId !== null
       ? eq(transactions.merchantOrderId, facts.merchantOrderId)
@@ -35,6 +44,11 @@ export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
         WHERE ${paymentReversals.paymobChildId} = ${facts.paymobTransactionId}
           AND ${paymentReversals.transactionId} = ${transactions.id})`
     : sql<string | null>`NULL`;
+  const seen =
+    kind === undefined
+      ? sql<number>`0`
+      : sql<number>`exists (select 1 from ${paymentEvents} where ${paymentEvents.paymobTransactionId} = ${facts.paymobTransactionId}
+          and ${paymentEvents.kind} = ${kind})`;
   const [row] = await db
     .select({
       // The API read shape, for the event's `data.object` (docs/webhooks.md §1), and what applying needs.
@@ -42,6 +56,7 @@ export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
       paymobRefundedCents: transactions.paymobRefundedCents,
       ...ownerColumns,
       ledgerKind: ledgerKind.as('ledger_kind'),
+      seen: seen.as('seen'),
       childrenCents:
         sql<string>`(SELECT COALESCE(SUM(${paymentReversals.amountCents}), 0) FROM ${paymentReversals}
           WHERE ${paymentReversals.transactionId} = ${transactions.id} AND ${paymentReversals.kind} = 'refund'
@@ -52,7 +67,7 @@ export async function loadTarget(db: Database, facts: PaymobTransactionFacts) {
     .leftJoin(users, eq(users.id, customers.userId))
     .where(where)
     .limit(1);
-  return row && { ...row, childrenCents: Number(row.childrenCents) };
+  return row && { ...row, childrenCents: Number(row.childrenCents), seen: Number(row.seen) === 1 };
 }
 
 /** docs/api.md §4.4 step 4: the event must be about this transaction's PayMob order, amount and currency. */

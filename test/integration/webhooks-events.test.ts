@@ -124,7 +124,7 @@ describe('payment events (docs/webhooks.md §1–§2)', () => {
     }
   }, 60_000);
 
-  it('the processed callback costs 3 round trips (first delivery) and 2 (duplicate), as before the outbox', async () => {
+  it('the processed callback costs 3 round trips (first delivery) and 1 (duplicate)', async () => {
     const harness = new WebhookHarness();
     const { txn, callback } = await paidWith(CARDS.success);
     const firstId = uniqueRequestId('events-first');
@@ -134,8 +134,8 @@ describe('payment events (docs/webhooks.md §1–§2)', () => {
     expect((await deliverRecorded(callback, env, { requestId: duplicateId })).status).toBe(200);
     // SELECT target, INSERT payment_events, the guarded multi-table UPDATE that marks the outbox.
     expect(await roundTrips(firstId)).toBe(3);
-    // SELECT target, INSERT (duplicate key): nothing else.
-    expect(await roundTrips(duplicateId)).toBe(2);
+    // SELECT target, which says the report is stored already: nothing else (docs/round-trips.md).
+    expect(await roundTrips(duplicateId)).toBe(1);
     // The callback published the event once; the `events` row is written by the fan-out, after the answer.
     const fanouts = harness.queued.filter((m) => m.body.kind === 'fanout');
     expect(fanouts).toHaveLength(1);
