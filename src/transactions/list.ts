@@ -144,6 +144,7 @@ function ownership(db: Database, actor: AuthenticatedUser | undefined): SQL | un
  * docs/api.md §4.3: newest first, paginated, filtered. One statement: the page with the total beside each row
  * (`COUNT(*) OVER ()`, computed before LIMIT). An empty page says nothing of the total, but needs none: on
  * page 1 the total is 0, and past page 1 an empty page is past the end (a 404) whatever the total.
+ * Vitess allows the window function in an unsharded keyspace, not across shards (docs/round-trips.md).
  */
 export async function listTransactions(
   ctx: ServiceContext,
