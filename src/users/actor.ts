@@ -1,4 +1,4 @@
-import type { KycStatus, Role } from '../db/schema';
+import type { addresses, customers, KycStatus, Role } from '../db/schema';
 import { unauthorized } from '../lib/errors';
 
 /** Who is acting: the user an access token, an admin session or (later) an API key resolves to. */
@@ -9,32 +9,20 @@ export interface Actor {
   role: Role;
 }
 
-/** The caller's main address as the auth query loaded it (the billing fields a payment needs). */
-export interface ActorAddress {
-  id: number;
-  country: string;
-  state: string | null;
-  city: string | null;
-  line: string | null;
-  buildingNumber: string | null;
-  apartmentNumber: string | null;
-  postalCode: string | null;
-}
+/** The caller's main address as the auth query loaded it: its id and fields (customers/columns.ts). */
+export type ActorAddress = Pick<
+  typeof addresses.$inferSelect,
+  'id' | 'country' | 'state' | 'city' | 'line' | 'buildingNumber' | 'apartmentNumber' | 'postalCode'
+>;
 
 /**
  * The caller's customer profile with its KYC status and main address, loaded by the auth query's left joins
  * (docs/round-trips.md): the customer routes, the transaction list and a payment need no lookup of their own.
  */
-export interface ActorCustomer {
-  id: number;
-  firstName: string | null;
-  lastName: string | null;
-  phoneNumber: string | null;
-  dob: string | null;
-  isVerified: boolean;
-  kycStatus: KycStatus | null;
-  mainAddress: ActorAddress | null;
-}
+export type ActorCustomer = Pick<
+  typeof customers.$inferSelect,
+  'id' | 'firstName' | 'lastName' | 'phoneNumber' | 'dob' | 'isVerified'
+> & { kycStatus: KycStatus | null; mainAddress: ActorAddress | null };
 
 /** The authenticated user as the one auth query loaded it: enough to answer `profiles/mine` without another. */
 export interface AuthenticatedUser extends Actor {

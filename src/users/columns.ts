@@ -1,5 +1,6 @@
-import { addresses, customers, kycRecords, users } from '../db/schema';
-import type { ActorCustomer, AuthenticatedUser } from './actor';
+import { addressFieldColumns, profileColumns } from '../customers/columns';
+import { addresses, users } from '../db/schema';
+import type { ActorAddress, ActorCustomer, AuthenticatedUser } from './actor';
 
 /**
  * The one user column set (docs/design.md, "Services"): every select of a user row uses it, spreading it and
@@ -31,48 +32,38 @@ export const authenticatedUserColumns = {
  */
 export const authQueryColumns = {
   ...authenticatedUserColumns,
-  customerId: customers.id,
-  firstName: customers.firstName,
-  lastName: customers.lastName,
-  phoneNumber: customers.phoneNumber,
-  dob: customers.dob,
-  isVerified: customers.isVerified,
-  kycStatus: kycRecords.status,
+  // The customers service's profile column set (customerId, its userId, names, phone, dob, KYC status).
+  ...profileColumns,
   addressId: addresses.id,
-  country: addresses.country,
-  state: addresses.state,
-  city: addresses.city,
-  line: addresses.line,
-  buildingNumber: addresses.buildingNumber,
-  apartmentNumber: addresses.apartmentNumber,
-  postalCode: addresses.postalCode,
+  ...addressFieldColumns,
 };
 
-type AuthQueryRow = {
-  [K in keyof typeof authenticatedUserColumns]: AuthenticatedUser[K];
-} & {
-  customerId: number | null;
-  firstName: string | null;
-  lastName: string | null;
-  phoneNumber: string | null;
-  dob: string | null;
-  isVerified: boolean | null;
-  kycStatus: ActorCustomer['kycStatus'];
-  addressId: number | null;
-  country: string | null;
-  state: string | null;
-  city: string | null;
-  line: string | null;
-  buildingNumber: string | null;
-  apartmentNumber: string | null;
-  postalCode: string | null;
-};
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+/** The auth query's row: the user's columns, and the left-joined ones (null without a profile or address). */
+type AuthQueryRow = Omit<AuthenticatedUser, 'customer'> &
+  Nullable<Omit<ActorCustomer, 'id' | 'mainAddress'>> &
+  Nullable<Omit<ActorAddress, 'id'>> & {
+    customerId: number | null;
+    userId: number | null;
+    addressId: number | null;
+  };
 
 /** The auth query's flat row as the actor, its customer nested (null without a profile). */
 export function toAuthenticatedUser(row: AuthQueryRow): AuthenticatedUser {
   const { customerId, firstName, lastName, phoneNumber, dob, isVerified, kycStatus, addressId, ...rest } =
     row;
-  const { country, state, city, line, buildingNumber, apartmentNumber, postalCode, ...user } = rest;
+  const {
+    country,
+    state,
+    city,
+    line,
+    buildingNumber,
+    apartmentNumber,
+    postalCode,
+    userId: _owner,
+    ...user
+  } = rest;
   const mainAddress =
     addressId === null || country === null
       ? null
