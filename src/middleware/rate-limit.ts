@@ -1,11 +1,15 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { RateLimitDecision } from '../durable/rate-limiter';
-import type { AppEnv } from '../env';
+import type { AppEnv, Env } from '../env';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
 
-/** docs/api.md §7. Windows are fixed; counts are exact (one Durable Object per scope and key). */
+/**
+ * docs/api.md §7. The security scopes are exact: one Durable Object per (scope, key), fixed windows. The
+ * general throttles (`default`, `profile`, `payments`) use Cloudflare's Rate Limiting binding instead (see
+ * BINDING_SCOPES): approximate, per Cloudflare location, no Durable Object round trip.
+ */
 export const RATE_LIMITS = {
   sign_up: { limit: 20, windowSeconds: 60 },
   login: { limit: 10, windowSeconds: 60 },
@@ -22,6 +26,32 @@ export const RATE_LIMITS = {
   totp: { limit: 5, windowSeconds: 60 },
 } as const;
 export type RateLimitScope = keyof typeof RATE_LIMITS;
+
+/**
+ * The scopes on the Rate Limiting binding (wrangler.toml `[[ratelimits]]`, one binding per scope: the binding
+ * carries its own limit and period, which must equal RATE_LIMITS'). The binding answers only allowed or not:
+ * no remaining count and no window end (docs/api.md §7).
+ */
+export const BINDING_SCOPES = {
+  default: 'RATE_LIMIT_DEFAULT',
+  profile: 'RATE_LIMIT_PROFILE',
+  payments: 'RATE_LIMIT_PAYMENTS',
+} as const satisfies Partial<Record<RateLimitScope, keyof Env>>;
+type BindingScope = keyof typeof BINDING_SCOPES;
+
+function isBindingScope(scope: RateLimitScope): scope is BindingScope {
+  return scope in BINDING_SCOPES;
+}
+
+/**
+ * One key's answer. `remaining` is undefined for a binding scope (the binding does not say); then
+ * `resetSeconds` is the scope's whole period, the longest a refused caller may have to wait.
+ */
+export interface Decision {
+  allowed: boolean;
+  remaining: number | undefined;
+  resetSeconds: number;
+}
 
 // Guessing passwords and codes must never become unlimited because the limiter is down.
 const FAIL_CLOSED: ReadonlySet<RateLimitScope> = new Set(['login', 'verify_code', 'admin_login', 'totp']);
@@ -54,7 +84,20 @@ export async function consumeRateLimit(
   return stub.consume(limit, windowSeconds);
 }
 
-/** The 429 for an exhausted key: its policy, zero remaining, and when the window ends. */
+/** One unit for (scope, counter): the scope's binding for the general throttles, else the Durable Object. */
+async function consume(env: Env, scope: RateLimitScope, counter: string): Promise<Decision> {
+  if (isBindingScope(scope)) {
+    // One binding per scope, so the counter alone is the key (e.g. `user:42`).
+    const { success } = await env[BINDING_SCOPES[scope]].limit({ key: counter });
+    return { allowed: success, remaining: undefined, resetSeconds: RATE_LIMITS[scope].windowSeconds };
+  }
+  return consumeRateLimit(env.RATE_LIMITER, scope, counter);
+}
+
+/**
+ * The 429 for an exhausted key: its policy, zero remaining, and when to try again (the window's end for an
+ * exact scope, the whole period for a binding scope).
+ */
 function rateLimited(policy: string, keyName: string, resetSeconds: number): AppError {
   return new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
     headers: {
@@ -71,8 +114,69 @@ function limiterUnavailable(): AppError {
   });
 }
 
-// Keys charged by a handler once it knows them (see limitSubject); the middleware adds them to its headers.
-const lateDecisions = new WeakMap<object, Array<{ name: string; decision: RateLimitDecision }>>();
+interface Named {
+  name: string;
+  counter: string;
+}
+interface Charged {
+  name: string;
+  counter: string;
+  decision: Decision;
+}
+
+/**
+ * Charges every key at once (one concurrent round trip, not one per key). When one refuses, the exact keys
+ * that allowed the request are given their unit back, so a refused request costs the other keys nothing
+ * (an attacker who exhausted their address cannot use up a victim's account budget); a binding scope's unit
+ * cannot be returned. Throws the 429, or the 503 of a fail-closed scope when the limiter fails; answers
+ * undefined when a fail-open scope's limiter fails (logged).
+ */
+async function chargeAll(
+  c: Context<AppEnv>,
+  scope: RateLimitScope,
+  named: Named[],
+): Promise<Charged[] | undefined> {
+  const env = c.env;
+  let charged: Charged[];
+  try {
+    charged = await Promise.all(
+      named.map(async (key) => ({ ...key, decision: await consume(env, scope, key.counter) })),
+    );
+  } catch (err) {
+    c.get('logger').error('rate limiter failed', { scope, ...describeError(err) });
+    if (FAIL_CLOSED.has(scope)) throw limiterUnavailable();
+    return undefined;
+  }
+  const denied = charged.find((k) => !k.decision.allowed);
+  if (!denied) return charged;
+  if (!isBindingScope(scope)) {
+    const { windowSeconds } = RATE_LIMITS[scope];
+    await Promise.all(
+      charged
+        .filter((k) => k.decision.allowed)
+        .map((k) =>
+          env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${scope}:${k.counter}`))
+            .refund(windowSeconds)
+            .catch((err: unknown) =>
+              c.get('logger').error('rate limiter refund failed', { scope, ...describeError(err) }),
+            ),
+        ),
+    );
+  }
+  throw rateLimited(policyOf(scope, named), denied.name, denied.decision.resetSeconds);
+}
+
+function policyOf(scope: RateLimitScope, keys: ReadonlyArray<{ name: string }>): string {
+  const { limit, windowSeconds } = RATE_LIMITS[scope];
+  return keys.map((k) => `"${k.name}";q=${limit};w=${windowSeconds}`).join(', ');
+}
+
+// Per request: the scope and keys the middleware charged, and those a handler charged later (limitSubject).
+interface RequestLimits {
+  scope: RateLimitScope;
+  charged: Charged[];
+}
+const requestLimits = new WeakMap<object, RequestLimits>();
 
 /**
  * Charges one unit to a key that only the handler can know, e.g. the account a login name resolves to
@@ -86,65 +190,45 @@ export async function limitSubject(
   name: string,
   subject: string,
 ): Promise<void> {
-  const { limit, windowSeconds } = RATE_LIMITS[scope];
-  const keyName = `${scope}-${name}`;
-  let decision: RateLimitDecision;
-  try {
-    decision = await consumeRateLimit(c.env.RATE_LIMITER, scope, `${name}:${subject}`);
-  } catch (err) {
-    c.var.logger.error('rate limiter failed', { scope, ...describeError(err) });
-    if (FAIL_CLOSED.has(scope)) throw limiterUnavailable();
-    return;
-  }
-  if (!decision.allowed) {
-    throw rateLimited(`"${keyName}";q=${limit};w=${windowSeconds}`, keyName, decision.resetSeconds);
-  }
-  const list = lateDecisions.get(c) ?? [];
-  list.push({ name: keyName, decision });
-  lateDecisions.set(c, list);
+  const charged = await chargeAll(c, scope, [{ name: `${scope}-${name}`, counter: `${name}:${subject}` }]);
+  const limits = requestLimits.get(c);
+  if (charged && limits) limits.charged.push(...charged);
 }
 
 /**
- * Limits a route per scope and one or more keys (e.g. login: per IP and per username). Every key's counter
- * is consumed; the request is refused when any is exhausted. Sets the IETF RateLimit-Policy / RateLimit
- * headers of the tightest key, and Retry-After on 429.
+ * Limits a route per scope and one or more keys (e.g. password reset: per IP and per address). Every key's
+ * counter is consumed, concurrently; the request is refused when any is exhausted. Sets the IETF
+ * RateLimit-Policy header (every key) and, for the exact scopes, the RateLimit header of the tightest key;
+ * Retry-After on 429 (docs/api.md §7).
  */
 export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
-  const { limit, windowSeconds } = RATE_LIMITS[scope];
+  const exact = !isBindingScope(scope);
   return createMiddleware<AppEnv>(async (c, next) => {
     // Keys are read before the limiter is called: a key that cannot be read (e.g. a malformed body for a
-    // per-username key) fails as itself, not as a limiter outage that would answer 503.
-    const named: Array<{ name: string; counter: string }> = [];
+    // per-address key) fails as itself, not as a limiter outage that would answer 503.
+    const named: Named[] = [];
     for (const key of keys) {
       const value = await key.value(c);
       if (value !== undefined)
         named.push({ name: `${scope}-${key.name}`, counter: `${key.name}:${value.toLowerCase()}` });
     }
-    const decisions: Array<{ name: string; decision: RateLimitDecision }> = [];
-    try {
-      for (const { name, counter } of named) {
-        const decision = await consumeRateLimit(c.env.RATE_LIMITER, scope, counter);
-        decisions.push({ name, decision });
-        // Once one key refuses, the others are not charged for a request that will not run.
-        if (!decision.allowed) break;
-      }
-    } catch (err) {
-      c.var.logger.error('rate limiter failed', { scope, ...describeError(err) });
-      if (FAIL_CLOSED.has(scope)) throw limiterUnavailable();
-      return next();
-    }
-    if (decisions.length === 0) return next();
-    const policyOf = (names: string[]) => names.map((n) => `"${n}";q=${limit};w=${windowSeconds}`).join(', ');
-    const policy = policyOf(named.map((k) => k.name));
-    const denied = decisions.find((d) => !d.decision.allowed);
-    if (denied) throw rateLimited(policy, denied.name, denied.decision.resetSeconds);
+    if (named.length === 0) return next();
+    const charged = await chargeAll(c, scope, named);
+    if (!charged) return next();
+    const limits: RequestLimits = { scope, charged };
+    requestLimits.set(c, limits);
     await next();
     // A 429 from limitSubject carries its own headers.
     if (c.res.status === 429) return;
-    const all = [...decisions, ...(lateDecisions.get(c) ?? [])];
-    const tightest = all.reduce((a, b) => (b.decision.remaining < a.decision.remaining ? b : a));
-    c.res.headers.set('RateLimit-Policy', policyOf(all.map((d) => d.name)));
-    c.res.headers.set(
+    const headers = c.res.headers;
+    headers.set('RateLimit-Policy', policyOf(scope, limits.charged));
+    // The binding does not tell how much is left: no RateLimit header for its scopes (docs/api.md §7).
+    if (!exact) return;
+    let tightest = limits.charged[0] as Charged;
+    for (const k of limits.charged) {
+      if ((k.decision.remaining ?? 0) < (tightest.decision.remaining ?? 0)) tightest = k;
+    }
+    headers.set(
       'RateLimit',
       `"${tightest.name}";r=${tightest.decision.remaining};t=${tightest.decision.resetSeconds}`,
     );
