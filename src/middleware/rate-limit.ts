@@ -125,21 +125,17 @@ interface Charged {
 }
 
 /**
- * Charges every key at once (one concurrent round trip, not one per key). When one refuses, the exact keys
- * that allowed the request are given their unit back, so a refused request costs the other keys nothing
- * (an attacker who exhausted their address cannot use up a victim's account budget); a binding scope's unit
- * cannot be returned. Throws the 429, or the 503 of a fail-closed scope when the limiter fails; answers
- * undefined when a fail-open scope's limiter fails (logged).
+ * Charges every key at once (one concurrent round trip, not one per key). Throws the 503 of a fail-closed
+ * scope when the limiter fails; answers undefined when a fail-open scope's limiter fails (logged).
  */
-async function chargeAll(
+async function chargeKeys(
   c: Context<AppEnv>,
   scope: RateLimitScope,
   named: Named[],
 ): Promise<Charged[] | undefined> {
   const env = c.env;
-  let charged: Charged[];
   try {
-    charged = await Promise.all(
+    return await Promise.all(
       named.map(async (key) => ({ ...key, decision: await consume(env, scope, key.counter) })),
     );
   } catch (err) {
@@ -147,9 +143,18 @@ async function chargeAll(
     if (FAIL_CLOSED.has(scope)) throw limiterUnavailable();
     return undefined;
   }
+}
+
+/**
+ * Throws the 429 when any charged key refused. The exact keys that allowed the request first get their unit
+ * back, so a refused request costs the other keys nothing (an attacker who exhausted their address cannot use
+ * up a victim's account budget); a binding scope's unit cannot be returned.
+ */
+async function settle(c: Context<AppEnv>, scope: RateLimitScope, charged: Charged[]): Promise<void> {
   const denied = charged.find((k) => !k.decision.allowed);
-  if (!denied) return charged;
+  if (!denied) return;
   if (!isBindingScope(scope)) {
+    const env = c.env;
     const { windowSeconds } = RATE_LIMITS[scope];
     await Promise.all(
       charged
@@ -163,7 +168,7 @@ async function chargeAll(
         ),
     );
   }
-  throw rateLimited(policyOf(scope, named), denied.name, denied.decision.resetSeconds);
+  throw rateLimited(policyOf(scope, charged), denied.name, denied.decision.resetSeconds);
 }
 
 function policyOf(scope: RateLimitScope, keys: ReadonlyArray<{ name: string }>): string {
@@ -171,18 +176,20 @@ function policyOf(scope: RateLimitScope, keys: ReadonlyArray<{ name: string }>):
   return keys.map((k) => `"${k.name}";q=${limit};w=${windowSeconds}`).join(', ');
 }
 
-// Per request: the scope and keys the middleware charged, and those a handler charged later (limitSubject).
+// Per request: the keys the middleware charged (or is charging: `pending`, see rateLimitWithSubject), and
+// those a handler charged later (limitSubject).
 interface RequestLimits {
-  scope: RateLimitScope;
   charged: Charged[];
+  pending?: Promise<Charged[] | undefined>;
 }
 const requestLimits = new WeakMap<object, RequestLimits>();
 
 /**
  * Charges one unit to a key that only the handler can know, e.g. the account a login name resolves to
  * (docs/security.md §1): the lookup that resolves it is the one the login needs anyway, so this costs no
- * database round trip. Use on a route that already has `rateLimit(scope, …)`: its RateLimit headers then
- * name this key too. Refuses with the same 429 (or 503 for a fail-closed scope) as the middleware.
+ * database round trip. Use on a route that already has `rateLimit(scope, …)` or `rateLimitWithSubject`: its
+ * RateLimit headers then name this key too, and with the latter both checks run concurrently. Refuses with
+ * the same 429 (or 503 for a fail-closed scope) as the middleware.
  */
 export async function limitSubject(
   c: Context<AppEnv>,
@@ -190,47 +197,92 @@ export async function limitSubject(
   name: string,
   subject: string,
 ): Promise<void> {
-  const charged = await chargeAll(c, scope, [{ name: `${scope}-${name}`, counter: `${name}:${subject}` }]);
   const limits = requestLimits.get(c);
-  if (charged && limits) limits.charged.push(...charged);
+  const own = chargeKeys(c, scope, [{ name: `${scope}-${name}`, counter: `${name}:${subject}` }]);
+  const pending = limits?.pending;
+  if (limits) limits.pending = undefined;
+  const [earlier, charged] = await Promise.all([pending, own]);
+  const all = [...(earlier ?? []), ...(charged ?? [])];
+  await settle(c, scope, all);
+  limits?.charged.push(...all);
+}
+
+/** The named keys of a request; a key that cannot be read (a malformed body) fails as itself. */
+async function namedKeys(c: Context<AppEnv>, scope: RateLimitScope, keys: RateLimitKey[]): Promise<Named[]> {
+  const named: Named[] = [];
+  for (const key of keys) {
+    const value = await key.value(c);
+    if (value !== undefined)
+      named.push({ name: `${scope}-${key.name}`, counter: `${key.name}:${value.toLowerCase()}` });
+  }
+  return named;
+}
+
+/** RateLimit-Policy (every key) and, for the exact scopes, RateLimit of the tightest key (docs/api.md §7). */
+function setHeaders(c: Context<AppEnv>, scope: RateLimitScope, charged: Charged[]): void {
+  // A 429 from limitSubject carries its own headers.
+  if (c.res.status === 429 || charged.length === 0) return;
+  const headers = c.res.headers;
+  headers.set('RateLimit-Policy', policyOf(scope, charged));
+  // The binding does not tell how much is left: no RateLimit header for its scopes.
+  if (isBindingScope(scope)) return;
+  let tightest = charged[0] as Charged;
+  for (const k of charged) {
+    if ((k.decision.remaining ?? 0) < (tightest.decision.remaining ?? 0)) tightest = k;
+  }
+  headers.set(
+    'RateLimit',
+    `"${tightest.name}";r=${tightest.decision.remaining};t=${tightest.decision.resetSeconds}`,
+  );
 }
 
 /**
  * Limits a route per scope and one or more keys (e.g. password reset: per IP and per address). Every key's
- * counter is consumed, concurrently; the request is refused when any is exhausted. Sets the IETF
- * RateLimit-Policy header (every key) and, for the exact scopes, the RateLimit header of the tightest key;
- * Retry-After on 429 (docs/api.md §7).
+ * counter is consumed, concurrently, before the handler runs; the request is refused when any is exhausted.
+ * Sets the RateLimit headers, and Retry-After on 429 (docs/api.md §7).
  */
 export function rateLimit(scope: RateLimitScope, ...keys: RateLimitKey[]) {
-  const exact = !isBindingScope(scope);
   return createMiddleware<AppEnv>(async (c, next) => {
     // Keys are read before the limiter is called: a key that cannot be read (e.g. a malformed body for a
     // per-address key) fails as itself, not as a limiter outage that would answer 503.
-    const named: Named[] = [];
-    for (const key of keys) {
-      const value = await key.value(c);
-      if (value !== undefined)
-        named.push({ name: `${scope}-${key.name}`, counter: `${key.name}:${value.toLowerCase()}` });
-    }
+    const named = await namedKeys(c, scope, keys);
     if (named.length === 0) return next();
-    const charged = await chargeAll(c, scope, named);
+    const charged = await chargeKeys(c, scope, named);
     if (!charged) return next();
-    const limits: RequestLimits = { scope, charged };
+    await settle(c, scope, charged);
+    const limits: RequestLimits = { charged };
     requestLimits.set(c, limits);
     await next();
-    // A 429 from limitSubject carries its own headers.
-    if (c.res.status === 429) return;
-    const headers = c.res.headers;
-    headers.set('RateLimit-Policy', policyOf(scope, limits.charged));
-    // The binding does not tell how much is left: no RateLimit header for its scopes (docs/api.md §7).
-    if (!exact) return;
-    let tightest = limits.charged[0] as Charged;
-    for (const k of limits.charged) {
-      if ((k.decision.remaining ?? 0) < (tightest.decision.remaining ?? 0)) tightest = k;
+    setHeaders(c, scope, limits.charged);
+  });
+}
+
+/**
+ * As rateLimit, for a handler that charges a second key with limitSubject before it does anything that
+ * matters (login: the account the name resolves to, before the password hash). The middleware's keys are
+ * charged while the handler validates the body and resolves the account, and limitSubject waits for both
+ * decisions at once (docs/security.md §1): one limiter round trip of latency instead of two. The handler must
+ * change nothing before limitSubject. When the handler answers without calling it (a 400), the middleware's
+ * decision is applied to the answer: a refused key still gets its 429.
+ */
+export function rateLimitWithSubject(scope: RateLimitScope, ...keys: RateLimitKey[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const named = await namedKeys(c, scope, keys);
+    if (named.length === 0) return next();
+    const pending = chargeKeys(c, scope, named);
+    // Awaited by limitSubject or below; never left rejected without a handler in the meantime.
+    pending.catch(() => undefined);
+    const limits: RequestLimits = { charged: [], pending };
+    requestLimits.set(c, limits);
+    await next();
+    if (limits.pending) {
+      limits.pending = undefined;
+      const charged = await pending;
+      if (charged) {
+        await settle(c, scope, charged);
+        limits.charged = charged;
+      }
     }
-    headers.set(
-      'RateLimit',
-      `"${tightest.name}";r=${tightest.decision.remaining};t=${tightest.decision.resetSeconds}`,
-    );
+    setHeaders(c, scope, limits.charged);
   });
 }

@@ -11,10 +11,12 @@ import {
   BINDING_SCOPES,
   byIp,
   byUser,
+  limitSubject,
   RATE_LIMITS,
   type RateLimitKey,
   type RateLimitScope,
   rateLimit,
+  rateLimitWithSubject,
 } from '../../src/middleware/rate-limit';
 
 const limiter = (name = `test:${crypto.randomUUID()}`) =>
@@ -229,6 +231,105 @@ describe('rateLimit middleware', () => {
     };
     const res = await call(appWith('login', [byIp, badBody]), { 'CF-Connecting-IP': uniqueIp() });
     expect(res.status).toBe(400);
+  });
+});
+
+/** The login shape: the middleware's key per IP, then the handler's key per account (limitSubject). */
+function loginLikeApp() {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('logger', createLogger({ test: 'rate-limit' }, 'error'));
+    await next();
+  });
+  app.post('/limited', rateLimitWithSubject('login', byIp), async (c) => {
+    const account = c.req.header('X-Test-Account');
+    // No account: the handler answers before it charges one (as a login with a malformed body does).
+    if (!account) return c.json({ detail: 'bad body' }, 400);
+    await limitSubject(c, 'login', 'account', account);
+    return c.json({ ok: true });
+  });
+  app.onError((err) => {
+    if (err instanceof AppError) return problemResponse(err, 'test-request');
+    throw err;
+  });
+  return app;
+}
+
+describe('rateLimitWithSubject (login: per IP and per account at once)', () => {
+  it('asks for both decisions concurrently: the account check starts while the IP check is in flight', async () => {
+    const started: string[] = [];
+    let releaseIp: () => void = () => {};
+    const ipHeld = new Promise<void>((resolve) => {
+      releaseIp = resolve;
+    });
+    const namespace = {
+      idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = env.RATE_LIMITER.get(id);
+        return {
+          consume: async (limit: number, window: number) => {
+            const which = started.length === 0 ? 'ip' : 'account';
+            started.push(which);
+            // The IP decision is held until the account check has started: in sequence this never ends.
+            if (which === 'ip') await ipHeld;
+            else releaseIp();
+            return stub.consume(limit, window);
+          },
+          refund: (window: number) => stub.refund(window),
+        };
+      },
+    } as unknown as Namespace;
+    const res = await call(
+      loginLikeApp(),
+      { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Account': crypto.randomUUID() },
+      namespace,
+    );
+    expect(res.status).toBe(200);
+    expect(started).toEqual(['ip', 'account']);
+    expect(res.headers.get('RateLimit-Policy')).toBe('"login-ip";q=10;w=60, "login-account";q=10;w=60');
+    expect(res.headers.get('RateLimit')).toMatch(/^"login-(ip|account)";r=9;t=\d+$/);
+  });
+
+  it('refuses an exhausted address even when the handler answers before charging the account', async () => {
+    const app = loginLikeApp();
+    const ip = uniqueIp();
+    for (let i = 0; i < 10; i++) expect((await call(app, { 'CF-Connecting-IP': ip })).status).toBe(400);
+    const res = await call(app, { 'CF-Connecting-IP': ip });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('RateLimit')).toMatch(/^"login-ip";r=0;t=\d+$/);
+  });
+
+  it('does not charge the account for an attempt the address already refused', async () => {
+    const app = loginLikeApp();
+    const ip = uniqueIp();
+    for (let i = 0; i < 10; i++)
+      await call(app, { 'CF-Connecting-IP': ip, 'X-Test-Account': crypto.randomUUID() });
+    const account = crypto.randomUUID();
+    for (let i = 0; i < 5; i++) {
+      expect((await call(app, { 'CF-Connecting-IP': ip, 'X-Test-Account': account })).status).toBe(429);
+    }
+    for (let i = 0; i < 10; i++) {
+      expect((await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Account': account })).status).toBe(
+        200,
+      );
+    }
+    expect((await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Account': account })).status).toBe(429);
+  });
+
+  it('fails closed (503) when the limiter fails, whether or not the handler charged the account', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const headers of [{}, { 'X-Test-Account': crypto.randomUUID() }] as Record<string, string>[]) {
+        const res = await call(
+          loginLikeApp(),
+          { 'CF-Connecting-IP': uniqueIp(), ...headers },
+          failingNamespace,
+        );
+        expect(res.status).toBe(503);
+      }
+    } finally {
+      errors.mockRestore();
+    }
   });
 });
 
