@@ -37,7 +37,7 @@ function publicBase(c: Context<AppEnv>): string {
 
 /**
  * The request's variables as one plain object (`c.var`, `c.get`, `c.set` all read and write it): Hono's own
- * `c.var` copies its Map into a new object on every access (docs/benchmarks.md, "Where the CPU goes").
+ * `c.var` copies its Map into a new object on every access (docs/benchmarks.md §6).
  * `db` is the service context's, built on first use.
  */
 class RequestVariables {

@@ -17,7 +17,7 @@ export interface Logger {
 
 /**
  * One object per request: the methods live on the prototype, so creating a logger allocates nothing else
- * (docs/benchmarks.md, "Where the CPU goes"); a line below the minimum level costs one comparison.
+ * (docs/benchmarks.md §6); a line below the minimum level costs one comparison.
  */
 class JsonLogger implements Logger {
   readonly #min: number;
