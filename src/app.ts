@@ -1,13 +1,13 @@
 import type { Context } from 'hono';
 import { adminRoutes } from './admin';
 import { apiKeysRoutes } from './api-keys/routes';
-import { createServiceContext } from './context';
+import { createServiceContext, type ServiceContext } from './context';
 import { customersRoutes } from './customers/routes';
-import { createDatabase } from './db/client';
-import { type AppEnv, getConfig } from './env';
+import type { Database } from './db/client';
+import { type AppEnv, type Config, getConfig } from './env';
 import { classifyError } from './lib/error-classifier';
 import { AppError } from './lib/errors';
-import { createLogger } from './lib/logger';
+import { createLogger, type Logger } from './lib/logger';
 import { createRouter } from './lib/openapi';
 import {
   buildOpenApiDocument,
@@ -35,15 +35,67 @@ function publicBase(c: Context<AppEnv>): string {
   return (c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin).replace(/\/+$/, '');
 }
 
-// Request id and the one access-log line per request (id, method, route, status, duration).
+/**
+ * The request's variables as one plain object (`c.var`, `c.get`, `c.set` all read and write it): Hono's own
+ * `c.var` copies its Map into a new object on every access (docs/benchmarks.md §6).
+ * `db` is the service context's, built on first use.
+ */
+class RequestVariables {
+  [key: string]: unknown;
+  constructor(
+    readonly requestId: string,
+    readonly logger: Logger,
+    readonly config: Config,
+    readonly ctx: ServiceContext,
+  ) {}
+  get db(): Database {
+    return this.ctx.db;
+  }
+  set db(value: Database) {
+    this.ctx.db = value;
+  }
+}
+
+function useVariables(c: Context<AppEnv>, variables: RequestVariables): void {
+  Object.defineProperty(c, 'var', { value: variables });
+  const store = variables as unknown as Record<string, unknown>;
+  c.set = ((key: string, value: unknown) => {
+    store[key] = value;
+  }) as typeof c.set;
+  c.get = ((key: string) => store[key]) as typeof c.get;
+}
+
+/** The execution context's waitUntil, or undefined without one (app.request in unit tests). */
+function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const executionCtx = c.executionCtx;
+    return (work) => executionCtx.waitUntil(work);
+  } catch {
+    return undefined;
+  }
+}
+
+// Request id, configuration (parsed once per isolate), the service context, and the one access-log line per
+// request (id, method, route, status, duration).
 app.use('*', async (c, next) => {
   const started = Date.now();
   const requestId = requestIdFrom(c.req.header('X-Request-Id'));
-  c.set('requestId', requestId);
   const logger = createLogger({ request_id: requestId }, (c.env.LOG_LEVEL as 'info' | undefined) ?? 'info');
-  c.set('logger', logger);
-  await next();
-  c.header('X-Request-Id', requestId);
+  let config: Config | undefined;
+  try {
+    config = getConfig(c.env);
+  } catch (err) {
+    // A bad configuration is answered as any error (503), with the request id and the access-log line.
+    c.set('requestId', requestId);
+    c.set('logger', logger);
+    c.res = answerError(err, c);
+  }
+  if (config) {
+    const ctx = createServiceContext({ env: c.env, config, logger, requestId, waitUntil: waitUntilOf(c) });
+    useVariables(c, new RequestVariables(requestId, logger, config, ctx));
+    await next();
+  }
+  setHeader(c, 'X-Request-Id', requestId);
   logger.info('request', {
     method: c.req.method,
     route: c.req.routePath,
@@ -52,32 +104,17 @@ app.use('*', async (c, next) => {
   });
 });
 
-// Configuration (parsed once per isolate) and the per-request database handle.
-app.use('*', async (c, next) => {
-  const config = getConfig(c.env);
-  c.set('config', config);
-  const db = createDatabase(config.DATABASE_URL, c.get('requestId'));
-  c.set('db', db);
-  let waitUntil: ((work: Promise<unknown>) => void) | undefined;
+/**
+ * Sets a header on the finished response in place. Hono's `c.header` after the handler copies the whole
+ * Response first; only a response with immutable headers (one passed through from `fetch`) needs that.
+ */
+function setHeader(c: Context<AppEnv>, name: string, value: string): void {
   try {
-    const executionCtx = c.executionCtx;
-    waitUntil = (work) => executionCtx.waitUntil(work);
+    c.res.headers.set(name, value);
   } catch {
-    // No execution context (app.request in unit tests): deferred work is awaited in place.
+    c.header(name, value);
   }
-  c.set(
-    'ctx',
-    createServiceContext({
-      env: c.env,
-      config,
-      logger: c.var.logger,
-      requestId: c.var.requestId,
-      db,
-      waitUntil,
-    }),
-  );
-  await next();
-});
+}
 
 app.use('/api/v1/*', apiCors);
 
@@ -133,12 +170,14 @@ app.notFound((c) => {
   return problemResponse(new AppError(404, 'not_found', 'No such resource.'), requestId, publicBase(c));
 });
 
-app.onError((err, c) => {
+function answerError(err: unknown, c: Context<AppEnv>): Response {
   const requestId = c.get('requestId') ?? requestIdFrom(undefined);
   const { kind, error, log } = classifyError(err);
   if (log) (c.get('logger') ?? createLogger({ request_id: requestId }))[log.level](log.message, log.fields);
   // The generic 500 has always carried a relative `type` (no base URL); kept so the answer stays the same.
   return problemResponse(error, requestId, kind === 'unknown' ? undefined : publicBase(c));
-});
+}
+
+app.onError(answerError);
 
 export type App = typeof app;

@@ -47,7 +47,7 @@ export interface ServiceContextInit {
   logger: Logger;
   now?: Date;
   requestId?: string | null;
-  /** The request's database handle when one exists already; otherwise one is created. */
+  /** The request's database handle when one exists already; otherwise one is created on first use. */
   db?: Database;
   /** Workers' `waitUntil`, when there is an execution context. */
   waitUntil?: (work: Promise<unknown>) => void;
@@ -60,8 +60,16 @@ export function createServiceContext(init: ServiceContextInit): ServiceContext {
   const { env, config, logger, waitUntil } = init;
   const requestId = init.requestId ?? null;
   let paymob: PaymobClient | undefined;
+  let db = init.db;
   return {
-    db: init.db ?? createDatabase(config.DATABASE_URL, requestId ?? 'job'),
+    // Built on first use: a request that reads no table (GET /health/live, a 401) builds no client.
+    get db() {
+      db ??= createDatabase(config.DATABASE_URL, requestId ?? 'job');
+      return db;
+    },
+    set db(value) {
+      db = value;
+    },
     config,
     env,
     logger,

@@ -35,6 +35,18 @@ export class RateLimiter extends DurableObject {
     return { allowed: true, limit, remaining: limit - state.count, resetSeconds };
   }
 
+  /**
+   * Gives back one unit of the current window: a request another of its keys refused (src/middleware/
+   * rate-limit.ts) is not counted against this key. A unit of an earlier window is not returned.
+   */
+  async refund(windowSeconds: number): Promise<void> {
+    const windowMs = windowSeconds * 1000;
+    const start = Math.floor(Date.now() / windowMs) * windowMs;
+    const stored = await this.ctx.storage.get<WindowState>(STATE_KEY);
+    if (!stored || stored.start !== start || stored.count === 0) return;
+    await this.ctx.storage.put(STATE_KEY, { start, count: stored.count - 1 });
+  }
+
   override async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
   }

@@ -15,21 +15,44 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-export function createLogger(base: LogFields = {}, minLevel: LogLevel = 'info'): Logger {
-  const write = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (LEVELS[level] < LEVELS[minLevel]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields });
+/**
+ * One object per request: the methods live on the prototype, so creating a logger allocates nothing else
+ * (docs/benchmarks.md §6); a line below the minimum level costs one comparison.
+ */
+class JsonLogger implements Logger {
+  readonly #min: number;
+  constructor(
+    private readonly base: LogFields,
+    private readonly minLevel: LogLevel,
+  ) {
+    this.#min = LEVELS[minLevel];
+  }
+  debug(msg: string, fields?: LogFields): void {
+    if (this.#min <= 10) this.write('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    if (this.#min <= 20) this.write('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    if (this.#min <= 30) this.write('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.write('error', msg, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new JsonLogger({ ...this.base, ...fields }, this.minLevel);
+  }
+  private write(level: LogLevel, msg: string, fields?: LogFields): void {
+    const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...this.base, ...fields });
     if (level === 'error') console.error(line);
     else if (level === 'warn') console.warn(line);
     else console.log(line);
-  };
-  return {
-    debug: (msg, fields) => write('debug', msg, fields),
-    info: (msg, fields) => write('info', msg, fields),
-    warn: (msg, fields) => write('warn', msg, fields),
-    error: (msg, fields) => write('error', msg, fields),
-    child: (fields) => createLogger({ ...base, ...fields }, minLevel),
-  };
+  }
+}
+
+export function createLogger(base: LogFields = {}, minLevel: LogLevel = 'info'): Logger {
+  // An unknown level (LOG_LEVEL is read before the configuration is validated) filters nothing, as before.
+  return new JsonLogger(base, LEVELS[minLevel] === undefined ? 'debug' : minLevel);
 }
 
 /** The error's class and message for a log line; stacks stay out of logs and responses. */

@@ -1,4 +1,4 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { ulid, utf8 } from './crypto';
 
 /**
@@ -85,6 +85,89 @@ export async function issueTokenPair(settings: TokenSettings, userId: number, no
   return { access, refresh };
 }
 
+// Verification keys, imported once per secret and isolate (jose's jwtVerify imports the key on every call).
+const verifyKeys = new Map<string, Promise<CryptoKey>>();
+
+function verifyKey(secret: string): Promise<CryptoKey> {
+  let key = verifyKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    verifyKeys.set(secret, key);
+  }
+  return key;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** One base64url segment (no padding) as bytes; undefined when it is not base64url. */
+function segmentBytes(segment: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!BASE64URL.test(segment) || segment.length % 4 === 1) return undefined;
+  const binary = atob(segment.replaceAll('-', '+').replaceAll('_', '/'));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** One segment as a JSON object, or undefined. */
+function segmentObject(segment: string): Record<string, unknown> | undefined {
+  const bytes = segmentBytes(segment);
+  if (!bytes) return undefined;
+  try {
+    const value: unknown = JSON.parse(decoder.decode(bytes));
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The JWS checks jose's `jwtVerify` makes for our tokens, with WebCrypto and a cached key (docs/benchmarks.md,
+ * "Where the CPU goes"): compact serialisation, `alg` pinned to HS256, no `crit` extension, the HMAC (compared
+ * in constant time by `crypto.subtle.verify`), then the claims: `iss`, `aud`, `sub`, `jti`, `iat`, `exp`
+ * present, issuer and audience ours, `nbf` and `exp` against `now`. Refusals carry jose's error codes.
+ */
+async function verifiedPayload(
+  settings: TokenSettings,
+  token: string,
+  now: Date,
+): Promise<Record<string, unknown>> {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new TokenError('ERR_JWS_INVALID');
+  const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;
+  const header = segmentObject(headerPart);
+  if (!header) throw new TokenError('ERR_JWS_INVALID');
+  if (header.alg !== ALGORITHM) {
+    throw new TokenError(typeof header.alg === 'string' ? 'ERR_JOSE_ALG_NOT_ALLOWED' : 'ERR_JWS_INVALID');
+  }
+  if (header.crit !== undefined || header.b64 !== undefined) throw new TokenError('ERR_JOSE_NOT_SUPPORTED');
+  const signature = segmentBytes(signaturePart);
+  if (!signature || signature.length === 0) throw new TokenError('ERR_JWS_INVALID');
+  const signed = utf8(`${headerPart}.${payloadPart}`);
+  if (!(await crypto.subtle.verify('HMAC', await verifyKey(settings.JWT_SECRET), signature, signed))) {
+    throw new TokenError('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  }
+  const payload = segmentObject(payloadPart);
+  if (!payload) throw new TokenError('ERR_JWT_INVALID');
+  for (const claim of ['iss', 'aud', 'sub', 'jti', 'iat', 'exp']) {
+    if (payload[claim] === undefined) throw new TokenError('ERR_JWT_CLAIM_VALIDATION_FAILED');
+  }
+  const { iss, aud, iat, nbf, exp } = payload;
+  if (iss !== settings.JWT_ISSUER) throw new TokenError('ERR_JWT_CLAIM_VALIDATION_FAILED');
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  if (!audiences.includes(settings.JWT_AUDIENCE)) throw new TokenError('ERR_JWT_CLAIM_VALIDATION_FAILED');
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (typeof iat !== 'number') throw new TokenError('ERR_JWT_CLAIM_VALIDATION_FAILED');
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds)) {
+    throw new TokenError('ERR_JWT_CLAIM_VALIDATION_FAILED');
+  }
+  if (typeof exp !== 'number') throw new TokenError('ERR_JWT_CLAIM_VALIDATION_FAILED');
+  if (exp <= nowSeconds) throw new TokenError('ERR_JWT_EXPIRED');
+  return payload;
+}
+
 /** Verifies signature, algorithm, issuer, audience, expiry and the expected token type. */
 export async function verifyToken(
   settings: TokenSettings,
@@ -92,18 +175,7 @@ export async function verifyToken(
   expectedType: TokenType,
   now: Date = new Date(),
 ): Promise<TokenClaims> {
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, signingKey(settings.JWT_SECRET), {
-      algorithms: [ALGORITHM],
-      issuer: settings.JWT_ISSUER,
-      audience: settings.JWT_AUDIENCE,
-      currentDate: now,
-      requiredClaims: ['sub', 'jti', 'iat', 'exp'],
-    }));
-  } catch (err) {
-    throw new TokenError(err instanceof errors.JOSEError ? err.code : 'malformed');
-  }
+  const payload = await verifiedPayload(settings, token, now);
   const { sub, user_id: userId, token_type: type, jti, iat, exp } = payload;
   if (type !== expectedType) throw new TokenError('wrong_token_type');
   if (typeof userId !== 'number' || !Number.isSafeInteger(userId) || userId <= 0 || sub !== String(userId)) {

@@ -4,7 +4,7 @@ import { createRouter, jsonBody, jsonResponse } from '../lib/openapi';
 import { pageRequest, pageResponse, pageSchema } from '../lib/pagination';
 import { problemResponses } from '../lib/problem';
 import { optionalAuth, requireAuth, requireRole } from '../middleware/auth';
-import { byIp, byUser, limitSubject, rateLimit } from '../middleware/rate-limit';
+import { byIp, byUser, limitSubject, rateLimit, rateLimitWithSubject } from '../middleware/rate-limit';
 import {
   changePassword,
   getOwnProfile,
@@ -92,7 +92,7 @@ usersRoutes.openapi(
     description:
       'Rate limit: 10/min per IP and 10/min per account (`login`): the account the name or e-mail resolves ' +
       'to, however it is spelled, or the normalised name when it resolves to none.',
-    middleware: [rateLimit('login', byIp)] as const,
+    middleware: [rateLimitWithSubject('login', byIp)] as const,
     request: { body: jsonBody(LoginBody) },
     responses: {
       200: jsonResponse(TokenPair, 'Access and refresh tokens'),

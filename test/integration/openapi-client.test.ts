@@ -129,7 +129,8 @@ describe('the typed client against the Worker', () => {
     expect(payment.data).toMatchObject({ status: 'pending', currency: 'EGP', amount: '150.00' });
     expect(payment.data?.checkout_url).toBeTruthy();
     expect(payment.response.headers.get('Location')).toBe(`/api/v1/transactions/txn/${payment.data?.id}/`);
-    expect(payment.response.headers.get('RateLimit')).toBeTruthy();
+    // `payments` is on the Rate Limiting binding: the policy, no remaining count (docs/api.md §7).
+    expect(payment.response.headers.get('RateLimit-Policy')).toBeTruthy();
 
     const replay = await customer.POST('/api/v1/transactions/txn', {
       body: { amount: '150.00' },

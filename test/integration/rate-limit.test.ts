@@ -8,12 +8,15 @@ import { AppError } from '../../src/lib/errors';
 import { createLogger } from '../../src/lib/logger';
 import { problemResponse } from '../../src/lib/problem';
 import {
+  BINDING_SCOPES,
   byIp,
   byUser,
+  limitSubject,
   RATE_LIMITS,
   type RateLimitKey,
   type RateLimitScope,
   rateLimit,
+  rateLimitWithSubject,
 } from '../../src/middleware/rate-limit';
 
 const limiter = (name = `test:${crypto.randomUUID()}`) =>
@@ -104,8 +107,17 @@ function appWith(scope: RateLimitScope, keys: RateLimitKey[], options: { actorId
   return app;
 }
 
-function call(app: Hono<AppEnv>, headers: Record<string, string>, namespace: Namespace = env.RATE_LIMITER) {
-  return app.request('/limited', { method: 'POST', headers }, { ...env, RATE_LIMITER: namespace });
+function call(
+  app: Hono<AppEnv>,
+  headers: Record<string, string>,
+  namespace: Namespace = env.RATE_LIMITER,
+  bindings: Partial<Record<(typeof BINDING_SCOPES)[keyof typeof BINDING_SCOPES], RateLimit>> = {},
+) {
+  return app.request(
+    '/limited',
+    { method: 'POST', headers },
+    { ...env, RATE_LIMITER: namespace, ...bindings },
+  );
 }
 
 const uniqueIp = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
@@ -121,6 +133,14 @@ const failingNamespace = {
   idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
   get: () => ({ consume: () => Promise.reject(new Error('Durable Object reset')) }),
 } as unknown as Namespace;
+
+// The general throttles' binding, failing as when Cloudflare's rate limiting service is unreachable.
+const failingBinding = {
+  limit: () => Promise.reject(new Error('rate limiting unavailable')),
+} as unknown as RateLimit;
+const failingBindings = Object.fromEntries(
+  Object.values(BINDING_SCOPES).map((name) => [name, failingBinding]),
+);
 
 describe('rateLimit middleware', () => {
   it('answers 429 with Retry-After and the IETF RateLimit headers once the limit is used up', async () => {
@@ -214,6 +234,155 @@ describe('rateLimit middleware', () => {
   });
 });
 
+/** The login shape: the middleware's key per IP, then the handler's key per account (limitSubject). */
+function loginLikeApp() {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('logger', createLogger({ test: 'rate-limit' }, 'error'));
+    await next();
+  });
+  app.post('/limited', rateLimitWithSubject('login', byIp), async (c) => {
+    const account = c.req.header('X-Test-Account');
+    // No account: the handler answers before it charges one (as a login with a malformed body does).
+    if (!account) return c.json({ detail: 'bad body' }, 400);
+    await limitSubject(c, 'login', 'account', account);
+    return c.json({ ok: true });
+  });
+  app.onError((err) => {
+    if (err instanceof AppError) return problemResponse(err, 'test-request');
+    throw err;
+  });
+  return app;
+}
+
+describe('rateLimitWithSubject (login: per IP and per account at once)', () => {
+  it('asks for both decisions concurrently: the account check starts while the IP check is in flight', async () => {
+    const started: string[] = [];
+    let releaseIp: () => void = () => {};
+    const ipHeld = new Promise<void>((resolve) => {
+      releaseIp = resolve;
+    });
+    const namespace = {
+      idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = env.RATE_LIMITER.get(id);
+        return {
+          consume: async (limit: number, window: number) => {
+            const which = started.length === 0 ? 'ip' : 'account';
+            started.push(which);
+            // The IP decision is held until the account check has started: in sequence this never ends.
+            if (which === 'ip') await ipHeld;
+            else releaseIp();
+            return stub.consume(limit, window);
+          },
+          refund: (window: number) => stub.refund(window),
+        };
+      },
+    } as unknown as Namespace;
+    const res = await call(
+      loginLikeApp(),
+      { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Account': crypto.randomUUID() },
+      namespace,
+    );
+    expect(res.status).toBe(200);
+    expect(started).toEqual(['ip', 'account']);
+    expect(res.headers.get('RateLimit-Policy')).toBe('"login-ip";q=10;w=60, "login-account";q=10;w=60');
+    expect(res.headers.get('RateLimit')).toMatch(/^"login-(ip|account)";r=9;t=\d+$/);
+  });
+
+  it('refuses an exhausted address even when the handler answers before charging the account', async () => {
+    const app = loginLikeApp();
+    const ip = uniqueIp();
+    for (let i = 0; i < 10; i++) expect((await call(app, { 'CF-Connecting-IP': ip })).status).toBe(400);
+    const res = await call(app, { 'CF-Connecting-IP': ip });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('RateLimit')).toMatch(/^"login-ip";r=0;t=\d+$/);
+  });
+
+  it('does not charge the account for an attempt the address already refused', async () => {
+    const app = loginLikeApp();
+    const ip = uniqueIp();
+    for (let i = 0; i < 10; i++)
+      await call(app, { 'CF-Connecting-IP': ip, 'X-Test-Account': crypto.randomUUID() });
+    const account = crypto.randomUUID();
+    for (let i = 0; i < 5; i++) {
+      expect((await call(app, { 'CF-Connecting-IP': ip, 'X-Test-Account': account })).status).toBe(429);
+    }
+    for (let i = 0; i < 10; i++) {
+      expect((await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Account': account })).status).toBe(
+        200,
+      );
+    }
+    expect((await call(app, { 'CF-Connecting-IP': uniqueIp(), 'X-Test-Account': account })).status).toBe(429);
+  });
+
+  it('fails closed (503) when the limiter fails, whether or not the handler charged the account', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const headers of [{}, { 'X-Test-Account': crypto.randomUUID() }] as Record<string, string>[]) {
+        const res = await call(
+          loginLikeApp(),
+          { 'CF-Connecting-IP': uniqueIp(), ...headers },
+          failingNamespace,
+        );
+        expect(res.status).toBe(503);
+      }
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
+describe('general throttles on the Rate Limiting binding (default, profile, payments)', () => {
+  it.each(Object.keys(BINDING_SCOPES) as Array<keyof typeof BINDING_SCOPES>)(
+    '%s: never touches the Durable Object',
+    async (scope) => {
+      const res = await call(appWith(scope, [byIp]), { 'CF-Connecting-IP': uniqueIp() }, brokenNamespace);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('RateLimit-Policy')).toBe(
+        `"${scope}-ip";q=${RATE_LIMITS[scope].limit};w=${RATE_LIMITS[scope].windowSeconds}`,
+      );
+    },
+  );
+
+  it('names the policy but no remaining count, then answers 429 with Retry-After of the whole period', async () => {
+    const app = appWith('profile', [byIp]);
+    const ip = uniqueIp();
+    // Locally (Miniflare) the binding counts exactly per fixed minute; in production it is per location and
+    // approximate, so only the policy is promised, never a remaining count (docs/api.md §7).
+    const statuses: number[] = [];
+    let first: Response | undefined;
+    for (let i = 0; i < 31; i++) {
+      const res = await call(app, { 'CF-Connecting-IP': ip });
+      first ??= res;
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get('Retry-After')).toBe('60');
+        expect(res.headers.get('RateLimit')).toBe('"profile-ip";r=0;t=60');
+        expect(res.headers.get('RateLimit-Policy')).toBe('"profile-ip";q=30;w=60');
+        expect(((await res.json()) as { code: string }).code).toBe('rate_limited');
+      }
+    }
+    expect(first?.headers.get('RateLimit-Policy')).toBe('"profile-ip";q=30;w=60');
+    expect(first?.headers.get('RateLimit')).toBeNull();
+    // A minute boundary may fall inside the loop: then the 31st still passes, and the next window refuses later.
+    expect(statuses.slice(0, 30).every((s) => s === 200) || statuses.includes(429)).toBe(true);
+    if (statuses[30] === 200) {
+      for (let i = 0; i < 30 && statuses.at(-1) === 200; i++)
+        statuses.push((await call(app, { 'CF-Connecting-IP': ip })).status);
+    }
+    expect(statuses).toContain(429);
+  });
+
+  it('counts each key of a scope separately (a binding key per counter)', async () => {
+    const app = appWith('payments', [byIp]);
+    const busy = uniqueIp();
+    for (let i = 0; i < 40; i++) await call(app, { 'CF-Connecting-IP': busy });
+    expect((await call(app, { 'CF-Connecting-IP': busy })).status).toBe(429);
+    expect((await call(app, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(200);
+  });
+});
+
 describe('when the limiter itself fails', () => {
   it.each(['sign_up', 'resend_code', 'profile', 'payments', 'default'] as const)(
     'fails open for %s: the request runs and the failure is logged',
@@ -221,7 +390,12 @@ describe('when the limiter itself fails', () => {
       const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
       try {
         for (const namespace of [brokenNamespace, failingNamespace]) {
-          const res = await call(appWith(scope, [byIp]), { 'CF-Connecting-IP': uniqueIp() }, namespace);
+          const res = await call(
+            appWith(scope, [byIp]),
+            { 'CF-Connecting-IP': uniqueIp() },
+            namespace,
+            failingBindings,
+          );
           expect(res.status).toBe(200);
           expect(res.headers.get('RateLimit')).toBeNull();
         }
