@@ -12,7 +12,7 @@ import { toSavedCardView } from './view';
  */
 export const cardRoutes = createRouter();
 
-const TAGS = ['Saved cards'];
+const TAGS = ['Customers'];
 
 cardRoutes.openapi(
   createRoute({
