@@ -121,7 +121,7 @@ const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (`openssl rand -base64 32`)')
       .optional(),
-    // docs/security.md "Saved cards": the AES-256-GCM key of saved-card tokens at rest; saving and paying with a
+    // docs/security.md §7: the AES-256-GCM key of saved-card tokens at rest; saving and paying with a
     // saved card refuse without it.
     CARD_TOKEN_KEY: z
       .string()

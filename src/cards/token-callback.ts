@@ -28,7 +28,7 @@ const orderIdOf = (value: unknown): number | null =>
       ? Number(value)
       : null;
 
-/** The stored copy of the callback never holds the token in clear (docs/security.md "Saved cards"). */
+/** The stored copy of the callback never holds the token in clear (docs/security.md §7). */
 function redacted(rawBody: Record<string, unknown>, obj: Record<string, unknown>): Record<string, unknown> {
   return { ...rawBody, obj: { ...obj, token: obj.token === undefined ? undefined : '[redacted]' } };
 }

@@ -1,5 +1,5 @@
 /**
- * Saved cards (src/cards; docs/security.md "Saved cards"): a customer's PayMob card tokens, sealed with
+ * Saved cards (src/cards; docs/security.md §7): a customer's PayMob card tokens, sealed with
  * AES-256-GCM under CARD_TOKEN_KEY and bound to the customer id, with what may be shown (brand, last four
  * digits). `fingerprint` is an HMAC of the customer, brand and PayMob's masked PAN, so the same card saved
  * again updates its row instead of adding one. `card_save_requests` marks the payments whose customer asked
