@@ -6,6 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { paymentEvents, transactions } from '../../src/db/schema';
+import { ALL_SCOPES, createKey } from './api-keys-support';
 import {
   CARDS_PATH,
   callbacksOf,
@@ -31,6 +32,7 @@ import {
   deliverRecorded,
   makeReadyToPay,
   recordedCallbacks,
+  TXN,
   transactionRow,
 } from './transactions-support';
 
@@ -297,13 +299,38 @@ describe('GET/DELETE customers/cards/', () => {
     }
   });
 
-  it('an API key cannot reach saved cards (no scope grants them)', async () => {
-    const response = await apiWithEnv(
-      CARDS_PATH,
-      { headers: { Authorization: 'Bearer sk_test_nothing' } },
-      {},
-    );
-    expect(response.status).toBe(401);
+  it('an API key cannot reach saved cards, whatever its scopes (403 api_key_not_allowed)', async () => {
+    const key = await createKey(ALL_SCOPES);
+    for (const method of ['GET', 'DELETE'] as const) {
+      const path = method === 'GET' ? CARDS_PATH : `${CARDS_PATH}1/`;
+      const response = await api(path, { method, headers: { Authorization: `Bearer ${key.secret}` } });
+      expect(response.status).toBe(403);
+      expect((await readJson<Problem>(response)).code).toBe('api_key_not_allowed');
+    }
+  });
+
+  it('a key with payments:write pays with a card of the customer it names, never another’s', async () => {
+    const owner = await createPayer();
+    await payAndSave(owner);
+    const [card] = (await listCardsOf(owner)).cards;
+    const other = await createPayer();
+    const key = await createKey(['payments:write']);
+    const pay = (customerId: number) =>
+      apiWithEnv(
+        TXN,
+        {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${key.secret}` },
+          json: { amount: '9.00', customer_id: customerId, card_id: card?.id },
+        },
+        INTENTION,
+      );
+    const refused = await pay(other.customerId);
+    expect(refused.status).toBe(404);
+    expect((await readJson<Problem>(refused)).code).toBe('card_not_found');
+    const paid = await pay(owner.customerId);
+    expect(paid.status).toBe(201);
+    expect(offeredTokens(await checkoutPage(await readJson(paid)))).toHaveLength(1);
   });
 });
 
