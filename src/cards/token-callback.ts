@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ServiceContext } from '../context';
 import { isDuplicateKey } from '../db/client';
@@ -158,7 +158,7 @@ export async function storeTokenCallback(
           set: {
             tokenCiphertext: sealed,
             transactionId: decision.transactionId,
-            updatedAt: sql`values(${savedCards.updatedAt})`,
+            updatedAt: now,
           },
         });
     });

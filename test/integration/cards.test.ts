@@ -79,6 +79,7 @@ describe('saving a card', () => {
     expect(rows[0]?.id).toBe(first?.id);
     expect(rows[0]?.tokenCiphertext).not.toBe(first?.tokenCiphertext);
     expect(rows[0]?.transactionId).toBe(again.txn.id);
+    expect(rows[0]?.updatedAt.getTime()).toBeGreaterThanOrEqual(first?.updatedAt.getTime() ?? Infinity);
   });
 
   it('a card deleted since is not brought back by a redelivery of its TOKEN callback', async () => {
