@@ -121,6 +121,12 @@ const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (`openssl rand -base64 32`)')
       .optional(),
+    // docs/security.md §7: the AES-256-GCM key of saved-card tokens at rest; saving and paying with a
+    // saved card refuse without it.
+    CARD_TOKEN_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (`openssl rand -base64 32`)')
+      .optional(),
     // docs/accounts.md §3: ADMINs must use two-factor sign-in; unset means on in production only.
     ADMIN_REQUIRE_2FA: bool.optional(),
     // docs/api.md §4.9: where a payment's return_url may send the shopper, and the key that signs it.

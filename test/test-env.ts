@@ -18,6 +18,8 @@ export const TEST_SECRETS = {
   MAILGUN_WEBHOOK_SIGNING_KEY: 'test-mailgun-webhook-signing-key',
   /** 32 bytes, base64: the TOTP secrets' encryption key (docs/accounts.md §2). */
   ADMIN_TOTP_KEY: 'dGVzdC10b3RwLWtleS0zMi1ieXRlcy1vZi10ZXN0ISE=',
+  /** 32 bytes, base64: the saved-card tokens' encryption key (docs/security.md §7). */
+  CARD_TOKEN_KEY: 'dGVzdC1jYXJkLXRva2VuLWtleS0zMi1ieXRlcy10c3Q=',
   /** Signs the return to the shop (docs/api.md §4.9); no origin is allowed unless a test sets one. */
   RETURN_URL_SIGNING_SECRET: 'test-return-url-signing-secret-0123456789abcdef',
 } as const;

@@ -140,9 +140,11 @@ async function main() {
   if (!configured.ok) throw new Error(`merchant receiver configuration: ${configured.status}`);
   step(`webhook endpoint ${endpoint.id} registered at the sandbox's merchant receiver`);
 
+  // Saved cards need unified checkout (docs/api.md "Saved cards"): in that mode the first payment saves its card.
+  const saveCard = (vars.PAYMOB_API_MODE || 'intention') === 'intention';
   const txn = await call('POST', '/transactions/txn/', {
     token: tokens.access,
-    body: { amount: '150.00' },
+    body: { amount: '150.00', ...(saveCard ? { save_card: true } : {}) },
     expect: [201],
   });
   step(
@@ -165,9 +167,15 @@ async function main() {
   const paid = await fetch(`${SANDBOX}/sandbox/paymob/pay`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ [credential]: txn.payment_token, card_number: '5123456789012346' }),
+    body: JSON.stringify({
+      [credential]: txn.payment_token,
+      card_number: '5123456789012346',
+      ...(saveCard ? { save_card: true } : {}),
+    }),
   }).then((r) => r.json());
-  step(`paid with the success card at the sandbox (PayMob transaction ${paid.transaction_id})`);
+  step(
+    `paid with the success card at the sandbox (PayMob transaction ${paid.transaction_id})${saveCard ? ', saving it' : ''}`,
+  );
 
   const final = await waitFor('the processed callback', async () => {
     const current = await call('GET', `/transactions/txn/${txn.id}/`, { token: tokens.access });
@@ -201,7 +209,45 @@ async function main() {
     (await mailbox(email)).find((m) => m.subject !== 'Verify your email' && /payment/i.test(m.subject)),
   );
   step('the payment status e-mail arrived');
+  if (saveCard) await payWithSavedCard(tokens.access);
+  else step('saved cards skipped: they need unified checkout (PAYMOB_API_MODE=intention)');
   console.log('\nsmoke test passed');
+}
+
+/**
+ * docs/api.md "Saved cards": the card saved by the first payment (its signed TOKEN callback) pays again through
+ * unified checkout's saved-card form, without the card form.
+ * @param {string} access
+ */
+async function payWithSavedCard(access) {
+  /** @type {Array<{ id: number; brand: string; last4: string }>} */
+  const cards = await waitFor('the saved card (TOKEN callback)', async () => {
+    const list = await call('GET', '/customers/cards/', { token: access });
+    return list.length > 0 ? list : undefined;
+  });
+  const [card] = cards;
+  if (!card || 'token' in card) throw new Error('saved card list: unexpected shape');
+  step(`the signed TOKEN callback saved the card: ${card.brand} •••• ${card.last4} (id ${card.id})`);
+  const txn = await call('POST', '/transactions/txn/', {
+    token: access,
+    body: { amount: '75.00', card_id: card.id },
+    expect: [201],
+  });
+  const page = await fetch(txn.checkout_url).then((r) => r.text());
+  const cardToken = /name="card_token" value="([^"]+)"/.exec(page)?.[1];
+  if (!cardToken) throw new Error('the unified checkout does not offer the saved card');
+  const paid = await fetch(`${SANDBOX}/sandbox/paymob/pay`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ client_secret: txn.payment_token, card_token: cardToken }),
+  }).then((r) => r.json());
+  await waitFor('the saved-card payment', async () => {
+    const current = await call('GET', `/transactions/txn/${txn.id}/`, { token: access });
+    return current.status === 'succeeded' ? current : undefined;
+  });
+  step(
+    `paid ${txn.amount} ${txn.currency} with the saved card, no card form (PayMob transaction ${paid.transaction_id})`,
+  );
 }
 
 main().catch((err) => {

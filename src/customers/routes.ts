@@ -1,3 +1,4 @@
+import { cardRoutes } from '../cards/routes';
 import { createRouter } from '../lib/openapi';
 import { byApiKey, requireScope } from '../middleware/api-key';
 import { requireAuth } from '../middleware/auth';
@@ -20,3 +21,5 @@ customersRoutes.use('*', requireAuth, rateLimit('default', byUser, byApiKey));
 customersRoutes.route('/', profileRoutes);
 customersRoutes.route('/', addressRoutes);
 customersRoutes.route('/', kycRoutes);
+// docs/api.md "Saved cards" (src/cards).
+customersRoutes.route('/', cardRoutes);

@@ -97,3 +97,54 @@ export function ulid(now: number = Date.now()): string {
   for (const byte of randomBytes(16)) random += CROCKFORD[byte % 32];
   return time + random;
 }
+
+const SEALED_VERSION = 'v1:';
+const SEALED_IV_BYTES = 12;
+const aesKeys = new Map<string, Promise<CryptoKey>>();
+
+function aesGcmKey(keyBase64: string): Promise<CryptoKey> {
+  let key = aesKeys.get(keyBase64);
+  if (!key) {
+    const raw = fromBase64(keyBase64);
+    if (raw?.length !== 32) throw new Error('AES-256-GCM key: not 32 bytes of base64');
+    key = crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, [
+      'encrypt',
+      'decrypt',
+    ]);
+    aesKeys.set(keyBase64, key);
+  }
+  return key;
+}
+
+/**
+ * A secret at rest (the TOTP secrets, saved-card tokens): AES-256-GCM under a base64 32-byte key, with a fresh
+ * 96-bit IV per encryption and `context` as additional data (a ciphertext moved to another row, whose context
+ * differs, does not decrypt). Stored as `v1:` + base64(IV ‖ ciphertext ‖ tag); the prefix leaves room for key
+ * rotation.
+ */
+export async function sealText(keyBase64: string, context: string, plain: string): Promise<string> {
+  const iv = randomBytes(SEALED_IV_BYTES);
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: utf8(context) },
+    await aesGcmKey(keyBase64),
+    utf8(plain),
+  );
+  const out = new Uint8Array(SEALED_IV_BYTES + sealed.byteLength);
+  out.set(iv, 0);
+  out.set(new Uint8Array(sealed), SEALED_IV_BYTES);
+  return SEALED_VERSION + toBase64(out);
+}
+
+/** The plain text of `sealText`; throws when it was not sealed under this key with this context. */
+export async function openText(keyBase64: string, context: string, stored: string): Promise<string> {
+  const bytes = stored.startsWith(SEALED_VERSION)
+    ? fromBase64(stored.slice(SEALED_VERSION.length))
+    : undefined;
+  if (!bytes || bytes.length <= SEALED_IV_BYTES) throw new Error('sealed text: unreadable ciphertext');
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: bytes.slice(0, SEALED_IV_BYTES), additionalData: utf8(context) },
+    await aesGcmKey(keyBase64),
+    bytes.slice(SEALED_IV_BYTES),
+  );
+  return new TextDecoder().decode(plain);
+}

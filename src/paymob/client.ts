@@ -162,6 +162,8 @@ export class PaymobClient extends PaymobTransport {
     billing: BillingData;
     notificationUrl: string;
     redirectionUrl: string;
+    /** Saved-card tokens the unified checkout offers (PayMob's CIT flow; at most 3, docs/api.md "Saved cards"). */
+    cardTokens?: string[];
   }): Promise<{ id: string; clientSecret: string; orderId: number }> {
     const intention = await this.withSecretKey('intention', (headers) =>
       this.call({
@@ -181,6 +183,7 @@ export class PaymobClient extends PaymobTransport {
           expiration: PAYMENT_KEY_EXPIRATION_SECONDS,
           notification_url: input.notificationUrl,
           redirection_url: input.redirectionUrl,
+          ...(input.cardTokens?.length ? { card_tokens: input.cardTokens } : {}),
         },
         schema: IntentionResponse,
         retry: false,

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { recordSaveRequest, savedCardChoice } from '../cards/payment';
 import type { ServiceContext } from '../context';
 import { addressFieldColumns } from '../customers/columns';
 import { customerNotFound } from '../customers/kyc';
@@ -36,6 +37,10 @@ export interface CreateTransactionInput extends MerchantDataInput {
   customer_id?: number;
   /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
   callbackUrl: string;
+  /** docs/api.md "Saved cards": store the card PayMob's TOKEN callback sends for this payment. */
+  save_card?: boolean;
+  /** docs/api.md "Saved cards": pay with this saved card of the payer's (unified checkout, no card form). */
+  card_id?: number;
 }
 
 /** PayMob refuses a payment key without these (docs/design.md §5); "NA" is not accepted for them. */
@@ -222,6 +227,7 @@ export async function createTransaction(
   const amount = parseAmount(input.amount, currency);
   if (!amount.ok) throw fieldError('amount', amount.message);
   const amountCents = amount.minor;
+  const cardTokens = await savedCardChoice(ctx, input, payer.customerId);
 
   const merchantOrderId = `SP-${ulid(now.getTime())}`;
   const apiMode = config.PAYMOB_API_MODE;
@@ -246,6 +252,7 @@ export async function createTransaction(
   }
   if (inserted.rowsAffected !== 1) throw customerProfileNotFound();
   const id = Number(inserted.insertId);
+  if (input.save_card) await recordSaveRequest(db, id, now);
   const log = logger.child({ transaction_id: id, merchant_order_id: merchantOrderId });
 
   const paymob = ctx.paymob();
@@ -261,6 +268,7 @@ export async function createTransaction(
         billing,
         notificationUrl: input.callbackUrl,
         redirectionUrl: input.callbackUrl,
+        cardTokens,
       });
       checkout = {
         orderId: intention.orderId,

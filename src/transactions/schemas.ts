@@ -71,6 +71,16 @@ export const CreateTransactionBody = z
         'The paying customer. Required with a server API key (`payments:write`, docs/api-keys.md); a customer may only name themselves (another id → 403).',
       example: 42,
     }),
+    save_card: z.boolean().optional().openapi({
+      description:
+        'Unified checkout only: save the card the shopper pays with (PayMob sends its token in a signed TOKEN callback; it then appears in `GET /customers/cards/`). Not with `card_id`.',
+      example: true,
+    }),
+    card_id: z.number().int().positive().optional().openapi({
+      description:
+        'Unified checkout only: pay with this saved card of the payer (`GET /customers/cards/`); the checkout shows it instead of the card form, with 3-D Secure where the card asks for it. Another customer’s card → 404 `card_not_found`.',
+      example: 7,
+    }),
   })
   .openapi('CreateTransaction');
 

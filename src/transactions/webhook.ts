@@ -1,4 +1,5 @@
 import { and, count, eq, gte } from 'drizzle-orm';
+import { storeTokenCallback } from '../cards/token-callback';
 import type { ServiceContext } from '../context';
 import { type Database, isDuplicateKey } from '../db/client';
 import { paymentEvents } from '../db/schema';
@@ -84,7 +85,7 @@ async function storeUnverified(
   return true;
 }
 
-/** Stores a callback that changes no transaction (TOKEN, unverified bodies); a redelivery is a no-op. */
+/** Stores a callback that changes no transaction (unverified bodies); a redelivery is a no-op. */
 async function storeUnapplied(
   db: Database,
   now: Date,
@@ -249,18 +250,8 @@ export async function handleProcessedCallback(
     const token = PaymobToken.safeParse(obj);
     if (!token.success)
       throw refuse(log, 'processed', 'missing_fields', malformed('The token object lacks an id.'), { type });
-    await storeUnapplied(
-      ctx.db,
-      ctx.now,
-      {
-        paymobTransactionId: token.data.id,
-        kind: 'token',
-        type,
-        paymobOrderId: safeId(token.data.order_id),
-        message: 'saved-card token',
-      },
-      parsed,
-    );
+    // docs/api.md "Saved cards": stored as the customer's card, or as an ignored event with its reason.
+    await storeTokenCallback(ctx, obj, parsed);
     return;
   }
   // A type we do not handle: acknowledged and kept (answering 4xx would make PayMob retry forever). Its

@@ -33,6 +33,7 @@ import { createHmac, randomBytes } from 'node:crypto';
  * @property {string} created_micros
  * @property {string | null} notification_url
  * @property {string | null} redirection_url
+ * @property {string} [save_card] the intention whose shopper asked to save the card (tools/sandbox/paymob-tokens.mjs)
  */
 /** @typedef {ReturnType<typeof buildTransaction>} Transaction */
 /** @typedef {Transaction['obj']} TransactionObj PayMob's transaction object, its order not yet filled in */

@@ -30,6 +30,9 @@ const STYLE = `
   code { font-size: 0.8rem; }
   .note { color: #7b8794; font-size: 0.75rem; margin-top: 1rem; }
   .error { color: #b42318; }
+  h2 { font-size: 0.95rem; margin: 1rem 0 0; }
+  .check { display: flex; gap: 0.5rem; align-items: center; font-weight: 400; }
+  .check input { width: auto; }
 `;
 
 const CARD_LABELS = {
@@ -73,8 +76,19 @@ ${body}
  * @param {string} page.currency
  * @param {number} page.orderId
  * @param {string | null} page.merchantOrderId
+ * @param {Array<{ token: string; label: string }>} [page.savedCards] saved cards offered (intention card_tokens)
+ * @param {boolean} [page.offerSave] unified checkout's "Save this card" box (tools/sandbox/paymob-tokens.mjs)
  */
-export function renderCheckoutPage({ title, credential, amountCents, currency, orderId, merchantOrderId }) {
+export function renderCheckoutPage({
+  title,
+  credential,
+  amountCents,
+  currency,
+  orderId,
+  merchantOrderId,
+  savedCards = [],
+  offerSave = false,
+}) {
   const cards = Object.entries({ ...TEST_CARDS, ...THREE_DS_CARDS })
     .map(([number, outcome]) => `<tr><td><code>${number}</code></td><td>${CARD_LABELS[outcome]}</td></tr>`)
     .join('\n');
@@ -84,7 +98,7 @@ export function renderCheckoutPage({ title, credential, amountCents, currency, o
     `<h1>${escapeHtml(title)}</h1>
 <p class="merchant">StackPay Sandbox &middot; order ${escapeHtml(orderId)}${reference}</p>
 <p class="amount" data-testid="amount">${escapeHtml(formatAmount(amountCents, currency))}</p>
-<form method="post" action="/sandbox/paymob/pay" autocomplete="off">
+${savedCardForms(credential, savedCards)}<form method="post" action="/sandbox/paymob/pay" autocomplete="off">
   <input type="hidden" name="${escapeHtml(credential.name)}" value="${escapeHtml(credential.value)}">
   <label for="card_number">Card number</label>
   <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number"
@@ -101,7 +115,7 @@ export function renderCheckoutPage({ title, credential, amountCents, currency, o
       <input id="cvv" name="cvv" inputmode="numeric" autocomplete="cc-csc" placeholder="123">
     </div>
   </div>
-  <button type="submit">Pay</button>
+${offerSave ? '  <label class="check"><input type="checkbox" name="save_card" value="true"> Save this card for future payments</label>\n' : ''}  <button type="submit">Pay</button>
 </form>
 <table>
 <thead><tr><th>Test card</th><th>Outcome</th></tr></thead>
@@ -111,6 +125,25 @@ ${cards}
 </table>
 <p class="note">Local PayMob sandbox: no real payment is made. Any name, expiry and CVV are accepted.</p>`,
   );
+}
+
+/**
+ * One form per saved card: pays with its token, without the card form.
+ * @param {{ name: string; value: string }} credential
+ * @param {Array<{ token: string; label: string }>} savedCards
+ */
+function savedCardForms(credential, savedCards) {
+  if (savedCards.length === 0) return '';
+  const forms = savedCards
+    .map(
+      ({ token, label }) => `<form method="post" action="/sandbox/paymob/pay" class="saved-card">
+  <input type="hidden" name="${escapeHtml(credential.name)}" value="${escapeHtml(credential.value)}">
+  <input type="hidden" name="card_token" value="${escapeHtml(token)}">
+  <button type="submit" data-testid="saved-card">Pay with ${escapeHtml(label)}</button>
+</form>`,
+    )
+    .join('\n');
+  return `<h2>Your saved cards</h2>\n${forms}\n<h2>Or pay with another card</h2>\n`;
 }
 
 /**

@@ -35,6 +35,7 @@ import {
 } from './paymob-model.mjs';
 import { PAGE_CSP, renderCheckoutPage, renderErrorPage, renderResponsePage } from './paymob-pages.mjs';
 import { signFlattened, signTransaction } from './paymob-signing.mjs';
+import { createCardVault, offeredCards, tokenCallback } from './paymob-tokens.mjs';
 
 /** @typedef {import('./http.mjs').IncomingMessage} IncomingMessage */
 /** @typedef {import('./http.mjs').ServerResponse} ServerResponse */
@@ -98,10 +99,11 @@ import { signFlattened, signTransaction } from './paymob-signing.mjs';
  * @property {string | null} special_reference
  * @property {unknown} extras
  * @property {string} created
+ * @property {string[]} card_tokens saved cards the checkout offers (tools/sandbox/paymob-tokens.mjs)
  */
 /**
  * A processed callback the sandbox sent, or recorded without sending.
- * @typedef {{ url: string | null; body: object; status: number | null; error?: string; sent_at: string; transaction_id: number; merchant_order_id: string | null; kind: TransactionKind; [detail: string]: unknown }} CallbackRecord
+ * @typedef {{ url: string | null; body: object; status: number | null; error?: string; sent_at: string; transaction_id: number; merchant_order_id: string | null; kind: TransactionKind | 'token'; [detail: string]: unknown }} CallbackRecord
  */
 
 export const PAYMOB_WEBHOOK_PATH = '/api/v1/transactions/webhook/';
@@ -136,6 +138,8 @@ export const PAYMOB_FAULT_MODES = {
   'negative-child-amount': [],
   // PayMob carries out the refund or void but its answer is unreadable (a 200 without the transaction).
   'unreadable-answer': [],
+  // A payment with a saved card goes through the 3-D Secure challenge (tools/sandbox/paymob-tokens.mjs).
+  'saved-card-3ds': [],
 };
 const REFUND_CALLBACK_ORDERS = ['child-first', 'parent-first'];
 const PARENT_TOTALS = ['numeric', 'null', 'none'];
@@ -249,6 +253,8 @@ export function createPaymob({
   const callbacks = [];
   /** @type {Map<string, { transaction: Transaction; key: PaymentKey }>} ACS session id → a payment waiting for 3-D Secure */
   const authentications = new Map();
+  // Saved cards (tools/sandbox/paymob-tokens.mjs): token → card.
+  const vault = createCardVault();
 
   faults.register('paymob', PAYMOB_FAULT_MODES, validatePaymobFault);
 
@@ -655,6 +661,8 @@ export function createPaymob({
     const expiration = integerField(errors, body, 'expiration', { min: 1, fallback: 3600 });
     const notificationUrl = urlField(errors, body, 'notification_url');
     const redirectionUrl = urlField(errors, body, 'redirection_url');
+    const cardTokens = vault.validate(body.card_tokens);
+    if ('errors' in cardTokens) errors.card_tokens = cardTokens.errors;
     if (currency !== null && !errors.currency) {
       const mismatched = integrationIdsChosen.find((id) => integrationCurrency(id) !== currency);
       if (mismatched !== undefined) {
@@ -713,6 +721,7 @@ export function createPaymob({
       special_reference: reference,
       extras: body.extras ?? null,
       created: `${created.text.slice(0, 26)}Z`,
+      card_tokens: 'tokens' in cardTokens ? cardTokens.tokens : [],
     };
     intentions.set(id, intention);
     intentionsBySecret.set(intention.client_secret, intention);
@@ -767,7 +776,7 @@ export function createPaymob({
       status: 'intended',
       created: intention.created,
       card_detail: null,
-      card_tokens: [],
+      card_tokens: intention.card_tokens,
       object: 'paymentintention',
     };
   }
@@ -897,6 +906,8 @@ export function createPaymob({
         currency: intention.currency,
         orderId: intention.order_id,
         merchantOrderId: intention.special_reference,
+        savedCards: offeredCards(vault, intention.card_tokens),
+        offerSave: true,
       }),
     );
   }
@@ -966,7 +977,14 @@ export function createPaymob({
             /** @type {string} */ (intentionsBySecret.get(/** @type {string} */ (secret))?.payment_key),
           );
     if (!key) throw new HttpError(404, { detail: 'Payment key or client secret not found.' });
-    const cardNumber = normalizeCardNumber(body.card_number);
+    const intention = secret === null ? undefined : intentionsBySecret.get(secret);
+    // A saved card the intention offers (card_tokens), paid without the card form.
+    const cardToken = nonEmpty(body.card_token);
+    const savedCard = cardToken === null ? undefined : vault.get(cardToken);
+    if (cardToken !== null && (!savedCard || !intention?.card_tokens.includes(cardToken))) {
+      throw new HttpError(400, { card_token: ['This card is not offered by this payment.'] });
+    }
+    const cardNumber = savedCard ? savedCard.cardNumber : normalizeCardNumber(body.card_number);
     if (cardNumber === '') throw new HttpError(400, { card_number: ['This field is required.'] });
     if (!/^\d{12,19}$/.test(cardNumber))
       throw new HttpError(400, { card_number: ['Enter a valid card number.'] });
@@ -974,7 +992,11 @@ export function createPaymob({
     const order = orderOf(key.order_id);
     if (order.is_payment_locked) throw new HttpError(400, { detail: 'This order has already been paid.' });
 
-    const flow = threeDsFlow(cardNumber);
+    const flow =
+      threeDsFlow(cardNumber) ??
+      (savedCard && faults.take('paymob', 'saved-card-3ds', { merchant_order_id: order.merchant_order_id })
+        ? 'challenge'
+        : null);
     const outcome = flow ? 'pending' : cardOutcome(cardNumber);
     const transaction = buildTransaction({
       id: nextTransactionId(),
@@ -988,6 +1010,10 @@ export function createPaymob({
     });
     transaction.meta.notification_url = key.notification_url;
     transaction.meta.redirection_url = key.redirection_url;
+    // "Save this card" in unified checkout (a card typed in, not one already saved).
+    if (intention && !savedCard && parseBoolean(body.save_card ?? false, true)) {
+      transaction.meta.save_card = intention.id;
+    }
     transactions.set(transaction.obj.id, transaction);
     if (outcome === 'success') markPaid(order, transaction, key);
     log(`paymob: transaction ${transaction.obj.id} on order ${order.id}: ${flow ? `3-DS ${flow}` : outcome}`);
@@ -1053,6 +1079,38 @@ export function createPaymob({
   function markPaid(order, transaction, key) {
     order.paid_amount_cents += transaction.obj.amount_cents;
     if (key.claims.lock_order_when_paid) order.is_payment_locked = true;
+    if (transaction.meta.save_card) sendTokenCallback(order, transaction, key);
+  }
+
+  // The saved card's signed TOKEN callback (tools/sandbox/paymob-tokens.mjs), before the TRANSACTION one.
+  /**
+   * @param {Order} order
+   * @param {Transaction} transaction
+   * @param {PaymentKey} key
+   */
+  function sendTokenCallback(order, transaction, key) {
+    const card = vault.save(/** @type {string} */ (transaction.meta.card_number));
+    const billing = /** @type {Record<string, unknown> | null} */ (key.claims.billing_data);
+    const { body, hmac } = tokenCallback(card, {
+      orderId: order.id,
+      email: String(billing?.email ?? ''),
+      intentionId: /** @type {string} */ (transaction.meta.save_card),
+      hmacSecret: hmacSecret ?? '',
+    });
+    const target = transaction.meta.notification_url ?? defaultCallbackUrl;
+    /** @type {CallbackRecord} */
+    const entry = {
+      url: target ? `${target}${target.includes('?') ? '&' : '?'}hmac=${hmac}` : null,
+      body,
+      status: null,
+      sent_at: new Date().toISOString(),
+      transaction_id: transaction.obj.id,
+      merchant_order_id: order.merchant_order_id,
+      kind: 'token',
+    };
+    callbacks.unshift(entry);
+    log(`paymob: card ${card.maskedPan} saved (token ${card.id}) for order ${order.id}`);
+    scheduler.later(() => deliver(entry), callbackDelayMs);
   }
 
   // The pending test card succeeds a little later: a second processed callback for the same transaction.

@@ -9,6 +9,7 @@
  * A new domain's tables go in a file of their own, re-exported here (drizzle.config.ts reads this file).
  */
 export * from './api-keys';
+export * from './cards';
 export * from './customers';
 export * from './notifications';
 export * from './password-reset';

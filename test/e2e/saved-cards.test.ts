@@ -1,0 +1,141 @@
+/**
+ * Saved cards in a real browser (docs/api.md "Saved cards"): a `wrangler dev` in unified-checkout mode whose
+ * sandbox sends its callbacks over HTTP. The shopper pays by card in the sandbox's unified checkout with
+ * "Save this card" ticked (the payment was created with `save_card: true`); PayMob's signed TOKEN callback
+ * stores the card; a second payment with `card_id` shows the saved card on the checkout, and one click pays
+ * it without the card form. Fails on any Content-Security-Policy violation or page error.
+ */
+import { existsSync } from 'node:fs';
+import { eq } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureCustomerProfile } from '../../src/customers/bootstrap';
+import { createDatabase } from '../../src/db/client';
+import { customers, kycRecords, savedCards, transactions, users } from '../../src/db/schema';
+import { hashPassword } from '../../src/lib/password';
+import { CHROMIUM, launchChromium } from './browser';
+import { type Stack, startStack } from './stack';
+
+const PASSWORD = 'Kettle-Drum42!';
+const WEBHOOK = /\/api\/v1\/transactions\/webhook\/\?/;
+
+async function readyCustomer(databaseUrl: string) {
+  const db = createDatabase(databaseUrl, `e2e-cards-${crypto.randomUUID()}`);
+  const username = `e2e_card_${crypto.randomUUID().replaceAll('-', '').slice(0, 8)}`;
+  const inserted = await db.insert(users).values({
+    username,
+    email: `${username}@example.com`,
+    passwordHash: await hashPassword(PASSWORD),
+    role: 'CUSTOMER',
+    isActive: true,
+  });
+  const userId = Number(inserted.insertId);
+  await ensureCustomerProfile(db, userId);
+  const [customer] = await db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(eq(customers.userId, userId));
+  if (!customer) throw new Error('no customer profile');
+  const phone = `+2015${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  await db
+    .update(customers)
+    .set({ firstName: 'Mona', lastName: 'Adel', phoneNumber: phone })
+    .where(eq(customers.id, customer.id));
+  await db.update(kycRecords).set({ status: 'approved' }).where(eq(kycRecords.customerId, customer.id));
+  return { db, username, customerId: customer.id };
+}
+
+async function api(
+  stack: Stack,
+  path: string,
+  init: { token?: string; json?: unknown; method?: string } = {},
+) {
+  const response = await fetch(`${stack.workerUrl}/api/v1${path}`, {
+    method: init.method ?? (init.json ? 'POST' : 'GET'),
+    headers: {
+      ...(init.json ? { 'Content-Type': 'application/json' } : {}),
+      ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
+    },
+    body: init.json ? JSON.stringify(init.json) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Watches every frame for CSP violations and page errors. */
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' || /Refused to|Content Security Policy|violates/i.test(text)) {
+      problems.push(`console ${message.type()}: ${text}`);
+    }
+  });
+  return problems;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('saved cards in Chromium (unified checkout)', () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stack = await startStack(inject('databaseUrl'), { apiMode: 'intention' });
+    browser = await launchChromium();
+  }, 200_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('pays by card saving it, then pays again with the saved card without the card form', async () => {
+    const { db, username, customerId } = await readyCustomer(inject('databaseUrl'));
+    const login = await api(stack, '/users/login/', { json: { username, password: PASSWORD } });
+    expect(login.status).toBe(200);
+    const token = String(login.body.access);
+    const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
+    const page = await context.newPage();
+    const problems = watch(page);
+
+    // 1. A card payment with save_card: the shopper ticks "Save this card" in unified checkout.
+    const first = await api(stack, '/transactions/txn/', {
+      token,
+      json: { amount: '150.00', save_card: true },
+    });
+    expect(first.status).toBe(201);
+    await page.goto(String(first.body.checkout_url));
+    expect(await page.locator('[data-testid=saved-card]').count()).toBe(0);
+    await page.fill('#card_number', '5123456789012346');
+    await page.check('input[name=save_card]');
+    await page.click('form:not(.saved-card) button[type=submit]');
+    await page.waitForURL(WEBHOOK);
+    await expect.poll(() => page.textContent('[data-testid=status]')).toBe('succeeded');
+
+    // The signed TOKEN callback reached the Worker over HTTP and stored the card.
+    await expect
+      .poll(async () => (await api(stack, '/customers/cards/', { token })).body, { timeout: 15_000 })
+      .toMatchObject([{ brand: 'MasterCard', last4: '2346' }]);
+    const cards = (await api(stack, '/customers/cards/', { token })).body as unknown as Array<{ id: number }>;
+    const [stored] = await db.select().from(savedCards).where(eq(savedCards.customerId, customerId));
+    expect(stored?.tokenCiphertext.startsWith('v1:')).toBe(true);
+
+    // 2. A payment with card_id: the checkout offers the saved card; one click, no card number typed.
+    const second = await api(stack, '/transactions/txn/', {
+      token,
+      json: { amount: '60.00', card_id: cards[0]?.id },
+    });
+    expect(second.status).toBe(201);
+    await page.goto(String(second.body.checkout_url));
+    const savedButton = page.locator('[data-testid=saved-card]');
+    expect(await savedButton.textContent()).toContain('MasterCard');
+    expect(await savedButton.textContent()).toContain('2346');
+    await savedButton.click();
+    await page.waitForURL(WEBHOOK);
+    await expect.poll(() => page.textContent('[data-testid=status]')).toBe('succeeded');
+
+    const rows = await db.select().from(transactions).where(eq(transactions.customerId, customerId));
+    expect(rows.map((r) => r.status).sort()).toEqual(['succeeded', 'succeeded']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
