@@ -88,7 +88,11 @@ export async function startLinkCheckout(
       and ${paymentLinks.expiresAt} > ${sql.param(now, paymentLinks.expiresAt)}`);
   if (inserted.rowsAffected !== 1) throw linkGone('no longer active');
   const id = Number(inserted.insertId);
-  const log = ctx.logger.child({ transaction_id: id, payment_link_id: link.id, merchant_order_id: merchantOrderId });
+  const log = ctx.logger.child({
+    transaction_id: id,
+    payment_link_id: link.id,
+    merchant_order_id: merchantOrderId,
+  });
 
   const paymob = ctx.paymob();
   let checkout: { orderId: number; token: string; url: string };
@@ -108,13 +112,19 @@ export async function startLinkCheckout(
         url: paymob.unifiedCheckoutUrl(intention.clientSecret),
       };
     } else {
-      const order = await paymob.registerOrder({ merchantOrderId, amountCents: link.amountCents, currency: link.currency });
+      const order = await paymob.registerOrder({
+        merchantOrderId,
+        amountCents: link.amountCents,
+        currency: link.currency,
+      });
       const key = await paymob.createPaymentKey({ orderId: order.id, ...common });
       checkout = { orderId: order.id, token: key.token, url: paymob.iframeUrl(key.token) };
     }
   } catch (err) {
     const reason =
-      err instanceof PaymobError ? `PayMob ${err.failure} during ${err.operation}` : 'checkout could not start';
+      err instanceof PaymobError
+        ? `PayMob ${err.failure} during ${err.operation}`
+        : 'checkout could not start';
     log.warn('payment link checkout failed; transaction marked failed', { reason });
     await transitionTransaction(db, id, 'failed', { failureReason: reason }, new Date()).catch((markErr) =>
       log.error('could not mark the transaction failed', { error: String(markErr).slice(0, 200) }),

@@ -59,14 +59,24 @@ export async function recordLinkPayment(
       .update(paymentLinkPayments)
       .set({ counted: true })
       .where(eq(paymentLinkPayments.transactionId, payment.transactionId));
-    const [link] = await tx.select().from(paymentLinks).where(eq(paymentLinks.id, payment.paymentLinkId)).limit(1);
+    const [link] = await tx
+      .select()
+      .from(paymentLinks)
+      .where(eq(paymentLinks.id, payment.paymentLinkId))
+      .limit(1);
     if (!link) return 'flagged' as const;
     // The event's URL: absolute with PUBLIC_BASE_URL, else the path (there is no request to take an origin from).
     const base = (ctx.config.PUBLIC_BASE_URL ?? '').replace(/\/+$/, '');
-    const object = { ...(await toPaymentLinkView(ctx.config, base, link, now)), transaction: payment.transactionId };
+    const object = {
+      ...(await toPaymentLinkView(ctx.config, base, link, now)),
+      transaction: payment.transactionId,
+    };
     return recordEvent(ctx, { type: 'payment_link.paid', objectId: link.id, object, db: tx });
   });
-  const log = ctx.logger.child({ transaction_id: payment.transactionId, payment_link_id: payment.paymentLinkId });
+  const log = ctx.logger.child({
+    transaction_id: payment.transactionId,
+    payment_link_id: payment.paymentLinkId,
+  });
   if (outcome === 'repeat') return;
   if (outcome === 'flagged') {
     log.error('payment through a payment link that was already paid or deactivated; flagged for staff');

@@ -45,12 +45,18 @@ export const CreatePaymentLinkBody = z
       .datetime({ offset: true, message: 'Enter an ISO-8601 date-time.' })
       .optional()
       .openapi({ description: 'When the link stops working (5 minutes to 90 days ahead).' }),
-    expires_in: z.number().int().positive().optional().openapi({
-      description: `Seconds until the link stops working, instead of expires_at (default ${DEFAULT_LINK_SECONDS}: 7 days).`,
-      example: 86400,
-    }),
+    expires_in: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({
+        description: `Seconds until the link stops working, instead of expires_at (default ${DEFAULT_LINK_SECONDS}: 7 days).`,
+        example: 86400,
+      }),
     single_use: z.boolean().optional().openapi({
-      description: 'Default true: the first successful payment closes the link. false: any number of payments.',
+      description:
+        'Default true: the first successful payment closes the link. false: any number of payments.',
     }),
     merchant_reference: MerchantReference.optional().openapi({
       description: 'The merchant’s own reference; copied to every payment made through the link.',
@@ -63,7 +69,9 @@ export type CreatePaymentLinkInput = z.infer<typeof CreatePaymentLinkBody>;
 
 export const SendPaymentLinkBody = z
   .object({
-    email: email.optional().openapi({ description: 'Where to send it (default: the link’s customer_email).' }),
+    email: email
+      .optional()
+      .openapi({ description: 'Where to send it (default: the link’s customer_email).' }),
   })
   .strict()
   .openapi('SendPaymentLink');
@@ -87,7 +95,10 @@ export const PaymentLinkSchema = z
     }),
     expires_at: z.string().openapi({ format: 'date-time' }),
     paid_count: z.number().int().openapi({ description: 'Successful payments counted for the link.' }),
-    paid_at: z.string().nullable().openapi({ format: 'date-time', description: 'The first counted payment.' }),
+    paid_at: z
+      .string()
+      .nullable()
+      .openapi({ format: 'date-time', description: 'The first counted payment.' }),
     paid_transaction: z.number().int().nullable().openapi({
       description: 'A single-use link: the payment that paid it.',
     }),

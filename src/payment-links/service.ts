@@ -208,7 +208,10 @@ export async function sendPaymentLink(
   const who = auditActor(ctx);
   const row = await loadLink(ctx, input.id);
   if (linkState(row, ctx.now) !== 'active') {
-    throw conflict('payment_link_not_active', `This payment link is ${linkState(row, ctx.now)}; it cannot be sent.`);
+    throw conflict(
+      'payment_link_not_active',
+      `This payment link is ${linkState(row, ctx.now)}; it cannot be sent.`,
+    );
   }
   const to = input.email ?? row.customerEmail;
   if (!to) throw fieldError('email', 'The link has no customer_email: name the address to send it to.');
@@ -224,4 +227,3 @@ export async function sendPaymentLink(
   await queueLinkEmail(ctx, row, to, await linkUrl(ctx.config, input.base, row.publicId));
   return toPaymentLinkView(ctx.config, input.base, row, ctx.now);
 }
-

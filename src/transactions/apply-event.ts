@@ -4,8 +4,8 @@ import { isDuplicateKey } from '../db/client';
 import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
-import { actionForFacts, eventKind, type PaymobTransactionFacts } from '../paymob/events';
 import { afterLinkPaymentSucceeded } from '../payment-links/paid';
+import { actionForFacts, eventKind, type PaymobTransactionFacts } from '../paymob/events';
 import { eventMark, publishEvent } from '../webhooks/events';
 import type { EventType } from '../webhooks/schemas';
 import {
@@ -346,7 +346,8 @@ export async function applyPaymentEvent(
   }
   if (outcome === 'ignored') {
     // A redelivered success finishes the link's update if the first delivery died before it (exactly once).
-    if (action.kind === 'succeeded' && target.status === 'succeeded') await afterLinkPaymentSucceeded(ctx, target);
+    if (action.kind === 'succeeded' && target.status === 'succeeded')
+      await afterLinkPaymentSucceeded(ctx, target);
     if (!duplicate && action.kind === 'succeeded' && target.status !== 'succeeded') {
       // Money was taken but the state machine refuses the move (e.g. expired): a person must look.
       log.error('successful payment on a transaction that cannot succeed', {

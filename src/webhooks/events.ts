@@ -40,7 +40,11 @@ export interface RecordEventInput {
 }
 
 const objectTypeOf = (type: EventType) =>
-  type.startsWith('payment.') ? 'transaction' : type.startsWith('payment_link.') ? 'payment_link' : 'customer';
+  type.startsWith('payment.')
+    ? 'transaction'
+    : type.startsWith('payment_link.')
+      ? 'payment_link'
+      : 'customer';
 
 /** A new event id: `evt_` + a ULID of the change's time. */
 export const newEventId = (now: Date) => `evt_${ulid(now.getTime())}`;
