@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { paymentLinks } from '../../src/db/schema';
+import { paymentLinks, transactions } from '../../src/db/schema';
 import type { PaymentLinkView } from '../../src/payment-links/schemas';
 import type { TransactionView } from '../../src/transactions/schemas';
 import { createKey } from './api-keys-support';
@@ -281,6 +281,25 @@ describe('payment links: paying through the page', () => {
     expect(await linkRow(link.id)).toMatchObject({ status: 'active', paidCount: 2, paidTransactionId: null });
     expect(await linkEvents(link.id)).toHaveLength(2);
     expect((await api(pagePath(link))).status).toBe(200);
+  });
+
+  it('a success applied before a crash: the redelivered callback finishes the link once', async () => {
+    const link = await createLink();
+    const checkout = await startCheckout(link);
+    await payCheckout(checkout);
+    const [txn] = await linkTransactions(link.id);
+    if (!txn) throw new Error('no transaction');
+    // The payment's success was applied but the link's update never ran (as if the Worker died in between).
+    await testDb()
+      .update(transactions)
+      .set({ status: 'succeeded' })
+      .where(eq(transactions.id, txn.id));
+    expect(await linkRow(link.id)).toMatchObject({ status: 'active', paidCount: 0 });
+    const callback = await deliverFor(txn.merchantOrderId, INTENTION);
+    expect(await linkRow(link.id)).toMatchObject({ status: 'paid', paidCount: 1, paidTransactionId: txn.id });
+    expect((await deliverRecorded(callback, INTENTION)).status).toBe(200);
+    expect(await linkRow(link.id)).toMatchObject({ paidCount: 1 });
+    expect(await linkEvents(link.id)).toHaveLength(1);
   });
 
   it('a declined payment leaves the link active', async () => {
