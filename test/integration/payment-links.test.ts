@@ -290,10 +290,7 @@ describe('payment links: paying through the page', () => {
     const [txn] = await linkTransactions(link.id);
     if (!txn) throw new Error('no transaction');
     // The payment's success was applied but the link's update never ran (as if the Worker died in between).
-    await testDb()
-      .update(transactions)
-      .set({ status: 'succeeded' })
-      .where(eq(transactions.id, txn.id));
+    await testDb().update(transactions).set({ status: 'succeeded' }).where(eq(transactions.id, txn.id));
     expect(await linkRow(link.id)).toMatchObject({ status: 'active', paidCount: 0 });
     const callback = await deliverFor(txn.merchantOrderId, INTENTION);
     expect(await linkRow(link.id)).toMatchObject({ status: 'paid', paidCount: 1, paidTransactionId: txn.id });
