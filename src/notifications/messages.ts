@@ -74,7 +74,7 @@ export const SetPasswordMessage = z.object({
   valid_hours: z.number().int().positive(),
 });
 
-// docs/api.md §10: a payment link sent to its payer (who may have no StackPay account: user_id null).
+// docs/api.md §11: a payment link sent to its payer (who may have no StackPay account: user_id null).
 export const PaymentLinkMessage = z.object({
   type: z.literal('payment_link'),
   ...base,

@@ -9,7 +9,7 @@ import { publicIdOf } from './token';
 import { linkState, type PaymentLinkRow } from './view';
 
 /**
- * Paying a payment link (docs/api.md §10): the public page reads the link by its token, and its form starts a
+ * Paying a payment link (docs/api.md §11): the public page reads the link by its token, and its form starts a
  * checkout — a normal transaction with `payment_link_id` set and no customer (the payer needs no StackPay
  * account; the form asks for the billing data PayMob requires). Unified checkout in intention mode, PayMob's
  * iframe page in legacy mode (card only), exactly as `POST txn/` does (src/transactions/create.ts).

@@ -11,7 +11,7 @@ import { LINK_PATH } from './token';
 import { linkAmount, linkState, type PaymentLinkRow } from './view';
 
 /**
- * The payment link's public page (docs/api.md §10): `GET /pay/link/<token>` shows the amount and description
+ * The payment link's public page (docs/api.md §11): `GET /pay/link/<token>` shows the amount and description
  * and asks for the payer's billing data (name, e-mail, phone: PayMob requires them); `POST` starts the
  * checkout and sends the browser to PayMob (303). Self-contained, no script (docs/api.md §4.7). A paid,
  * deactivated or expired link → 410 page; an unknown or forged token → 404 page; no checkout either way.

@@ -6,7 +6,7 @@ import { publishEvent, recordEvent } from '../webhooks/events';
 import { toPaymentLinkView } from './view';
 
 /**
- * What a successful payment does to its payment link (docs/api.md §10), called by `applyPaymentEvent` when a
+ * What a successful payment does to its payment link (docs/api.md §11), called by `applyPaymentEvent` when a
  * link payment reaches `succeeded` (and again for a redelivered success, which then changes nothing).
  *
  * One database transaction: the payment's `payment_link_payments` row (unique per transaction: a repeat stops

@@ -22,7 +22,7 @@ import {
   sendPaymentLink,
 } from './service';
 
-/** docs/api.md §10: `/api/v1/payment-links/...`: staff (ADMIN, STAFF) and server API keys. */
+/** docs/api.md §11: `/api/v1/payment-links/...`: staff (ADMIN, STAFF) and server API keys. */
 export const paymentLinksRoutes = createRouter();
 
 const TAGS = ['Payment links'];

@@ -5,7 +5,7 @@ import { pageSchema, paginationQuery } from '../lib/pagination';
 import { MerchantReference } from '../transactions/merchant-data';
 import { amountInput } from '../transactions/schemas';
 
-/** docs/api.md §10: payment links. */
+/** docs/api.md §11: payment links. */
 
 /** The longest a link may stay open, and the expiry when the request names none. */
 export const MAX_LINK_SECONDS = 90 * 24 * 60 * 60;

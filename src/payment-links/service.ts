@@ -20,7 +20,7 @@ import { linkUrl, newPublicId } from './token';
 import { linkAmount, linkState, type PaymentLinkRow, toPaymentLinkView } from './view';
 
 /**
- * Payment links (docs/api.md §10): staff (ADMIN, STAFF) and server API keys with `payments:write` create,
+ * Payment links (docs/api.md §11): staff (ADMIN, STAFF) and server API keys with `payments:write` create,
  * deactivate and e-mail them; `payments:read` keys and staff read them. The routes admit only those callers.
  */
 

@@ -2,7 +2,7 @@ import type { Config } from '../env';
 import { hmacSha256Hex, randomBytes, timingSafeEqual, toBase64Url } from '../lib/crypto';
 
 /**
- * A payment link's public token (docs/api.md §10): `<public_id>.<mac>`. `public_id` is 128 random bits
+ * A payment link's public token (docs/api.md §11): `<public_id>.<mac>`. `public_id` is 128 random bits
  * (base64url, stored, unique); `mac` is the first 32 hex digits of HMAC-SHA256(JWT_SECRET,
  * "payment-link:" + public_id), never stored. The URL can be shown again at any time (list, detail, e-mail)
  * without keeping a usable secret in the database: a leaked table alone opens no link, and a guessed

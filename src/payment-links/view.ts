@@ -14,7 +14,7 @@ export function linkState(row: Pick<PaymentLinkRow, 'status' | 'expiresAt'>, now
 export const linkAmount = (row: Pick<PaymentLinkRow, 'amountCents' | 'currency'>) =>
   formatMinor(row.amountCents, isCurrency(row.currency) ? row.currency : ('EGP' satisfies Currency));
 
-/** docs/api.md §10: a link as the API shows it (its URL computed from the stored public id). */
+/** docs/api.md §11: a link as the API shows it (its URL computed from the stored public id). */
 export async function toPaymentLinkView(
   config: Config,
   base: string,

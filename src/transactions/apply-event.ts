@@ -123,7 +123,7 @@ async function execute(
     if (mark) await publishEvent(ctx, mark.eventId);
     // One more round trip, only in that rare order.
     if (plan.to === 'succeeded' && early) await recompute(ctx.db, target.id, 0, ctx.now);
-    // A payment through a payment link pays the link (docs/api.md §10).
+    // A payment through a payment link pays the link (docs/api.md §11).
     if (plan.to === 'succeeded') await afterLinkPaymentSucceeded(ctx, target);
     const reason =
       plan.changes.failureReason === undefined ? target.failureReason : plan.changes.failureReason;

@@ -11,7 +11,7 @@ export const TransactionSchema = z
   .object({
     id: z.number().int(),
     customer: z.number().int().nullable().openapi({
-      description: 'The customer id; null for a payment through a payment link (docs/api.md §10).',
+      description: 'The customer id; null for a payment through a payment link (docs/api.md §11).',
     }),
     merchant_order_id: z.string().openapi({ example: 'SP-01JDZ6T3Q4W2M8N5R7V9X0Y1Z2' }),
     amount: z
@@ -43,7 +43,7 @@ export const TransactionSchema = z
       example: 'https://shop.example/orders/1042/paid',
     }),
     payment_link: z.number().int().nullable().openapi({
-      description: 'The payment link this payment was made through (docs/api.md §10), else null.',
+      description: 'The payment link this payment was made through (docs/api.md §11), else null.',
     }),
     created_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:00.000Z' }),
     updated_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:05.000Z' }),

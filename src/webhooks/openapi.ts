@@ -17,7 +17,7 @@ const SUMMARIES: Record<EventType, string> = {
   'customer.kyc_approved': 'Staff approved a customer’s KYC documents',
   'customer.kyc_rejected': 'Staff rejected a customer’s KYC documents',
   'payment_link.paid':
-    'A payment through a payment link succeeded and counted for the link (`transaction` is that payment; docs/api.md §10)',
+    'A payment through a payment link succeeded and counted for the link (`transaction` is that payment; docs/api.md §11)',
 };
 
 const header = (description: string, example: string) => ({

@@ -1,4 +1,4 @@
-/** Helpers for the payment-link tests (docs/api.md §10): links made through the API, paid through their page. */
+/** Helpers for the payment-link tests (docs/api.md §11): links made through the API, paid through their page. */
 import { and, asc, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { events, paymentLinks, transactions } from '../../src/db/schema';

@@ -3,7 +3,7 @@ import type { Database } from '../../db/client';
 import { paymentLinkPayments, paymentLinks, transactions } from '../../db/schema';
 import type { PaymentLinkRow } from '../../payment-links/view';
 
-/** The admin's reads of payment links (docs/api.md §10): a page of links, one link, and its payments. */
+/** The admin's reads of payment links (docs/api.md §11): a page of links, one link, and its payments. */
 
 export async function paymentLinkPage(
   db: Database,

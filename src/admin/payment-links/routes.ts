@@ -15,7 +15,7 @@ import {
 import { paymentLinkById, paymentLinkPage, paymentsOfLink } from './queries';
 import { type LinkForm, PaymentLinkDetailPage, PaymentLinksPage } from './views';
 
-/** Payment links (docs/api.md §10): staff list, create and deactivate them through the payment-links service. */
+/** Payment links (docs/api.md §11): staff list, create and deactivate them through the payment-links service. */
 export const paymentLinksRoutes = new Hono<AdminEnv>();
 
 const WHAT = 'manage payment links';

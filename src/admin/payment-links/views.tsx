@@ -83,7 +83,7 @@ export function PaymentLinksPage({
     <Layout ctx={ctx} title="Payment links" section="payment-links">
       <PageHead
         title="Payment links"
-        lead="Links anyone can pay through a StackPay page (docs/api.md §10). Each link's page shows its payments."
+        lead="Links anyone can pay through a StackPay page (docs/api.md §11). Each link's page shows its payments."
       />
       <CreateForm ctx={ctx} form={form} />
       {links.length === 0 ? (

@@ -30,7 +30,7 @@ export interface TransactionFilters {
 export interface TransactionListRow {
   id: number;
   merchantOrderId: string;
-  /** NULL for a payment through a payment link (docs/api.md §10). */
+  /** NULL for a payment through a payment link (docs/api.md §11). */
   customerId: number | null;
   customerName: string | null;
   customerEmail: string | null;

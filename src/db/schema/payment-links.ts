@@ -1,5 +1,5 @@
 /**
- * Payment links (docs/api.md §10): a staff member or a server API key asks for an amount; anyone holding the
+ * Payment links (docs/api.md §11): a staff member or a server API key asks for an amount; anyone holding the
  * link's URL pays it through a StackPay page that starts a unified checkout. Only a random `public_id` is
  * stored; the URL's token is `<public_id>.<HMAC>` (src/payment-links/token.ts), so a read of this table alone
  * does not give working links.
@@ -18,7 +18,7 @@ import {
 } from 'drizzle-orm/mysql-core';
 import { createdAt, id, ref, timestamp, updatedAt } from './common';
 
-/** `expired` is not stored: a link is expired when `expires_at` has passed (docs/api.md §10). */
+/** `expired` is not stored: a link is expired when `expires_at` has passed (docs/api.md §11). */
 export const PAYMENT_LINK_STATUSES = ['active', 'paid', 'deactivated'] as const;
 export type PaymentLinkStatus = (typeof PAYMENT_LINK_STATUSES)[number];
 
@@ -57,7 +57,7 @@ export const paymentLinks = mysqlTable(
 
 /**
  * One row per successful payment of a link, written once (unique transaction id) in the database transaction
- * that counts it: a redelivered success callback finds the row and changes nothing (docs/api.md §10).
+ * that counts it: a redelivered success callback finds the row and changes nothing (docs/api.md §11).
  * `counted` is false for a success that could not count (a single-use link already paid, or deactivated):
  * that payment is flagged "needs attention" instead.
  */

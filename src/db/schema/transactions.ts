@@ -47,7 +47,7 @@ export const transactions = mysqlTable(
   'transactions',
   {
     id: id(),
-    // NULL only for a payment through a payment link (docs/api.md §10): its payer has no StackPay account.
+    // NULL only for a payment through a payment link (docs/api.md §11): its payer has no StackPay account.
     customerId: ref('customer_id'),
     // Ours: 'SP-' + ULID. Unique, so a retried PayMob order registration can never create a second order.
     merchantOrderId: varchar('merchant_order_id', { length: 40 }).notNull(),
@@ -86,7 +86,7 @@ export const transactions = mysqlTable(
     metadata: json('metadata'),
     description: varchar('description', { length: 255 }),
     returnUrl: varchar('return_url', { length: 2048 }),
-    // The payment link this payment was made through (docs/api.md §10), else NULL.
+    // The payment link this payment was made through (docs/api.md §11), else NULL.
     paymentLinkId: ref('payment_link_id'),
   },
   (t) => [
