@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
-import { paymentLinks, transactions } from '../../src/db/schema';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { paymentLinks, transactions, webhookEndpoints } from '../../src/db/schema';
 import type { PaymentLinkView } from '../../src/payment-links/schemas';
 import type { TransactionView } from '../../src/transactions/schemas';
+import { createEndpoint } from '../../src/webhooks/endpoints';
 import { createKey } from './api-keys-support';
 import { api, apiWithEnv, createUser, type Problem, readJson, recordingQueue, testDb } from './helpers';
 import {
@@ -28,8 +29,14 @@ import {
   recordedCallbacks,
   TXN,
 } from './transactions-support';
+import { merchantReceiver, WebhookHarness } from './webhooks-support';
 
 afterEach(clearFaults);
+
+const endpoints: string[] = [];
+afterAll(async () => {
+  for (const id of endpoints) await testDb().delete(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+});
 
 describe('payment links: who may create, read and deactivate', () => {
   it('refuses anonymous callers (401) and customers (403); staff and ADMIN create', async () => {
@@ -373,5 +380,31 @@ describe('payment links: expired and deactivated', () => {
     expect((await linkTransactions(link.id))[0]?.needsAttentionAt).toBeInstanceOf(Date);
     expect(await linkEvents(link.id)).toHaveLength(0);
     expect(await recordedCallbacks(txn.merchantOrderId, 1)).toHaveLength(1);
+  });
+});
+
+describe('payment links: the payment_link.paid webhook', () => {
+  it('reaches a subscribed merchant endpoint, signed, with the link and its payment', async () => {
+    const harness = new WebhookHarness();
+    const receiver = merchantReceiver();
+    const endpoint = await createEndpoint(harness.ctx(), {
+      url: receiver.url,
+      events: ['payment_link.paid'],
+    });
+    endpoints.push(endpoint.id);
+    await receiver.configure({ secret: endpoint.secret });
+    const link = await createLink();
+    await payCheckout(await startCheckout(link));
+    const [txn] = await linkTransactions(link.id);
+    if (!txn) throw new Error('no transaction');
+    await deliverFor(txn.merchantOrderId, { ...INTENTION, WEBHOOK_DELIVERIES: harness.queue() });
+    await harness.runDue(endpoint.id);
+    const deliveries = await receiver.deliveries();
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ verified: true, answered: 200 });
+    expect(deliveries[0]?.body).toMatchObject({
+      type: 'payment_link.paid',
+      data: { object: { id: link.id, status: 'paid', paid_count: 1, transaction: txn.id, url: link.url } },
+    });
   });
 });
