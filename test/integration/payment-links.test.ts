@@ -5,7 +5,16 @@ import type { PaymentLinkView } from '../../src/payment-links/schemas';
 import type { TransactionView } from '../../src/transactions/schemas';
 import { createEndpoint } from '../../src/webhooks/endpoints';
 import { createKey } from './api-keys-support';
-import { api, apiWithEnv, createUser, type Problem, readJson, recordingQueue, testDb } from './helpers';
+import {
+  api,
+  apiWithEnv,
+  createUser,
+  describeAuthorization,
+  type Problem,
+  readJson,
+  recordingQueue,
+  testDb,
+} from './helpers';
 import {
   createLink,
   deliverFor,
@@ -408,3 +417,56 @@ describe('payment links: the payment_link.paid webhook', () => {
     });
   });
 });
+
+describe('payment links: hostile requests to the page change nothing', () => {
+  it('wrong media type → 415, oversized body → 413, odd tokens → 404; no transaction', async () => {
+    const link = await createLink();
+    const path = pagePath(link);
+    const json = await api(path, { method: 'POST', json: PAYER });
+    expect(json.status).toBe(415);
+    const huge = await api(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...PAYER, first_name: 'x'.repeat(10_000) }).toString(),
+    });
+    expect(huge.status).toBe(413);
+    const long = await submitForm(link, { ...PAYER, last_name: 'y'.repeat(200) });
+    expect(long.status).toBe(400);
+    for (const token of ['%00', '%E2%80%AE', 'a'.repeat(500), `${path.split('/').at(-1)}%20`]) {
+      expect((await api(`/pay/link/${token}`)).status, token.slice(0, 20)).toBe(404);
+    }
+    expect(await linkTransactions(link.id)).toHaveLength(0);
+  });
+});
+
+// The shared authorisation suite (anonymous and bad tokens → 401; customers → 403; staff → ok).
+const AUTH_BODY = () => ({ amount: '1.00', description: 'Authorization suite' });
+describeAuthorization(
+  'POST /api/v1/payment-links/',
+  { method: 'POST', path: () => LINKS, body: AUTH_BODY },
+  { customer: 403, otherCustomer: 403, staff: 201, admin: 201 },
+);
+describeAuthorization(
+  'GET /api/v1/payment-links/',
+  { method: 'GET', path: () => LINKS },
+  { customer: 403, otherCustomer: 403, staff: 200, admin: 200 },
+);
+describeAuthorization(
+  'GET /api/v1/payment-links/{id}/',
+  { method: 'GET', path: async () => `${LINKS}${(await createLink()).id}/` },
+  { customer: 403, otherCustomer: 403, staff: 200, admin: 200 },
+);
+describeAuthorization(
+  'POST /api/v1/payment-links/{id}/deactivate/',
+  { method: 'POST', path: async () => `${LINKS}${(await createLink()).id}/deactivate/` },
+  { customer: 403, otherCustomer: 403, staff: 200, admin: 200 },
+);
+describeAuthorization(
+  'POST /api/v1/payment-links/{id}/send/',
+  {
+    method: 'POST',
+    path: async () => `${LINKS}${(await createLink()).id}/send/`,
+    body: () => ({ email: 'auth-suite@example.com' }),
+  },
+  { customer: 403, otherCustomer: 403, staff: 202, admin: 202 },
+);
