@@ -65,17 +65,17 @@ function billing(payer: LinkPayer): BillingData {
 }
 
 /**
- * Starts one checkout for the link and returns where the browser goes (PayMob's page). The INSERT … SELECT
+ * Starts one checkout for the link (read by `payableLink`) and returns where the browser goes (PayMob's page). The INSERT … SELECT
  * inserts only while the link is active and unexpired, in the same statement: a link deactivated or paid a
  * moment earlier starts nothing (410). Several checkouts of a single-use link may be open at once; the first
  * success pays it (src/payment-links/paid.ts). A PayMob failure leaves the row `failed` and answers 502.
  */
 export async function startLinkCheckout(
   ctx: ServiceContext,
-  input: { token: string; payer: LinkPayer; callbackUrl: string },
+  input: { link: PaymentLinkRow; payer: LinkPayer; callbackUrl: string },
 ): Promise<{ transactionId: number; checkoutUrl: string }> {
   const { db, config, now } = ctx;
-  const link = await payableLink(ctx, input.token);
+  const { link } = input;
   const merchantOrderId = `SP-${ulid(now.getTime())}`;
   const apiMode = config.PAYMOB_API_MODE;
   const inserted = await db.execute(sql`

@@ -170,7 +170,7 @@ paymentLinkPageRoutes.post(
     const base = (c.var.config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin).replace(/\/+$/, '');
     try {
       const checkout = await startLinkCheckout(ctx, {
-        token,
+        link,
         payer: payer as LinkPayer,
         callbackUrl: `${base}${WEBHOOK_PATH}`,
       });

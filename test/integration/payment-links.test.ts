@@ -315,6 +315,28 @@ describe('payment links: paying through the page', () => {
     expect(await linkEvents(link.id)).toHaveLength(1);
   });
 
+  it('ADMIN refunds a link payment like any other; the link stays paid', async () => {
+    const link = await createLink({ amount: '30.00' });
+    await payCheckout(await startCheckout(link));
+    const [txn] = await linkTransactions(link.id);
+    if (!txn) throw new Error('no transaction');
+    await deliverFor(txn.merchantOrderId, INTENTION);
+    const admin = await createUser({ role: 'ADMIN' });
+    const refunded = await apiWithEnv(
+      `${TXN}${txn.id}/refund/`,
+      { method: 'POST', token: admin.access, json: { amount: '10.00' } },
+      INTENTION,
+    );
+    expect(refunded.status).toBe(200);
+    expect(await readJson(refunded)).toMatchObject({
+      status: 'succeeded',
+      refunded_cents: 1000,
+      customer: null,
+      payment_link: link.id,
+    });
+    expect(await linkRow(link.id)).toMatchObject({ status: 'paid', paidCount: 1 });
+  });
+
   it('a declined payment leaves the link active', async () => {
     const link = await createLink();
     await payCheckout(await startCheckout(link), CARDS.declined);
