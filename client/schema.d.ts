@@ -948,7 +948,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * A payment through a payment link succeeded and counted for the link (`transaction` is that payment; docs/api.md §10)
+         * A payment through a payment link succeeded and counted for the link (`transaction` is that payment; docs/api.md §11)
          * @description Signed per the Standard Webhooks specification: verify with the endpoint’s `whsec_` secret (e.g. the `standardwebhooks` package) before trusting the body. Answer 2xx within 10 seconds; anything else is retried with the same `webhook-id` for about three days.
          */
         post: operations["onPaymentLinkPaid"];
@@ -963,7 +963,7 @@ export interface components {
     schemas: {
         Transaction: {
             id: number;
-            /** @description The customer id; null for a payment through a payment link (docs/api.md §10). */
+            /** @description The customer id; null for a payment through a payment link (docs/api.md §11). */
             customer: number | null;
             /** @example SP-01JDZ6T3Q4W2M8N5R7V9X0Y1Z2 */
             merchant_order_id: string;
@@ -1014,7 +1014,7 @@ export interface components {
              * @example https://shop.example/orders/1042/paid
              */
             return_url: string | null;
-            /** @description The payment link this payment was made through (docs/api.md §10), else null. */
+            /** @description The payment link this payment was made through (docs/api.md §11), else null. */
             payment_link: number | null;
             /**
              * Format: date-time
