@@ -755,6 +755,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payment-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payment links, newest first
+         * @description Staff or a server API key with `payments:read`. Filter `status`: active, paid, deactivated, expired (an active link past expires_at). Each link’s payments: `GET txn/?…` shows `payment_link` on every transaction.
+         */
+        get: operations["listPaymentLinks"];
+        put?: never;
+        /**
+         * Create a payment link
+         * @description Staff (ADMIN, STAFF) or a server API key with `payments:write`; customers → 403. The amount is in the PayMob account’s currency. `expires_at` or `expires_in` (not both; default 7 days, 5 minutes to 90 days). `single_use` (default true): the first successful payment closes the link; false: any number of payments until it expires or is deactivated. With `customer_email` the link is e-mailed at once (notifications queue). Audited as `payment_link.create`.
+         */
+        post: operations["createPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One payment link */
+        get: operations["getPaymentLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-links/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a payment link
+         * @description Staff (ADMIN, STAFF) or a server API key with `payments:write`; customers → 403. The link’s page then answers 410 and starts no checkout; a checkout already open may still succeed (recorded, and flagged for staff on a single-use link). Again on a deactivated link: no change. A paid link → 409 `payment_link_not_active`. Audited as `payment_link.deactivate`.
+         */
+        post: operations["deactivatePaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-links/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail a payment link
+         * @description Staff (ADMIN, STAFF) or a server API key with `payments:write`; customers → 403. Body `{"email"}` is optional: by default the link’s customer_email (neither → 400). Queued on the notifications queue (202). Only an active, unexpired link (409 `payment_link_not_active`). Audited as `payment_link.send`.
+         */
+        post: operations["sendPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "payment.succeeded": {
@@ -897,13 +978,33 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "payment_link.paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A payment through a payment link succeeded and counted for the link (`transaction` is that payment; docs/api.md §11)
+         * @description Signed per the Standard Webhooks specification: verify with the endpoint’s `whsec_` secret (e.g. the `standardwebhooks` package) before trusting the body. Answer 2xx within 10 seconds; anything else is retried with the same `webhook-id` for about three days.
+         */
+        post: operations["onPaymentLinkPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
         Transaction: {
             id: number;
-            /** @description The customer id. */
-            customer: number;
+            /** @description The customer id; null for a payment through a payment link (docs/api.md §11). */
+            customer: number | null;
             /** @example SP-01JDZ6T3Q4W2M8N5R7V9X0Y1Z2 */
             merchant_order_id: string;
             /**
@@ -953,6 +1054,8 @@ export interface components {
              * @example https://shop.example/orders/1042/paid
              */
             return_url: string | null;
+            /** @description The payment link this payment was made through (docs/api.md §11), else null. */
+            payment_link: number | null;
             /**
              * Format: date-time
              * @example 2026-11-26T10:00:00.000Z
@@ -984,6 +1087,51 @@ export interface components {
              * @example 3f1c9a0e5b7d2468ace0f1b2c3d4e5f6
              */
             submission_version: string;
+        };
+        PaymentLinkEventObject: components["schemas"]["PaymentLink"] & {
+            /** @description The successful payment that counted for the link. */
+            transaction: number;
+        };
+        PaymentLink: {
+            id: number;
+            /**
+             * Format: uri
+             * @description The page that takes the payment: `<base>/pay/link/<token>`.
+             */
+            url: string;
+            /** @example 250.00 */
+            amount: string;
+            /** @example 25000 */
+            amount_cents: number;
+            /**
+             * @example EGP
+             * @enum {string}
+             */
+            currency: "EGP" | "SAR" | "AED" | "OMR" | "PKR";
+            description: string;
+            customer_email: string | null;
+            merchant_reference: string | null;
+            single_use: boolean;
+            /**
+             * @description `expired` when expires_at has passed while the link was still active.
+             * @enum {string}
+             */
+            status: "active" | "paid" | "deactivated" | "expired";
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Successful payments counted for the link. */
+            paid_count: number;
+            /**
+             * Format: date-time
+             * @description The first counted payment.
+             */
+            paid_at: string | null;
+            /** @description A single-use link: the payment that paid it. */
+            paid_transaction: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            deactivated_at: string | null;
         };
         Health: {
             /** @enum {string} */
@@ -1466,7 +1614,7 @@ export interface components {
              *       "payment.refunded"
              *     ]
              */
-            events?: ("*" | "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected")[];
+            events?: ("*" | "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected" | "payment_link.paid")[];
             enabled?: boolean;
         };
         WebhookEndpointPage: {
@@ -1490,7 +1638,7 @@ export interface components {
              *       "payment.refunded"
              *     ]
              */
-            events?: ("*" | "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected")[];
+            events?: ("*" | "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected" | "payment_link.paid")[];
             enabled?: boolean;
         };
         EventPage: {
@@ -1503,7 +1651,7 @@ export interface components {
             /** @example evt_01JDZ6T3Q4W2M8N5R7V9X0Y1Z2 */
             id: string;
             /** @enum {string} */
-            type: "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected";
+            type: "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected" | "payment_link.paid";
             /** Format: date-time */
             created_at: string;
             data: {
@@ -1549,6 +1697,50 @@ export interface components {
         };
         ApiKeyList: {
             results: components["schemas"]["ApiKey"][];
+        };
+        CreatePaymentLink: {
+            /**
+             * @description Decimal amount (> 0) in the PayMob account’s currency (PAYMOB_COUNTRY).
+             * @example 250.00
+             */
+            amount: string;
+            /**
+             * @description What the payer pays for; shown on the link’s page.
+             * @example Invoice 1042
+             */
+            description: string;
+            /**
+             * @description The payer’s e-mail: the link is e-mailed there at once, and the page pre-fills it.
+             * @example payer@example.com
+             */
+            customer_email?: string;
+            /**
+             * Format: date-time
+             * @description When the link stops working (5 minutes to 90 days ahead).
+             */
+            expires_at?: string;
+            /**
+             * @description Seconds until the link stops working, instead of expires_at (default 604800: 7 days).
+             * @example 86400
+             */
+            expires_in?: number;
+            /** @description Default true: the first successful payment closes the link. false: any number of payments. */
+            single_use?: boolean;
+            /**
+             * @description The merchant’s own reference; copied to every payment made through the link.
+             * @example invoice-1042
+             */
+            merchant_reference?: string;
+        };
+        PaymentLinkPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["PaymentLink"][];
+        };
+        SendPaymentLink: {
+            /** @description Where to send it (default: the link’s customer_email). */
+            email?: string;
         };
     };
     responses: {
@@ -5828,9 +6020,9 @@ export interface operations {
                 /** @description Items per page (default 10, at most 100; larger values are clamped). */
                 page_size?: number;
                 /** @description Only this event type. */
-                type?: "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected";
+                type?: "payment.succeeded" | "payment.failed" | "payment.expired" | "payment.refunded" | "payment.voided" | "customer.kyc_approved" | "customer.kyc_rejected" | "payment_link.paid";
                 /** @description Only events about this kind of object. */
-                object_type?: "transaction" | "customer";
+                object_type?: "transaction" | "customer" | "payment_link";
                 /** @description Only events about this object (with `object_type`). */
                 object_id?: string;
             };
@@ -6128,6 +6320,488 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPaymentLinks: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (default 10, at most 100; larger values are clamped). */
+                page_size?: number;
+                /** @description Only links in this status. */
+                status?: "active" | "paid" | "deactivated" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of links */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLinkPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePaymentLink"];
+            };
+        };
+        responses: {
+            /** @description The link, with its URL */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLink"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLink"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivatePaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link, deactivated */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLink"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SendPaymentLink"];
+            };
+        };
+        responses: {
+            /** @description The link; the e-mail is queued */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLink"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -6496,6 +7170,57 @@ export interface operations {
                     created_at: string;
                     data: {
                         object: components["schemas"]["Kyc"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer marks the delivery as delivered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onPaymentLinkPaid: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id, the same on every retry.
+                 * @example evt_01JDZ6T3Q4W2M8N5R7V9X0Y1Z2
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Seconds since the epoch when this attempt was signed.
+                 * @example 1764151200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header.
+                     * @example evt_01JDZ6T3Q4W2M8N5R7V9X0Y1Z2
+                     */
+                    id: string;
+                    /** @enum {string} */
+                    type: "payment_link.paid";
+                    /** Format: date-time */
+                    created_at: string;
+                    data: {
+                        object: components["schemas"]["PaymentLinkEventObject"];
                     };
                 };
             };

@@ -20,6 +20,8 @@ import { allowedMethods } from './lib/routes';
 import { bodyGuard, MULTIPART_OVERHEAD_BYTES } from './middleware/body-guard';
 import { apiCors } from './middleware/cors';
 import { notificationsRoutes } from './notifications/routes';
+import { paymentLinkPageRoutes } from './payment-links/page';
+import { paymentLinksRoutes } from './payment-links/routes';
 import { systemRoutes } from './system/routes';
 import { transactionsRoutes } from './transactions/routes';
 import { MAX_WEBHOOK_BODY_BYTES } from './transactions/webhook';
@@ -146,6 +148,8 @@ app.route('/api/v1/notifications', notificationsRoutes);
 app.route('/api/v1/webhook-endpoints', webhookEndpointsRoutes);
 app.route('/api/v1/events', eventsRoutes);
 app.route('/api/v1/api-keys', apiKeysRoutes);
+app.route('/api/v1/payment-links', paymentLinksRoutes);
+app.route('/', paymentLinkPageRoutes);
 
 // Generated once per isolate (it walks every route's schemas); docs/openapi.md. Not `doc31()`: that one
 // answers a generation failure with the serialised exception and a raw 500 instead of going through onError.

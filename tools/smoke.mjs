@@ -4,7 +4,8 @@
  * would use it: sign up, read the code from the sandbox mailbox, verify, fill the profile, an address and
  * KYC, have the development admin approve it, register a webhook endpoint at the sandbox's merchant receiver,
  * pay with the sandbox's success card, and wait for the real callback, the signed `payment.succeeded`
- * delivery (docs/webhooks.md) and the status e-mail. Prints each step; exits non-zero at the first surprise.
+ * delivery (docs/webhooks.md) and the status e-mail; then one payment through a payment link (docs/api.md §11).
+ * Prints each step; exits non-zero at the first surprise.
  */
 import { loadDevVars } from './dev-vars.mjs';
 import { PAYMOB_REGIONS } from './paymob-check.mjs';
@@ -74,6 +75,69 @@ async function waitFor(what, probe, timeoutMs = 20_000) {
 async function mailbox(to) {
   const response = await fetch(`${SANDBOX}/mailbox/messages?to=${encodeURIComponent(to)}`);
   return response.json();
+}
+
+/**
+ * A payment link (docs/api.md §11): the admin creates it for a payer's e-mail, the link arrives in the
+ * mailbox, its page takes the payer's billing data and sends the browser to PayMob, the sandbox pays, the
+ * callback makes the link `paid`, and its page then answers 410.
+ * @param {string} adminToken
+ */
+async function payThroughLink(adminToken) {
+  const payer = `link_${stamp}@example.com`;
+  const link = await call('POST', '/payment-links/', {
+    token: adminToken,
+    body: { amount: '42.00', description: `Smoke invoice ${stamp}`, customer_email: payer, expires_in: 3600 },
+    expect: [201],
+  });
+  step(`payment link ${link.id} created: ${link.amount} ${link.currency}, single use`);
+  const mail = await waitFor('the payment link e-mail', async () =>
+    (await mailbox(payer)).find((m) => m.subject.startsWith('Payment request')),
+  );
+  const sent = /https?:\/\/\S+\/pay\/link\/[A-Za-z0-9_.-]+/.exec(mail.text ?? '')?.[0];
+  if (sent !== link.url) throw new Error(`the e-mail does not carry the link's URL (${sent})`);
+  step('the link arrived in the payer’s mailbox');
+  const pagePath = new URL(link.url).pathname;
+  const shown = await fetch(`${API}${pagePath}`);
+  if (shown.status !== 200 || !(await shown.text()).includes(link.description)) {
+    throw new Error(`link page: ${shown.status}`);
+  }
+  const form = new URLSearchParams({
+    first_name: 'Smoke',
+    last_name: 'Payer',
+    email: payer,
+    phone_number: '+201001234567',
+  });
+  const submitted = await fetch(`${API}${pagePath}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    redirect: 'manual',
+  });
+  const checkout = new URL(submitted.headers.get('Location') ?? '', API);
+  if (submitted.status !== 303) throw new Error(`link form: ${submitted.status}`);
+  const unified = checkout.pathname.startsWith('/unifiedcheckout');
+  const secret = checkout.searchParams.get(unified ? 'clientSecret' : 'payment_token');
+  step(`the link's page started a checkout (${unified ? 'unified checkout' : 'legacy iframe'})`);
+  await fetch(`${SANDBOX}/sandbox/paymob/pay`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      [unified ? 'client_secret' : 'payment_token']: secret,
+      card_number: '5123456789012346',
+    }),
+  });
+  const paidLink = await waitFor('the link to be paid', async () => {
+    const current = await call('GET', `/payment-links/${link.id}/`, { token: adminToken });
+    return current.status === 'paid' ? current : undefined;
+  });
+  const payment = await call('GET', `/transactions/txn/${paidLink.paid_transaction}/`, { token: adminToken });
+  if (payment.payment_link !== link.id || payment.status !== 'succeeded') {
+    throw new Error(`the link's payment: ${payment.status}, link ${payment.payment_link}`);
+  }
+  const closed = await fetch(`${API}${pagePath}`);
+  if (closed.status !== 410) throw new Error(`paid link page: ${closed.status}`);
+  step(`paid through the link: transaction ${payment.id} succeeded, link paid, its page now 410`);
 }
 
 async function main() {
@@ -211,6 +275,7 @@ async function main() {
   step('the payment status e-mail arrived');
   if (saveCard) await payWithSavedCard(tokens.access);
   else step('saved cards skipped: they need unified checkout (PAYMOB_API_MODE=intention)');
+  await payThroughLink(admin.access);
   console.log('\nsmoke test passed');
 }
 

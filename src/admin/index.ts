@@ -10,6 +10,7 @@ import { type AdminEnv, securityHeaders } from './common/http';
 import { customersRoutes } from './customers/routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { emailsRoutes } from './emails/routes';
+import { paymentLinksRoutes } from './payment-links/routes';
 import { codeRoutes } from './session/code-routes';
 import { sessionRoutes } from './session/routes';
 import { transactionsRoutes } from './transactions/routes';
@@ -50,6 +51,7 @@ for (const section of [
   userSecurityRoutes,
   customersRoutes,
   transactionsRoutes,
+  paymentLinksRoutes,
   webhooksRoutes,
   emailsRoutes,
   auditRoutes,

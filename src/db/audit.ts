@@ -26,6 +26,9 @@ export const AUDIT_ACTIONS = [
   'webhook.resend',
   'api_key.create',
   'api_key.revoke',
+  'payment_link.create',
+  'payment_link.deactivate',
+  'payment_link.send',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -125,6 +125,10 @@ export function buildOpenApiDocument(app: OpenAPIHono<Json>): OpenApiDocument {
       { name: 'Notifications', description: 'Mailgun delivery webhooks.' },
       { name: 'Webhooks', description: 'Signed outgoing webhooks: endpoints, events and their payloads.' },
       { name: 'API keys', description: 'Server API keys for merchant backends (ADMIN only).' },
+      {
+        name: 'Payment links',
+        description: 'Links anyone can pay through a StackPay page (staff and API keys create them).',
+      },
       { name: 'System', description: 'Health checks.' },
     ],
   });

@@ -74,6 +74,17 @@ export const SetPasswordMessage = z.object({
   valid_hours: z.number().int().positive(),
 });
 
+// docs/api.md §11: a payment link sent to its payer (who may have no StackPay account: user_id null).
+export const PaymentLinkMessage = z.object({
+  type: z.literal('payment_link'),
+  ...base,
+  description: z.string(),
+  amount: z.string(),
+  currency: z.string().length(3),
+  url: z.url({ protocol: /^https?$/ }),
+  expires_at: z.string(),
+});
+
 export const NotificationMessage = z.discriminatedUnion('type', [
   VerificationCodeMessage,
   TransactionStatusMessage,
@@ -82,6 +93,7 @@ export const NotificationMessage = z.discriminatedUnion('type', [
   PasswordChangedMessage,
   WebhookEndpointDisabledMessage,
   SetPasswordMessage,
+  PaymentLinkMessage,
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;
 

@@ -22,7 +22,15 @@ export type EmailContent =
   | { type: 'password_reset'; username: string; reset_url: string; token: string; valid_minutes: number }
   | { type: 'password_changed'; username: string }
   | { type: 'webhook_endpoint_disabled'; username: string; endpoint_id: string; url: string }
-  | { type: 'set_password'; username: string; link: string; valid_hours: number };
+  | { type: 'set_password'; username: string; link: string; valid_hours: number }
+  | {
+      type: 'payment_link';
+      description: string;
+      amount: string;
+      currency: string;
+      url: string;
+      expires_at: string;
+    };
 
 /** A queued notification as an e-mail: its wording here, the shared layout from mail/. */
 export function renderEmail(message: EmailContent): RenderedEmail {
@@ -82,6 +90,16 @@ function contentFor(message: EmailContent): EmailLayout {
           message.link,
         ],
         closing: `The link is valid for ${message.valid_hours} hours. If you did not expect this email, you can ignore it; ask your administrator for a new link if it has expired.`,
+      };
+    case 'payment_link':
+      return {
+        subject: `Payment request: ${message.amount} ${message.currency} (${message.description})`,
+        preheader: `A payment request for ${message.amount} ${message.currency}.`,
+        heading: 'Hello,',
+        paragraphs: [`You have a payment request for: ${message.description}`],
+        highlight: `${message.amount} ${message.currency}`,
+        link: { href: message.url, label: 'Pay now' },
+        closing: `The link works until ${message.expires_at.replace('T', ' ').slice(0, 16)} UTC. If you did not expect this request, ignore this email.`,
       };
     case 'kyc_review':
       if (message.status === 'approved') {

@@ -4,6 +4,7 @@ import { isDuplicateKey } from '../db/client';
 import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
+import { afterLinkPaymentSucceeded } from '../payment-links/paid';
 import { actionForFacts, eventKind, type PaymobTransactionFacts } from '../paymob/events';
 import { eventMark, publishEvent } from '../webhooks/events';
 import type { EventType } from '../webhooks/schemas';
@@ -122,6 +123,8 @@ async function execute(
     if (mark) await publishEvent(ctx, mark.eventId);
     // One more round trip, only in that rare order.
     if (plan.to === 'succeeded' && early) await recompute(ctx.db, target.id, 0, ctx.now);
+    // A payment through a payment link pays the link (docs/api.md §11).
+    if (plan.to === 'succeeded') await afterLinkPaymentSucceeded(ctx, target);
     const reason =
       plan.changes.failureReason === undefined ? target.failureReason : plan.changes.failureReason;
     await notify(
@@ -349,6 +352,9 @@ export async function applyPaymentEvent(
     return { outcome, duplicate, changed: false, transaction: current };
   }
   if (outcome === 'ignored') {
+    // A redelivered success finishes the link's update if the first delivery died before it (exactly once).
+    if (action.kind === 'succeeded' && target.status === 'succeeded')
+      await afterLinkPaymentSucceeded(ctx, target);
     if (!duplicate && action.kind === 'succeeded' && target.status !== 'succeeded') {
       // Money was taken but the state machine refuses the move (e.g. expired): a person must look.
       log.error('successful payment on a transaction that cannot succeed', {

@@ -166,6 +166,7 @@ export function viewAfter(
     metadata: target.metadata,
     description: target.description,
     returnUrl: target.returnUrl,
+    paymentLinkId: target.paymentLinkId,
     createdAt: target.createdAt,
     updatedAt: now,
   });

@@ -21,6 +21,7 @@ export const transactionViewColumns = {
   metadata: transactions.metadata,
   description: transactions.description,
   returnUrl: transactions.returnUrl,
+  paymentLinkId: transactions.paymentLinkId,
   createdAt: transactions.createdAt,
   updatedAt: transactions.updatedAt,
 };

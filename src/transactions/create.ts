@@ -332,6 +332,7 @@ export async function createTransaction(
     metadata,
     description,
     returnUrl,
+    paymentLinkId: null,
     createdAt: now,
     updatedAt,
   });

@@ -10,7 +10,9 @@ const METADATA_EXAMPLE = { order_id: '1042', channel: 'web' };
 export const TransactionSchema = z
   .object({
     id: z.number().int(),
-    customer: z.number().int().openapi({ description: 'The customer id.' }),
+    customer: z.number().int().nullable().openapi({
+      description: 'The customer id; null for a payment through a payment link (docs/api.md §11).',
+    }),
     merchant_order_id: z.string().openapi({ example: 'SP-01JDZ6T3Q4W2M8N5R7V9X0Y1Z2' }),
     amount: z
       .string()
@@ -39,6 +41,9 @@ export const TransactionSchema = z
     return_url: z.string().nullable().openapi({
       description: 'Where the result page sends the shopper after paying (docs/api.md §4.9).',
       example: 'https://shop.example/orders/1042/paid',
+    }),
+    payment_link: z.number().int().nullable().openapi({
+      description: 'The payment link this payment was made through (docs/api.md §11), else null.',
     }),
     created_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:00.000Z' }),
     updated_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:05.000Z' }),

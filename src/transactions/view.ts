@@ -23,6 +23,7 @@ export type TransactionViewRow = Pick<
   | 'metadata'
   | 'description'
   | 'returnUrl'
+  | 'paymentLinkId'
   | 'createdAt'
   | 'updatedAt'
 >;
@@ -59,6 +60,7 @@ export function toTransactionView(row: TransactionViewRow): TransactionView {
     metadata: metadataView(row.metadata),
     description: row.description,
     return_url: row.returnUrl,
+    payment_link: row.paymentLinkId,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -39,7 +39,12 @@ export interface RecordEventInput {
   db?: EventWriter;
 }
 
-const objectTypeOf = (type: EventType) => (type.startsWith('payment.') ? 'transaction' : 'customer');
+const objectTypeOf = (type: EventType) =>
+  type.startsWith('payment.')
+    ? 'transaction'
+    : type.startsWith('payment_link.')
+      ? 'payment_link'
+      : 'customer';
 
 /** A new event id: `evt_` + a ULID of the change's time. */
 export const newEventId = (now: Date) => `evt_${ulid(now.getTime())}`;

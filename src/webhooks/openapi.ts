@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { KycSchema } from '../customers/schemas';
+import { PaymentLinkEventObject } from '../payment-links/schemas';
 import { TransactionSchema } from '../transactions/schemas';
 import { EVENT_TYPES, type EventType } from './schemas';
 
@@ -15,6 +16,8 @@ const SUMMARIES: Record<EventType, string> = {
   'payment.voided': 'A payment was voided',
   'customer.kyc_approved': 'Staff approved a customer’s KYC documents',
   'customer.kyc_rejected': 'Staff rejected a customer’s KYC documents',
+  'payment_link.paid':
+    'A payment through a payment link succeeded and counted for the link (`transaction` is that payment; docs/api.md §11)',
 };
 
 const header = (description: string, example: string) => ({
@@ -32,7 +35,11 @@ const operationId = (type: string) =>
 
 export function registerWebhookDocs(registry: OpenAPIHono['openAPIRegistry']): void {
   for (const type of EVENT_TYPES) {
-    const object = type.startsWith('payment.') ? TransactionSchema : KycSchema;
+    const object = type.startsWith('payment.')
+      ? TransactionSchema
+      : type.startsWith('payment_link.')
+        ? PaymentLinkEventObject
+        : KycSchema;
     const body = z.object({
       id: z.string().openapi({
         description: 'The event id; also the `webhook-id` header.',

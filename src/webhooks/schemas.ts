@@ -10,11 +10,12 @@ export const EVENT_TYPES = [
   'payment.voided',
   'customer.kyc_approved',
   'customer.kyc_rejected',
+  'payment_link.paid',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** What an event is about, per type prefix: its `data.object` is that object's API read shape. */
-export const OBJECT_TYPES = ['transaction', 'customer'] as const;
+export const OBJECT_TYPES = ['transaction', 'customer', 'payment_link'] as const;
 export type EventObjectType = (typeof OBJECT_TYPES)[number];
 
 export const ENDPOINT_ID = /^we_[0-9A-HJKMNP-TV-Z]{26}$/;

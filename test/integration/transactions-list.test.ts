@@ -67,6 +67,8 @@ describe('GET txn/ — a customer’s own transactions', () => {
         'metadata',
         'description',
         'return_url',
+        // The payment link it was paid through (docs/api.md §11, issue 19).
+        'payment_link',
         'created_at',
         'updated_at',
       ].sort(),

@@ -12,13 +12,15 @@ export type Section =
   | 'webhooks'
   | 'emails'
   | 'audit'
-  | 'api-keys';
+  | 'api-keys'
+  | 'payment-links';
 
 const NAV: ReadonlyArray<{ section: Section; href: string; label: string; adminOnly?: boolean }> = [
   { section: 'dashboard', href: '/admin/', label: 'Dashboard' },
   { section: 'users', href: '/admin/users', label: 'Users' },
   { section: 'customers', href: '/admin/customers', label: 'Customers' },
   { section: 'transactions', href: '/admin/transactions', label: 'Transactions' },
+  { section: 'payment-links', href: '/admin/payment-links', label: 'Payment links' },
   { section: 'webhooks', href: '/admin/webhooks', label: 'Webhooks' },
   { section: 'emails', href: '/admin/emails', label: 'E-mails' },
   { section: 'audit', href: '/admin/audit', label: 'Audit log' },

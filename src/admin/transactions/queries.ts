@@ -30,7 +30,8 @@ export interface TransactionFilters {
 export interface TransactionListRow {
   id: number;
   merchantOrderId: string;
-  customerId: number;
+  /** NULL for a payment through a payment link (docs/api.md §11). */
+  customerId: number | null;
   customerName: string | null;
   customerEmail: string | null;
   amountCents: number;

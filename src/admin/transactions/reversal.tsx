@@ -102,7 +102,7 @@ export function ReversalConfirmPage({
           <dt>Merchant order id</dt>
           <dd class="mono">{t.merchantOrderId}</dd>
           <dt>Customer</dt>
-          <dd>{t.customerName ?? `#${t.customerId}`}</dd>
+          <dd>{t.customerName ?? (t.customerId === null ? 'Payment link payer' : `#${t.customerId}`)}</dd>
           <dt>Paid</dt>
           <dd>{formatAmount(t.amountCents, t.currency)}</dd>
           <dt>Refunded so far</dt>

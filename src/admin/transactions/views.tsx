@@ -19,7 +19,11 @@ const TRANSACTION_COLUMNS: Column<TransactionListRow>[] = [
     header: 'Customer',
     cell: (t) => (
       <>
-        <a href={`/admin/customers/${t.customerId}`}>{t.customerName ?? `#${t.customerId}`}</a>
+        {t.customerId === null ? (
+          'Payment link payer'
+        ) : (
+          <a href={`/admin/customers/${t.customerId}`}>{t.customerName ?? `#${t.customerId}`}</a>
+        )}
         {t.customerEmail ? <div class="muted small">{t.customerEmail}</div> : null}
       </>
     ),
@@ -254,7 +258,11 @@ export function TransactionPage({ ctx, transaction: t, audit }: TransactionPageP
             <MerchantData transaction={t} />
             <dt>Customer</dt>
             <dd>
-              <a href={`/admin/customers/${t.customerId}`}>{t.customerName ?? `#${t.customerId}`}</a>
+              {t.customerId === null ? (
+                'Payment link payer'
+              ) : (
+                <a href={`/admin/customers/${t.customerId}`}>{t.customerName ?? `#${t.customerId}`}</a>
+              )}
               {t.customerEmail ? <span class="muted"> · {t.customerEmail}</span> : null}
             </dd>
             <dt>Amount</dt>

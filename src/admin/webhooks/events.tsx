@@ -13,6 +13,7 @@ function objectHref(objectType: string, objectId: string): string | undefined {
   if (!/^\d+$/.test(objectId)) return undefined;
   if (objectType === 'transaction') return `/admin/transactions/${objectId}`;
   if (objectType === 'customer') return `/admin/customers/${objectId}`;
+  if (objectType === 'payment_link') return `/admin/payment-links/${objectId}`;
   return undefined;
 }
 

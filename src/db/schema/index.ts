@@ -14,6 +14,7 @@ export * from './customers';
 export * from './notifications';
 export * from './password-reset';
 export * from './password-tokens';
+export * from './payment-links';
 export * from './staff';
 export * from './totp';
 export * from './transactions';

@@ -47,7 +47,8 @@ export const transactions = mysqlTable(
   'transactions',
   {
     id: id(),
-    customerId: ref('customer_id').notNull(),
+    // NULL only for a payment through a payment link (docs/api.md §11): its payer has no StackPay account.
+    customerId: ref('customer_id'),
     // Ours: 'SP-' + ULID. Unique, so a retried PayMob order registration can never create a second order.
     merchantOrderId: varchar('merchant_order_id', { length: 40 }).notNull(),
     amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
@@ -85,6 +86,8 @@ export const transactions = mysqlTable(
     metadata: json('metadata'),
     description: varchar('description', { length: 255 }),
     returnUrl: varchar('return_url', { length: 2048 }),
+    // The payment link this payment was made through (docs/api.md §11), else NULL.
+    paymentLinkId: ref('payment_link_id'),
   },
   (t) => [
     uniqueIndex('transactions_merchant_order_unique').on(t.merchantOrderId),
@@ -95,6 +98,7 @@ export const transactions = mysqlTable(
     index('transactions_paymob_txn_idx').on(t.paymobTransactionId),
     index('transactions_needs_attention_idx').on(t.needsAttentionAt),
     uniqueIndex('transactions_customer_reference_unique').on(t.customerId, t.merchantReference),
+    index('transactions_payment_link_idx').on(t.paymentLinkId, t.createdAt),
   ],
 );
 
