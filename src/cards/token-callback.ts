@@ -71,7 +71,8 @@ export async function storeTokenCallback(
       : await db
           .select({
             transactionId: transactions.id,
-            customerId: transactions.customerId,
+            // From the joined row, never null: a payment-link payment has no customer and finds no owner here.
+            customerId: customers.id,
             email: users.email,
             asked: cardSaveRequests.transactionId,
             already: paymentEvents.id,
