@@ -161,6 +161,8 @@ export class PaymobClient extends PaymobTransport {
     billing: BillingData;
     notificationUrl: string;
     redirectionUrl: string;
+    /** The integrations the checkout offers (docs/paymob.md §7); default: the card integrations. */
+    integrationIds?: number[];
   }): Promise<{ id: string; clientSecret: string; orderId: number }> {
     const intention = await this.withSecretKey('intention', (headers) =>
       this.call({
@@ -171,7 +173,7 @@ export class PaymobClient extends PaymobTransport {
         body: {
           amount: input.amountCents,
           currency: input.currency,
-          payment_methods: this.settings.integrationIds,
+          payment_methods: input.integrationIds ?? this.settings.integrationIds,
           items: [
             { name: 'StackPay payment', amount: input.amountCents, description: 'Payment', quantity: 1 },
           ],

@@ -25,6 +25,7 @@ import {
   recompute,
   refundedFrom,
 } from './ledger';
+import { recordBillReference, withSource } from './methods';
 import { transitionTransaction } from './state-machine';
 import { notify, statusMessage } from './status-mail';
 
@@ -127,7 +128,7 @@ async function execute(
     await notify(
       ctx,
       statusMessage(
-        target,
+        withSource(target, facts.source),
         plan.to,
         target.amountCents,
         reason,
@@ -340,6 +341,10 @@ export async function applyPaymentEvent(
       });
     }
     return { outcome, duplicate, changed: false, transaction: current };
+  }
+  // A kiosk payment's pending report carries its bill reference (docs/paymob.md §7).
+  if (outcome === 'ignored' && action.kind === 'pending' && input.source !== 'response_callback') {
+    await recordBillReference(ctx, target, facts);
   }
   if (outcome === 'ignored') {
     if (!duplicate && action.kind === 'succeeded' && target.status !== 'succeeded') {

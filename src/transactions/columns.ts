@@ -21,6 +21,12 @@ export const transactionViewColumns = {
   metadata: transactions.metadata,
   description: transactions.description,
   returnUrl: transactions.returnUrl,
+  paymentMethods: transactions.paymentMethods,
+  methodType: transactions.methodType,
+  methodSubType: transactions.methodSubType,
+  methodPan: transactions.methodPan,
+  billReference: transactions.billReference,
+  billExpiresAt: transactions.billExpiresAt,
   createdAt: transactions.createdAt,
   updatedAt: transactions.updatedAt,
 };

@@ -15,6 +15,7 @@ import {
   PAYMENT_KEY_EXPIRATION_SECONDS,
   PaymobError,
 } from '../paymob/client';
+import { chooseMethods } from './methods';
 import { ABANDONED_CHECKOUT_REASON } from './reconcile';
 import { checkReturnUrl } from './return-url';
 import type { TransactionView } from './schemas';
@@ -35,6 +36,8 @@ export interface CreateTransactionInput extends MerchantDataInput {
   customer_id?: number;
   /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
   callbackUrl: string;
+  /** The methods the checkout offers (docs/paymob.md §7); default: every configured one. */
+  payment_methods?: string[];
 }
 
 /** PayMob refuses a payment key without these (docs/design.md §5); "NA" is not accepted for them. */
@@ -190,6 +193,7 @@ export async function createTransaction(
   const reference = input.merchant_reference ?? null;
   const metadata = input.metadata ?? null;
   const description = input.description ?? null;
+  const methods = chooseMethods(config, input.payment_methods);
   const payer = await resolvePayer(ctx, input.customer_id);
   const currency = checkPayer(config, payer, payer.email);
   const amount = parseAmount(input.amount, currency);
@@ -207,9 +211,10 @@ export async function createTransaction(
   try {
     inserted = await db.execute(sql`
     insert into ${transactions} (customer_id, merchant_order_id, amount_cents, currency, status, api_mode,
-      merchant_reference, metadata, description, return_url, created_at, updated_at)
+      merchant_reference, metadata, description, return_url, ${sql.identifier(transactions.paymentMethods.name)}, created_at, updated_at)
     select ${customers.id}, ${merchantOrderId}, ${amountCents}, ${currency}, 'initiated', ${apiMode},
-      ${reference}, ${metadata === null ? null : JSON.stringify(metadata)}, ${description}, ${returnUrl}, ${now}, ${now}
+      ${reference}, ${metadata === null ? null : JSON.stringify(metadata)}, ${description}, ${returnUrl},
+      ${JSON.stringify(methods.names)}, ${now}, ${now}
     from ${customers} where ${customers.id} = ${payer.customerId} and ${customers.userId} = ${payer.userId}`);
   } catch (err) {
     if (reference !== null && isDuplicateKey(err, 'transactions_customer_reference_unique')) {
@@ -234,6 +239,7 @@ export async function createTransaction(
         billing,
         notificationUrl: input.callbackUrl,
         redirectionUrl: input.callbackUrl,
+        integrationIds: methods.integrationIds,
       });
       checkout = {
         orderId: intention.orderId,
@@ -297,6 +303,7 @@ export async function createTransaction(
     metadata,
     description,
     returnUrl,
+    paymentMethods: methods.names,
     createdAt: now,
     updatedAt,
   });
