@@ -73,8 +73,19 @@ ${body}
  * @param {string} page.currency
  * @param {number} page.orderId
  * @param {string | null} page.merchantOrderId
+ * @param {boolean} [page.card] whether the checkout offers the card (default true)
+ * @param {string} [page.extra] the other methods' forms (tools/sandbox/paymob-methods.mjs)
  */
-export function renderCheckoutPage({ title, credential, amountCents, currency, orderId, merchantOrderId }) {
+export function renderCheckoutPage({
+  title,
+  credential,
+  amountCents,
+  currency,
+  orderId,
+  merchantOrderId,
+  card = true,
+  extra = '',
+}) {
   const cards = Object.entries({ ...TEST_CARDS, ...THREE_DS_CARDS })
     .map(([number, outcome]) => `<tr><td><code>${number}</code></td><td>${CARD_LABELS[outcome]}</td></tr>`)
     .join('\n');
@@ -84,7 +95,18 @@ export function renderCheckoutPage({ title, credential, amountCents, currency, o
     `<h1>${escapeHtml(title)}</h1>
 <p class="merchant">StackPay Sandbox &middot; order ${escapeHtml(orderId)}${reference}</p>
 <p class="amount" data-testid="amount">${escapeHtml(formatAmount(amountCents, currency))}</p>
-<form method="post" action="/sandbox/paymob/pay" autocomplete="off">
+${card ? cardForm(credential, cards) : ''}
+${extra}
+<p class="note">Local PayMob sandbox: no real payment is made. Any name, expiry and CVV are accepted.</p>`,
+  );
+}
+
+/**
+ * @param {{ name: string; value: string }} credential
+ * @param {string} cards the test cards' rows
+ */
+function cardForm(credential, cards) {
+  return `<form method="post" action="/sandbox/paymob/pay" autocomplete="off">
   <input type="hidden" name="${escapeHtml(credential.name)}" value="${escapeHtml(credential.value)}">
   <label for="card_number">Card number</label>
   <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number"
@@ -108,9 +130,7 @@ export function renderCheckoutPage({ title, credential, amountCents, currency, o
 <tbody>
 ${cards}
 </tbody>
-</table>
-<p class="note">Local PayMob sandbox: no real payment is made. Any name, expiry and CVV are accepted.</p>`,
-  );
+</table>`;
 }
 
 /**
