@@ -11,9 +11,10 @@ import { KIOSK_EXPIRED_REASON } from '../../src/transactions/methods';
 import { EXPIRY_GRACE_MS } from '../../src/transactions/reconcile';
 import type { TransactionView } from '../../src/transactions/schemas';
 import { TEST_SECRETS } from '../test-env';
+import { signedIn, textOf } from './admin-helpers';
 import { createKey } from './api-keys-support';
 import { expectProblem } from './customers-fixtures';
-import { api, apiWithEnv, readJson } from './helpers';
+import { api, apiWithEnv, createUser, readJson } from './helpers';
 import { later, MINUTE, reconcile } from './lifecycle-support';
 import {
   CARDS,
@@ -272,6 +273,13 @@ describe('kiosk (bill reference)', () => {
     if (!success) throw new Error('no success callback');
     expect(await deliverAll([success])).toMatchObject([{ status: 'succeeded' }]);
     expect(await read(payer, txn.id)).toMatchObject({ status: 'succeeded', bill_reference: reference });
+
+    // The admin's transaction page shows the methods, how it was paid and the reference.
+    const browser = await signedIn(await createUser({ role: 'STAFF' }));
+    const text = textOf(await (await browser.send(`/admin/transactions/${txn.id}`)).text());
+    expect(text).toContain('Methods offered card, kiosk');
+    expect(text).toContain('Paid with aggregator');
+    expect(text).toContain(`Kiosk bill reference ${reference}`);
   });
 
   it('does not expire with the checkout window; expires at its bill reference expiry', async () => {

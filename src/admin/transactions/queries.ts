@@ -164,6 +164,13 @@ export interface TransactionDetail extends TransactionListRow {
   metadata: unknown;
   description: string | null;
   returnUrl: string | null;
+  // docs/paymob.md §7.
+  paymentMethods: unknown;
+  methodType: string | null;
+  methodSubType: string | null;
+  methodPan: string | null;
+  billReference: string | null;
+  billExpiresAt: Date | null;
   events: PaymentEventRow[];
 }
 
@@ -186,6 +193,12 @@ export async function transactionDetail(db: Database, id: number): Promise<Trans
       metadata: transactions.metadata,
       description: transactions.description,
       returnUrl: transactions.returnUrl,
+      paymentMethods: transactions.paymentMethods,
+      methodType: transactions.methodType,
+      methodSubType: transactions.methodSubType,
+      methodPan: transactions.methodPan,
+      billReference: transactions.billReference,
+      billExpiresAt: transactions.billExpiresAt,
       event: {
         id: paymentEvents.id,
         paymobTransactionId: paymentEvents.paymobTransactionId,
