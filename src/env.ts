@@ -111,7 +111,7 @@ const configSchema = z
       .string()
       .regex(/^\d+(,\d+)*$/, 'must be one or more numeric integration ids, comma separated'),
     PAYMOB_IFRAME_ID: z.string().regex(/^\d+$/, 'must be numeric').optional(),
-    // docs/paymob.md §7: integration ids per payment method (`card:123,wallet:456,kiosk:789`).
+    // docs/paymob.md §8: integration ids per payment method (`card:123,wallet:456,kiosk:789`).
     PAYMOB_INTEGRATIONS: z
       .string()
       .trim()
@@ -125,7 +125,7 @@ const configSchema = z
         `must be comma-separated method:id pairs; methods: ${PAYMENT_METHODS.join(', ')}`,
       )
       .optional(),
-    // docs/paymob.md §7: how long a kiosk bill reference may be paid (PayMob documents no lifetime).
+    // docs/paymob.md §8: how long a kiosk bill reference may be paid (PayMob documents no lifetime).
     PAYMOB_KIOSK_EXPIRY_HOURS: positiveInt.max(24 * 30).default(72),
     PAYMOB_BASE_URL: httpUrl.optional(),
     PAYMOB_ACS_FRAME_SRC: cspSources.default('https:'),

@@ -207,7 +207,7 @@ async function main() {
 }
 
 /**
- * Pays once by kiosk reference (docs/paymob.md §7): a payment offering the kiosk only, the sandbox's pending
+ * Pays once by kiosk reference (docs/paymob.md §8): a payment offering the kiosk only, the sandbox's pending
  * kiosk payment with its bill reference, the reference on the API and in the customer's e-mail, then "pay at
  * kiosk" and the success callback. Only in unified checkout with a kiosk integration (PAYMOB_INTEGRATIONS).
  * @param {string} access

@@ -114,7 +114,7 @@ function contentFor(message: EmailContent): EmailLayout {
 }
 
 /**
- * docs/paymob.md §7: a kiosk payment's bill reference, which the customer pays in cash at an Aman or Masary
+ * docs/paymob.md §8: a kiosk payment's bill reference, which the customer pays in cash at an Aman or Masary
  * kiosk before it expires.
  */
 function kioskReferenceContent(message: {

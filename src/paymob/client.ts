@@ -161,7 +161,7 @@ export class PaymobClient extends PaymobTransport {
     billing: BillingData;
     notificationUrl: string;
     redirectionUrl: string;
-    /** The integrations the checkout offers (docs/paymob.md §7); default: the card integrations. */
+    /** The integrations the checkout offers (docs/paymob.md §8); default: the card integrations. */
     integrationIds?: number[];
   }): Promise<{ id: string; clientSecret: string; orderId: number }> {
     const intention = await this.withSecretKey('intention', (headers) =>

@@ -34,7 +34,7 @@ export interface PaymobTransactionFacts {
   message: string | null;
   /** `signed`: a callback or redirect; `confirmed`: PayMob's answer to our own authenticated call. */
   origin: 'signed' | 'confirmed';
-  /** How it was paid (`source_data`, a kiosk's bill reference; docs/paymob.md §7), when reported. */
+  /** How it was paid (`source_data`, a kiosk's bill reference; docs/paymob.md §8), when reported. */
   source?: PaymentSource | null;
 }
 

@@ -35,12 +35,12 @@ export interface PaymobConfig {
   PAYMOB_PUBLIC_KEY?: string;
   PAYMOB_INTEGRATION_ID: string;
   PAYMOB_IFRAME_ID?: string;
-  /** `card:123,wallet:456,kiosk:789` (docs/paymob.md §7): integration ids per payment method. */
+  /** `card:123,wallet:456,kiosk:789` (docs/paymob.md §8): integration ids per payment method. */
   PAYMOB_INTEGRATIONS?: string;
 }
 
 /**
- * The payment methods StackPay knows by name (docs/paymob.md §7), each one kind of PayMob integration: the
+ * The payment methods StackPay knows by name (docs/paymob.md §8), each one kind of PayMob integration: the
  * names PayMob's own Intention API examples use (`card`, `kiosk`, `apple_pay`, `tabby`, `tamara`, `stc_pay`;
  * PaymobAccept/paymob-python README) and the unified checkout's method list (developers.paymob.com "Payment
  * Methods": Wallets, Kiosk, Bank Installments, ValU, Souhoola V3, SYMPL).

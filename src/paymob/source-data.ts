@@ -1,5 +1,5 @@
 /**
- * How a PayMob transaction was paid (docs/paymob.md §7): `source_data.type`, `sub_type` and `pan`, which
+ * How a PayMob transaction was paid (docs/paymob.md §8): `source_data.type`, `sub_type` and `pan`, which
  * PayMob's HMAC covers (src/paymob/hmac.ts), and a kiosk payment's `data.bill_reference`, which it does not.
  * Real values: a card `{type: "card", sub_type: "MasterCard", pan: "2346"}`; a wallet `{type: "wallet",
  * sub_type: "wallet", pan: "01010101010"}` — the whole phone number (PayMob's published redirect sample in

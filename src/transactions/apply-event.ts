@@ -342,7 +342,7 @@ export async function applyPaymentEvent(
     }
     return { outcome, duplicate, changed: false, transaction: current };
   }
-  // A kiosk payment's pending report carries its bill reference (docs/paymob.md §7).
+  // A kiosk payment's pending report carries its bill reference (docs/paymob.md §8).
   if (outcome === 'ignored' && action.kind === 'pending' && input.source !== 'response_callback') {
     await recordBillReference(ctx, target, facts);
   }

@@ -36,7 +36,7 @@ export interface CreateTransactionInput extends MerchantDataInput {
   customer_id?: number;
   /** Where PayMob sends the processed callback and the browser: `<base>/api/v1/transactions/webhook/`. */
   callbackUrl: string;
-  /** The methods the checkout offers (docs/paymob.md §7); default: every configured one. */
+  /** The methods the checkout offers (docs/paymob.md §8); default: every configured one. */
   payment_methods?: string[];
 }
 

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { PAYMENT_METHODS } from '../paymob/settings';
 
 /**
- * The payment-method fields of a transaction (docs/paymob.md §7): what `POST txn/` accepts and what the API
+ * The payment-method fields of a transaction (docs/paymob.md §8): what `POST txn/` accepts and what the API
  * shows. Which names are configured is decided by the service (src/transactions/methods.ts).
  */
 

@@ -11,7 +11,7 @@ type Row = Partial<
 /** A payment created before methods existed (or in legacy mode) offered the card only. */
 const CARD_ONLY = ['card'];
 
-/** The payment-method fields of the API's transaction (docs/paymob.md §7). */
+/** The payment-method fields of the API's transaction (docs/paymob.md §8). */
 export function methodsView(
   row: Row,
 ): Pick<

@@ -15,7 +15,7 @@ import type { TransitionChanges } from './state-machine';
 import { notify, type StatusMessageTarget, statusMessage } from './status-mail';
 
 /**
- * Payment methods through unified checkout (docs/paymob.md §7): which integrations a payment offers, how
+ * Payment methods through unified checkout (docs/paymob.md §8): which integrations a payment offers, how
  * PayMob says it was paid, and a kiosk payment's bill reference with its own expiry.
  */
 
@@ -104,7 +104,7 @@ export interface MethodColumns {
 }
 
 /**
- * A pending report with a kiosk bill reference (PayMob's `data.bill_reference`; docs/paymob.md §7): the
+ * A pending report with a kiosk bill reference (PayMob's `data.bill_reference`; docs/paymob.md §8): the
  * reference, its expiry (`PAYMOB_KIOSK_EXPIRY_HOURS` from now) and the source are stored on the pending
  * payment, once per reference, and the customer is e-mailed the reference through the notifications queue.
  * The reference is not covered by PayMob's HMAC: it is read from the processed callback (server to server)

@@ -143,7 +143,7 @@ function loadClaimed(db: Database, now: Date, runId: string) {
 }
 
 /**
- * When the checkout stops being payable: a kiosk payment's bill reference expiry (docs/paymob.md §7), else the
+ * When the checkout stops being payable: a kiosk payment's bill reference expiry (docs/paymob.md §8), else the
  * payment key's expiry (rows without one: creation + lifetime).
  */
 function checkoutExpiry(row: Claimed): number {
@@ -270,7 +270,7 @@ async function reconcileOne(ctx: ServiceContext, row: Claimed): Promise<RowOutco
   }
 
   // A kiosk payment stays pending at PayMob until the shopper pays at a kiosk: it expires with its bill
-  // reference, not the checkout's window, even though PayMob still reports it pending (docs/paymob.md §7).
+  // reference, not the checkout's window, even though PayMob still reports it pending (docs/paymob.md §8).
   const kiosk = row.billExpiresAt !== null;
   if ((!paymobPending || kiosk) && ctx.now.getTime() >= checkoutExpiry(row) + EXPIRY_GRACE_MS) {
     return (await expire(ctx, row, kiosk ? KIOSK_EXPIRED_REASON : EXPIRED_REASON)) ? 'expired' : 'skipped';

@@ -46,7 +46,7 @@ export interface TransitionChanges {
   checkoutUrl?: string | null;
   paymentKeyExpiresAt?: Date | null;
   failureReason?: string | null;
-  // How it was paid (docs/paymob.md §7), from the report that settles it.
+  // How it was paid (docs/paymob.md §8), from the report that settles it.
   methodType?: string | null;
   methodSubType?: string | null;
   methodPan?: string | null;

@@ -21,7 +21,7 @@ export interface StatusMessageTarget {
   userId: number | null;
   email: string | null;
   username: string | null;
-  // How it was paid (docs/paymob.md §7), when known.
+  // How it was paid (docs/paymob.md §8), when known.
   methodType?: string | null;
   methodSubType?: string | null;
   methodPan?: string | null;

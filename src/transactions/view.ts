@@ -27,7 +27,7 @@ export type TransactionViewRow = Pick<
   | 'createdAt'
   | 'updatedAt'
 > &
-  // docs/paymob.md §7; optional so a reader that has none of them shows the card-only defaults.
+  // docs/paymob.md §8; optional so a reader that has none of them shows the card-only defaults.
   Partial<
     Pick<
       TransactionRow,

@@ -1,5 +1,5 @@
 /**
- * Payment methods through unified checkout (docs/paymob.md §7): `payment_methods` on POST txn/, the
+ * Payment methods through unified checkout (docs/paymob.md §8): `payment_methods` on POST txn/, the
  * intention's integration ids, and each sandbox method's success, failure and pending paths with the real
  * callback shapes — wallet (OTP page), kiosk (bill reference, paid later at a kiosk, its own expiry) and
  * valU — stored and shown (API, e-mails).

@@ -79,7 +79,7 @@ describe('processed callback — the payment journey', () => {
         amount: '150.00',
         currency: 'EGP',
         failure_reason: null,
-        // How it was paid, from the callback's signed source_data (docs/paymob.md §7).
+        // How it was paid, from the callback's signed source_data (docs/paymob.md §8).
         payment_method: 'card (MasterCard) 2346',
       },
     ]);

@@ -1,4 +1,4 @@
-// The sandbox's non-card payment methods through unified checkout (docs/paymob.md §7): a mobile wallet (an
+// The sandbox's non-card payment methods through unified checkout (docs/paymob.md §8): a mobile wallet (an
 // OTP page, success with the right OTP and a decline otherwise), a kiosk (a pending payment with a bill
 // reference, paid later through "pay at kiosk"; the reference expires) and one instalment provider (valU).
 // Every transaction is a real-shaped PayMob transaction object, signed like a card's (paymob-signing.mjs).
@@ -283,7 +283,7 @@ function renderOtpPage(session, transaction) {
 }
 
 /**
- * The checkout page's forms for the non-card methods an intention offers (docs/paymob.md §7).
+ * The checkout page's forms for the non-card methods an intention offers (docs/paymob.md §8).
  * @param {string[]} types the offered integrations' types
  * @param {{ name: string; value: string }} credential
  */

@@ -253,7 +253,7 @@ export function createPaymob({
 
   faults.register('paymob', PAYMOB_FAULT_MODES, validatePaymobFault);
 
-  /** @param {number} id an integration's type (docs/paymob.md §7): 'card' unless listed otherwise */
+  /** @param {number} id an integration's type (docs/paymob.md §8): 'card' unless listed otherwise */
   const integrationType = (id) =>
     integrations.find((integration) => Number(integration.id) === Number(id))?.type ?? 'card';
   // Wallet, kiosk and valU payments (tools/sandbox/paymob-methods.mjs).
@@ -1010,7 +1010,7 @@ export function createPaymob({
     if (method === null || method === 'card') {
       const intention = secret === null ? undefined : intentionsBySecret.get(secret);
       const offered = intention ? intention.integration_ids : [key.claims.integration_id];
-      // A checkout without a card integration has no card form (docs/paymob.md §7).
+      // A checkout without a card integration has no card form (docs/paymob.md §8).
       if (!offered.some((id) => integrationType(id) === 'card')) {
         throw new HttpError(400, { detail: 'The payment method "card" is not available for this payment.' });
       }

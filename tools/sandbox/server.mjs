@@ -206,7 +206,7 @@ export function accountOptions(vars) {
     // The integrations take the account's currency (docs/paymob.md §1); createPaymob refuses an unknown country.
     paymobCountry: /** @type {PaymobCountry} */ (vars.PAYMOB_COUNTRY || 'EG'),
     paymobIframeIds: parseIdList(vars.PAYMOB_IFRAME_ID),
-    // docs/paymob.md §7: PAYMOB_INTEGRATIONS' wallet, kiosk and valU ids are those integrations here.
+    // docs/paymob.md §8: PAYMOB_INTEGRATIONS' wallet, kiosk and valU ids are those integrations here.
     paymobIntegrations: methodIntegrations(vars.PAYMOB_INTEGRATIONS),
   };
 }

@@ -1,7 +1,7 @@
 import { methodText } from '../../transactions/methods-view';
 import { Time } from '../common/components';
 
-/** What the admin shows of a payment's methods (docs/paymob.md §7). */
+/** What the admin shows of a payment's methods (docs/paymob.md §8). */
 export interface MethodFields {
   paymentMethods: unknown;
   methodType: string | null;

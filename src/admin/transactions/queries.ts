@@ -164,7 +164,7 @@ export interface TransactionDetail extends TransactionListRow {
   metadata: unknown;
   description: string | null;
   returnUrl: string | null;
-  // docs/paymob.md §7.
+  // docs/paymob.md §8.
   paymentMethods: unknown;
   methodType: string | null;
   methodSubType: string | null;

@@ -85,7 +85,7 @@ export const transactions = mysqlTable(
     metadata: json('metadata'),
     description: varchar('description', { length: 255 }),
     returnUrl: varchar('return_url', { length: 2048 }),
-    // Payment methods (docs/paymob.md §7): the methods the payment offered (names, JSON array; NULL = the
+    // Payment methods (docs/paymob.md §8): the methods the payment offered (names, JSON array; NULL = the
     // card only, as before methods existed), and how it was paid as PayMob's signed callback says
     // (`source_data.type`/`sub_type`, the pan masked to its last four digits).
     paymentMethods: json('payment_methods'),
