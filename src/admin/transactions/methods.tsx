@@ -1,15 +1,12 @@
 import { methodText } from '../../transactions/methods-view';
 import { Time } from '../common/components';
+import type { TransactionDetail } from './queries';
 
 /** What the admin shows of a payment's methods (docs/paymob.md §8). */
-export interface MethodFields {
-  paymentMethods: unknown;
-  methodType: string | null;
-  methodSubType: string | null;
-  methodPan: string | null;
-  billReference: string | null;
-  billExpiresAt: Date | null;
-}
+type MethodFields = Pick<
+  TransactionDetail,
+  'paymentMethods' | 'methodType' | 'methodSubType' | 'methodPan' | 'billReference' | 'billExpiresAt'
+>;
 
 /** The methods offered, how it was paid (PayMob's signed source data) and a kiosk bill reference. */
 export function PaymentMethodData({ transaction: t }: { transaction: MethodFields }) {

@@ -9,6 +9,7 @@ import {
   transactions,
   users,
 } from '../../db/schema';
+import { methodColumns } from '../../transactions/columns';
 import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 export const parseTransactionStatus = (value: string | undefined): TransactionStatus | undefined =>
@@ -193,12 +194,7 @@ export async function transactionDetail(db: Database, id: number): Promise<Trans
       metadata: transactions.metadata,
       description: transactions.description,
       returnUrl: transactions.returnUrl,
-      paymentMethods: transactions.paymentMethods,
-      methodType: transactions.methodType,
-      methodSubType: transactions.methodSubType,
-      methodPan: transactions.methodPan,
-      billReference: transactions.billReference,
-      billExpiresAt: transactions.billExpiresAt,
+      ...methodColumns,
       event: {
         id: paymentEvents.id,
         paymobTransactionId: paymentEvents.paymobTransactionId,
