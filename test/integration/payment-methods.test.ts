@@ -14,7 +14,7 @@ import { TEST_SECRETS } from '../test-env';
 import { signedIn, textOf } from './admin-helpers';
 import { createKey } from './api-keys-support';
 import { expectProblem } from './customers-fixtures';
-import { api, apiWithEnv, createUser, readJson } from './helpers';
+import { api, apiWithEnv, createUser, readJson, roundTrips, uniqueRequestId } from './helpers';
 import { later, MINUTE, reconcile } from './lifecycle-support';
 import {
   CARDS,
@@ -236,7 +236,12 @@ describe('kiosk (bill reference)', () => {
       data: { bill_reference: started.bill_reference },
     });
     const before = Date.now();
-    const mails = await deliverAll([pending]);
+    const { queue, sent } = recordingNotifications();
+    const requestId = uniqueRequestId('kiosk');
+    expect((await deliverRecorded(pending, { NOTIFICATIONS: queue }, { requestId })).status).toBe(200);
+    // The read, the stored event and the one guarded UPDATE storing the reference.
+    expect(await roundTrips(requestId)).toBe(3);
+    const mails = statusMessages(sent) as TransactionStatusNotification[];
     // A redelivery stores nothing new and sends no second e-mail.
     expect(await deliverAll([pending])).toEqual([]);
     return { payer, txn, reference: String(started.bill_reference), mails, before };
