@@ -67,6 +67,11 @@ describe('GET txn/ — a customer’s own transactions', () => {
         'metadata',
         'description',
         'return_url',
+        // The payment methods (docs/paymob.md §8, issue 19).
+        'payment_methods',
+        'payment_method',
+        'bill_reference',
+        'bill_reference_expires_at',
         'created_at',
         'updated_at',
       ].sort(),
