@@ -1057,6 +1057,26 @@ export interface components {
             /** @description The payment link this payment was made through (docs/api.md §11), else null. */
             payment_link: number | null;
             /**
+             * @description The methods the checkout offered.
+             * @example [
+             *       "card",
+             *       "wallet",
+             *       "kiosk"
+             *     ]
+             */
+            payment_methods: string[];
+            payment_method: components["schemas"]["PaymentMethod"];
+            /**
+             * @description Kiosk payments: the reference the shopper pays at a kiosk (Aman, Masary).
+             * @example 7432165
+             */
+            bill_reference: string | null;
+            /**
+             * Format: date-time
+             * @description Kiosk payments: when the bill reference stops being payable; then the payment expires.
+             */
+            bill_reference_expires_at: string | null;
+            /**
              * Format: date-time
              * @example 2026-11-26T10:00:00.000Z
              */
@@ -1067,6 +1087,24 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description How it was paid, as PayMob’s signed callback says; null until PayMob reports it. */
+        PaymentMethod: {
+            /**
+             * @description PayMob’s `source_data.type`.
+             * @example wallet
+             */
+            type: string;
+            /**
+             * @description PayMob’s `source_data.sub_type`.
+             * @example wallet
+             */
+            sub_type: string | null;
+            /**
+             * @description The card or wallet number masked to its last four digits.
+             * @example *******1010
+             */
+            pan: string | null;
+        } | null;
         Kyc: {
             customer_id: number;
             /** @enum {string} */
@@ -1192,6 +1230,15 @@ export interface components {
              * @example https://shop.example/orders/1042/paid
              */
             return_url?: string;
+            /**
+             * @description The methods the checkout offers (default: every configured method). Unknown or unconfigured names → 400. The legacy iframe mode offers `card` only.
+             * @example [
+             *       "card",
+             *       "wallet",
+             *       "kiosk"
+             *     ]
+             */
+            payment_methods?: ("card" | "wallet" | "kiosk" | "installments" | "valu" | "souhoola" | "sympl" | "tabby" | "tamara" | "apple_pay" | "stc_pay")[];
             /**
              * @description The paying customer. Required with a server API key (`payments:write`, docs/api-keys.md); a customer may only name themselves (another id → 403).
              * @example 42

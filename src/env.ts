@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ServiceContext } from './context';
 import type { Database } from './db/client';
 import type { Logger } from './lib/logger';
+import { INTEGRATION_ENTRY, isPaymentMethod, PAYMENT_METHODS } from './paymob/settings';
 
 /// <reference path="../worker-configuration.d.ts" />
 
@@ -110,6 +111,22 @@ const configSchema = z
       .string()
       .regex(/^\d+(,\d+)*$/, 'must be one or more numeric integration ids, comma separated'),
     PAYMOB_IFRAME_ID: z.string().regex(/^\d+$/, 'must be numeric').optional(),
+    // docs/paymob.md §8: integration ids per payment method (`card:123,wallet:456,kiosk:789`).
+    PAYMOB_INTEGRATIONS: z
+      .string()
+      .trim()
+      .refine(
+        (value) =>
+          value === '' ||
+          value.split(',').every((entry) => {
+            const match = INTEGRATION_ENTRY.exec(entry.trim());
+            return match?.[1] !== undefined && isPaymentMethod(match[1]);
+          }),
+        `must be comma-separated method:id pairs; methods: ${PAYMENT_METHODS.join(', ')}`,
+      )
+      .optional(),
+    // docs/paymob.md §8: how long a kiosk bill reference may be paid (PayMob documents no lifetime).
+    PAYMOB_KIOSK_EXPIRY_HOURS: positiveInt.max(24 * 30).default(72),
     PAYMOB_BASE_URL: httpUrl.optional(),
     PAYMOB_ACS_FRAME_SRC: cspSources.default('https:'),
     MAILGUN_API_KEY: z.string().optional(),

@@ -23,6 +23,10 @@ export default async function setup(project: TestProject) {
     paymobIntegrations: [
       { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_SA), currency: 'SAR', type: 'card' },
       { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_OM), currency: 'OMR', type: 'card' },
+      // docs/paymob.md §8: the EG account's other payment methods.
+      { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_WALLET), type: 'wallet' },
+      { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_KIOSK), type: 'kiosk' },
+      { id: Number(TEST_SECRETS.PAYMOB_INTEGRATION_ID_VALU), type: 'valu' },
     ],
     // The Worker under test has no HTTP address inside vitest: callbacks are recorded, and tests deliver them.
     workerBaseUrl: '',

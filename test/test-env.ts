@@ -12,6 +12,10 @@ export const TEST_SECRETS = {
   /** A KSA and an Oman card integration on the sandbox, for the per-region runs (docs/paymob.md §1). */
   PAYMOB_INTEGRATION_ID_SA: '4097560',
   PAYMOB_INTEGRATION_ID_OM: '4097561',
+  /** A wallet, a kiosk and a valU integration of the EG account (docs/paymob.md §8). */
+  PAYMOB_INTEGRATION_ID_WALLET: '4097570',
+  PAYMOB_INTEGRATION_ID_KIOSK: '4097571',
+  PAYMOB_INTEGRATION_ID_VALU: '4097572',
   PAYMOB_IFRAME_ID: '812345',
   MAILGUN_API_KEY: 'test-mailgun-key',
   MAILGUN_DOMAIN: 'mg.stackpay.test',

@@ -15,7 +15,7 @@ import { parseDevVars, REPO_ROOT } from './dev-vars.mjs';
 export const WEBHOOK_PATH = '/api/v1/transactions/webhook/';
 
 /**
- * @typedef {'PAYMOB_COUNTRY' | 'PAYMOB_BASE_URL' | 'PAYMOB_API_MODE' | 'PAYMOB_API_KEY' | 'PAYMOB_SECRET_KEY' | 'PAYMOB_PUBLIC_KEY' | 'PAYMOB_INTEGRATION_ID' | 'PAYMOB_IFRAME_ID' | 'PAYMOB_HMAC_SECRET' | 'PUBLIC_BASE_URL'} SettingName
+ * @typedef {'PAYMOB_COUNTRY' | 'PAYMOB_BASE_URL' | 'PAYMOB_API_MODE' | 'PAYMOB_API_KEY' | 'PAYMOB_SECRET_KEY' | 'PAYMOB_PUBLIC_KEY' | 'PAYMOB_INTEGRATION_ID' | 'PAYMOB_INTEGRATIONS' | 'PAYMOB_IFRAME_ID' | 'PAYMOB_HMAC_SECRET' | 'PUBLIC_BASE_URL'} SettingName
  */
 /** @typedef {Partial<Record<SettingName, string | undefined>>} Settings the settings the Worker reads */
 /** @typedef {{ name: string; status: 'pass' | 'fail' | 'warn' | 'skip'; message: string }} Check */
@@ -78,10 +78,17 @@ const SETTING_NAMES = [
   'PAYMOB_SECRET_KEY',
   'PAYMOB_PUBLIC_KEY',
   'PAYMOB_INTEGRATION_ID',
+  'PAYMOB_INTEGRATIONS',
   'PAYMOB_IFRAME_ID',
   'PAYMOB_HMAC_SECRET',
   'PUBLIC_BASE_URL',
 ];
+/**
+ * The gateway types each method's integrations have (PayMob's WooCommerce plugin getIntegrationIDs: 'VPC'
+ * and 'MIGS' cards, 'UIG' wallets, 'CAGG' Aman kiosk); methods not listed are not checked.
+ * @type {Record<string, string[]>}
+ */
+const GATEWAY_TYPES_OF = { card: ['VPC', 'MIGS'], wallet: ['UIG'], kiosk: ['CAGG'] };
 /** @type {SettingName[]} */
 const SECRET_NAMES = ['PAYMOB_API_KEY', 'PAYMOB_SECRET_KEY', 'PAYMOB_HMAC_SECRET'];
 // The unified checkout is the default for new merchants: PayMob no longer creates iframes for them.
@@ -205,7 +212,28 @@ export async function runPaymobCheck(settings, { fetch: fetchImpl = fetch } = {}
   if (!idsValid) {
     add('integration ids', 'fail', 'PAYMOB_INTEGRATION_ID must be one or more numeric ids, comma separated');
   }
-  const integrationIds = idsValid ? ids.map(Number) : [];
+  // docs/paymob.md §8: the other methods' ids (`wallet:456,kiosk:789`) are checked like the card ids, and
+  // their gateway type must be the method's.
+  /** @type {Map<number, string>} */
+  const methodOf = new Map();
+  const methodEntries = (settings.PAYMOB_INTEGRATIONS ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const badEntries = methodEntries.filter((entry) => !/^[a-z_]+:\d+$/.test(entry));
+  if (badEntries.length) {
+    add(
+      'method integrations',
+      'fail',
+      `PAYMOB_INTEGRATIONS must be method:id pairs; not: ${badEntries.join(', ')}`,
+    );
+  } else {
+    for (const entry of methodEntries) {
+      const [method, id] = entry.split(':');
+      methodOf.set(Number(id), String(method));
+    }
+  }
+  const integrationIds = [...new Set([...(idsValid ? ids.map(Number) : []), ...methodOf.keys()])];
 
   if (mode === 'legacy') {
     if (settings.PAYMOB_IFRAME_ID && /^\d+$/.test(settings.PAYMOB_IFRAME_ID)) {
@@ -384,12 +412,16 @@ export async function runPaymobCheck(settings, { fetch: fetchImpl = fetch } = {}
           problems.push('is a MOTO integration (not for online checkout)');
         if (found.is_auth === true)
           problems.push('is an auth/capture integration (StackPay captures at once)');
+        const method = methodOf.get(id);
+        const expected = method ? GATEWAY_TYPES_OF[method] : undefined;
+        if (expected && found.gateway_type && !expected.includes(found.gateway_type))
+          problems.push(`is configured as ${method} but its gateway type is ${found.gateway_type}`);
         if (problems.length) add(`integration ${id}`, 'fail', `integration ${id} ${problems.join('; ')}`);
         else
           add(
             `integration ${id}`,
             'pass',
-            `integration ${id}: ${found.gateway_type ?? '?'} ${found.integration_type ?? ''}, ${found.currency}, ${integrationMode ?? 'mode unknown'}`.replace(
+            `integration ${id}${method ? ` (${method})` : ''}: ${found.gateway_type ?? '?'} ${found.integration_type ?? ''}, ${found.currency}, ${integrationMode ?? 'mode unknown'}`.replace(
               / ,/,
               ',',
             ),

@@ -276,6 +276,7 @@ async function main() {
   if (saveCard) await payWithSavedCard(tokens.access);
   else step('saved cards skipped: they need unified checkout (PAYMOB_API_MODE=intention)');
   await payThroughLink(admin.access);
+  await payByKiosk(tokens.access, email, unified);
   console.log('\nsmoke test passed');
 }
 
@@ -312,6 +313,57 @@ async function payWithSavedCard(access) {
   });
   step(
     `paid ${txn.amount} ${txn.currency} with the saved card, no card form (PayMob transaction ${paid.transaction_id})`,
+  );
+}
+
+/**
+ * Pays once by kiosk reference (docs/paymob.md §8): a payment offering the kiosk only, the sandbox's pending
+ * kiosk payment with its bill reference, the reference on the API and in the customer's e-mail, then "pay at
+ * kiosk" and the success callback. Only in unified checkout with a kiosk integration (PAYMOB_INTEGRATIONS).
+ * @param {string} access
+ * @param {string} email
+ * @param {boolean} unified
+ */
+async function payByKiosk(access, email, unified) {
+  if (!unified || !/(^|,)\s*kiosk:\d+/.test(vars.PAYMOB_INTEGRATIONS ?? '')) {
+    step('kiosk payment skipped: needs unified checkout and a kiosk integration in PAYMOB_INTEGRATIONS');
+    return;
+  }
+  const txn = await call('POST', '/transactions/txn/', {
+    token: access,
+    body: { amount: '75.00', payment_methods: ['kiosk'] },
+    expect: [201],
+  });
+  const started = await fetch(`${SANDBOX}/sandbox/paymob/pay`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ client_secret: txn.payment_token, method: 'kiosk' }),
+  }).then((r) => r.json());
+  const reference = String(started.bill_reference ?? '');
+  if (!reference) throw new Error(`the sandbox gave no bill reference: ${JSON.stringify(started)}`);
+  const pending = await waitFor('the bill reference on the payment', async () => {
+    const current = await call('GET', `/transactions/txn/${txn.id}/`, { token: access });
+    return current.bill_reference === reference ? current : undefined;
+  });
+  step(
+    `kiosk payment ${txn.merchant_order_id}: ${pending.status}, bill reference ${reference} until ${pending.bill_reference_expires_at}`,
+  );
+  await waitFor('the kiosk reference e-mail', async () =>
+    (await mailbox(email)).find((m) => m.subject.includes(reference)),
+  );
+  step('the kiosk reference e-mail arrived');
+  const paid = await fetch(`${SANDBOX}/sandbox/paymob/kiosk/pay`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ bill_reference: reference }),
+  });
+  if (paid.status !== 200) throw new Error(`pay at kiosk: ${paid.status}`);
+  const final = await waitFor('the kiosk payment to succeed', async () => {
+    const current = await call('GET', `/transactions/txn/${txn.id}/`, { token: access });
+    return current.status === 'succeeded' ? current : undefined;
+  });
+  step(
+    `paid once by kiosk reference at the sandbox's kiosk: ${final.status} (${final.payment_method?.type})`,
   );
 }
 

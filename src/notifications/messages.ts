@@ -30,6 +30,10 @@ export const TransactionStatusMessage = z.object({
   amount: z.string(),
   currency: z.string().length(3),
   failure_reason: z.string().nullable(),
+  // docs/paymob.md §8: how it was paid ("wallet *******1010"); a kiosk payment's reference and its expiry.
+  payment_method: z.string().max(120).nullable().optional(),
+  bill_reference: z.string().max(64).optional(),
+  bill_reference_expires_at: z.string().optional(),
 });
 
 export const KycReviewMessage = z.object({

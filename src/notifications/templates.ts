@@ -17,6 +17,9 @@ export type EmailContent =
       amount: string;
       currency: string;
       failure_reason: string | null;
+      payment_method?: string | null;
+      bill_reference?: string;
+      bill_reference_expires_at?: string;
     }
   | { type: 'kyc_review'; username: string; status: 'approved' | 'rejected'; reason: string | null }
   | { type: 'password_reset'; username: string; reset_url: string; token: string; valid_minutes: number }
@@ -65,11 +68,14 @@ function contentFor(message: EmailContent): EmailLayout {
         closing: `The code is valid for ${message.valid_minutes} minutes. If you did not sign up for StackPay, you can ignore this email.`,
       };
     case 'transaction_status': {
+      if (message.bill_reference)
+        return kioskReferenceContent({ ...message, bill_reference: message.bill_reference });
       const outcome = PAYMENT_OUTCOMES[message.status]?.mail ?? {
         title: `Payment ${message.status}`,
         text: `The status of your payment is now "${message.status}".`,
       };
       const paragraphs = [outcome.text, `Order reference: ${message.merchant_order_id}`];
+      if (message.payment_method) paragraphs.push(`Payment method: ${message.payment_method}`);
       if (message.failure_reason) paragraphs.push(`Reason: ${message.failure_reason}`);
       return {
         subject: `${outcome.title}: ${message.amount} ${message.currency} (${message.merchant_order_id})`,
@@ -123,6 +129,34 @@ function contentFor(message: EmailContent): EmailLayout {
           'Please upload corrected documents from your StackPay profile and we will review them again.',
       };
   }
+}
+
+/**
+ * docs/paymob.md §8: a kiosk payment's bill reference, which the customer pays in cash at an Aman or Masary
+ * kiosk before it expires.
+ */
+function kioskReferenceContent(message: {
+  username: string;
+  merchant_order_id: string;
+  amount: string;
+  currency: string;
+  bill_reference: string;
+  bill_reference_expires_at?: string;
+}): EmailLayout {
+  const expiry = message.bill_reference_expires_at
+    ? ` before ${message.bill_reference_expires_at.slice(0, 16).replace('T', ' ')} UTC`
+    : '';
+  return {
+    subject: `Pay at a kiosk with reference ${message.bill_reference} (${message.merchant_order_id})`,
+    preheader: `Your kiosk reference: ${message.bill_reference}`,
+    heading: `Hi ${message.username},`,
+    paragraphs: [
+      `To complete your payment of ${message.amount} ${message.currency}, pay in cash at any Aman or Masary kiosk${expiry} with this reference:`,
+      `Order reference: ${message.merchant_order_id}`,
+    ],
+    highlight: message.bill_reference,
+    closing: `After${expiry ? ' that time' : ' it expires'}, the reference can no longer be paid and the payment expires.`,
+  };
 }
 
 /** docs/accounts.md §1: the reset e-mail (link and code) and the notice that the password changed. */

@@ -164,6 +164,8 @@ export class PaymobClient extends PaymobTransport {
     redirectionUrl: string;
     /** Saved-card tokens the unified checkout offers (PayMob's CIT flow; at most 3, docs/api.md "Saved cards"). */
     cardTokens?: string[];
+    /** The integrations the checkout offers (docs/paymob.md §8); default: the card integrations. */
+    integrationIds?: number[];
   }): Promise<{ id: string; clientSecret: string; orderId: number }> {
     const intention = await this.withSecretKey('intention', (headers) =>
       this.call({
@@ -174,7 +176,7 @@ export class PaymobClient extends PaymobTransport {
         body: {
           amount: input.amountCents,
           currency: input.currency,
-          payment_methods: this.settings.integrationIds,
+          payment_methods: input.integrationIds ?? this.settings.integrationIds,
           items: [
             { name: 'StackPay payment', amount: input.amountCents, description: 'Payment', quantity: 1 },
           ],

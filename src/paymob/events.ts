@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PaymobTransaction, ResponseCallbackQuery, ReversalAnswer } from './schemas';
+import { type PaymentSource, sourceFromObject, sourceFromQuery } from './source-data';
 
 /**
  * PayMob transaction facts, whichever way they arrived (processed callback, browser redirect, inquiry, the
@@ -33,6 +34,8 @@ export interface PaymobTransactionFacts {
   message: string | null;
   /** `signed`: a callback or redirect; `confirmed`: PayMob's answer to our own authenticated call. */
   origin: 'signed' | 'confirmed';
+  /** How it was paid (`source_data`, a kiosk's bill reference; docs/paymob.md §8), when reported. */
+  source?: PaymentSource | null;
 }
 
 export type PaymentAction =
@@ -131,6 +134,7 @@ export function factsFromTransaction(
     ...sharedFacts(obj),
     hasParentTransaction: obj.has_parent_transaction === true,
     origin,
+    source: sourceFromObject(obj),
   };
 }
 
@@ -178,6 +182,7 @@ export function factsFromAnswer(answer: z.infer<typeof ReversalAnswer>): PaymobT
     ...sharedFacts(answer),
     hasParentTransaction: hasParent,
     origin: 'confirmed',
+    source: sourceFromObject(answer),
   };
 }
 
@@ -200,5 +205,6 @@ export function factsFromResponseQuery(query: z.infer<typeof ResponseCallbackQue
     refundedAmountCents: null,
     message: cleanMessage(query['data.message']),
     origin: 'signed',
+    source: sourceFromQuery(query),
   };
 }

@@ -35,6 +35,55 @@ export interface PaymobConfig {
   PAYMOB_PUBLIC_KEY?: string;
   PAYMOB_INTEGRATION_ID: string;
   PAYMOB_IFRAME_ID?: string;
+  /** `card:123,wallet:456,kiosk:789` (docs/paymob.md §8): integration ids per payment method. */
+  PAYMOB_INTEGRATIONS?: string;
+}
+
+/**
+ * The payment methods StackPay knows by name (docs/paymob.md §8), each one kind of PayMob integration: the
+ * names PayMob's own Intention API examples use (`card`, `kiosk`, `apple_pay`, `tabby`, `tamara`, `stc_pay`;
+ * PaymobAccept/paymob-python README) and the unified checkout's method list (developers.paymob.com "Payment
+ * Methods": Wallets, Kiosk, Bank Installments, ValU, Souhoola V3, SYMPL).
+ */
+export const PAYMENT_METHODS = [
+  'card',
+  'wallet',
+  'kiosk',
+  'installments',
+  'valu',
+  'souhoola',
+  'sympl',
+  'tabby',
+  'tamara',
+  'apple_pay',
+  'stc_pay',
+] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export const isPaymentMethod = (value: string): value is PaymentMethod =>
+  (PAYMENT_METHODS as readonly string[]).includes(value);
+
+/** One `method:id` entry of PAYMOB_INTEGRATIONS; the whole value is checked by src/env.ts. */
+export const INTEGRATION_ENTRY = /^([a-z_]+):(\d{1,15})$/;
+
+/**
+ * The configured integration ids per method, in the configuration's order: PAYMOB_INTEGRATION_ID's ids are
+ * card integrations (deployments from before PAYMOB_INTEGRATIONS keep working), then PAYMOB_INTEGRATIONS'
+ * entries. A method appears only when it has at least one id.
+ */
+export function integrationsByMethod(config: PaymobConfig): Partial<Record<PaymentMethod, number[]>> {
+  const methods: Partial<Record<PaymentMethod, number[]>> = {};
+  const add = (method: PaymentMethod, id: number) => {
+    const ids = methods[method] ?? [];
+    if (!ids.includes(id)) ids.push(id);
+    methods[method] = ids;
+  };
+  for (const id of config.PAYMOB_INTEGRATION_ID.split(',')) add('card', Number(id));
+  for (const entry of (config.PAYMOB_INTEGRATIONS ?? '').split(',')) {
+    const match = INTEGRATION_ENTRY.exec(entry.trim());
+    if (match?.[1] && match[2] && isPaymentMethod(match[1])) add(match[1], Number(match[2]));
+  }
+  return methods;
 }
 
 export const PAYMOB_BASE_URLS: Record<PaymobCountry, string> = {
@@ -60,6 +109,7 @@ export interface PaymobSettings {
   apiKey?: string;
   secretKey?: string;
   publicKey?: string;
+  /** The card integrations: what the legacy flow and a payment naming no methods use. */
   integrationIds: number[];
   iframeId?: string;
 }

@@ -26,6 +26,7 @@ import {
   recompute,
   refundedFrom,
 } from './ledger';
+import { recordBillReference, withSource } from './methods';
 import { transitionTransaction } from './state-machine';
 import { notify, statusMessage } from './status-mail';
 
@@ -130,7 +131,7 @@ async function execute(
     await notify(
       ctx,
       statusMessage(
-        target,
+        withSource(target, facts.source),
         plan.to,
         target.amountCents,
         reason,
@@ -350,6 +351,10 @@ export async function applyPaymentEvent(
       });
     }
     return { outcome, duplicate, changed: false, transaction: current };
+  }
+  // A kiosk payment's pending report carries its bill reference (docs/paymob.md §8).
+  if (outcome === 'ignored' && action.kind === 'pending' && input.source !== 'response_callback') {
+    await recordBillReference(ctx, target, facts);
   }
   if (outcome === 'ignored') {
     // A redelivered success finishes the link's update if the first delivery died before it (exactly once).

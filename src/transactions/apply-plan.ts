@@ -12,6 +12,7 @@ import {
 import { factsFromAnswer, type PaymentAction, type PaymobTransactionFacts } from '../paymob/events';
 import type { EventType } from '../webhooks/schemas';
 import { transactionViewColumns } from './columns';
+import { sourceChanges } from './methods';
 import type { TransactionView } from './schemas';
 import { canTransition, type TransitionChanges } from './state-machine';
 import { ownerColumns } from './status-mail';
@@ -101,13 +102,21 @@ export function planFor(action: PaymentAction, facts: PaymobTransactionFacts): P
       return {
         kind: 'transition',
         to: 'succeeded',
-        changes: { paymobTransactionId: facts.paymobTransactionId, failureReason: null },
+        changes: {
+          paymobTransactionId: facts.paymobTransactionId,
+          failureReason: null,
+          ...sourceChanges(facts),
+        },
       };
     case 'failed':
       return {
         kind: 'transition',
         to: 'failed',
-        changes: { paymobTransactionId: facts.paymobTransactionId, failureReason: action.reason },
+        changes: {
+          paymobTransactionId: facts.paymobTransactionId,
+          failureReason: action.reason,
+          ...sourceChanges(facts),
+        },
       };
     case 'voided':
       return { kind: 'transition', to: 'voided', changes: {} };
@@ -167,6 +176,12 @@ export function viewAfter(
     description: target.description,
     returnUrl: target.returnUrl,
     paymentLinkId: target.paymentLinkId,
+    paymentMethods: target.paymentMethods,
+    methodType: changes.methodType === undefined ? target.methodType : changes.methodType,
+    methodSubType: changes.methodSubType === undefined ? target.methodSubType : changes.methodSubType,
+    methodPan: changes.methodPan === undefined ? target.methodPan : changes.methodPan,
+    billReference: changes.billReference === undefined ? target.billReference : changes.billReference,
+    billExpiresAt: target.billExpiresAt,
     createdAt: target.createdAt,
     updatedAt: now,
   });

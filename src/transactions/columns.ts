@@ -1,5 +1,15 @@
 import { transactions } from '../db/schema';
 
+/** The payment-method columns (docs/paymob.md §8): the methods offered, how it was paid, a kiosk reference. */
+export const methodColumns = {
+  paymentMethods: transactions.paymentMethods,
+  methodType: transactions.methodType,
+  methodSubType: transactions.methodSubType,
+  methodPan: transactions.methodPan,
+  billReference: transactions.billReference,
+  billExpiresAt: transactions.billExpiresAt,
+};
+
 /**
  * The columns of a transaction as the API shows it (docs/api.md §4.1, the merchant's data §4.9): what every
  * reader selects for `toTransactionView` (src/transactions/view.ts), so every reader shows the same fields.
@@ -22,6 +32,7 @@ export const transactionViewColumns = {
   description: transactions.description,
   returnUrl: transactions.returnUrl,
   paymentLinkId: transactions.paymentLinkId,
+  ...methodColumns,
   createdAt: transactions.createdAt,
   updatedAt: transactions.updatedAt,
 };

@@ -17,6 +17,7 @@ import {
   PaymobError,
 } from '../paymob/client';
 import type { AuthenticatedUser } from '../users/actor';
+import { chooseMethods } from './methods';
 import { ABANDONED_CHECKOUT_REASON } from './reconcile';
 import { checkReturnUrl } from './return-url';
 import type { TransactionView } from './schemas';
@@ -41,6 +42,8 @@ export interface CreateTransactionInput extends MerchantDataInput {
   save_card?: boolean;
   /** docs/api.md "Saved cards": pay with this saved card of the payer's (unified checkout, no card form). */
   card_id?: number;
+  /** The methods the checkout offers (docs/paymob.md §8); default: every configured one. */
+  payment_methods?: string[];
 }
 
 /** PayMob refuses a payment key without these (docs/design.md §5); "NA" is not accepted for them. */
@@ -222,6 +225,7 @@ export async function createTransaction(
   const reference = input.merchant_reference ?? null;
   const metadata = input.metadata ?? null;
   const description = input.description ?? null;
+  const methods = chooseMethods(config, input.payment_methods);
   const payer = await resolvePayer(ctx, input.customer_id);
   const currency = checkPayer(config, payer, payer.email);
   const amount = parseAmount(input.amount, currency);
@@ -240,9 +244,10 @@ export async function createTransaction(
   try {
     inserted = await db.execute(sql`
     insert into ${transactions} (customer_id, merchant_order_id, amount_cents, currency, status, api_mode,
-      merchant_reference, metadata, description, return_url, created_at, updated_at)
+      merchant_reference, metadata, description, return_url, ${sql.identifier(transactions.paymentMethods.name)}, created_at, updated_at)
     select ${customers.id}, ${merchantOrderId}, ${amountCents}, ${currency}, 'initiated', ${apiMode},
-      ${reference}, ${metadata === null ? null : JSON.stringify(metadata)}, ${description}, ${returnUrl}, ${now}, ${now}
+      ${reference}, ${metadata === null ? null : JSON.stringify(metadata)}, ${description}, ${returnUrl},
+      ${JSON.stringify(methods.names)}, ${now}, ${now}
     from ${customers} where ${customers.id} = ${payer.customerId} and ${customers.userId} = ${payer.userId}`);
   } catch (err) {
     if (reference !== null && isDuplicateKey(err, 'transactions_customer_reference_unique')) {
@@ -269,6 +274,7 @@ export async function createTransaction(
         notificationUrl: input.callbackUrl,
         redirectionUrl: input.callbackUrl,
         cardTokens,
+        integrationIds: methods.integrationIds,
       });
       checkout = {
         orderId: intention.orderId,
@@ -333,6 +339,7 @@ export async function createTransaction(
     description,
     returnUrl,
     paymentLinkId: null,
+    paymentMethods: methods.names,
     createdAt: now,
     updatedAt,
   });

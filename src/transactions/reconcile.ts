@@ -11,6 +11,7 @@ import type { PaymobTransaction } from '../paymob/schemas';
 import { publishEvent, recordEvent } from '../webhooks/events';
 import { applyPaymentEvent } from './apply-event';
 import { transactionViewColumns } from './columns';
+import { KIOSK_EXPIRED_REASON } from './methods';
 import { transitionTransaction } from './state-machine';
 import { notify, ownerColumns, statusMessage } from './status-mail';
 import { toTransactionView } from './view';
@@ -141,10 +142,15 @@ function loadClaimed(db: Database, now: Date, runId: string) {
     .orderBy(transactions.createdAt, transactions.id);
 }
 
-/** When the checkout stops being payable: the payment key's expiry (rows without one: creation + lifetime). */
+/**
+ * When the checkout stops being payable: a kiosk payment's bill reference expiry (docs/paymob.md §8), else the
+ * payment key's expiry (rows without one: creation + lifetime).
+ */
 function checkoutExpiry(row: Claimed): number {
   return (
-    row.paymentKeyExpiresAt?.getTime() ?? row.createdAt.getTime() + PAYMENT_KEY_EXPIRATION_SECONDS * 1000
+    row.billExpiresAt?.getTime() ??
+    row.paymentKeyExpiresAt?.getTime() ??
+    row.createdAt.getTime() + PAYMENT_KEY_EXPIRATION_SECONDS * 1000
   );
 }
 
@@ -153,28 +159,28 @@ function checkoutExpiry(row: Claimed): number {
  * `payment_events` row to mark: the event row is written in the transition's database transaction
  * (docs/webhooks.md §2; BEGIN, guarded UPDATE, INSERT, COMMIT: four round trips, off any request's path).
  */
-async function expire(ctx: ServiceContext, row: Claimed): Promise<boolean> {
+async function expire(ctx: ServiceContext, row: Claimed, reason = EXPIRED_REASON): Promise<boolean> {
   const object = toTransactionView({
     ...row,
     status: 'expired',
-    failureReason: EXPIRED_REASON,
+    failureReason: reason,
     updatedAt: ctx.now,
   });
   const eventId = await ctx.db.transaction(async (tx) => {
-    const moved = await transitionTransaction(
-      tx,
-      row.id,
-      'expired',
-      { failureReason: EXPIRED_REASON },
-      ctx.now,
-    );
+    const moved = await transitionTransaction(tx, row.id, 'expired', { failureReason: reason }, ctx.now);
     return moved ? recordEvent(ctx, { type: 'payment.expired', objectId: row.id, object, db: tx }) : null;
   });
   if (!eventId) return false;
   await publishEvent(ctx, eventId);
   await notify(
     ctx,
-    statusMessage(row, 'expired', row.amountCents, null, `transaction_status:${row.id}:expired`),
+    statusMessage(
+      row,
+      'expired',
+      row.amountCents,
+      reason === EXPIRED_REASON ? null : reason,
+      `transaction_status:${row.id}:expired`,
+    ),
   );
   return true;
 }
@@ -263,8 +269,11 @@ async function reconcileOne(ctx: ServiceContext, row: Claimed): Promise<RowOutco
     paymobPending = facts.pending;
   }
 
-  if (!paymobPending && ctx.now.getTime() >= checkoutExpiry(row) + EXPIRY_GRACE_MS) {
-    return (await expire(ctx, row)) ? 'expired' : 'skipped';
+  // A kiosk payment stays pending at PayMob until the shopper pays at a kiosk: it expires with its bill
+  // reference, not the checkout's window, even though PayMob still reports it pending (docs/paymob.md §8).
+  const kiosk = row.billExpiresAt !== null;
+  if ((!paymobPending || kiosk) && ctx.now.getTime() >= checkoutExpiry(row) + EXPIRY_GRACE_MS) {
+    return (await expire(ctx, row, kiosk ? KIOSK_EXPIRED_REASON : EXPIRED_REASON)) ? 'expired' : 'skipped';
   }
   return 'unchanged';
 }

@@ -3,6 +3,7 @@ import { TRANSACTION_STATUSES } from '../db/schema';
 import { CURRENCIES } from '../lib/money';
 import { pageSchema, paginationQuery } from '../lib/pagination';
 import { merchantDataFields } from './merchant-data';
+import { paymentMethodFields, paymentMethodsInput } from './methods-schemas';
 
 const METADATA_EXAMPLE = { order_id: '1042', channel: 'web' };
 
@@ -45,6 +46,7 @@ export const TransactionSchema = z
     payment_link: z.number().int().nullable().openapi({
       description: 'The payment link this payment was made through (docs/api.md §11), else null.',
     }),
+    ...paymentMethodFields,
     created_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:00.000Z' }),
     updated_at: z.string().openapi({ format: 'date-time', example: '2026-11-26T10:00:05.000Z' }),
   })
@@ -71,6 +73,7 @@ export const CreateTransactionBody = z
       example: '100.00',
     }),
     ...merchantDataFields,
+    payment_methods: paymentMethodsInput,
     customer_id: z.number().int().positive().optional().openapi({
       description:
         'The paying customer. Required with a server API key (`payments:write`, docs/api-keys.md); a customer may only name themselves (another id → 403).',

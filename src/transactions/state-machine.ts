@@ -46,6 +46,11 @@ export interface TransitionChanges {
   checkoutUrl?: string | null;
   paymentKeyExpiresAt?: Date | null;
   failureReason?: string | null;
+  // How it was paid (docs/paymob.md §8), from the report that settles it.
+  methodType?: string | null;
+  methodSubType?: string | null;
+  methodPan?: string | null;
+  billReference?: string | null;
 }
 
 /**

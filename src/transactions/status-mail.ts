@@ -4,6 +4,7 @@ import { users } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { formatMinor, isCurrency } from '../lib/money';
 import type { TransactionStatusMessage } from '../notifications/messages';
+import { methodText } from './methods-view';
 
 /** The customer's transaction-status e-mails (docs/api.md §6), queued by whatever changed the payment. */
 
@@ -20,6 +21,10 @@ export interface StatusMessageTarget {
   userId: number | null;
   email: string | null;
   username: string | null;
+  // How it was paid (docs/paymob.md §8), when known.
+  methodType?: string | null;
+  methodSubType?: string | null;
+  methodPan?: string | null;
 }
 
 /** The customer's status e-mail for a change; undefined when the transaction has no reachable owner. */
@@ -46,6 +51,7 @@ export function statusMessage(
     amount,
     currency: target.currency,
     failure_reason: failureReason,
+    payment_method: methodText(target),
   };
 }
 

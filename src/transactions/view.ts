@@ -1,5 +1,6 @@
 import type { transactions } from '../db/schema';
 import { type Currency, formatMinor, isCurrency } from '../lib/money';
+import { methodsView } from './methods-view';
 import type { TransactionView } from './schemas';
 
 export type TransactionRow = typeof transactions.$inferSelect;
@@ -26,7 +27,14 @@ export type TransactionViewRow = Pick<
   | 'paymentLinkId'
   | 'createdAt'
   | 'updatedAt'
->;
+> &
+  // docs/paymob.md §8; optional so a reader that has none of them shows the card-only defaults.
+  Partial<
+    Pick<
+      TransactionRow,
+      'paymentMethods' | 'methodType' | 'methodSubType' | 'methodPan' | 'billReference' | 'billExpiresAt'
+    >
+  >;
 
 /** A currency we cannot format (never written by us) is shown with two digits rather than failing the read. */
 function amountText(amountCents: number, currency: string): string {
@@ -61,6 +69,7 @@ export function toTransactionView(row: TransactionViewRow): TransactionView {
     description: row.description,
     return_url: row.returnUrl,
     payment_link: row.paymentLinkId,
+    ...methodsView(row),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

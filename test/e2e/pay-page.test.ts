@@ -25,6 +25,8 @@ const CHALLENGE_CARD = '4000000000003220';
 const FRICTIONLESS_CARD = '4000000000003055';
 const RIGHT_OTP = '123456';
 const WRONG_OTP = '000000';
+// tools/sandbox/paymob-methods.mjs: the wallet's OTP is the same 123456.
+const WALLET_NUMBER = '01010101010';
 const PASSWORD = 'Kettle-Drum42!';
 const RESULTS_DIR = new URL('../../test-results/', import.meta.url).pathname;
 const WEBHOOK = /\/api\/v1\/transactions\/webhook\/\?/;
@@ -159,7 +161,11 @@ describe.skipIf(!existsSync(CHROMIUM))('test checkout page in Chromium', () => {
   beforeAll(async () => {
     const started = await Promise.allSettled([
       startStack(inject('databaseUrl'), { apiMode: 'legacy' }),
-      startStack(inject('databaseUrl'), { apiMode: 'intention' }),
+      // Unified checkout offers the card and a mobile wallet (docs/paymob.md §8).
+      startStack(inject('databaseUrl'), {
+        apiMode: 'intention',
+        vars: { PAYMOB_INTEGRATIONS: `wallet:${TEST_SECRETS.PAYMOB_INTEGRATION_ID_WALLET}` },
+      }),
     ]);
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) {
@@ -368,6 +374,37 @@ describe.skipIf(!existsSync(CHROMIUM))('test checkout page in Chromium', () => {
       await context.close();
     },
   );
+
+  it('unified checkout: pays with a mobile wallet through the sandbox OTP page → succeeded, number masked', async () => {
+    const { db, username, customerId } = await createPayer(inject('databaseUrl'));
+    const { context, page, problems } = await watchedPage(browser);
+    await signInAndCreate(unified, page, username);
+
+    await page.waitForURL((url) => url.origin === origin(unified.sandboxUrl));
+    expect(page.url()).toContain('/unifiedcheckout/');
+    await page.fill('#wallet_number', WALLET_NUMBER);
+    await shot(page, 'testpay-unified-wallet-checkout');
+    await page.click('form[data-method=wallet] button[type=submit]');
+    await page.waitForURL(/\/sandbox\/paymob\/wallet\/otp\?session=/);
+    expect(origin(page.url())).toBe(origin(unified.sandboxUrl));
+    await page.fill('#otp', RIGHT_OTP);
+    await shot(page, 'testpay-unified-wallet-otp');
+    await page.click('button[type=submit]');
+
+    await page.waitForURL(WEBHOOK);
+    expect(origin(page.url())).toBe(unified.workerUrl);
+    await expect.poll(() => page.textContent('[data-testid=status]')).toBe('succeeded');
+    await shot(page, 'testpay-unified-wallet-succeeded');
+
+    const [row] = await db.select().from(transactions).where(eq(transactions.customerId, customerId));
+    expect(row).toMatchObject({ status: 'succeeded', methodType: 'wallet', methodPan: '*******1010' });
+    expect(row?.paymentMethods).toEqual(['card', 'wallet']);
+    await expect
+      .poll(() => callbackStatuses(unified, row?.merchantOrderId))
+      .toEqual(['final:200', 'pending:200']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 
   it('the watcher sees a frame the pay page’s policy refuses (so the tests above can fail)', async () => {
     const { context, page, problems } = await watchedPage(browser);

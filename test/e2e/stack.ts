@@ -80,7 +80,8 @@ export async function startStack(databaseUrl: string, options: StackOptions = {}
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const sandbox = await startSandbox({
     port: 0,
-    ...accountOptions(TEST_SECRETS),
+    // The Worker's extra settings describe the sandbox account too (e.g. PAYMOB_INTEGRATIONS' wallet).
+    ...accountOptions({ ...TEST_SECRETS, ...options.vars }),
     workerBaseUrl: workerUrl,
   });
 

@@ -69,6 +69,11 @@ describe('GET txn/ — a customer’s own transactions', () => {
         'return_url',
         // The payment link it was paid through (docs/api.md §11, issue 19).
         'payment_link',
+        // The payment methods (docs/paymob.md §8, issue 19).
+        'payment_methods',
+        'payment_method',
+        'bill_reference',
+        'bill_reference_expires_at',
         'created_at',
         'updated_at',
       ].sort(),

@@ -79,6 +79,8 @@ describe('processed callback — the payment journey', () => {
         amount: '150.00',
         currency: 'EGP',
         failure_reason: null,
+        // How it was paid, from the callback's signed source_data (docs/paymob.md §8).
+        payment_method: 'card (MasterCard) 2346',
       },
     ]);
 

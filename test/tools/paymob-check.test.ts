@@ -15,7 +15,12 @@ import {
   readSettings,
   runPaymobCheck,
 } from '../../tools/paymob-check.mjs';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../../tools/sandbox/server.mjs';
+import {
+  accountOptions,
+  type Sandbox,
+  type SandboxOptions,
+  startSandbox,
+} from '../../tools/sandbox/server.mjs';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -114,7 +119,8 @@ describe('npm run paymob:check against the sandbox', () => {
     const root = mkdtempSync(join(tmpdir(), 'paymob-check-'));
     copyFileSync(`${ROOT}wrangler.toml`, join(root, 'wrangler.toml'));
     copyFileSync(`${ROOT}.dev.vars.example`, join(root, '.dev.vars'));
-    const target = await account();
+    // The sandbox `npm run dev` starts holds the example's other integrations too (tools/dev.mjs accountOptions).
+    const target = await account({ paymobIntegrations: accountOptions(DEFAULTS).paymobIntegrations });
     const fresh = readSettings({ env: { PAYMOB_BASE_URL: target.url }, root });
     const report = await runPaymobCheck(fresh);
     expect(failures(report)).toEqual([]);
@@ -174,6 +180,31 @@ describe('npm run paymob:check against the sandbox', () => {
     );
     expect(failures(report)).toEqual([]);
     expect(report.checks.find((c) => c.name === `integration ${ids.at(-1)}`)?.status).toBe('pass');
+  });
+
+  it('checks PAYMOB_INTEGRATIONS ids and their gateway types (docs/paymob.md §8)', async () => {
+    const methods = await account({
+      paymobIntegrations: [
+        { id: 4097570, type: 'wallet' },
+        { id: 4097571, type: 'kiosk' },
+      ],
+    });
+    const report = await runPaymobCheck(
+      settings(methods, { PAYMOB_INTEGRATIONS: 'wallet:4097570,kiosk:4097571' }),
+    );
+    expect(failures(report)).toEqual([]);
+    expect(report.checks.find((c) => c.name === 'integration 4097570')?.message).toMatch(/\(wallet\): UIG/);
+    expect(report.checks.find((c) => c.name === 'integration 4097571')?.message).toMatch(/\(kiosk\): CAGG/);
+
+    const swapped = await runPaymobCheck(
+      settings(methods, { PAYMOB_INTEGRATIONS: 'wallet:4097571,card:4097570' }),
+    );
+    expect(failures(swapped)).toEqual([
+      'integration 4097571 is configured as wallet but its gateway type is CAGG',
+      'integration 4097570 is configured as card but its gateway type is UIG',
+    ]);
+    const malformed = await runPaymobCheck(settings(methods, { PAYMOB_INTEGRATIONS: 'wallet=4097570' }));
+    expect(failures(malformed)).toEqual(['PAYMOB_INTEGRATIONS must be method:id pairs; not: wallet=4097570']);
   });
 
   it('passes intention mode with only the secret key, saying what it could not check', async () => {

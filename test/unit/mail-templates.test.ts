@@ -99,6 +99,26 @@ describe('transaction status e-mail', () => {
     expect(email.html).toContain('SP-01JDXYZABCDEFGHJKMNPQRSTVW');
   });
 
+  it('names the payment method when PayMob reported it (docs/paymob.md §8)', () => {
+    const email = renderEmail({ ...transaction, status: 'succeeded', payment_method: 'wallet *******1010' });
+    expect(email.text).toContain('Payment method: wallet *******1010');
+    expect(renderEmail({ ...transaction, status: 'succeeded' }).text).not.toContain('Payment method');
+  });
+
+  it('gives a kiosk payment its bill reference and expiry', () => {
+    const email = renderEmail({
+      ...transaction,
+      status: 'pending',
+      bill_reference: '7432165',
+      bill_reference_expires_at: '2026-12-09T15:00:00.000Z',
+    });
+    expect(email.subject).toBe('Pay at a kiosk with reference 7432165 (SP-01JDXYZABCDEFGHJKMNPQRSTVW)');
+    expect(email.text).toContain('7432165');
+    expect(email.text).toContain('before 2026-12-09 15:00 UTC');
+    expect(email.text).toContain('100.00 EGP');
+    expect(email.html).toContain('7432165');
+  });
+
   it('includes the failure reason, escaped', () => {
     const email = renderEmail({ ...transaction, status: 'failed', failure_reason: 'Card <declined>' });
     expect(email.text).toContain('Reason: Card <declined>');

@@ -155,6 +155,8 @@ describe('normalising what PayMob sends', () => {
       paymobOrderId: 422946804,
       amountCents: 12353,
       message: 'Do not honour',
+      // No source_data in this object (docs/paymob.md §8).
+      source: null,
     });
   });
 
@@ -219,6 +221,7 @@ describe('normalising what PayMob sends', () => {
       amountCents: 12353,
       success: true,
       message: 'Approved',
+      source: null,
     });
   });
 

@@ -39,8 +39,16 @@ const REGION_CURRENCIES = {
 /** @typedef {import('./http.mjs').IncomingMessage} IncomingMessage */
 /** @typedef {import('./http.mjs').ServerResponse} ServerResponse */
 /** @typedef {import('./http.mjs').Route} Route */
-/** @typedef {{ id: number | string; currency?: string; type?: 'card' | 'wallet'; live?: boolean }} IntegrationInput */
-/** @typedef {{ id: number; currency: string; type: 'card' | 'wallet'; live: boolean }} IntegrationRecord */
+/** @typedef {'card' | 'wallet' | 'kiosk' | 'valu'} IntegrationType */
+/** @typedef {{ id: number | string; currency?: string; type?: IntegrationType; live?: boolean }} IntegrationInput */
+/** @typedef {{ id: number; currency: string; type: IntegrationType; live: boolean }} IntegrationRecord */
+
+/**
+ * Each integration type's `gateway_type`: 'VPC' card, 'UIG' wallet, 'CAGG' Aman kiosk (PayMob's WooCommerce
+ * plugin getIntegrationIDs, see below). valU's value is not shown by either plugin: 'VALU' is assumed.
+ * @type {Record<string, string>}
+ */
+export const GATEWAY_TYPES = { card: 'VPC', wallet: 'UIG', kiosk: 'CAGG', valu: 'VALU' };
 
 /**
  * The account's currency and live flag, as its secret key's prefix says (`egy_sk_test_…` → EGP, test).
@@ -94,7 +102,7 @@ function integrationObject(record) {
   return {
     id: record.id,
     created_at: INTEGRATION_CREATED_AT,
-    gateway_type: record.type === 'wallet' ? 'UIG' : 'VPC',
+    gateway_type: GATEWAY_TYPES[record.type] ?? 'VPC',
     integration_type: 'online',
     integration_name: null,
     currency: record.currency,

@@ -78,6 +78,8 @@ ${body}
  * @param {string | null} page.merchantOrderId
  * @param {Array<{ token: string; label: string }>} [page.savedCards] saved cards offered (intention card_tokens)
  * @param {boolean} [page.offerSave] unified checkout's "Save this card" box (tools/sandbox/paymob-tokens.mjs)
+ * @param {boolean} [page.card] whether the checkout offers the card (default true)
+ * @param {string} [page.extra] the other methods' forms (tools/sandbox/paymob-methods.mjs)
  */
 export function renderCheckoutPage({
   title,
@@ -88,6 +90,8 @@ export function renderCheckoutPage({
   merchantOrderId,
   savedCards = [],
   offerSave = false,
+  card = true,
+  extra = '',
 }) {
   const cards = Object.entries({ ...TEST_CARDS, ...THREE_DS_CARDS })
     .map(([number, outcome]) => `<tr><td><code>${number}</code></td><td>${CARD_LABELS[outcome]}</td></tr>`)
@@ -98,7 +102,19 @@ export function renderCheckoutPage({
     `<h1>${escapeHtml(title)}</h1>
 <p class="merchant">StackPay Sandbox &middot; order ${escapeHtml(orderId)}${reference}</p>
 <p class="amount" data-testid="amount">${escapeHtml(formatAmount(amountCents, currency))}</p>
-${savedCardForms(credential, savedCards)}<form method="post" action="/sandbox/paymob/pay" autocomplete="off">
+${savedCardForms(credential, savedCards)}${card ? cardForm(credential, cards, offerSave) : ''}
+${extra}
+<p class="note">Local PayMob sandbox: no real payment is made. Any name, expiry and CVV are accepted.</p>`,
+  );
+}
+
+/**
+ * @param {{ name: string; value: string }} credential
+ * @param {string} cards the test cards' rows
+ * @param {boolean} offerSave unified checkout's "Save this card" box
+ */
+function cardForm(credential, cards, offerSave) {
+  return `<form method="post" action="/sandbox/paymob/pay" autocomplete="off">
   <input type="hidden" name="${escapeHtml(credential.name)}" value="${escapeHtml(credential.value)}">
   <label for="card_number">Card number</label>
   <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number"
@@ -122,9 +138,7 @@ ${offerSave ? '  <label class="check"><input type="checkbox" name="save_card" va
 <tbody>
 ${cards}
 </tbody>
-</table>
-<p class="note">Local PayMob sandbox: no real payment is made. Any name, expiry and CVV are accepted.</p>`,
-  );
+</table>`;
 }
 
 /**

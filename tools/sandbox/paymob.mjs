@@ -8,7 +8,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { FaultError } from './faults.mjs';
 import { createScheduler, HttpError, postJson, readBody, sendHtml, sendJson, sleep } from './http.mjs';
-import { integrationRecords, integrationRoutes } from './paymob-integrations.mjs';
+import { GATEWAY_TYPES, integrationRecords, integrationRoutes } from './paymob-integrations.mjs';
+import { createMethods, renderMethodForms } from './paymob-methods.mjs';
 import {
   buildTransaction,
   businessDay,
@@ -258,8 +259,27 @@ export function createPaymob({
 
   faults.register('paymob', PAYMOB_FAULT_MODES, validatePaymobFault);
 
+  /** @param {number} id an integration's type (docs/paymob.md §8): 'card' unless listed otherwise */
+  const integrationType = (id) =>
+    integrations.find((integration) => Number(integration.id) === Number(id))?.type ?? 'card';
+  // Wallet, kiosk and valU payments (tools/sandbox/paymob-methods.mjs).
+  const methods = createMethods({
+    integrationType,
+    nextTransactionId,
+    transactions,
+    orderOf,
+    sendProcessedCallback,
+    responseCallbackUrl,
+    markPaid,
+    readPayload,
+    sendPage,
+    now,
+    log,
+  });
+
   /** @type {Route[]} */
   const routes = [
+    ...methods.routes,
     [/^\/api\/auth\/tokens\/?$/, { POST: issueAuthToken }],
     [/^\/api\/ecommerce\/orders\/?$/, { POST: createOrder, GET: listOrders }],
     [/^\/api\/ecommerce\/orders\/transaction_inquiry\/?$/, { POST: inquireTransaction }],
@@ -746,7 +766,7 @@ export function createPaymob({
       payment_keys: intention.integration_ids.map((integrationId) => ({
         integration: integrationId,
         key: key.token,
-        gateway_type: 'VPC',
+        gateway_type: GATEWAY_TYPES[integrationType(integrationId)] ?? 'VPC',
         iframe_id: null,
         order_id: intention.order_id,
         redirection_url: key.redirection_url ?? '',
@@ -765,7 +785,8 @@ export function createPaymob({
         integration_id: integrationId,
         alias: null,
         name: null,
-        method_type: 'online_card',
+        method_type:
+          integrationType(integrationId) === 'card' ? 'online_card' : integrationType(integrationId),
         currency: intention.currency,
         live: false,
         use_cvc_with_moto: false,
@@ -893,10 +914,16 @@ export function createPaymob({
     if (Date.now() >= key.expires_ms) {
       return sendPage(res, 400, renderErrorPage('Payment expired', 'This payment intention has expired.'));
     }
+    const types = intention.integration_ids.map(integrationType);
     sendPage(
       res,
       200,
       renderCheckoutPage({
+        card: types.includes('card'),
+        extra: renderMethodForms(types, {
+          name: 'client_secret',
+          value: /** @type {string} the intention was found by it */ (secret),
+        }),
         title: 'Checkout',
         credential: {
           name: 'client_secret',
@@ -943,12 +970,16 @@ export function createPaymob({
     const fromForm = /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
     try {
       const body = await readPayload(req);
-      const { transaction, redirectUrl } = processPayment(body, `http://${req.headers.host}`);
+      const { transaction, redirectUrl, billReference } = processPayment(body, `http://${req.headers.host}`);
       if (fromForm) {
         res.writeHead(303, { location: redirectUrl, 'content-type': 'text/plain; charset=utf-8' });
         res.end(`See ${redirectUrl}`);
       } else {
-        sendJson(res, 200, { redirect_url: redirectUrl, transaction_id: transaction.obj.id });
+        sendJson(res, 200, {
+          redirect_url: redirectUrl,
+          transaction_id: transaction.obj.id,
+          ...(billReference === undefined ? {} : { bill_reference: billReference }),
+        });
       }
     } catch (error) {
       if (!fromForm || !(error instanceof HttpError)) throw error;
@@ -962,6 +993,7 @@ export function createPaymob({
   /**
    * @param {Record<string, any>} body
    * @param {string} origin
+   * @returns {{ transaction: Transaction; redirectUrl: string; billReference?: number }}
    */
   function processPayment(body, origin) {
     const token = nonEmpty(body.payment_token);
@@ -978,6 +1010,18 @@ export function createPaymob({
           );
     if (!key) throw new HttpError(404, { detail: 'Payment key or client secret not found.' });
     const intention = secret === null ? undefined : intentionsBySecret.get(secret);
+    const method = nonEmpty(body.method);
+    const offered = intention ? intention.integration_ids : [key.claims.integration_id];
+    if (method !== null && method !== 'card') {
+      if (Date.now() >= key.expires_ms) throw new HttpError(400, { detail: 'This payment key has expired.' });
+      const order = orderOf(key.order_id);
+      if (order.is_payment_locked) throw new HttpError(400, { detail: 'This order has already been paid.' });
+      return methods.pay({ method, body, key, order, offered, origin });
+    }
+    // A checkout without a card integration has no card form (docs/paymob.md §8).
+    if (!offered.some((id) => integrationType(id) === 'card')) {
+      throw new HttpError(400, { detail: 'The payment method "card" is not available for this payment.' });
+    }
     // A saved card the intention offers (card_tokens), paid without the card form.
     const cardToken = nonEmpty(body.card_token);
     const savedCard = cardToken === null ? undefined : vault.get(cardToken);
@@ -1557,6 +1601,7 @@ export function createPaymob({
     transactions.clear();
     authentications.clear();
     acs.reset();
+    methods.reset();
     callbacks.length = 0;
   }
 

@@ -58,7 +58,7 @@ import { createAcs } from './paymob-acs.mjs';
  * @property {boolean} [paymobIntentionOrderId] false: intention answers without `intention_order_id`, as the
  *   Oman/Pakistan docs' samples show
  * @property {number[]} [paymobIframeIds] known iframe ids (empty accepts any)
- * @property {{ id: number; currency?: string; type?: 'card' | 'wallet'; live?: boolean }[]} [paymobIntegrations]
+ * @property {{ id: number; currency?: string; type?: 'card' | 'wallet' | 'kiosk' | 'valu'; live?: boolean }[]} [paymobIntegrations]
  *   integrations with their own currency (and test/live), e.g. `[{ id: 4097560, currency: 'SAR' }]`, in
  *   addition to `paymobIntegrationIds`, which take the account's currency
  * @property {number} [paymobCallbackDelayMs] delay before each processed callback is posted (default 0)
@@ -206,6 +206,8 @@ export function accountOptions(vars) {
     // The integrations take the account's currency (docs/paymob.md §1); createPaymob refuses an unknown country.
     paymobCountry: /** @type {PaymobCountry} */ (vars.PAYMOB_COUNTRY || 'EG'),
     paymobIframeIds: parseIdList(vars.PAYMOB_IFRAME_ID),
+    // docs/paymob.md §8: PAYMOB_INTEGRATIONS' wallet, kiosk and valU ids are those integrations here.
+    paymobIntegrations: methodIntegrations(vars.PAYMOB_INTEGRATIONS),
   };
 }
 
@@ -279,6 +281,20 @@ function parsePortArgument(args, flag = '--port', fallback = process.env.SANDBOX
 }
 
 /** @param {string | undefined} value */
+function methodIntegrations(value) {
+  /** @type {{ id: number; type: 'wallet' | 'kiosk' | 'valu' }[]} */
+  const list = [];
+  for (const entry of String(value ?? '').split(',')) {
+    const match = /^\s*(wallet|kiosk|valu):(\d+)\s*$/.exec(entry);
+    if (match)
+      list.push({ id: Number(match[2]), type: /** @type {'wallet' | 'kiosk' | 'valu'} */ (match[1]) });
+  }
+  return list;
+}
+
+/**
+ * @param {string | undefined} value
+ */
 function parseIdList(value) {
   return (value ?? '')
     .split(',')

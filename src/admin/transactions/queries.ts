@@ -9,6 +9,7 @@ import {
   transactions,
   users,
 } from '../../db/schema';
+import { methodColumns } from '../../transactions/columns';
 import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
 
 export const parseTransactionStatus = (value: string | undefined): TransactionStatus | undefined =>
@@ -165,6 +166,13 @@ export interface TransactionDetail extends TransactionListRow {
   metadata: unknown;
   description: string | null;
   returnUrl: string | null;
+  // docs/paymob.md §8.
+  paymentMethods: unknown;
+  methodType: string | null;
+  methodSubType: string | null;
+  methodPan: string | null;
+  billReference: string | null;
+  billExpiresAt: Date | null;
   events: PaymentEventRow[];
 }
 
@@ -187,6 +195,7 @@ export async function transactionDetail(db: Database, id: number): Promise<Trans
       metadata: transactions.metadata,
       description: transactions.description,
       returnUrl: transactions.returnUrl,
+      ...methodColumns,
       event: {
         id: paymentEvents.id,
         paymobTransactionId: paymentEvents.paymobTransactionId,

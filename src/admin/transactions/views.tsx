@@ -5,6 +5,7 @@ import { formatAmount, humanize } from '../common/format';
 import { Layout, type PageContext, PageHead } from '../common/layout';
 import { type Column, DataTable, ListPage } from '../common/list';
 import type { ListResult } from '../common/queries';
+import { PaymentMethodData } from './methods';
 import type { PaymentEventRow, TransactionDetail, TransactionListRow } from './queries';
 import { ReversalPanel } from './reversal';
 
@@ -310,6 +311,7 @@ export function TransactionPage({ ctx, transaction: t, audit }: TransactionPageP
             <dd class="mono">{t.paymobOrderId ?? '—'}</dd>
             <dt>PayMob transaction</dt>
             <dd class="mono">{t.paymobTransactionId ?? '—'}</dd>
+            <PaymentMethodData transaction={t} />
             <dt>Checkout flow</dt>
             <dd>{humanize(t.apiMode)}</dd>
             <dt>Payment key expires</dt>

@@ -88,6 +88,16 @@ export const transactions = mysqlTable(
     returnUrl: varchar('return_url', { length: 2048 }),
     // The payment link this payment was made through (docs/api.md §11), else NULL.
     paymentLinkId: ref('payment_link_id'),
+    // Payment methods (docs/paymob.md §8): the methods the payment offered (names, JSON array; NULL = the
+    // card only, as before methods existed), and how it was paid as PayMob's signed callback says
+    // (`source_data.type`/`sub_type`, the pan masked to its last four digits).
+    paymentMethods: json('payment_methods'),
+    methodType: varchar('method_type', { length: 32 }),
+    methodSubType: varchar('method_sub_type', { length: 64 }),
+    methodPan: varchar('method_pan', { length: 32 }),
+    // A kiosk payment's bill reference (PayMob's `data.bill_reference`) and when it stops being payable.
+    billReference: varchar('bill_reference', { length: 64 }),
+    billExpiresAt: timestamp('bill_expires_at'),
   },
   (t) => [
     uniqueIndex('transactions_merchant_order_unique').on(t.merchantOrderId),
