@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import * as zod from 'zod';
+import * as entry from '../../src/lib/zod/index';
+
+// src/lib/zod/index.ts is what wrangler.toml's `[alias]` gives the bundle for `"zod"`: zod minus its locales.
+describe('the locale-free zod entry (wrangler.toml [alias])', () => {
+  it('exports every name zod exports except `locales`, each the very same value', () => {
+    const expected = Object.keys(zod)
+      .filter((name) => name !== 'locales')
+      .sort();
+    expect(Object.keys(entry).sort()).toEqual(expected);
+    const ours = new Map(Object.entries(entry));
+    const theirs = new Map(Object.entries(zod));
+    for (const name of expected) {
+      if (name === 'z' || name === 'default' || name === 'core') continue; // namespaces: compared below
+      expect(ours.get(name), name).toBe(theirs.get(name));
+    }
+  });
+
+  it('has the same z namespace and core namespace, minus `locales`', () => {
+    const zKeys = Object.keys(zod.z).filter((name) => name !== 'locales');
+    expect(Object.keys(entry.z).sort()).toEqual(zKeys.sort());
+    expect(entry.default).toBe(entry.z);
+    const coreKeys = Object.keys(zod.core).filter((name) => name !== 'locales');
+    expect(Object.keys(entry.core).sort()).toEqual(coreKeys.sort());
+    const ourCore = new Map(Object.entries(entry.core));
+    const theirCore = new Map(Object.entries(zod.core));
+    for (const name of coreKeys) expect(ourCore.get(name), `core.${name}`).toBe(theirCore.get(name));
+    expect('locales' in entry).toBe(false);
+    expect('locales' in entry.core).toBe(false);
+  });
+
+  it('gives the English messages zod gives', () => {
+    const schema = entry.z.object({
+      name: entry.z.string().min(3),
+      age: entry.z.number().int().positive(),
+      email: entry.z.email(),
+      kind: entry.z.enum(['a', 'b']),
+    });
+    const same = zod.z.object({
+      name: zod.z.string().min(3),
+      age: zod.z.number().int().positive(),
+      email: zod.z.email(),
+      kind: zod.z.enum(['a', 'b']),
+    });
+    const input = { name: 'x', age: -1.5, email: 'nope', kind: 'c' };
+    const messages = schema.safeParse(input).error?.issues.map((issue) => issue.message);
+    expect(messages).toEqual(same.safeParse(input).error?.issues.map((issue) => issue.message));
+    expect(messages).toContain('Too small: expected string to have >=3 characters');
+    expect(entry.z.string().safeParse(1).error?.issues[0]?.message).toBe(
+      'Invalid input: expected string, received number',
+    );
+  });
+});
