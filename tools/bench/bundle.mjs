@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     // Startup profiles to take (median reported); cold starts are the slowest part, --no-cold skips them.
     runs: { type: 'string', default: '5' },
     'no-cold': { type: 'boolean', default: false },
+    // Commits to compare side by side (sizes and interleaved startup profiles), e.g. --compare main,HEAD.
+    compare: { type: 'string' },
   },
 });
 const STARTUP_RUNS = Math.max(1, Number.parseInt(args.runs ?? '5', 10) || 5);
@@ -207,42 +209,121 @@ async function coldStart(entry, persistTo, envFile, root) {
   }
 }
 
+/**
+ * The upload `wrangler deploy` would make (outdir + metafile, for sizes and the source map) and the same build
+ * as one bundle file for `wrangler check startup`.
+ * @param {import('./stack.mjs').Source} source
+ * @param {string} dir
+ */
+async function buildBoth(source, dir) {
+  const build = await buildWorker(join(dir, 'build'), source.root);
+  const reported = /Total Upload:\s*([\d.]+ KiB)\s*\/\s*gzip:\s*([\d.]+ KiB)/.exec(build.output);
+  const bundleFile = join(dir, 'worker.bundle');
+  const [command, bundleArgs] = wranglerArgs(['deploy', '--dry-run', '--outfile', bundleFile]);
+  await runCommand(command, bundleArgs, {
+    cwd: source.root,
+    env: { ...process.env, ...QUIET_WRANGLER_ENV },
+  });
+  return { build, reported, bundleFile, map: join(build.outdir, 'index.js.map') };
+}
+
+/**
+ * One `wrangler check startup` of a bundle file, its profile written to `outfile`.
+ * @param {string} root
+ * @param {string} bundleFile
+ * @param {string} outfile
+ */
+async function profileStartup(root, bundleFile, outfile) {
+  const [cmd, checkArgs] = wranglerArgs(['check', 'startup', '--worker', bundleFile, '--outfile', outfile]);
+  const { stdout, stderr } = await runCommand(cmd, checkArgs, {
+    cwd: root,
+    env: { ...process.env, ...QUIET_WRANGLER_ENV },
+  });
+  return parseStartup(`${stdout}\n${stderr}`);
+}
+
+/**
+ * `--compare ref1,ref2,…`: builds each commit and profiles their startups interleaved (one run of each, then
+ * again), so every commit sees the same machine load; prints one row per commit. This is how the "Cold start"
+ * table of docs/benchmarks.md is made.
+ * @param {string} workDir
+ * @param {string[]} refs
+ */
+async function compare(workDir, refs) {
+  const rows = [];
+  for (const ref of refs) {
+    const source = prepareSource(workDir, false, ref);
+    log(`building ${source.label}…`);
+    const built = await buildBoth(source, join(workDir, `build-${source.commit}`));
+    rows.push({ ref, source, ...built, startups: /** @type {ReturnType<typeof parseStartup>[]} */ ([]) });
+  }
+  log(`profiling startup ${STARTUP_RUNS}× per commit, interleaved…`);
+  for (let run = 0; run < STARTUP_RUNS; run += 1) {
+    for (const row of rows) {
+      const outfile = join(workDir, `startup-${row.source.commit}-${run}.cpuprofile`);
+      row.startups.push(await profileStartup(row.source.root, row.bundleFile, outfile));
+    }
+  }
+  const results = rows.map((row) => {
+    const active = row.startups.map((s) => s.activeMs);
+    const owners = startupByOwner(
+      row.startups.map((_, run) => join(workDir, `startup-${row.source.commit}-${run}.cpuprofile`)),
+      row.map,
+    );
+    return {
+      ref: row.ref,
+      commit: row.source.commit,
+      upload: row.reported?.[1] ?? null,
+      gzip: row.reported?.[2] ?? null,
+      medianActiveMs: median(active),
+      minActiveMs: Math.min(...active),
+      runs: active,
+      selfMsByOwner: owners.slice(0, 8).map(([owner, ms]) => ({ owner, ms: Math.round(ms * 10) / 10 })),
+    };
+  });
+  if (args.json) {
+    console.log(JSON.stringify({ date: new Date().toISOString(), runs: STARTUP_RUNS, results }, null, 2));
+    return;
+  }
+  console.log(`
+Upload and startup per commit (wrangler deploy --dry-run; wrangler check startup ${STARTUP_RUNS}× each, interleaved)
+| Commit | Upload | Gzip | Startup median ms | min ms | Top startup self time (ms per run) |
+|---|---:|---:|---:|---:|---|
+${results
+  .map(
+    (r) =>
+      `| ${r.commit} | ${r.upload} | ${r.gzip} | ${r.medianActiveMs.toFixed(0)} | ${r.minActiveMs.toFixed(0)} | ${r.selfMsByOwner
+        .slice(0, 5)
+        .map((o) => `${o.owner} ${o.ms.toFixed(0)}`)
+        .join(', ')} |`,
+  )
+  .join('\n')}
+`);
+}
+
 async function main() {
   // The in-process cold starts (unstable_startWorker) read these from this process's environment.
   Object.assign(process.env, QUIET_WRANGLER_ENV);
   const workDir = makeWorkDir();
   try {
+    if (args.compare) {
+      await compare(workDir, args.compare.split(',').filter(Boolean));
+      return;
+    }
     const source = prepareSource(workDir, args['working-tree']);
     log(`building ${source.label} (wrangler deploy --dry-run)…`);
-    const build = await buildWorker(join(workDir, 'build'), source.root);
+    const { build, reported, bundleFile, map } = await buildBoth(source, workDir);
     const bytes = statSync(build.entry).size;
     const gzip = /** @type {number} */ (await gzipSize(build.entry));
-    const reported = /Total Upload:\s*([\d.]+ KiB)\s*\/\s*gzip:\s*([\d.]+ KiB)/.exec(build.output);
     const metafile = join(build.outdir, 'bundle-meta.json');
     const top = contributors(metafile).slice(0, 10);
 
     log(`profiling startup ${STARTUP_RUNS}× (wrangler check startup)…`);
-    const bundleFile = join(workDir, 'worker.bundle');
-    const [command, bundleArgs] = wranglerArgs(['deploy', '--dry-run', '--outfile', bundleFile]);
-    await runCommand(command, bundleArgs, {
-      cwd: source.root,
-      env: { ...process.env, ...QUIET_WRANGLER_ENV },
-    });
     const startups = [];
     for (let run = 0; run < STARTUP_RUNS; run += 1) {
-      const [cmd, checkArgs] = wranglerArgs([
-        'check',
-        'startup',
-        '--worker',
-        bundleFile,
-        '--outfile',
-        join(workDir, `startup-${run}.cpuprofile`),
-      ]);
-      const { stdout, stderr } = await runCommand(cmd, checkArgs, {
-        cwd: source.root,
-        env: { ...process.env, ...QUIET_WRANGLER_ENV },
-      });
-      startups.push(parseStartup(`${stdout}\n${stderr}`));
+      startups.push(
+        await profileStartup(source.root, bundleFile, join(workDir, `startup-${run}.cpuprofile`)),
+      );
     }
 
     /** @type {Array<Awaited<ReturnType<typeof coldStart>>>} */
@@ -271,7 +352,7 @@ export default {
     }
     const startupOwners = startupByOwner(
       startups.map((_, run) => join(workDir, `startup-${run}.cpuprofile`)),
-      join(build.outdir, 'index.js.map'),
+      map,
     );
 
     const summary = {
