@@ -45,7 +45,8 @@ const { values: args } = parseArgs({
 });
 const STARTUP_RUNS = Math.max(1, Number.parseInt(args.runs ?? '5', 10) || 5);
 
-const log = (/** @type {string} */ message) => console.log(`[bench:bundle] ${message}`);
+// Progress goes to stderr, so --json prints nothing but the JSON on stdout.
+const log = (/** @type {string} */ message) => console.error(`[bench:bundle] ${message}`);
 const median = (/** @type {number[]} */ values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
