@@ -14,10 +14,10 @@
 //   node tools/passwords.mjs --check  exits 1 when the committed file differs from what this script writes
 //
 // test/tools/passwords.test.ts runs the check, so the committed file cannot drift from the package.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from './generated-file.mjs';
 
 export const COMMON_PASSWORD_COUNT = 20_000;
 export const PASSWORDS_FILE = fileURLToPath(new URL('../src/data/common-passwords.txt', import.meta.url));
@@ -67,23 +67,7 @@ export function frontCode(list) {
 }
 
 function main() {
-  const expected = renderCommonPasswords();
-  if (process.argv.includes('--check')) {
-    let actual = '';
-    try {
-      actual = readFileSync(PASSWORDS_FILE, 'utf8');
-    } catch {
-      // A missing file is reported as a difference below.
-    }
-    if (actual !== expected) {
-      console.error(`${PASSWORDS_FILE} differs from the package; run npm run data:passwords`);
-      process.exit(1);
-    }
-    console.log(`${PASSWORDS_FILE} is up to date`);
-    return;
-  }
-  writeFileSync(PASSWORDS_FILE, expected);
-  console.log(`wrote ${PASSWORDS_FILE}`);
+  writeOrCheck(PASSWORDS_FILE, renderCommonPasswords(), 'npm run data:passwords');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -13,10 +13,10 @@
 // test/tools/phone-metadata.test.ts runs the check, and test/unit/customers-validators.test.ts checks that
 // validation gives the same answer as with the full `max` metadata for every region's example numbers and
 // their neighbours.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from './generated-file.mjs';
 
 export const PHONE_METADATA_FILE = fileURLToPath(new URL('../src/data/phone-metadata.json', import.meta.url));
 /** Fields of a region's compressed metadata (libphonenumber-js v4 layout) that only formatting reads. */
@@ -46,25 +46,7 @@ export function renderPhoneMetadata() {
 }
 
 function main() {
-  const expected = renderPhoneMetadata();
-  if (process.argv.includes('--check')) {
-    let actual = '';
-    try {
-      actual = readFileSync(PHONE_METADATA_FILE, 'utf8');
-    } catch {
-      // A missing file is reported as a difference below.
-    }
-    if (actual !== expected) {
-      console.error(
-        `${PHONE_METADATA_FILE} differs from libphonenumber-js; run node tools/phone-metadata.mjs`,
-      );
-      process.exit(1);
-    }
-    console.log(`${PHONE_METADATA_FILE} is up to date`);
-    return;
-  }
-  writeFileSync(PHONE_METADATA_FILE, expected);
-  console.log(`wrote ${PHONE_METADATA_FILE}`);
+  writeOrCheck(PHONE_METADATA_FILE, renderPhoneMetadata(), 'node tools/phone-metadata.mjs');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
