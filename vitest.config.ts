@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { TEST_SECRETS } from './test/test-env';
@@ -65,6 +66,12 @@ export default defineConfig({
             },
           })),
         ],
+        // The bundle's `"zod"` is src/lib/zod/index.ts (wrangler.toml [alias]); the Worker under test gets the same.
+        resolve: {
+          alias: [
+            { find: /^zod$/, replacement: fileURLToPath(new URL('./src/lib/zod/index.ts', import.meta.url)) },
+          ],
+        },
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import phoneMetadata from '../data/phone-metadata.json';
 import { DOCUMENT_TYPES, type DocumentType, KYC_STATUSES } from '../db/schema';
 import type { FieldErrors } from '../lib/errors';
 import { openApiPattern } from '../lib/openapi';
@@ -43,11 +44,14 @@ const EARLIEST_DOB = '1900-01-01';
 // ---------------------------------------------------------------------------------------------------------
 // Pure rules (unit-tested), shared by the schemas below and by services that validate a merged state.
 
+const PHONE_METADATA = phoneMetadata as unknown as MetadataJson;
+
 /** The phone number in E.164 when it is written internationally (`+…`) and valid for its region. */
 export function normalizePhoneNumber(value: string): string | undefined {
   if (!value.startsWith('+')) return undefined;
-  // `max` metadata: real per-region number patterns, not only lengths (`min` accepts e.g. +20100123456).
-  const phone = parsePhoneNumberFromString(value, { extract: false });
+  // `max` metadata: real per-region number patterns, not only lengths (`min` accepts e.g. +20100123456); without
+  // the formatting rules, which validation never reads (tools/phone-metadata.mjs, docs/benchmarks.md "Cold start").
+  const phone = parsePhoneNumberFromString(value, { extract: false }, PHONE_METADATA);
   return phone?.isValid() ? phone.number : undefined;
 }
 

@@ -108,12 +108,13 @@ export function configDevVars(configPath) {
  * included — never leaks into them. With `workingTree`, the checkout as it is now.
  * @param {string} workDir
  * @param {boolean} workingTree
+ * @param {string} [ref] the commit to export instead of HEAD (bench:bundle --compare)
  * @returns {Source}
  */
-export function prepareSource(workDir, workingTree) {
+export function prepareSource(workDir, workingTree, ref = 'HEAD') {
   const git = (/** @type {string[]} */ args) =>
     execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }).trim();
-  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const commit = git(['rev-parse', '--short', ref]);
   if (workingTree) {
     const dirty = git([
       'status',
@@ -130,14 +131,14 @@ export function prepareSource(workDir, workingTree) {
       commit,
     };
   }
-  const root = join(workDir, 'source');
+  const root = join(workDir, ref === 'HEAD' ? 'source' : `source-${commit}`);
   mkdirSync(root, { recursive: true });
-  const archive = execFileSync('git', ['archive', '--format=tar', 'HEAD'], {
+  const archive = execFileSync('git', ['archive', '--format=tar', ref], {
     cwd: REPO_ROOT,
     maxBuffer: 512 * 2 ** 20,
   });
   const untar = spawnSync('tar', ['-x', '-C', root], { input: archive });
-  if (untar.status !== 0) throw new Error(`could not export HEAD: ${untar.stderr}`);
+  if (untar.status !== 0) throw new Error(`could not export ${ref}: ${untar.stderr}`);
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
   return { root, label: `commit ${commit}`, commit };
 }
