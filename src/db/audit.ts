@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'payment_link.create',
   'payment_link.deactivate',
   'payment_link.send',
+  'saved_card.delete',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

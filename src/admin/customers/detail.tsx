@@ -1,3 +1,4 @@
+import type { SavedCard } from '../../cards/service';
 import { COUNTRIES, COUNTRY_CODES } from '../../customers/countries';
 import type { FieldErrors } from '../../lib/errors';
 import { Badge, CsrfField, type Flash, FlashMessage, TextInput, Time, YesNo } from '../common/components';
@@ -6,6 +7,7 @@ import { Layout, type PageContext, PageHead } from '../common/layout';
 import type { ListResult } from '../common/queries';
 import type { TransactionListRow } from '../transactions/queries';
 import { TransactionsTable } from '../transactions/views';
+import { SavedCardsPanel } from './cards';
 import type { AdminAddress, CustomerDetail } from './queries';
 
 /** A form on this page that failed: which one, what was typed, and every message per field. */
@@ -21,6 +23,7 @@ export interface CustomerPageProps {
   ctx: PageContext;
   customer: CustomerDetail;
   transactions: ListResult<TransactionListRow>;
+  cards: SavedCard[];
   addressLimit: number;
   formState?: CustomerFormState;
 }
@@ -240,7 +243,14 @@ function KycPanel({
   );
 }
 
-export function CustomerPage({ ctx, customer, transactions, addressLimit, formState }: CustomerPageProps) {
+export function CustomerPage({
+  ctx,
+  customer,
+  transactions,
+  cards,
+  addressLimit,
+  formState,
+}: CustomerPageProps) {
   const name = fullName(customer.firstName, customer.lastName);
   const title = `Customer #${customer.id}`;
   return (
@@ -325,6 +335,8 @@ export function CustomerPage({ ctx, customer, transactions, addressLimit, formSt
           </details>
         ) : null}
       </section>
+
+      <SavedCardsPanel ctx={ctx} customerId={customer.id} cards={cards} />
 
       <section class="panel" aria-labelledby="payments">
         <h2 id="payments">Latest transactions</h2>

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { cardsOfCustomer, removeCustomerCard } from '../../cards/staff';
 import { createAddress, updateAddress } from '../../customers/addresses';
 import { streamDocument } from '../../customers/documents';
 import { openCustomerDocument } from '../../customers/kyc';
@@ -68,9 +69,10 @@ async function customerPage(
   formState?: CustomerFormState,
   status?: 400 | 409,
 ) {
-  const [customer, transactions] = await Promise.all([
+  const [customer, transactions, cards] = await Promise.all([
     customerDetail(c.var.db, customerId),
     recentCustomerTransactions(c.var.db, customerId, CUSTOMER_RECENT_TRANSACTIONS),
+    cardsOfCustomer(c.var.db, customerId),
   ]);
   if (!customer) throw notFound('No customer with this id.', 'customer_not_found');
   return page(
@@ -79,6 +81,7 @@ async function customerPage(
       ctx: pageContext(c),
       customer,
       transactions,
+      cards,
       addressLimit: c.var.config.ADDRESSES_COUNT,
       formState,
     }),
@@ -225,6 +228,28 @@ customersRoutes.post(
           : 'KYC rejected: the customer will be e-mailed the reason.',
     });
     return c.redirect(`/admin/customers/${customerId}`, 303);
+  },
+);
+
+// docs/api.md §8: ADMIN removes a customer's saved card and its token (audited as `saved_card.delete`).
+customersRoutes.post(
+  '/customers/:id{[0-9]+}/cards/:cardId{[0-9]+}/delete',
+  requireSession,
+  requireCsrf,
+  requireRole(['ADMIN'], 'remove saved cards'),
+  async (c) => {
+    const customerId = idParam(c, 'id');
+    const outcome = await formRefusal(
+      () => removeCustomerCard(c.var.ctx, { customerId, cardId: idParam(c, 'cardId') }),
+      [404],
+    );
+    setFlash(
+      c,
+      'refused' in outcome
+        ? { kind: 'error', message: outcome.refused.message }
+        : { kind: 'success', message: `Card ${outcome.value.brand} •••• ${outcome.value.last4} removed.` },
+    );
+    return c.redirect(`/admin/customers/${customerId}#saved-cards`, 303);
   },
 );
 

@@ -41,6 +41,10 @@ export interface TransactionListRow {
   refundedCents: number;
   createdAt: Date;
   needsAttention: boolean;
+  /** PayMob's signed source_data.type once paid (card, wallet, aggregator, …; docs/paymob.md §8). */
+  methodType: string | null;
+  /** The payment link it was paid through, if any (docs/api.md §11). */
+  paymentLinkId: number | null;
 }
 
 /** Pending, and reconciliation could not learn PayMob's state past the checkout's expiry. */
@@ -95,6 +99,8 @@ export const rowColumns = {
   refundedCents: transactions.refundedCents,
   createdAt: transactions.createdAt,
   needsAttention,
+  methodType: transactions.methodType,
+  paymentLinkId: transactions.paymentLinkId,
 };
 
 /** Transactions, newest first, with the customer's name and e-mail. */

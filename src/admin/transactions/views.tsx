@@ -50,6 +50,22 @@ const TRANSACTION_COLUMNS: Column<TransactionListRow>[] = [
     ),
   },
   {
+    header: 'Method',
+    cell: (t) =>
+      t.methodType ? <span data-testid="method-type">{t.methodType}</span> : <span class="muted">—</span>,
+  },
+  {
+    header: 'Payment link',
+    cell: (t) =>
+      t.paymentLinkId === null ? (
+        <span class="muted">—</span>
+      ) : (
+        <a href={`/admin/payment-links/${t.paymentLinkId}`} data-testid="payment-link">
+          Link #{t.paymentLinkId}
+        </a>
+      ),
+  },
+  {
     header: 'Refunded',
     num: true,
     class: 'num nowrap',
