@@ -1,7 +1,6 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
-import type { Database } from '../db/client';
 import { savedCards } from '../db/schema';
 import { unauthorized } from '../lib/errors';
 import { cardNotFound, type SavedCard } from './service';
@@ -14,15 +13,6 @@ const shownColumns = {
   createdAt: savedCards.createdAt,
   updatedAt: savedCards.updatedAt,
 };
-
-/** A customer's saved cards for their admin page, newest first (docs/api.md §8). */
-export async function cardsOfCustomer(db: Database, customerId: number): Promise<SavedCard[]> {
-  return db
-    .select(shownColumns)
-    .from(savedCards)
-    .where(eq(savedCards.customerId, customerId))
-    .orderBy(desc(savedCards.updatedAt), desc(savedCards.id));
-}
 
 /**
  * Staff remove one of a customer's cards and with it the sealed token (docs/api.md §8): the delete is scoped to

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { cardFingerprint, sealCardToken } from '../../src/cards/seal';
-import { auditLog, paymentLinks, savedCards, transactions } from '../../src/db/schema';
+import { addresses, auditLog, paymentLinks, savedCards, transactions } from '../../src/db/schema';
 import { TEST_SECRETS } from '../test-env';
 import { customerIdOf, signedIn, textOf } from './admin-helpers';
 import { createUser, testDb } from './helpers';
@@ -42,14 +42,19 @@ describe('admin: saved cards on the customer page (docs/api.md §8)', () => {
     const customerId = await customerIdOf(await createUser());
     const visa = await saveCard(customerId, 'Visa', '4242');
     const master = await saveCard(customerId, 'MasterCard', '2346');
+    // Two addresses × two cards: the page's one joined query must show each once.
+    await testDb().insert(addresses).values({ customerId, city: 'Giza', line: '2 Pyramids Rd' });
     const browser = await signedIn(admin);
 
     const html = await browser.page(`/admin/customers/${customerId}`);
+    expect(html.match(/action="\/admin\/customers\/\d+\/addresses\/\d+"/g)).toHaveLength(2);
     const text = textOf(html);
     expect(text).toContain('Saved cards');
     expect(text).toContain('Visa •••• 4242');
     expect(text).toContain('MasterCard •••• 2346');
     expect(html.match(/data-testid="saved-card"/g)).toHaveLength(2);
+    // Newest first (saved in the same second: the later id first).
+    expect(html.indexOf(`id="card-${master.id}"`)).toBeLessThan(html.indexOf(`id="card-${visa.id}"`));
     for (const secret of [visa.token, visa.sealed, master.token, master.sealed]) {
       expect(html).not.toContain(secret);
     }

@@ -1,4 +1,3 @@
-import type { SavedCard } from '../../cards/service';
 import { COUNTRIES, COUNTRY_CODES } from '../../customers/countries';
 import type { FieldErrors } from '../../lib/errors';
 import { Badge, CsrfField, type Flash, FlashMessage, TextInput, Time, YesNo } from '../common/components';
@@ -23,7 +22,6 @@ export interface CustomerPageProps {
   ctx: PageContext;
   customer: CustomerDetail;
   transactions: ListResult<TransactionListRow>;
-  cards: SavedCard[];
   addressLimit: number;
   formState?: CustomerFormState;
 }
@@ -243,14 +241,7 @@ function KycPanel({
   );
 }
 
-export function CustomerPage({
-  ctx,
-  customer,
-  transactions,
-  cards,
-  addressLimit,
-  formState,
-}: CustomerPageProps) {
+export function CustomerPage({ ctx, customer, transactions, addressLimit, formState }: CustomerPageProps) {
   const name = fullName(customer.firstName, customer.lastName);
   const title = `Customer #${customer.id}`;
   return (
@@ -336,7 +327,7 @@ export function CustomerPage({
         ) : null}
       </section>
 
-      <SavedCardsPanel ctx={ctx} customerId={customer.id} cards={cards} />
+      <SavedCardsPanel ctx={ctx} customerId={customer.id} cards={customer.cards} />
 
       <section class="panel" aria-labelledby="payments">
         <h2 id="payments">Latest transactions</h2>

@@ -1,5 +1,6 @@
 import { asc, desc, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
+import type { SavedCard } from '../../cards/service';
 import type { Address } from '../../customers/addresses';
 import { addressFieldColumns } from '../../customers/columns';
 import { kycSubmissionVersion } from '../../customers/kyc';
@@ -12,6 +13,7 @@ import {
   KYC_STATUSES,
   type KycStatus,
   kycRecords,
+  savedCards,
   users,
 } from '../../db/schema';
 import { type ListResult, member, type PageWindow, pageOf, total, whereAll } from '../common/queries';
@@ -114,13 +116,16 @@ export interface CustomerDetail {
     submissionVersion: string;
   } | null;
   addresses: AdminAddress[];
+  /** Saved cards, newest first: brand, last four and dates only, never the token (docs/api.md §8). */
+  cards: SavedCard[];
 }
 
 const reviewers = alias(users, 'reviewer');
 
 /**
- * A customer with its user, KYC record (and reviewer) and addresses: one joined query, one row per address
- * (at most ADDRESSES_COUNT rows). Main address first, then oldest.
+ * A customer with its user, KYC record (and reviewer), addresses and saved cards: one joined query, one row per
+ * (address, card) pair (ADDRESSES_COUNT × the customer's few cards at most). Main address first, then oldest;
+ * cards newest first.
  */
 export async function customerDetail(db: Database, customerId: number): Promise<CustomerDetail | undefined> {
   const rows = await db
@@ -154,14 +159,28 @@ export async function customerDetail(db: Database, customerId: number): Promise<
         ...addressFieldColumns,
         mainAddress: addresses.mainAddress,
       },
+      // Never the token's ciphertext or the fingerprint.
+      card: {
+        id: savedCards.id,
+        brand: savedCards.brand,
+        last4: savedCards.last4,
+        createdAt: savedCards.createdAt,
+        updatedAt: savedCards.updatedAt,
+      },
     })
     .from(customers)
     .innerJoin(users, eq(users.id, customers.userId))
     .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
     .leftJoin(reviewers, eq(reviewers.id, kycRecords.reviewedBy))
     .leftJoin(addresses, eq(addresses.customerId, customers.id))
+    .leftJoin(savedCards, eq(savedCards.customerId, customers.id))
     .where(eq(customers.id, customerId))
-    .orderBy(sql`${addresses.mainAddress} desc`, asc(addresses.id));
+    .orderBy(
+      sql`${addresses.mainAddress} desc`,
+      asc(addresses.id),
+      desc(savedCards.updatedAt),
+      desc(savedCards.id),
+    );
   const first = rows[0];
   if (!first) return undefined;
   const kyc =
@@ -199,8 +218,17 @@ export async function customerDetail(db: Database, customerId: number): Promise<
     createdAt: first.createdAt,
     updatedAt: first.updatedAt,
     kyc,
-    addresses: rows.flatMap((r) => (r.address ? [r.address] : [])),
+    addresses: distinctById(rows.flatMap((r) => (r.address ? [r.address] : []))),
+    // The rows of the first address carry every card, in the query's card order.
+    cards: distinctById(rows.flatMap((r) => (r.card ? [r.card] : []))),
   };
+}
+
+/** The first of each id, in order: the joined rows repeat each address per card and each card per address. */
+function distinctById<T extends { id: number }>(items: T[]): T[] {
+  const byId = new Map<number, T>();
+  for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item);
+  return [...byId.values()];
 }
 
 /** The user who owns a customer profile: the customers services address profiles by their user. */

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { cardsOfCustomer, removeCustomerCard } from '../../cards/staff';
+import { removeCustomerCard } from '../../cards/staff';
 import { createAddress, updateAddress } from '../../customers/addresses';
 import { streamDocument } from '../../customers/documents';
 import { openCustomerDocument } from '../../customers/kyc';
@@ -69,10 +69,9 @@ async function customerPage(
   formState?: CustomerFormState,
   status?: 400 | 409,
 ) {
-  const [customer, transactions, cards] = await Promise.all([
+  const [customer, transactions] = await Promise.all([
     customerDetail(c.var.db, customerId),
     recentCustomerTransactions(c.var.db, customerId, CUSTOMER_RECENT_TRANSACTIONS),
-    cardsOfCustomer(c.var.db, customerId),
   ]);
   if (!customer) throw notFound('No customer with this id.', 'customer_not_found');
   return page(
@@ -81,7 +80,6 @@ async function customerPage(
       ctx: pageContext(c),
       customer,
       transactions,
-      cards,
       addressLimit: c.var.config.ADDRESSES_COUNT,
       formState,
     }),
