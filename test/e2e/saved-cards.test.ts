@@ -1,6 +1,7 @@
 /**
- * Saved cards in a real browser (docs/api.md "Saved cards"): a `wrangler dev` in unified-checkout mode whose
- * sandbox sends its callbacks over HTTP. The shopper pays by card in the sandbox's unified checkout with
+ * Saved cards in a real browser (docs/api.md "Saved cards"): a `wrangler dev` in unified-checkout mode (card
+ * and mobile wallet, docs/paymob.md §8) whose sandbox sends its callbacks over HTTP. One shopper first pays
+ * with a mobile wallet through the sandbox's OTP page; then pays by card in the sandbox's unified checkout with
  * "Save this card" ticked (the payment was created with `save_card: true`); PayMob's signed TOKEN callback
  * stores the card; a second payment with `card_id` shows the saved card on the checkout, and one click pays
  * it without the card form. Fails on any Content-Security-Policy violation or page error.
@@ -13,11 +14,17 @@ import { ensureCustomerProfile } from '../../src/customers/bootstrap';
 import { createDatabase } from '../../src/db/client';
 import { customers, kycRecords, savedCards, transactions, users } from '../../src/db/schema';
 import { hashPassword } from '../../src/lib/password';
+import { TEST_SECRETS } from '../test-env';
 import { CHROMIUM, launchChromium } from './browser';
 import { type Stack, startStack } from './stack';
 
 const PASSWORD = 'Kettle-Drum42!';
 const WEBHOOK = /\/api\/v1\/transactions\/webhook\/\?/;
+// tools/sandbox/paymob-methods.mjs: the sandbox wallet's test number and the OTP that pays.
+const WALLET_NUMBER = '01010101010';
+const WALLET_OTP = '123456';
+// The card form: neither a saved card's one-click form nor another method's (wallet) form.
+const CARD_FORM_SUBMIT = 'form:not(.saved-card):not([data-method]) button[type=submit]';
 
 async function readyCustomer(databaseUrl: string) {
   const db = createDatabase(databaseUrl, `e2e-cards-${crypto.randomUUID()}`);
@@ -79,7 +86,10 @@ describe.skipIf(!existsSync(CHROMIUM))('saved cards in Chromium (unified checkou
   let browser: Browser;
 
   beforeAll(async () => {
-    stack = await startStack(inject('databaseUrl'), { apiMode: 'intention' });
+    stack = await startStack(inject('databaseUrl'), {
+      apiMode: 'intention',
+      vars: { PAYMOB_INTEGRATIONS: `wallet:${TEST_SECRETS.PAYMOB_INTEGRATION_ID_WALLET}` },
+    });
     browser = await launchChromium();
   }, 200_000);
 
@@ -88,7 +98,7 @@ describe.skipIf(!existsSync(CHROMIUM))('saved cards in Chromium (unified checkou
     await stack?.stop();
   });
 
-  it('pays by card saving it, then pays again with the saved card without the card form', async () => {
+  it('pays with a wallet (OTP page), then by card saving it, then with the saved card without the card form', async () => {
     const { db, username, customerId } = await readyCustomer(inject('databaseUrl'));
     const login = await api(stack, '/users/login/', { json: { username, password: PASSWORD } });
     expect(login.status).toBe(200);
@@ -96,6 +106,26 @@ describe.skipIf(!existsSync(CHROMIUM))('saved cards in Chromium (unified checkou
     const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
     const page = await context.newPage();
     const problems = watch(page);
+
+    // 0. A mobile-wallet payment: the wallet number in unified checkout, then the sandbox's OTP page.
+    const wallet = await api(stack, '/transactions/txn/', { token, json: { amount: '90.00' } });
+    expect(wallet.status).toBe(201);
+    expect(wallet.body.payment_methods).toEqual(['card', 'wallet']);
+    await page.goto(String(wallet.body.checkout_url));
+    await page.fill('#wallet_number', WALLET_NUMBER);
+    await page.click('form[data-method=wallet] button[type=submit]');
+    await page.waitForURL(/\/sandbox\/paymob\/wallet\/otp\?session=/);
+    await page.fill('#otp', WALLET_OTP);
+    await page.click('button[type=submit]');
+    await page.waitForURL(WEBHOOK);
+    await expect.poll(() => page.textContent('[data-testid=status]')).toBe('succeeded');
+    const paidByWallet = await api(stack, `/transactions/txn/${wallet.body.id}/`, { token });
+    expect(paidByWallet.body).toMatchObject({
+      status: 'succeeded',
+      payment_method: { type: 'wallet', pan: '*******1010' },
+    });
+    // A wallet payment saves no card.
+    expect((await api(stack, '/customers/cards/', { token })).body).toEqual([]);
 
     // 1. A card payment with save_card: the shopper ticks "Save this card" in unified checkout.
     const first = await api(stack, '/transactions/txn/', {
@@ -107,7 +137,7 @@ describe.skipIf(!existsSync(CHROMIUM))('saved cards in Chromium (unified checkou
     expect(await page.locator('[data-testid=saved-card]').count()).toBe(0);
     await page.fill('#card_number', '5123456789012346');
     await page.check('input[name=save_card]');
-    await page.click('form:not(.saved-card) button[type=submit]');
+    await page.click(CARD_FORM_SUBMIT);
     await page.waitForURL(WEBHOOK);
     await expect.poll(() => page.textContent('[data-testid=status]')).toBe('succeeded');
 
@@ -134,7 +164,8 @@ describe.skipIf(!existsSync(CHROMIUM))('saved cards in Chromium (unified checkou
     await expect.poll(() => page.textContent('[data-testid=status]')).toBe('succeeded');
 
     const rows = await db.select().from(transactions).where(eq(transactions.customerId, customerId));
-    expect(rows.map((r) => r.status).sort()).toEqual(['succeeded', 'succeeded']);
+    expect(rows.map((r) => r.status).sort()).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(rows.map((r) => r.methodType).sort()).toEqual(['card', 'card', 'wallet']);
     expect(problems).toEqual([]);
     await context.close();
   });
