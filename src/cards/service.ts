@@ -4,6 +4,7 @@ import { callerId, customerProfileNotFound } from '../customers/profile';
 import type { Database } from '../db/client';
 import { cardSaveRequests, customers, savedCards } from '../db/schema';
 import { AppError } from '../lib/errors';
+import { savedCardColumns } from './columns';
 import { openCardToken, requireCardKey } from './seal';
 
 /** docs/api.md "Saved cards": another customer's card is answered exactly like a missing one. */
@@ -19,22 +20,13 @@ export interface SavedCard {
   updatedAt: Date;
 }
 
-// What may leave the database for the API: never the token's ciphertext or the fingerprint.
-const shownColumns = {
-  id: savedCards.id,
-  brand: savedCards.brand,
-  last4: savedCards.last4,
-  createdAt: savedCards.createdAt,
-  updatedAt: savedCards.updatedAt,
-};
-
 /**
  * The caller's saved cards, newest first: one query (the customer joined to their cards, so a user without a
  * customer profile gets 404 customer_profile_not_found rather than an empty list).
  */
 export async function listCards(ctx: ServiceContext): Promise<SavedCard[]> {
   const rows = await ctx.db
-    .select({ customerId: customers.id, card: shownColumns })
+    .select({ customerId: customers.id, card: savedCardColumns })
     .from(customers)
     .leftJoin(savedCards, eq(savedCards.customerId, customers.id))
     .where(eq(customers.userId, callerId(ctx)))

@@ -3,16 +3,8 @@ import type { ServiceContext } from '../context';
 import { writeAudit } from '../db/audit';
 import { savedCards } from '../db/schema';
 import { unauthorized } from '../lib/errors';
+import { savedCardColumns } from './columns';
 import { cardNotFound, type SavedCard } from './service';
-
-// What staff may see of a card (docs/api.md §8): never the token's ciphertext or the fingerprint.
-const shownColumns = {
-  id: savedCards.id,
-  brand: savedCards.brand,
-  last4: savedCards.last4,
-  createdAt: savedCards.createdAt,
-  updatedAt: savedCards.updatedAt,
-};
 
 /**
  * Staff remove one of a customer's cards and with it the sealed token (docs/api.md §8): the delete is scoped to
@@ -27,7 +19,7 @@ export async function removeCustomerCard(
   const actorUserId = ctx.actor.id;
   const scope = and(eq(savedCards.id, input.cardId), eq(savedCards.customerId, input.customerId));
   return ctx.db.transaction(async (tx) => {
-    const [card] = await tx.select(shownColumns).from(savedCards).where(scope).limit(1);
+    const [card] = await tx.select(savedCardColumns).from(savedCards).where(scope).limit(1);
     if (!card) throw cardNotFound();
     const result = await tx.delete(savedCards).where(scope);
     // Removed by someone else in between: nothing was deleted, so nothing is audited.

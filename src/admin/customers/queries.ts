@@ -1,5 +1,6 @@
 import { asc, desc, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
+import { savedCardColumns } from '../../cards/columns';
 import type { SavedCard } from '../../cards/service';
 import type { Address } from '../../customers/addresses';
 import { addressFieldColumns } from '../../customers/columns';
@@ -160,13 +161,7 @@ export async function customerDetail(db: Database, customerId: number): Promise<
         mainAddress: addresses.mainAddress,
       },
       // Never the token's ciphertext or the fingerprint.
-      card: {
-        id: savedCards.id,
-        brand: savedCards.brand,
-        last4: savedCards.last4,
-        createdAt: savedCards.createdAt,
-        updatedAt: savedCards.updatedAt,
-      },
+      card: savedCardColumns,
     })
     .from(customers)
     .innerJoin(users, eq(users.id, customers.userId))
