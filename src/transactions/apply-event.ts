@@ -19,6 +19,7 @@ import {
   viewAfter,
   wouldApply,
 } from './apply-plan';
+import type { AppliedTransaction, ApplyEventResult, EventOutcome, PaymentEventInput } from './apply-types';
 import {
   applyReportedTotal,
   applyReversalChild,
@@ -48,40 +49,13 @@ export type { TransactionStatusNotification } from './status-mail';
  * transaction id (`ctx.paymob().getTransaction`) before it is applied, and the browser redirect never refunds or voids.
  */
 
-/** `api_response`: PayMob's own answer to our refund or void call (the child transaction it created). */
-export type EventSource = 'processed_callback' | 'response_callback' | 'inquiry' | 'api_response';
-export type EventOutcome = 'applied' | 'ignored' | 'unmatched' | 'anomaly' | 'unconfirmed';
-
-export interface PaymentEventInput {
-  source: EventSource;
-  /** PayMob's callback type (`TRANSACTION`), or `INQUIRY`, `REFUND`, `VOID` for our own calls' answers. */
-  type: string;
-  facts: PaymobTransactionFacts;
-  /** Stored as received (the processed callback's JSON, the redirect's query). */
-  rawBody: unknown;
-  /** For our own refund call's answer: the reservation it settles (src/transactions/ledger.ts). */
-  reservation?: { id: number; amountCents: number };
-}
-
-export interface AppliedTransaction {
-  id: number;
-  merchantOrderId: string;
-  status: TransactionStatus;
-  amountCents: number;
-  currency: string;
-  failureReason: string | null;
-}
-
-export interface ApplyEventResult {
-  outcome: EventOutcome;
-  /** The same event was stored before (a redelivery): nothing new was stored. */
-  duplicate: boolean;
-  changed: boolean;
-  /** The transaction as this event left it (absent when unmatched). */
-  transaction?: AppliedTransaction;
-  /** For a reversal child: what the ledger did. */
-  reversal?: ChildApplication;
-}
+export type {
+  AppliedTransaction,
+  ApplyEventResult,
+  EventOutcome,
+  EventSource,
+  PaymentEventInput,
+} from './apply-types';
 
 const clip = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
 
