@@ -19,7 +19,10 @@
  * --url <worker> [--sim-url <admin>]
  * [--sandbox-url <url>] to measure a running stack (e.g. `npm run dev`), --users N, --duration S,
  * --concurrency 1,16,64, --only live,health, --no-write, --keep (keep the database and work directory),
- * --working-tree (measure the checkout with its uncommitted changes instead of the last commit).
+ * --working-tree (measure the checkout with its uncommitted changes instead of the last commit),
+ * --commit <ref> (measure that commit instead of HEAD: before/after comparisons), --with-assets (serve the
+ * config's `[assets]` too: Miniflare's asset router runs before the Worker on every request; off by default
+ * because in production assets are routed outside the Worker's isolate, docs/benchmarks.md §2).
  */
 
 import { rmSync } from 'node:fs';
@@ -52,6 +55,8 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'working-tree': { type: 'boolean', default: false },
+    commit: { type: 'string' },
+    'with-assets': { type: 'boolean', default: false },
     database: { type: 'string', default: 'stackpay_bench' },
     help: { type: 'boolean', default: false },
   },
@@ -60,13 +65,18 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--wrangler-dev] [--no-counters] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
        [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,16,64]
-       [--only live,health,...] [--no-write] [--keep] [--working-tree]`);
+       [--only live,health,...] [--no-write] [--keep] [--working-tree | --commit <ref>] [--with-assets]`);
   process.exit(0);
 }
 
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 22) {
   console.error(`[bench] Node ${process.versions.node} is too old: run it through npm (\`npm run bench\`).`);
+  process.exit(1);
+}
+
+if (args.commit && args['working-tree']) {
+  console.error('[bench] --commit and --working-tree exclude each other.');
   process.exit(1);
 }
 
@@ -145,7 +155,7 @@ async function main() {
   /** @type {{ workerUrl: string, simulatorAdminUrl: string | undefined, sandboxUrl: string,
    *   vars: Record<string, string>, workerdPids: () => number[], mysqlUrl?: string, database?: string,
    *   logFile?: string, target: string, commit?: string, groups: import('./procs.mjs').ProcessGroups,
-   *   countersUrl?: string, runtime: string }} */
+   *   countersUrl?: string, runtime: string, assets?: boolean }} */
   let stack;
   if (args.url) {
     const vars = readLocalVars();
@@ -165,7 +175,7 @@ async function main() {
     };
     log(`measuring ${stack.workerUrl}`);
   } else {
-    const source = prepareSource(workDir, args['working-tree']);
+    const source = prepareSource(workDir, args['working-tree'], args.commit ?? 'HEAD');
     log(
       `starting a private stack for ${source.label} (database ${args.database}, work directory ${workDir})`,
     );
@@ -179,14 +189,16 @@ async function main() {
       source,
       runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
       counters: !args['no-counters'],
+      assets: args['with-assets'],
     });
     const server = args['wrangler-dev']
-      ? '`wrangler dev` (its proxy Worker, inspector and log relay included)'
-      : `one bare workerd through Miniflare's API${started.countersUrl ? ' (with the bench-only binding counters)' : ''}`;
+      ? '`wrangler dev` (its proxy Worker, inspector, log relay and `[assets]` router included)'
+      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}`;
     stack = {
       ...started,
       commit: source.commit,
       runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
+      assets: args['wrangler-dev'] || args['with-assets'],
       target: `${source.label}: the \`wrangler deploy --dry-run\` bundle on ${server}, private stack (database \`${args.database}\`)`,
     };
   }
@@ -444,6 +456,8 @@ async function main() {
         quick: QUICK,
         commit: stack.commit ?? machine.commit,
         runtime: stack.runtime,
+        // Whether Miniflare's asset router ran in front of the Worker (unknown for --url).
+        assets: stack.assets ?? null,
         measured: stack.target,
         machine: { cpu: machine.cpu, cores: machine.cores, memory_gib: machine.memoryGiB },
         versions: { node: machine.node, wrangler: machine.wrangler, workerd: machine.workerd },

@@ -178,7 +178,7 @@ export async function buildWorker(outdir, root = REPO_ROOT) {
  * Starts everything; every started piece registers its own stop in `cleanups` (run in reverse order).
  * @param {{ log: (message: string) => void, cleanups: { push: (stop: () => Promise<void> | void) => void }, database: string,
  *   workDir: string, keepDatabase: boolean, workerLogLevel: string, source: Source,
- *   runtime: 'workerd' | 'wrangler-dev', counters: boolean }} options
+ *   runtime: 'workerd' | 'wrangler-dev', counters: boolean, assets?: boolean }} options
  * @returns {Promise<Stack>}
  */
 export async function startStack({
@@ -191,6 +191,7 @@ export async function startStack({
   source,
   runtime,
   counters,
+  assets = false,
 }) {
   const configPath = join(source.root, 'wrangler.toml');
   /** @type {Record<string, string>} */
@@ -260,7 +261,15 @@ export async function startStack({
 
   if (runtime === 'workerd') {
     const logFile = join(workDir, 'workerd.log');
-    const worker = await startWorkerd({ configPath, entry, vars: workerVars, port, counters, logFile });
+    const worker = await startWorkerd({
+      configPath,
+      entry,
+      vars: workerVars,
+      port,
+      counters,
+      logFile,
+      assets,
+    });
     cleanups.push(() => worker.stop());
     log(`Worker ready on ${workerUrl} (one workerd, pid ${worker.workerdPids().join(', ') || 'unknown'})`);
     return {
