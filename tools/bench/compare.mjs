@@ -25,7 +25,8 @@ export function pickRun(runs, selector) {
 }
 
 const num = (/** @type {unknown} */ v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const fmt = (/** @type {number | null} */ v, digits = 2) => (v === null ? '–' : v.toFixed(digits));
+const fmt = (/** @type {number | null | undefined} */ v, digits = 2) =>
+  v === null || v === undefined ? '–' : v.toFixed(digits);
 
 /**
  * One row per (scenario, concurrency) measured in both runs, in the after run's order.
@@ -64,7 +65,7 @@ export function compareRuns(before, after) {
  * @param {Record<string, any>} after
  */
 export function comparisonMarkdown(before, after) {
-  const pair = (/** @type {Array<number | null>} */ [x, y], digits = 2) =>
+  const pair = (/** @type {Array<number | null | undefined>} */ [x, y], digits = 2) =>
     `${fmt(x, digits)} → ${fmt(y, digits)}`;
   const rows = compareRuns(before, after).map((row) =>
     row.skipped
