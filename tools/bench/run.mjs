@@ -25,13 +25,16 @@
  * because in production assets are routed outside the Worker's isolate, docs/benchmarks.md §2).
  */
 
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RateBudget } from './budget.mjs';
 import { createFixtures, refreshOldTokens } from './fixtures.mjs';
 import { addressPool, createApi, isMissingRoute } from './http.mjs';
 import { measure } from './load.mjs';
+import { freePort } from './procs.mjs';
+import { startProfile } from './profiler.mjs';
 import { consoleTable, historyEntry, machineInfo, markdown, svgChart, writeResults } from './report.mjs';
 import { buildScenarios } from './scenarios.mjs';
 import { makeWorkDir, prepareSource, readLocalVars, startStack } from './stack.mjs';
@@ -57,6 +60,7 @@ const { values: args } = parseArgs({
     'working-tree': { type: 'boolean', default: false },
     commit: { type: 'string' },
     'with-assets': { type: 'boolean', default: false },
+    profile: { type: 'string' },
     database: { type: 'string', default: 'stackpay_bench' },
     help: { type: 'boolean', default: false },
   },
@@ -143,6 +147,11 @@ const watchdog = setTimeout(() => {
 }, WATCHDOG_MS);
 watchdog.unref();
 
+// --profile: V8 CPU profiles of the isolate per row (tools/bench/profiler.mjs); never written to the results.
+const profileDir = args.profile ? resolve(args.profile) : undefined;
+/** @type {number | undefined} */
+let inspectorPort;
+
 async function main() {
   const runStarted = Date.now();
   const tag = Date.now().toString(36).slice(-5) + Math.floor(Math.random() * 36 ** 2).toString(36);
@@ -176,6 +185,7 @@ async function main() {
     log(`measuring ${stack.workerUrl}`);
   } else {
     const source = prepareSource(workDir, args['working-tree'], args.commit ?? 'HEAD');
+    inspectorPort = profileDir ? await freePort() : undefined;
     log(
       `starting a private stack for ${source.label} (database ${args.database}, work directory ${workDir})`,
     );
@@ -190,7 +200,12 @@ async function main() {
       runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
       counters: !args['no-counters'],
       assets: args['with-assets'],
+      inspectorPort,
     });
+    if (profileDir) {
+      mkdirSync(profileDir, { recursive: true });
+      copyFileSync(join(workDir, 'build', 'index.js.map'), join(profileDir, 'index.js.map'));
+    }
     const server = args['wrangler-dev']
       ? '`wrangler dev` (its proxy Worker, inspector, log relay and `[assets]` router included)'
       : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}`;
@@ -382,6 +397,7 @@ async function main() {
               simulatorAdminUrl: undefined,
               groups: { workerd: stack.groups.workerd ?? (() => []) },
             });
+      const stopProfile = inspectorPort ? await startProfile(inspectorPort, 'stackpay') : undefined;
       const result = await measure({
         baseUrl: stack.workerUrl,
         next: scenario.next,
@@ -395,6 +411,11 @@ async function main() {
         countersUrl: stack.countersUrl,
         onBody: scenario.onBody,
       });
+      if (stopProfile && profileDir) {
+        const file = join(profileDir, `${scenario.id}-c${connections}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(await stopProfile()));
+        log(`CPU profile written: ${file}`);
+      }
       // Only rows that stopped because of the cap (not the clock) are marked.
       const hitCap = result.completedAmount;
       rows.push({
@@ -429,8 +450,8 @@ async function main() {
   console.log(`\n${consoleTable(rows)}\n`);
   const failed = rows.filter((row) => row.result && row.result.errors > 0);
 
-  // A partial run (--only) never replaces the full results.
-  if (args['no-write'] || only) {
+  // A partial run (--only) never replaces the full results; a profiled one (slowed by the inspector) neither.
+  if (args['no-write'] || only || profileDir) {
     log('results not written (--no-write or --only)');
   } else {
     writeResults({

@@ -44,10 +44,21 @@ export function counterEntrySource(bundleFile) {
  * @param {boolean} [options.assets] serve the config's `[assets]` too (Miniflare's asset router and asset
  *   Workers in front of ours); off by default: in production Cloudflare routes assets outside the Worker's
  *   isolate and the benchmarked routes are not assets (docs/benchmarks.md §2)
+ * @param {number} [options.inspectorPort] open workerd's inspector there (`--profile`: CPU profiles; slows the
+ *   Worker 2–4×, docs/benchmarks.md §6)
  * @param {string} options.logFile where the Worker's console output goes (not this process's terminal)
  * @returns {Promise<{ url: string, workerdPids: () => number[], stop: () => Promise<void> }>}
  */
-export async function startWorkerd({ configPath, entry, vars, port, counters, logFile, assets = false }) {
+export async function startWorkerd({
+  configPath,
+  entry,
+  vars,
+  port,
+  counters,
+  logFile,
+  assets = false,
+  inspectorPort,
+}) {
   const { unstable_getMiniflareWorkerOptions } = require('wrangler');
   const { Miniflare, convertV4MiniflareOptions } = require('miniflare');
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
@@ -88,6 +99,7 @@ export async function startWorkerd({ configPath, entry, vars, port, counters, lo
     cf: false,
     logRequests: false,
     stripCfConnectingIp: false,
+    ...(inspectorPort ? { inspectorPort } : {}),
     handleStructuredLogs: (/** @type {{ timestamp: number, level: string, message: string }} */ log) => {
       out.write(`${log.level} ${log.message}\n`);
     },
