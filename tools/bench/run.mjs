@@ -22,7 +22,8 @@
  * --working-tree (measure the checkout with its uncommitted changes instead of the last commit),
  * --commit <ref> (measure that commit instead of HEAD: before/after comparisons), --with-assets (serve the
  * config's `[assets]` too: Miniflare's asset router runs before the Worker on every request; off by default
- * because in production assets are routed outside the Worker's isolate, docs/benchmarks.md §2).
+ * because in production assets are routed outside the Worker's isolate, docs/benchmarks.md §2),
+ * --profile <dir> (a V8 CPU profile of the isolate per row through workerd's inspector; results not written).
  */
 
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,7 +70,8 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--wrangler-dev] [--no-counters] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
        [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,16,64]
-       [--only live,health,...] [--no-write] [--keep] [--working-tree | --commit <ref>] [--with-assets]`);
+       [--only live,health,...] [--no-write] [--keep] [--working-tree | --commit <ref>] [--with-assets]
+       [--profile <dir>]`);
   process.exit(0);
 }
 
