@@ -2,6 +2,7 @@
 // bench-only binding counters (run here in Node against fake bindings of the same shape as workerd's),
 // their aggregation, the wrangler config checks and the run list of latest.md.
 import { describe, expect, it } from 'vitest';
+import { compareRuns, pickRun } from '../../tools/bench/compare.mjs';
 import { countsPerRequest, meanCounts } from '../../tools/bench/load.mjs';
 import { cpuPerRequest, cpuSpent, parseStat } from '../../tools/bench/procs.mjs';
 import { runLines } from '../../tools/bench/report.mjs';
@@ -230,9 +231,79 @@ describe('latest.md run list', () => {
         ],
       },
     ]);
+    // Runs recorded before the `assets` field served the config's [assets] (docs/benchmarks.md §2).
     expect(lines).toEqual([
-      '- 2026-12-06T10:30:00Z — commit `def5678`, workerd, quick; floor CPU (workerd) 0.41 ms @16',
-      '- 2026-11-26T05:25:23Z — commit `abc1234`, wrangler-dev',
+      '- 2026-12-06T10:30:00Z — commit `def5678`, workerd, with [assets], quick; floor CPU (workerd) 0.41 ms @16',
+      '- 2026-11-26T05:25:23Z — commit `abc1234`, wrangler-dev, with [assets]',
     ]);
+  });
+
+  it('says whether the asset router ran in front of the Worker', () => {
+    const lines = runLines([
+      { date: 'a', commit: 'c1', runtime: 'workerd', assets: false, results: [] },
+      { date: 'b', commit: 'c2', runtime: 'workerd', assets: true, results: [] },
+      { date: 'c', commit: 'c3', runtime: 'external', assets: null, results: [] },
+    ]);
+    expect(lines).toEqual([
+      '- c — commit `c3`, external',
+      '- b — commit `c2`, workerd, with [assets]',
+      '- a — commit `c1`, workerd, without [assets]',
+    ]);
+  });
+});
+
+describe('before/after comparison', () => {
+  const before = {
+    commit: '1772d78',
+    results: [
+      { scenario: 'live', connections: 16, cpu_ms: 1.5, cpu_ms_by_group: { workerd: 0.5 }, db_trips: 0 },
+      {
+        scenario: 'profile_mine',
+        connections: 16,
+        cpu_ms_by_group: { workerd: 4 },
+        db_trips: 1,
+        bindings: { doCalls: 1, kvReads: 0 },
+      },
+      { scenario: 'login', connections: 16, skipped: 'route missing (404)' },
+    ],
+  };
+  const after = {
+    commit: 'b90836b',
+    results: [
+      { scenario: 'live', connections: 16, cpu_ms_by_group: { workerd: 0.4 }, db_trips: 0 },
+      {
+        scenario: 'profile_mine',
+        connections: 16,
+        cpu_ms_by_group: { workerd: 3 },
+        db_trips: 1,
+        bindings: { doCalls: 0, kvReads: 0 },
+      },
+      { scenario: 'profile_mine', connections: 64, cpu_ms_by_group: { workerd: 2 } },
+      { scenario: 'login', connections: 16, cpu_ms_by_group: { workerd: 20 } },
+    ],
+  };
+
+  it('pairs rows by scenario and concurrency, with the workerd CPU ratio and the counters', () => {
+    const rows = compareRuns(before, after);
+    expect(rows.map((r) => `${r.scenario}@${r.connections}`)).toEqual([
+      'live@16',
+      'profile_mine@16',
+      'login@16',
+    ]);
+    expect(rows[0]?.cpu).toEqual([0.5, 0.4]);
+    expect(rows[0]?.ratio).toBeCloseTo(0.8);
+    expect(rows[1]).toMatchObject({ ratio: 0.75, doCalls: [1, 0], kvReads: [0, 0], dbTrips: [1, 1] });
+    expect(rows[2]).toMatchObject({ skipped: 'route missing (404)', ratio: null });
+  });
+
+  it('picks the newest run of a commit, or the N-th from the end', () => {
+    const runs = [
+      { commit: 'aaa1111', date: '1' },
+      { commit: 'bbb2222', date: '2' },
+      { commit: 'aaa1111', date: '3' },
+    ];
+    expect(pickRun(runs, 'aaa')?.date).toBe('3');
+    expect(pickRun(runs, '-2')?.date).toBe('2');
+    expect(pickRun(runs, 'ccc')).toBeUndefined();
   });
 });

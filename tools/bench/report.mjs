@@ -464,7 +464,18 @@ function roundCounts(counts) {
 }
 
 /**
- * One line per run recorded in history.jsonl, newest first: date, commit, runtime, quick or full, failed,
+ * Whether the run served the config's `[assets]` in front of the Worker. Runs recorded before the field
+ * existed served them (bare workerd and `wrangler dev` alike); `--url` runs do not know.
+ * @param {Record<string, any>} entry
+ */
+export function assetsMode(entry) {
+  if (entry.runtime === 'external' || entry.assets === null) return '';
+  return entry.assets === false ? ', without [assets]' : ', with [assets]';
+}
+
+/**
+ * One line per run recorded in history.jsonl, newest first: date, commit, runtime and assets mode, quick or
+ * full, failed,
  * and the floor's workerd CPU per request at each concurrency.
  * @param {Array<Record<string, any>>} entries
  */
@@ -474,7 +485,7 @@ export function runLines(entries) {
       .filter((/** @type {any} */ r) => r.scenario === 'live' && typeof r.cpu_ms === 'number')
       .map((/** @type {any} */ r) => `${r.cpu_ms} ms @${r.connections}`);
     return (
-      `- ${entry.date ?? '?'} — commit \`${entry.commit ?? '?'}\`, ${entry.runtime ?? 'wrangler-dev'}` +
+      `- ${entry.date ?? '?'} — commit \`${entry.commit ?? '?'}\`, ${entry.runtime ?? 'wrangler-dev'}${assetsMode(entry)}` +
       `${entry.quick ? ', quick' : ''}${entry.failed ? ', FAILED' : ''}` +
       (floor.length > 0 ? `; floor CPU (workerd) ${floor.join(', ')}` : '')
     );

@@ -19,16 +19,23 @@
  * --url <worker> [--sim-url <admin>]
  * [--sandbox-url <url>] to measure a running stack (e.g. `npm run dev`), --users N, --duration S,
  * --concurrency 1,16,64, --only live,health, --no-write, --keep (keep the database and work directory),
- * --working-tree (measure the checkout with its uncommitted changes instead of the last commit).
+ * --working-tree (measure the checkout with its uncommitted changes instead of the last commit),
+ * --commit <ref> (measure that commit instead of HEAD: before/after comparisons), --with-assets (serve the
+ * config's `[assets]` too: Miniflare's asset router runs before the Worker on every request; off by default
+ * because in production assets are routed outside the Worker's isolate, docs/benchmarks.md §2),
+ * --profile <dir> (a V8 CPU profile of the isolate per row through workerd's inspector; results not written).
  */
 
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RateBudget } from './budget.mjs';
 import { createFixtures, refreshOldTokens } from './fixtures.mjs';
 import { addressPool, createApi, isMissingRoute } from './http.mjs';
 import { measure } from './load.mjs';
+import { freePort } from './procs.mjs';
+import { startProfile } from './profiler.mjs';
 import { consoleTable, historyEntry, machineInfo, markdown, svgChart, writeResults } from './report.mjs';
 import { buildScenarios } from './scenarios.mjs';
 import { makeWorkDir, prepareSource, readLocalVars, startStack } from './stack.mjs';
@@ -52,6 +59,9 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'working-tree': { type: 'boolean', default: false },
+    commit: { type: 'string' },
+    'with-assets': { type: 'boolean', default: false },
+    profile: { type: 'string' },
     database: { type: 'string', default: 'stackpay_bench' },
     help: { type: 'boolean', default: false },
   },
@@ -60,13 +70,19 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--wrangler-dev] [--no-counters] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
        [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,16,64]
-       [--only live,health,...] [--no-write] [--keep] [--working-tree]`);
+       [--only live,health,...] [--no-write] [--keep] [--working-tree | --commit <ref>] [--with-assets]
+       [--profile <dir>]`);
   process.exit(0);
 }
 
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 22) {
   console.error(`[bench] Node ${process.versions.node} is too old: run it through npm (\`npm run bench\`).`);
+  process.exit(1);
+}
+
+if (args.commit && args['working-tree']) {
+  console.error('[bench] --commit and --working-tree exclude each other.');
   process.exit(1);
 }
 
@@ -133,6 +149,11 @@ const watchdog = setTimeout(() => {
 }, WATCHDOG_MS);
 watchdog.unref();
 
+// --profile: V8 CPU profiles of the isolate per row (tools/bench/profiler.mjs); never written to the results.
+const profileDir = args.profile ? resolve(args.profile) : undefined;
+/** @type {number | undefined} */
+let inspectorPort;
+
 async function main() {
   const runStarted = Date.now();
   const tag = Date.now().toString(36).slice(-5) + Math.floor(Math.random() * 36 ** 2).toString(36);
@@ -145,7 +166,7 @@ async function main() {
   /** @type {{ workerUrl: string, simulatorAdminUrl: string | undefined, sandboxUrl: string,
    *   vars: Record<string, string>, workerdPids: () => number[], mysqlUrl?: string, database?: string,
    *   logFile?: string, target: string, commit?: string, groups: import('./procs.mjs').ProcessGroups,
-   *   countersUrl?: string, runtime: string }} */
+   *   countersUrl?: string, runtime: string, assets?: boolean }} */
   let stack;
   if (args.url) {
     const vars = readLocalVars();
@@ -165,7 +186,8 @@ async function main() {
     };
     log(`measuring ${stack.workerUrl}`);
   } else {
-    const source = prepareSource(workDir, args['working-tree']);
+    const source = prepareSource(workDir, args['working-tree'], args.commit ?? 'HEAD');
+    inspectorPort = profileDir ? await freePort() : undefined;
     log(
       `starting a private stack for ${source.label} (database ${args.database}, work directory ${workDir})`,
     );
@@ -179,14 +201,21 @@ async function main() {
       source,
       runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
       counters: !args['no-counters'],
+      assets: args['with-assets'],
+      inspectorPort,
     });
+    if (profileDir) {
+      mkdirSync(profileDir, { recursive: true });
+      copyFileSync(join(workDir, 'build', 'index.js.map'), join(profileDir, 'index.js.map'));
+    }
     const server = args['wrangler-dev']
-      ? '`wrangler dev` (its proxy Worker, inspector and log relay included)'
-      : `one bare workerd through Miniflare's API${started.countersUrl ? ' (with the bench-only binding counters)' : ''}`;
+      ? '`wrangler dev` (its proxy Worker, inspector, log relay and `[assets]` router included)'
+      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}`;
     stack = {
       ...started,
       commit: source.commit,
       runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
+      assets: args['wrangler-dev'] || args['with-assets'],
       target: `${source.label}: the \`wrangler deploy --dry-run\` bundle on ${server}, private stack (database \`${args.database}\`)`,
     };
   }
@@ -370,6 +399,7 @@ async function main() {
               simulatorAdminUrl: undefined,
               groups: { workerd: stack.groups.workerd ?? (() => []) },
             });
+      const stopProfile = inspectorPort ? await startProfile(inspectorPort, 'stackpay') : undefined;
       const result = await measure({
         baseUrl: stack.workerUrl,
         next: scenario.next,
@@ -383,6 +413,11 @@ async function main() {
         countersUrl: stack.countersUrl,
         onBody: scenario.onBody,
       });
+      if (stopProfile && profileDir) {
+        const file = join(profileDir, `${scenario.id}-c${connections}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(await stopProfile()));
+        log(`CPU profile written: ${file}`);
+      }
       // Only rows that stopped because of the cap (not the clock) are marked.
       const hitCap = result.completedAmount;
       rows.push({
@@ -417,8 +452,8 @@ async function main() {
   console.log(`\n${consoleTable(rows)}\n`);
   const failed = rows.filter((row) => row.result && row.result.errors > 0);
 
-  // A partial run (--only) never replaces the full results.
-  if (args['no-write'] || only) {
+  // A partial run (--only) never replaces the full results; a profiled one (slowed by the inspector) neither.
+  if (args['no-write'] || only || profileDir) {
     log('results not written (--no-write or --only)');
   } else {
     writeResults({
@@ -444,6 +479,8 @@ async function main() {
         quick: QUICK,
         commit: stack.commit ?? machine.commit,
         runtime: stack.runtime,
+        // Whether Miniflare's asset router ran in front of the Worker (unknown for --url).
+        assets: stack.assets ?? null,
         measured: stack.target,
         machine: { cpu: machine.cpu, cores: machine.cores, memory_gib: machine.memoryGiB },
         versions: { node: machine.node, wrangler: machine.wrangler, workerd: machine.workerd },

@@ -41,15 +41,33 @@ export function counterEntrySource(bundleFile) {
  * @param {Record<string, string>} options.vars every variable and secret the Worker runs with
  * @param {number} options.port
  * @param {boolean} options.counters install the counting wrapper (tools/bench/worker-counters.js)
+ * @param {boolean} [options.assets] serve the config's `[assets]` too (Miniflare's asset router and asset
+ *   Workers in front of ours); off by default: in production Cloudflare routes assets outside the Worker's
+ *   isolate and the benchmarked routes are not assets (docs/benchmarks.md §2)
+ * @param {number} [options.inspectorPort] open workerd's inspector there (`--profile`: CPU profiles; slows the
+ *   Worker 2–4×, docs/benchmarks.md §6)
  * @param {string} options.logFile where the Worker's console output goes (not this process's terminal)
  * @returns {Promise<{ url: string, workerdPids: () => number[], stop: () => Promise<void> }>}
  */
-export async function startWorkerd({ configPath, entry, vars, port, counters, logFile }) {
+export async function startWorkerd({
+  configPath,
+  entry,
+  vars,
+  port,
+  counters,
+  logFile,
+  assets = false,
+  inspectorPort,
+}) {
   const { unstable_getMiniflareWorkerOptions } = require('wrangler');
   const { Miniflare, convertV4MiniflareOptions } = require('miniflare');
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
   // The bundle is listed module by module below: wrangler's rules for text/wasm imports do not apply to it.
   delete workerOptions.modulesRules;
+  // Without `[assets]`, workerd runs our Worker directly; with it, Miniflare puts its asset router and asset
+  // Workers (JavaScript, same workerd process) before ours on every request, which is not the Worker's CPU in
+  // production (docs/benchmarks.md §2, §6). The Worker has no ASSETS binding, so nothing else changes.
+  if (!assets) delete workerOptions.assets;
 
   const dir = dirname(entry);
   /** @type {{ type: 'ESModule' | 'Text', path: string }[]} */
@@ -81,6 +99,7 @@ export async function startWorkerd({ configPath, entry, vars, port, counters, lo
     cf: false,
     logRequests: false,
     stripCfConnectingIp: false,
+    ...(inspectorPort ? { inspectorPort } : {}),
     handleStructuredLogs: (/** @type {{ timestamp: number, level: string, message: string }} */ log) => {
       out.write(`${log.level} ${log.message}\n`);
     },

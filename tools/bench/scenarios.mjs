@@ -128,7 +128,7 @@ export function buildScenarios(context) {
     {
       id: 'txn_create',
       title: 'POST /transactions/txn/',
-      what: 'row insert + PayMob auth (KV) + order + payment key against the sandbox (scope `payments`, 30/min)',
+      what: 'row insert + the PayMob call against the sandbox: an intention (unified checkout, the default), or auth (KV) + order + payment key in `legacy` mode (scope `payments`, 30/min)',
       scope: 'payments',
       unavailable:
         noUsers ??

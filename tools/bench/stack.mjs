@@ -178,7 +178,7 @@ export async function buildWorker(outdir, root = REPO_ROOT) {
  * Starts everything; every started piece registers its own stop in `cleanups` (run in reverse order).
  * @param {{ log: (message: string) => void, cleanups: { push: (stop: () => Promise<void> | void) => void }, database: string,
  *   workDir: string, keepDatabase: boolean, workerLogLevel: string, source: Source,
- *   runtime: 'workerd' | 'wrangler-dev', counters: boolean }} options
+ *   runtime: 'workerd' | 'wrangler-dev', counters: boolean, assets?: boolean, inspectorPort?: number }} options
  * @returns {Promise<Stack>}
  */
 export async function startStack({
@@ -191,6 +191,8 @@ export async function startStack({
   source,
   runtime,
   counters,
+  assets = false,
+  inspectorPort,
 }) {
   const configPath = join(source.root, 'wrangler.toml');
   /** @type {Record<string, string>} */
@@ -260,7 +262,16 @@ export async function startStack({
 
   if (runtime === 'workerd') {
     const logFile = join(workDir, 'workerd.log');
-    const worker = await startWorkerd({ configPath, entry, vars: workerVars, port, counters, logFile });
+    const worker = await startWorkerd({
+      configPath,
+      entry,
+      vars: workerVars,
+      port,
+      counters,
+      logFile,
+      assets,
+      inspectorPort,
+    });
     cleanups.push(() => worker.stop());
     log(`Worker ready on ${workerUrl} (one workerd, pid ${worker.workerdPids().join(', ') || 'unknown'})`);
     return {
@@ -272,7 +283,7 @@ export async function startStack({
     };
   }
 
-  const inspectorPort = await freePort();
+  const devInspectorPort = await freePort();
   const envFile = writeEnvFile(join(workDir, 'bench.env'), workerVars);
 
   const logFile = join(workDir, 'wrangler.log');
@@ -288,7 +299,7 @@ export async function startStack({
     '--port',
     String(port),
     '--inspector-port',
-    String(inspectorPort),
+    String(devInspectorPort),
     '--persist-to',
     join(workDir, 'state'),
     '--env-file',
