@@ -11,12 +11,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureCustomerProfile } from '../../src/customers/bootstrap';
-import { createDatabase } from '../../src/db/client';
-import { addresses, customers, kycRecords, transactions, users } from '../../src/db/schema';
-import { hashPassword } from '../../src/lib/password';
+import { transactions } from '../../src/db/schema';
 import { TEST_SECRETS } from '../test-env';
 import { CHROMIUM, launchChromium } from './browser';
+import { createPayer, PAYER_PASSWORD as PASSWORD } from './payer';
 import { type Stack, startStack } from './stack';
 
 const SUCCESS_CARD = '5123456789012346';
@@ -27,42 +25,10 @@ const RIGHT_OTP = '123456';
 const WRONG_OTP = '000000';
 // tools/sandbox/paymob-methods.mjs: the wallet's OTP is the same 123456.
 const WALLET_NUMBER = '01010101010';
-const PASSWORD = 'Kettle-Drum42!';
 const RESULTS_DIR = new URL('../../test-results/', import.meta.url).pathname;
 const WEBHOOK = /\/api\/v1\/transactions\/webhook\/\?/;
 // Two `wrangler dev` (one per PayMob mode) start side by side on a shared, busy machine.
 const STACKS_TIMEOUT_MS = 200_000;
-
-/** An active, KYC-approved customer with a complete profile and a main address in Egypt. */
-async function createPayer(databaseUrl: string) {
-  const db = createDatabase(databaseUrl, `e2e-${crypto.randomUUID()}`);
-  const username = `e2e_${crypto.randomUUID().replaceAll('-', '').slice(0, 10)}`;
-  const inserted = await db.insert(users).values({
-    username,
-    email: `${username}@example.com`,
-    passwordHash: await hashPassword(PASSWORD),
-    role: 'CUSTOMER',
-    isActive: true,
-  });
-  const userId = Number(inserted.insertId);
-  await ensureCustomerProfile(db, userId);
-  const [customer] = await db
-    .select({ id: customers.id })
-    .from(customers)
-    .where(eq(customers.userId, userId));
-  if (!customer) throw new Error('no customer profile');
-  const phone = `+2012${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-  await db
-    .update(customers)
-    .set({ firstName: 'Mona', lastName: 'Adel', phoneNumber: phone })
-    .where(eq(customers.id, customer.id));
-  await db.update(kycRecords).set({ status: 'approved' }).where(eq(kycRecords.customerId, customer.id));
-  await db
-    .update(addresses)
-    .set({ city: 'Cairo', line: '5 Tahrir Square' })
-    .where(eq(addresses.customerId, customer.id));
-  return { db, username, customerId: customer.id };
-}
 
 interface Watched {
   context: BrowserContext;

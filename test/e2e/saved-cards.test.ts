@@ -10,47 +10,18 @@ import { existsSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureCustomerProfile } from '../../src/customers/bootstrap';
-import { createDatabase } from '../../src/db/client';
-import { customers, kycRecords, savedCards, transactions, users } from '../../src/db/schema';
-import { hashPassword } from '../../src/lib/password';
+import { savedCards, transactions } from '../../src/db/schema';
 import { TEST_SECRETS } from '../test-env';
 import { CHROMIUM, launchChromium } from './browser';
+import { createPayer, PAYER_PASSWORD as PASSWORD } from './payer';
 import { type Stack, startStack } from './stack';
 
-const PASSWORD = 'Kettle-Drum42!';
 const WEBHOOK = /\/api\/v1\/transactions\/webhook\/\?/;
 // tools/sandbox/paymob-methods.mjs: the sandbox wallet's test number and the OTP that pays.
 const WALLET_NUMBER = '01010101010';
 const WALLET_OTP = '123456';
 // The card form: neither a saved card's one-click form nor another method's (wallet) form.
 const CARD_FORM_SUBMIT = 'form:not(.saved-card):not([data-method]) button[type=submit]';
-
-async function readyCustomer(databaseUrl: string) {
-  const db = createDatabase(databaseUrl, `e2e-cards-${crypto.randomUUID()}`);
-  const username = `e2e_card_${crypto.randomUUID().replaceAll('-', '').slice(0, 8)}`;
-  const inserted = await db.insert(users).values({
-    username,
-    email: `${username}@example.com`,
-    passwordHash: await hashPassword(PASSWORD),
-    role: 'CUSTOMER',
-    isActive: true,
-  });
-  const userId = Number(inserted.insertId);
-  await ensureCustomerProfile(db, userId);
-  const [customer] = await db
-    .select({ id: customers.id })
-    .from(customers)
-    .where(eq(customers.userId, userId));
-  if (!customer) throw new Error('no customer profile');
-  const phone = `+2015${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-  await db
-    .update(customers)
-    .set({ firstName: 'Mona', lastName: 'Adel', phoneNumber: phone })
-    .where(eq(customers.id, customer.id));
-  await db.update(kycRecords).set({ status: 'approved' }).where(eq(kycRecords.customerId, customer.id));
-  return { db, username, customerId: customer.id };
-}
 
 async function api(
   stack: Stack,
@@ -99,7 +70,7 @@ describe.skipIf(!existsSync(CHROMIUM))('saved cards in Chromium (unified checkou
   });
 
   it('pays with a wallet (OTP page), then by card saving it, then with the saved card without the card form', async () => {
-    const { db, username, customerId } = await readyCustomer(inject('databaseUrl'));
+    const { db, username, customerId } = await createPayer(inject('databaseUrl'));
     const login = await api(stack, '/users/login/', { json: { username, password: PASSWORD } });
     expect(login.status).toBe(200);
     const token = String(login.body.access);
