@@ -1225,9 +1225,15 @@ export function createPaymob({
       log(`paymob: dropped the callback for transaction ${obj.id} (fault)`);
       return;
     }
+    // Recorded now (status null until delivered), so a caller that reads the list right after the request
+    // that caused the callback finds it whatever the delivery delay; sent_at is set again on delivery.
     const copies = faults.take('paymob', 'duplicate-callback', context) ? 2 : 1;
     for (let copy = 0; copy < copies; copy += 1) {
-      scheduler.later(() => deliver(record()), callbackDelayMs);
+      const entry = record();
+      scheduler.later(
+        () => deliver(Object.assign(entry, { sent_at: new Date().toISOString() })),
+        callbackDelayMs,
+      );
     }
   }
 
