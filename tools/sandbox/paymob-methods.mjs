@@ -36,6 +36,8 @@ export const WALLET_OTP = '123456';
 /** valU test customers (phone → outcome); any other number is declined. */
 export const VALU_CUSTOMERS = Object.freeze({ '01000000001': 'success', '01000000002': 'declined' });
 // How long a kiosk reference may be paid. PayMob documents no lifetime; StackPay's default is the same.
+// (xshaheen/headless-framework PaymobCashInService reports the payment key's `expiration`, default 3600 s,
+// as the kiosk reference's lifetime; docs/paymob.md §8 says why the client survives either.)
 const KIOSK_EXPIRY_MS = 72 * 60 * 60 * 1000;
 // An Egyptian mobile number, as wallets take it (11 digits, 010/011/012/015).
 const EGYPTIAN_MOBILE = /^01[0125]\d{8}$/;
