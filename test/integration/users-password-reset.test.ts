@@ -59,6 +59,18 @@ async function requestReset(
   return { res, mails };
 }
 
+/** A request for `user` answers the usual 202 but mails nothing and stores no token. */
+async function expectNoReset(user: TestUser): Promise<void> {
+  const { res, mails } = await requestReset(user.email);
+  expect(res.status).toBe(202);
+  expect(mails).toHaveLength(0);
+  const rows = await testDb()
+    .select()
+    .from(passwordResetTokens)
+    .where(eq(passwordResetTokens.userId, user.id));
+  expect(rows).toHaveLength(0);
+}
+
 async function tokenFor(user: TestUser): Promise<string> {
   const { res, mails } = await requestReset(user.email);
   expect(res.status).toBe(202);
@@ -181,14 +193,7 @@ describe('POST users/password-reset/', () => {
       .update(users)
       .set({ isActive: false, tokensValidAfter: new Date() })
       .where(eq(users.id, user.id));
-    const { res, mails } = await requestReset(user.email);
-    expect(res.status).toBe(202);
-    expect(mails).toHaveLength(0);
-    const rows = await testDb()
-      .select()
-      .from(passwordResetTokens)
-      .where(eq(passwordResetTokens.userId, user.id));
-    expect(rows).toHaveLength(0);
+    await expectNoReset(user);
   });
 
   it('sends nothing to an inactive account that has logged in, before and after the prune deleted its login', async () => {
@@ -197,24 +202,14 @@ describe('POST users/password-reset/', () => {
     // Inactive without tokens_valid_after: only the login (its refresh-token row, docs/accounts.md §1) tells
     // it from a never-verified account.
     await testDb().update(users).set({ isActive: false }).where(eq(users.id, user.id));
-    const noReset = async () => {
-      const { res, mails } = await requestReset(user.email);
-      expect(res.status).toBe(202);
-      expect(mails).toHaveLength(0);
-      const rows = await testDb()
-        .select()
-        .from(passwordResetTokens)
-        .where(eq(passwordResetTokens.userId, user.id));
-      expect(rows).toHaveLength(0);
-    };
-    await noReset();
+    await expectNoReset(user);
     await testDb()
       .update(refreshTokens)
       .set({ expiresAt: new Date('1999-05-01T00:00:00Z') })
       .where(eq(refreshTokens.userId, user.id));
     await deleteExpiredRefreshTokens({ db: testDb(), now: new Date('1999-05-01T00:00:01Z') });
     expect(await testDb().select().from(refreshTokens).where(eq(refreshTokens.userId, user.id))).toEqual([]);
-    await noReset();
+    await expectNoReset(user);
   });
 
   it('refuses hostile input with 4xx problems', async () => {
