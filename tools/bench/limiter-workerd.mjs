@@ -16,14 +16,10 @@
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../dev-vars.mjs';
-import { cpuPerRequest, groupSnapshot, workerdPids } from './procs.mjs';
+import { serveScript } from './workerd-script.mjs';
 
-const require = createRequire(join(REPO_ROOT, 'package.json'));
-const { Miniflare, convertV4MiniflareOptions } = require('miniflare');
 const N = Number(process.argv[2] ?? 300);
 const CONNECTIONS = 4;
 
@@ -67,44 +63,22 @@ export default {
 };`;
 
 const persist = mkdtempSync(join(tmpdir(), 'limiter-workerd-'));
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    modules: true,
-    script,
-    compatibilityDate: '2026-11-01',
-    host: '127.0.0.1',
-    port: 0,
-    cf: false,
-    durableObjects: {
-      LIMITER: { className: 'Limiter', useSQLite: true },
-      EMPTY: { className: 'Empty', useSQLite: true },
-    },
-    durableObjectsPersist: persist,
-  }),
-);
-const url = (await mf.ready).toString().replace(/\/$/, '');
-const groups = { workerd: () => workerdPids(process.pid) };
+const worker = await serveScript(script, {
+  durableObjects: {
+    LIMITER: { className: 'Limiter', useSQLite: true },
+    EMPTY: { className: 'Empty', useSQLite: true },
+  },
+  durableObjectsPersist: persist,
+});
 try {
-  /** workerd's CPU ms per request of `path`, over N requests (CONNECTIONS at a time) after 10 unmeasured ones. */
-  const measure = async (/** @type {string} */ path) => {
-    for (let i = 0; i < 10; i += 1) await (await fetch(`${url}${path}`)).arrayBuffer();
-    const before = groupSnapshot(groups);
-    let left = N;
-    await Promise.all(
-      Array.from({ length: CONNECTIONS }, async () => {
-        while (left-- > 0) await (await fetch(`${url}${path}`)).arrayBuffer();
-      }),
-    );
-    return /** @type {number} */ (cpuPerRequest(before, groupSnapshot(groups), N).workerd);
-  };
   for (const round of [1, 2]) {
     const row = [];
     for (const path of ['/noop', '/empty/fresh', '/empty/warm', '/limiter/fresh', '/limiter/warm']) {
-      row.push(`${path} ${(await measure(path)).toFixed(2)}`);
+      row.push(`${path} ${(await worker.measure(path, N, CONNECTIONS)).toFixed(2)}`);
     }
     console.log(`round ${round}, workerd CPU ms per request over ${N}: ${row.join(', ')}`);
   }
 } finally {
-  await mf.dispose();
+  await worker.dispose();
   rmSync(persist, { recursive: true, force: true });
 }
