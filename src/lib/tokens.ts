@@ -1,5 +1,4 @@
-import { SignJWT } from 'jose';
-import { ulid, utf8 } from './crypto';
+import { toBase64Url, ulid, utf8 } from './crypto';
 
 /**
  * Access and refresh tokens: HS256 JWTs signed with JWT_SECRET (docs/api.md §2.3). Verification pins the algorithm,
@@ -40,16 +39,26 @@ export class TokenError extends Error {
 }
 
 const ALGORITHM = 'HS256';
-const keys = new Map<string, Uint8Array>();
 
-function signingKey(secret: string): Uint8Array {
-  let key = keys.get(secret);
+// HMAC keys, imported once per secret and isolate for signing and verifying (jose imported the key on every
+// call: docs/benchmarks.md §6 and §10).
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
   if (!key) {
-    key = utf8(secret);
-    keys.set(secret, key);
+    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    hmacKeys.set(secret, key);
   }
   return key;
 }
+
+const segment = (value: object) => toBase64Url(utf8(JSON.stringify(value)));
+// The protected header of every token: the same bytes jose's SignJWT wrote.
+const HEADER = segment({ alg: ALGORITHM, typ: 'JWT' });
 
 function lifetime(settings: TokenSettings, type: TokenType): number {
   return type === 'access' ? settings.ACCESS_TOKEN_TTL_SECONDS : settings.REFRESH_TOKEN_TTL_SECONDS;
@@ -64,15 +73,20 @@ export async function signToken(
 ): Promise<IssuedToken> {
   const issuedAt = Math.floor(now.getTime() / 1000);
   const expiresAt = issuedAt + lifetime(settings, type);
-  const token = await new SignJWT({ user_id: userId, token_type: type })
-    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-    .setSubject(String(userId))
-    .setJti(jti)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(expiresAt)
-    .setIssuer(settings.JWT_ISSUER)
-    .setAudience(settings.JWT_AUDIENCE)
-    .sign(signingKey(settings.JWT_SECRET));
+  // The claims in the order jose's SignJWT wrote them (test/unit/tokens.test.ts compares the two).
+  const payload = segment({
+    user_id: userId,
+    token_type: type,
+    sub: String(userId),
+    jti,
+    iat: issuedAt,
+    exp: expiresAt,
+    iss: settings.JWT_ISSUER,
+    aud: settings.JWT_AUDIENCE,
+  });
+  const signingInput = `${HEADER}.${payload}`;
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(settings.JWT_SECRET), utf8(signingInput));
+  const token = `${signingInput}.${toBase64Url(new Uint8Array(signature))}`;
   return { token, claims: { userId, type, jti, issuedAt, expiresAt } };
 }
 
@@ -83,18 +97,6 @@ export async function issueTokenPair(settings: TokenSettings, userId: number, no
     signToken(settings, userId, 'refresh', now),
   ]);
   return { access, refresh };
-}
-
-// Verification keys, imported once per secret and isolate (jose's jwtVerify imports the key on every call).
-const verifyKeys = new Map<string, Promise<CryptoKey>>();
-
-function verifyKey(secret: string): Promise<CryptoKey> {
-  let key = verifyKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-    verifyKeys.set(secret, key);
-  }
-  return key;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -146,7 +148,7 @@ async function verifiedPayload(
   const signature = segmentBytes(signaturePart);
   if (!signature || signature.length === 0) throw new TokenError('ERR_JWS_INVALID');
   const signed = utf8(`${headerPart}.${payloadPart}`);
-  if (!(await crypto.subtle.verify('HMAC', await verifyKey(settings.JWT_SECRET), signature, signed))) {
+  if (!(await crypto.subtle.verify('HMAC', await hmacKey(settings.JWT_SECRET), signature, signed))) {
     throw new TokenError('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
   }
   const payload = segmentObject(payloadPart);

@@ -1,6 +1,28 @@
+import { getTableName, type SQL, sql } from 'drizzle-orm';
 import { addressFieldColumns, profileColumns } from '../customers/columns';
-import { addresses, users } from '../db/schema';
+import { addresses, refreshTokens, users } from '../db/schema';
 import type { ActorAddress, ActorCustomer, AuthenticatedUser } from './actor';
+
+const quoted = (identifier: string) => `\`${identifier}\``;
+const usersTable = quoted(getTableName(users));
+const storedLastLogin = `${usersTable}.${quoted(users.lastLogin.name)}`;
+const tokens = quoted('last_login_rt');
+const loginAt = `${tokens}.${quoted(refreshTokens.loginAt.name)}`;
+// The newest login row of the user: one backward probe of refresh_tokens (user_id, login_at).
+const newestLogin = `(select ${loginAt} from ${quoted(getTableName(refreshTokens))} ${tokens} where ${tokens}.${quoted(refreshTokens.userId.name)} = ${usersTable}.${quoted(users.id.name)} and ${loginAt} is not null order by ${loginAt} desc limit 1)`;
+
+/**
+ * A user's `last_login` (docs/api.md §2.5), the one definition every read uses. A login stores no `users` row
+ * (docs/round-trips.md: login in 2 statements): its time is the `login_at` of the refresh-token row it stores,
+ * so the value is the later of the stored `users.last_login` (admin sign-ins, and login times the daily prune
+ * folded in before deleting expired tokens: src/jobs/cleanup.ts) and the user's newest login row; null when
+ * neither exists. GREATEST alone would be null when either is. SQL for a query whose `users` table is named
+ * `users` (not aliased); `lastLoginColumn` is the same for drizzle selects.
+ */
+export const LAST_LOGIN_SQL = `greatest(coalesce(${storedLastLogin}, ${newestLogin}), coalesce(${newestLogin}, ${storedLastLogin}))`;
+
+/** `LAST_LOGIN_SQL` as a drizzle expression, decoded like the `users.last_login` column. */
+export const lastLoginColumn = sql.raw(LAST_LOGIN_SQL).mapWith(users.lastLogin) as SQL<Date | null>;
 
 /**
  * The one user column set (docs/design.md, "Services"): every select of a user row uses it, spreading it and
@@ -13,10 +35,10 @@ export const userColumns = {
   role: users.role,
   isActive: users.isActive,
   dateJoined: users.dateJoined,
-  lastLogin: users.lastLogin,
+  lastLogin: lastLoginColumn,
 };
 
-/** The user row behind `userColumns`. */
+/** The user row behind `userColumns` (`lastLogin` derived: `LAST_LOGIN_SQL`). */
 export type UserRow = Pick<typeof users.$inferSelect, keyof typeof userColumns>;
 
 /** `userColumns` plus what authentication checks: the columns of an `AuthenticatedUser` (users/actor.ts). */

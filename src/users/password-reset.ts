@@ -7,6 +7,7 @@ import { randomBytes, sha256Hex, toBase64Url } from '../lib/crypto';
 import { AppError, notFound, validationError } from '../lib/errors';
 import { describeError } from '../lib/logger';
 import { hashPassword } from '../lib/password';
+import { lastLoginColumn } from './columns';
 import { passwordProblems } from './password-policy';
 import { startOfSecond } from './service';
 import { revokeAllRefreshTokens } from './sessions';
@@ -36,13 +37,13 @@ const invalidResetToken = () =>
   new AppError(400, 'invalid_or_expired_reset_token', PASSWORD_RESET_MESSAGES.invalidToken);
 
 /**
- * Who may reset: active users, and users who never verified their e-mail (inactive, never signed in, tokens
- * never revoked). An account an admin deactivated (which sets tokens_valid_after) stays closed: no e-mail
+ * Who may reset: active users, and users who never verified their e-mail (inactive, never signed in — the
+ * derived `last_login`, which counts logins whose refresh-token row is still stored — tokens never revoked). An account an admin deactivated (which sets tokens_valid_after) stays closed: no e-mail
  * and no reset, so a reset can never undo a deactivation.
  */
 const mayReset = or(
   eq(users.isActive, true),
-  and(isNull(users.tokensValidAfter), isNull(users.lastLogin)),
+  and(isNull(users.tokensValidAfter), isNull(lastLoginColumn)),
 ) as ReturnType<typeof and>;
 
 /** Where the reset link points: PUBLIC_BASE_URL, required in production (never the request's Host header). */

@@ -32,29 +32,26 @@ const noActiveAccount = () =>
 const invalidRefresh = () => invalidToken(SESSION_MESSAGES.invalidRefresh);
 
 /**
- * Signs a token pair and stores the refresh token (a new family unless `familyId` is given). With
- * `recordLogin`, `last_login` is updated concurrently: two statements, one round trip of latency.
+ * Signs a token pair and stores the refresh token (a new family, whose id is the ULID of `now`). With
+ * `login`, the row also records the login (`login_at`): that is the user's `last_login` from now on
+ * (src/users/columns.ts `LAST_LOGIN_SQL`), so a login writes one row, one statement (docs/round-trips.md).
  */
 export async function issueSession(
   db: Executor,
   settings: TokenSettings,
   userId: number,
   now: Date,
-  options: { recordLogin?: boolean } = {},
+  options: { login?: boolean } = {},
 ): Promise<TokenPair> {
   const { access, refresh } = await issueTokenPair(settings, userId, now);
-  const stored = db.insert(refreshTokens).values({
+  await db.insert(refreshTokens).values({
     userId,
     familyId: ulid(now.getTime()),
     tokenHash: await sha256Hex(refresh.claims.jti),
     expiresAt: new Date(refresh.claims.expiresAt * 1000),
+    loginAt: options.login ? now : null,
     createdAt: now,
   });
-  if (options.recordLogin) {
-    await Promise.all([stored, db.update(users).set({ lastLogin: now }).where(eq(users.id, userId))]);
-  } else {
-    await stored;
-  }
   return { access: access.token, refresh: refresh.token };
 }
 
@@ -118,7 +115,7 @@ export async function login(ctx: ServiceContext, input: LoginInput): Promise<Tok
     const result = await ensureCustomerProfile(ctx.db, user.id);
     if (result.created) ctx.logger.info('customer profile created at login', { user_id: user.id });
   }
-  return issueSession(ctx.db, ctx.config, user.id, ctx.now, { recordLogin: true });
+  return issueSession(ctx.db, ctx.config, user.id, ctx.now, { login: true });
 }
 
 async function verifiedRefreshToken(ctx: ServiceContext, token: string) {

@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   auditLog,
   customers,
   emailEvents,
   paymentEvents,
+  refreshTokens,
   type TransactionStatus,
   transactions,
 } from '../../src/db/schema';
@@ -17,7 +18,7 @@ import {
   submitKyc,
   textOf,
 } from './admin-helpers';
-import { createUser, roundTrips, type TestUser, testDb, uniqueName, uniqueRequestId } from './helpers';
+import { api, createUser, roundTrips, type TestUser, testDb, uniqueName, uniqueRequestId } from './helpers';
 
 /** A customer with a name, so pages have something to show. */
 async function namedCustomer(first = 'Mona', last = 'Adel'): Promise<TestUser & { customerId: number }> {
@@ -102,6 +103,28 @@ describe('admin pages render with a fixed, small number of database round trips'
     expect(html).toContain(staff.username);
     expect(html).not.toContain('name="role_management"');
     expect(textOf(html)).toContain('Only administrators can change roles or activation.');
+  });
+
+  it('users list: Last login is the API login recorded in its refresh-token row (derived last_login)', async () => {
+    const staff = await createUser({ role: 'STAFF' });
+    const customer = await createUser();
+    const browser = await signedIn(staff);
+    const beforeLogin = await browser.page(`/admin/users?search=${customer.username}`);
+    // Joined only: no login yet.
+    expect(beforeLogin.match(/<time datetime=/g)).toHaveLength(1);
+    const res = await api('/api/v1/users/login/', {
+      method: 'POST',
+      json: { username: customer.username, password: customer.password },
+    });
+    expect(res.status).toBe(200);
+    const [row] = await testDb()
+      .select({ loginAt: refreshTokens.loginAt })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.userId, customer.id), isNotNull(refreshTokens.loginAt)));
+    expect(row?.loginAt).toBeInstanceOf(Date);
+    const html = await browser.page(`/admin/users?search=${customer.username}`);
+    expect(html.match(/<time datetime=/g)).toHaveLength(2);
+    expect(html).toContain(`<time datetime="${row?.loginAt?.toISOString()}"`);
   });
 
   it('customers list: exactly the documented columns, search, and no add or delete anywhere', async () => {

@@ -1,7 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { addresses, customers, kycRecords, users } from '../../src/db/schema';
+import { addresses, customers, kycRecords, refreshTokens, users } from '../../src/db/schema';
+import { deleteExpiredRefreshTokens } from '../../src/jobs/cleanup';
 import { verifyToken } from '../../src/lib/tokens';
+import { lastLoginColumn } from '../../src/users/columns';
 import {
   api,
   createUser,
@@ -58,15 +60,109 @@ describe('login (docs/api.md §2.3)', () => {
     expect(res.status).toBe(200);
   });
 
-  it('records last_login', async () => {
+  it('records last_login (derived from the refresh-token row of the login, src/users/columns.ts)', async () => {
     const user = await createUser();
     const before = Date.now() - 1000;
     await api(LOGIN, { method: 'POST', json: { username: user.username, password: user.password } });
     const [row] = await testDb()
-      .select({ lastLogin: users.lastLogin })
+      .select({ lastLogin: lastLoginColumn })
       .from(users)
       .where(eq(users.id, user.id));
     expect(row?.lastLogin?.getTime()).toBeGreaterThanOrEqual(before);
+  });
+
+  it('shows the new last_login on profiles/mine after each login', async () => {
+    const user = await createUser();
+    const lastLogin = async (access: string) => {
+      const mine = await api('/api/v1/users/profiles/mine/', { token: access });
+      expect(mine.status).toBe(200);
+      return (await readJson<{ last_login: string | null }>(mine)).last_login;
+    };
+    // createUser's session is not a login (like the one e-mail verification opens).
+    expect(await lastLogin(user.access)).toBeNull();
+    const logins: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const before = Date.now();
+      const res = await api(LOGIN, {
+        method: 'POST',
+        json: { username: user.username, password: user.password },
+      });
+      expect(res.status).toBe(200);
+      const shown = await lastLogin((await readJson<Tokens>(res)).access);
+      expect(shown).not.toBeNull();
+      const [stored] = await testDb()
+        .select({ loginAt: refreshTokens.loginAt })
+        .from(refreshTokens)
+        .where(eq(refreshTokens.userId, user.id))
+        .orderBy(desc(refreshTokens.loginAt))
+        .limit(1);
+      expect(shown).toBe(stored?.loginAt?.toISOString());
+      expect(Date.parse(shown as string)).toBeGreaterThanOrEqual(before - 1000);
+      logins.push(shown as string);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(Date.parse(logins[1] as string)).toBeGreaterThan(Date.parse(logins[0] as string));
+    // A rotation is not a login: last_login stays the second login's.
+    const rotated = await api('/api/v1/users/refresh/', {
+      method: 'POST',
+      json: { refresh: user.refresh },
+    });
+    expect(rotated.status).toBe(200);
+    expect(await lastLogin((await readJson<Tokens>(rotated)).access)).toBe(logins[1]);
+  });
+
+  it('keeps last_login when the daily prune deletes the expired refresh-token rows of the login', async () => {
+    const user = await createUser();
+    const res = await api(LOGIN, {
+      method: 'POST',
+      json: { username: user.username, password: user.password },
+    });
+    expect(res.status).toBe(200);
+    const profile = async () => {
+      const [row] = await testDb()
+        .select({ lastLogin: lastLoginColumn, stored: users.lastLogin })
+        .from(users)
+        .where(eq(users.id, user.id));
+      return row;
+    };
+    const before = await profile();
+    expect(before?.lastLogin).not.toBeNull();
+    expect(before?.stored).toBeNull();
+    // Expire only this user's rows, far in the past, and prune as of just after: no other test's rows match.
+    const expiredAt = new Date('1999-03-01T00:00:00Z');
+    await testDb()
+      .update(refreshTokens)
+      .set({ expiresAt: expiredAt })
+      .where(eq(refreshTokens.userId, user.id));
+    const db = testDb();
+    await deleteExpiredRefreshTokens({ db, now: new Date('1999-03-01T00:00:01Z') });
+    expect(await testDb().select().from(refreshTokens).where(eq(refreshTokens.userId, user.id))).toEqual([]);
+    const after = await profile();
+    expect(after?.lastLogin?.toISOString()).toBe(before?.lastLogin?.toISOString());
+    expect(after?.stored?.toISOString()).toBe(before?.lastLogin?.toISOString());
+  });
+
+  it('never moves the stored last_login back when folding an older login', async () => {
+    const user = await createUser();
+    const res = await api(LOGIN, {
+      method: 'POST',
+      json: { username: user.username, password: user.password },
+    });
+    expect(res.status).toBe(200);
+    // A later sign-in already stored (as the admin sign-in writes it).
+    const later = new Date(Date.now() + 60_000);
+    await testDb().update(users).set({ lastLogin: later }).where(eq(users.id, user.id));
+    await testDb()
+      .update(refreshTokens)
+      .set({ expiresAt: new Date('1999-04-01T00:00:00Z') })
+      .where(eq(refreshTokens.userId, user.id));
+    await deleteExpiredRefreshTokens({ db: testDb(), now: new Date('1999-04-01T00:00:01Z') });
+    const [row] = await testDb()
+      .select({ lastLogin: lastLoginColumn, stored: users.lastLogin })
+      .from(users)
+      .where(eq(users.id, user.id));
+    expect(row?.stored?.toISOString()).toBe(later.toISOString());
+    expect(row?.lastLogin?.toISOString()).toBe(later.toISOString());
   });
 
   it('gives the access token to /profiles/mine', async () => {
@@ -81,7 +177,7 @@ describe('login (docs/api.md §2.3)', () => {
     expect((await readJson(mine)).id).toBe(user.id);
   });
 
-  it('costs three round trips: the user lookup, the refresh-token insert and the last_login update', async () => {
+  it('costs two round trips: the user lookup and the refresh-token insert (which records the login)', async () => {
     const user = await createUser();
     const requestId = uniqueRequestId('login');
     const res = await api(LOGIN, {
@@ -92,7 +188,7 @@ describe('login (docs/api.md §2.3)', () => {
     expect(res.status).toBe(200);
     const trips = await roundTrips(requestId);
     console.log(`round trips: login = ${trips}`);
-    expect(trips).toBe(3);
+    expect(trips).toBe(2);
   });
 });
 

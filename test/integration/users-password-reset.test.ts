@@ -6,7 +6,15 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { adminSessions, auditLog, customers, passwordResetTokens, users } from '../../src/db/schema';
+import {
+  adminSessions,
+  auditLog,
+  customers,
+  passwordResetTokens,
+  refreshTokens,
+  users,
+} from '../../src/db/schema';
+import { deleteExpiredRefreshTokens } from '../../src/jobs/cleanup';
 import { sha256Hex } from '../../src/lib/crypto';
 import { signToken } from '../../src/lib/tokens';
 import type { NotificationMessage } from '../../src/notifications/messages';
@@ -49,6 +57,18 @@ async function requestReset(
   );
   const mails = sent.filter((m): m is ResetMail => m.type === 'password_reset');
   return { res, mails };
+}
+
+/** A request for `user` answers the usual 202 but mails nothing and stores no token. */
+async function expectNoReset(user: TestUser): Promise<void> {
+  const { res, mails } = await requestReset(user.email);
+  expect(res.status).toBe(202);
+  expect(mails).toHaveLength(0);
+  const rows = await testDb()
+    .select()
+    .from(passwordResetTokens)
+    .where(eq(passwordResetTokens.userId, user.id));
+  expect(rows).toHaveLength(0);
 }
 
 async function tokenFor(user: TestUser): Promise<string> {
@@ -173,14 +193,23 @@ describe('POST users/password-reset/', () => {
       .update(users)
       .set({ isActive: false, tokensValidAfter: new Date() })
       .where(eq(users.id, user.id));
-    const { res, mails } = await requestReset(user.email);
-    expect(res.status).toBe(202);
-    expect(mails).toHaveLength(0);
-    const rows = await testDb()
-      .select()
-      .from(passwordResetTokens)
-      .where(eq(passwordResetTokens.userId, user.id));
-    expect(rows).toHaveLength(0);
+    await expectNoReset(user);
+  });
+
+  it('sends nothing to an inactive account that has logged in, before and after the prune deleted its login', async () => {
+    const user = await createUser();
+    expect((await login(user, user.password)).status).toBe(200);
+    // Inactive without tokens_valid_after: only the login (its refresh-token row, docs/accounts.md §1) tells
+    // it from a never-verified account.
+    await testDb().update(users).set({ isActive: false }).where(eq(users.id, user.id));
+    await expectNoReset(user);
+    await testDb()
+      .update(refreshTokens)
+      .set({ expiresAt: new Date('1999-05-01T00:00:00Z') })
+      .where(eq(refreshTokens.userId, user.id));
+    await deleteExpiredRefreshTokens({ db: testDb(), now: new Date('1999-05-01T00:00:01Z') });
+    expect(await testDb().select().from(refreshTokens).where(eq(refreshTokens.userId, user.id))).toEqual([]);
+    await expectNoReset(user);
   });
 
   it('refuses hostile input with 4xx problems', async () => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ulid } from '../../src/lib/crypto';
 import { issueTokenPair, signToken, TokenError, type TokenSettings, verifyToken } from '../../src/lib/tokens';
@@ -43,6 +43,29 @@ describe('access and refresh tokens (docs/api.md §2.3)', () => {
       aud: 'stackpay-api',
     });
     expect(claims.jti).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+  });
+
+  it('are the exact bytes jose signs for the same claims, and jose verifies them (WebCrypto with a cached key)', async () => {
+    for (const type of ['access', 'refresh'] as const) {
+      const { token, claims } = await signToken(settings, 42, type, now);
+      const byJose = await new SignJWT({ user_id: 42, token_type: type })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject('42')
+        .setJti(claims.jti)
+        .setIssuedAt(claims.issuedAt)
+        .setExpirationTime(claims.expiresAt)
+        .setIssuer(settings.JWT_ISSUER)
+        .setAudience(settings.JWT_AUDIENCE)
+        .sign(new TextEncoder().encode(settings.JWT_SECRET));
+      expect(token).toBe(byJose);
+      const verified = await jwtVerify(token, new TextEncoder().encode(settings.JWT_SECRET), {
+        algorithms: ['HS256'],
+        issuer: settings.JWT_ISSUER,
+        audience: settings.JWT_AUDIENCE,
+        currentDate: now,
+      });
+      expect(verified.payload.token_type).toBe(type);
+    }
   });
 
   it('take their lifetimes from the configuration: access 15 minutes, refresh 1 day by default', async () => {

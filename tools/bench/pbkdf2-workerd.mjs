@@ -10,13 +10,8 @@
  * usage: node tools/bench/pbkdf2-workerd.mjs [N=200]   (Node 22, as `npm run bench` uses)
  */
 
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../dev-vars.mjs';
-import { cpuPerRequest, groupSnapshot, workerdPids } from './procs.mjs';
+import { serveScript } from './workerd-script.mjs';
 
-const require = createRequire(join(REPO_ROOT, 'package.json'));
-const { Miniflare, convertV4MiniflareOptions } = require('miniflare');
 const N = Number(process.argv[2] ?? 200);
 
 const script = `
@@ -34,32 +29,14 @@ export default {
   },
 };`;
 
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    modules: true,
-    script,
-    compatibilityDate: '2026-11-01',
-    host: '127.0.0.1',
-    port: 0,
-    cf: false,
-  }),
-);
-const url = (await mf.ready).toString().replace(/\/$/, '');
-const groups = { workerd: () => workerdPids(process.pid) };
+const worker = await serveScript(script);
 try {
-  /** workerd's CPU ms per request of `path`, over N sequential requests after 10 unmeasured ones. */
-  const measure = async (/** @type {string} */ path) => {
-    for (let i = 0; i < 10; i += 1) await (await fetch(`${url}${path}`)).arrayBuffer();
-    const before = groupSnapshot(groups);
-    for (let i = 0; i < N; i += 1) await (await fetch(`${url}${path}`)).arrayBuffer();
-    return /** @type {number} */ (cpuPerRequest(before, groupSnapshot(groups), N).workerd);
-  };
-  const noop = await measure('/noop');
-  const kdf = await measure('/kdf');
+  const noop = await worker.measure('/noop', N);
+  const kdf = await worker.measure('/kdf', N);
   console.log(
     `workerd CPU per request over ${N} sequential requests: /noop ${noop.toFixed(2)} ms, /kdf ${kdf.toFixed(2)} ms; ` +
       `one PBKDF2-SHA256 100k derivation ≈ ${(kdf - noop).toFixed(2)} ms`,
   );
 } finally {
-  await mf.dispose();
+  await worker.dispose();
 }

@@ -49,7 +49,11 @@ for (const file of readdirSync(dir)
     const { functionName, url, lineNumber, columnNumber } = node.callFrame;
     let owner = `(${functionName.replace(/^\(|\)$/g, '') || 'anonymous'})`;
     let fn = owner;
-    if (url && lineNumber >= 0) {
+    if (url && lineNumber >= 0 && !/(^|\/)index\.js$/.test(url)) {
+      // Not the bundle (index.js, whose map this is): another module of the run, e.g. the bench's counting
+      // wrapper bench-counters.js, whose frame calling a Durable Object stub carries the call's own cost.
+      owner = fn = `(${url.split('/').pop()}:${lineNumber + 1})`;
+    } else if (url && lineNumber >= 0) {
       const entry = map.findEntry(lineNumber, columnNumber);
       const source = 'originalSource' in entry ? entry.originalSource : '';
       owner = ownerOf(source);

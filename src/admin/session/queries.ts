@@ -70,7 +70,8 @@ export interface NewSession {
 /**
  * Stores a new session and records the sign-in: the INSERT, the `last_login` update and the removal of the
  * user's dead sessions (so the table needs no cron) run concurrently — three statements, one round trip of
- * latency.
+ * latency. The admin sign-in writes the stored column; the API login records itself in its refresh-token row
+ * instead, and reads fold both (src/users/columns.ts `LAST_LOGIN_SQL`).
  */
 export async function createAdminSession(
   db: Database,

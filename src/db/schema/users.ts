@@ -61,7 +61,9 @@ export const verificationCodes = mysqlTable(
 );
 
 // Refresh tokens are stored only as SHA-256 hashes of their `jti`; `family_id` ties every rotation of one
-// login together so reuse of a revoked token can revoke them all.
+// login together so reuse of a revoked token can revoke them all. `login_at` is set only on the row a login
+// stores (not on rotations, nor on the session e-mail verification opens): the newest one is the user's
+// last login, folded with users.last_login (src/users/columns.ts `LAST_LOGIN_SQL`, docs/round-trips.md).
 export const refreshTokens = mysqlTable(
   'refresh_tokens',
   {
@@ -71,11 +73,13 @@ export const refreshTokens = mysqlTable(
     tokenHash: char('token_hash', { length: 64 }).notNull(),
     expiresAt: timestamp('expires_at').notNull(),
     revokedAt: timestamp('revoked_at'),
+    loginAt: timestamp('login_at'),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('refresh_tokens_hash_unique').on(t.tokenHash),
-    index('refresh_tokens_user_idx').on(t.userId),
+    // Also the user's tokens (its first column): MAX(login_at) of a user is one index probe.
+    index('refresh_tokens_user_login_idx').on(t.userId, t.loginAt),
     index('refresh_tokens_family_idx').on(t.familyId),
     index('refresh_tokens_expires_idx').on(t.expiresAt),
   ],
