@@ -1,7 +1,12 @@
 import type { ExecutedQuery } from '@planetscale/database';
 import { format } from '@planetscale/database';
 import { Column, DrizzleQueryError, is, Param, Placeholder, type Query, SQL } from 'drizzle-orm';
-import { MySqlDialect, type MySqlSelectBuilder, QueryBuilder, type SelectedFields } from 'drizzle-orm/mysql-core';
+import {
+  MySqlDialect,
+  type MySqlSelectBuilder,
+  QueryBuilder,
+  type SelectedFields,
+} from 'drizzle-orm/mysql-core';
 import type { Database } from './client';
 
 /**
@@ -46,6 +51,8 @@ function compile(query: Query): Built {
   return { sql: query.sql, parts, slots };
 }
 
+// The characters the driver's `escape` rewrites (NUL, backspace, newline, CR, tab, Ctrl-Z, backslash, quotes).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: those control characters are what must be escaped
 const SPECIAL = /[\0\b\n\r\t\x1a\\"']/;
 
 /**
@@ -79,7 +86,9 @@ function driverValues(built: Built, values: Values): unknown[] {
     if ('value' in slot) return slot.value;
     if (!(slot.name in values)) throw new Error(`No value for placeholder "${slot.name}" was provided`);
     const value = values[slot.name];
-    return slot.encoder && value !== null && value !== undefined ? slot.encoder.mapToDriverValue(value) : value;
+    return slot.encoder && value !== null && value !== undefined
+      ? slot.encoder.mapToDriverValue(value)
+      : value;
   });
 }
 
@@ -90,7 +99,12 @@ function render(built: Built, params: unknown[]): string {
 }
 
 /** Sends the formatted text through the request's client; a failure is wrapped as drizzle wraps it. */
-async function send(db: Database, built: Built, values: Values, as: 'array' | 'object'): Promise<ExecutedQuery> {
+async function send(
+  db: Database,
+  built: Built,
+  values: Values,
+  as: 'array' | 'object',
+): Promise<ExecutedQuery> {
   const params = driverValues(built, values);
   const text = render(built, params);
   try {
