@@ -1,9 +1,20 @@
 import type { ExecutedQuery } from '@planetscale/database';
 import { format } from '@planetscale/database';
-import { Column, DrizzleQueryError, is, Param, Placeholder, type Query, SQL } from 'drizzle-orm';
+import {
+  Column,
+  DrizzleQueryError,
+  getTableColumns,
+  is,
+  Param,
+  Placeholder,
+  type Query,
+  SQL,
+  sql,
+} from 'drizzle-orm';
 import {
   MySqlDialect,
   type MySqlSelectBuilder,
+  type MySqlTable,
   QueryBuilder,
   type SelectedFields,
 } from 'drizzle-orm/mysql-core';
@@ -168,9 +179,9 @@ export function preparedSelect<F extends SelectedFields, Q extends { toSQL(): Qu
 }
 
 /** A write (or any statement whose rows are not read) built once: `run` gives the driver's result. */
-export interface PreparedWrite {
+export interface PreparedWrite<V = Values> {
   readonly sql: string;
-  run(db: Database, values: Values): Promise<ExecutedQuery>;
+  run(db: Database, values: V): Promise<ExecutedQuery>;
 }
 
 /** A statement written with drizzle's `sql` template, built on its first use and kept. */
@@ -186,6 +197,38 @@ export function preparedStatement(build: () => SQL): PreparedWrite {
     },
     run: (db, values) => send(db, compiled(), values, 'object'),
   };
+}
+
+/**
+ * `INSERT INTO table (columns…) VALUES (…)` of exactly `keys`, each value through its column's encoder (as
+ * drizzle's insert does); the other columns take their SQL defaults. A column with a drizzle-side default or
+ * update function (`$defaultFn`, `$onUpdate`) must be listed: drizzle would compute it, this does not.
+ */
+export function preparedInsert<T extends MySqlTable, K extends keyof T['$inferInsert'] & string>(
+  table: T,
+  keys: readonly K[],
+): PreparedWrite<Pick<T['$inferInsert'], K>> {
+  const columns = getTableColumns(table) as Record<string, Column>;
+  for (const [key, column] of Object.entries(columns)) {
+    if ((column.defaultFn || column.onUpdateFn) && !keys.includes(key as K)) {
+      throw new Error(`preparedInsert: ${key} has a drizzle-side default; list it`);
+    }
+  }
+  const statement = preparedStatement(() => {
+    const listed = keys.map((key) => {
+      const column = columns[key];
+      if (!column) throw new Error(`preparedInsert: no column ${key}`);
+      return column;
+    });
+    return sql`insert into ${table} (${sql.join(
+      listed.map((column) => sql.identifier(column.name)),
+      sql`, `,
+    )}) values (${sql.join(
+      keys.map((key, i) => sql.param(sql.placeholder(key), listed[i])),
+      sql`, `,
+    )})`;
+  });
+  return statement as PreparedWrite<Pick<T['$inferInsert'], K>>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { isDuplicateKey } from '../db/client';
+import { preparedInsert } from '../db/prepared';
 import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
@@ -56,6 +57,31 @@ export type {
   EventSource,
   PaymentEventInput,
 } from './apply-types';
+
+/**
+ * The report's row (its unique PayMob id and kind recognises a duplicate), built once per isolate
+ * (src/db/prepared.ts): every first delivery writes it. Each value goes through its column's encoder.
+ */
+const storeReport = preparedInsert(paymentEvents, [
+  'transactionId',
+  'paymobTransactionId',
+  'kind',
+  'source',
+  'type',
+  'merchantOrderId',
+  'paymobOrderId',
+  'amountCents',
+  'currency',
+  'success',
+  'pending',
+  'isRefunded',
+  'isVoided',
+  'hasParentTransaction',
+  'outcome',
+  'message',
+  'rawBody',
+  'receivedAt',
+]);
 
 const clip = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
 
@@ -269,7 +295,7 @@ export async function applyPaymentEvent(
   let duplicate = target?.seen === true && kind === knownKind;
   if (!duplicate) {
     try {
-      await db.insert(paymentEvents).values({
+      await storeReport.run(db, {
         transactionId: target?.id ?? null,
         paymobTransactionId: facts.paymobTransactionId,
         kind,

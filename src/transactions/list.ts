@@ -152,6 +152,8 @@ function filterConditions(query: TransactionListQuery): ListFilters {
 }
 
 const at = (name: string) => sql.placeholder(name);
+/** A placeholder for a time, written as the column writes its values (`2026-01-02 03:04:05.678`). */
+const atTime = (name: string) => sql.param(at(name), transactions.createdAt);
 
 /** One condition of a list shape, with placeholders for its values (see filterConditions). */
 function conditionOf(part: string): SQL[] {
@@ -167,11 +169,11 @@ function conditionOf(part: string): SQL[] {
   }
   switch (part) {
     case 'created_after':
-      return [gte(transactions.createdAt, at('created_after'))];
+      return [gte(transactions.createdAt, atTime('created_after'))];
     case 'created_before':
-      return [lt(transactions.createdAt, at('created_before'))];
+      return [lt(transactions.createdAt, atTime('created_before'))];
     case 'created_at':
-      return [gte(transactions.createdAt, at('dayStart')), lt(transactions.createdAt, at('dayEnd'))];
+      return [gte(transactions.createdAt, atTime('dayStart')), lt(transactions.createdAt, atTime('dayEnd'))];
     case 'merchant_order_id':
       return [eq(transactions.merchantOrderId, at('merchantOrderId'))];
     case 'merchant_reference':
