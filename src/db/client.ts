@@ -1,5 +1,6 @@
 import { Client, DatabaseError } from '@planetscale/database';
 import { drizzle } from 'drizzle-orm/planetscale-serverless';
+import { fastCast } from './cast';
 
 export type Database = ReturnType<typeof createDatabase>;
 
@@ -34,6 +35,8 @@ function withRequestId(init: RequestInit | undefined, requestId: string): Reques
 export function createDatabase(url: string, requestId: string) {
   const client = new Client({
     url,
+    // The driver's value decoding, same results, cheaper (src/db/cast.ts).
+    cast: fastCast,
     fetch: async (input: string, init?: RequestInit) => {
       let response: Response;
       try {

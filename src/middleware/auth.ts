@@ -29,7 +29,7 @@ export function issuedBeforeCutoff(issuedAt: number, tokensValidAfter: Date | nu
  * (left joins on unique keys; docs/round-trips.md), so customer routes need no lookup of their own. Built once
  * per isolate (src/db/prepared.ts): it runs on every authenticated request.
  */
-const authQuery = preparedSelect(authQueryColumns, (select) =>
+export const authQuery = preparedSelect(authQueryColumns, (select) =>
   select
     .from(users)
     .leftJoin(customers, eq(customers.userId, users.id))
