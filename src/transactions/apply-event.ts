@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { isDuplicateKey } from '../db/client';
-import { preparedInsert } from '../db/prepared';
 import { paymentEvents, type TransactionStatus } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
@@ -16,6 +15,7 @@ import {
   type Plan,
   planFor,
   STATUS_EVENTS,
+  storeReport,
   type Target,
   viewAfter,
   wouldApply,
@@ -57,31 +57,6 @@ export type {
   EventSource,
   PaymentEventInput,
 } from './apply-types';
-
-/**
- * The report's row (its unique PayMob id and kind recognises a duplicate), built once per isolate
- * (src/db/prepared.ts): every first delivery writes it. Each value goes through its column's encoder.
- */
-const storeReport = preparedInsert(paymentEvents, [
-  'transactionId',
-  'paymobTransactionId',
-  'kind',
-  'source',
-  'type',
-  'merchantOrderId',
-  'paymobOrderId',
-  'amountCents',
-  'currency',
-  'success',
-  'pending',
-  'isRefunded',
-  'isVoided',
-  'hasParentTransaction',
-  'outcome',
-  'message',
-  'rawBody',
-  'receivedAt',
-]);
 
 const clip = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
 

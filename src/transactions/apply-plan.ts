@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
-import { preparedSelect, preparedShapes } from '../db/prepared';
+import { preparedInsert, preparedSelect, preparedShapes } from '../db/prepared';
 import {
   customers,
   paymentEvents,
@@ -22,7 +22,7 @@ import { toTransactionView } from './view';
 /**
  * What `applyPaymentEvent` (src/transactions/apply-event.ts) reads and decides before it writes: the
  * transaction a report names, whether the report is bound to it, and the plan (a transition, a reversal
- * child for the ledger, a reported refund total, or nothing).
+ * child for the ledger, a reported refund total, or nothing); and the report's row it stores first.
  */
 
 export type Target = NonNullable<Awaited<ReturnType<typeof loadTarget>>>;
@@ -93,6 +93,31 @@ const targetStatement = preparedShapes(8, (shape) => {
       .limit(1),
   );
 });
+
+/**
+ * The report's row (its unique PayMob id and kind recognises a duplicate), built once per isolate
+ * (src/db/prepared.ts): every first delivery writes it. Each value goes through its column's encoder.
+ */
+export const storeReport = preparedInsert(paymentEvents, [
+  'transactionId',
+  'paymobTransactionId',
+  'kind',
+  'source',
+  'type',
+  'merchantOrderId',
+  'paymobOrderId',
+  'amountCents',
+  'currency',
+  'success',
+  'pending',
+  'isRefunded',
+  'isVoided',
+  'hasParentTransaction',
+  'outcome',
+  'message',
+  'rawBody',
+  'receivedAt',
+]);
 
 /** docs/api.md §4.4 step 4: the event must be about this transaction's PayMob order, amount and currency. */
 export function bindingProblem(
