@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { authenticateApiKey } from '../api-keys/service';
 import type { Database } from '../db/client';
+import { preparedSelect } from '../db/prepared';
 import { addresses, customers, kycRecords, type Role, users } from '../db/schema';
 import type { AppEnv } from '../env';
 import { AppError, forbidden, invalidToken, unauthorized } from '../lib/errors';
@@ -25,17 +26,21 @@ export function issuedBeforeCutoff(issuedAt: number, tokensValidAfter: Date | nu
 
 /**
  * One query: the user a verified access token names, with their customer profile, KYC status and main address
- * (left joins on unique keys; docs/round-trips.md), so customer routes need no lookup of their own.
+ * (left joins on unique keys; docs/round-trips.md), so customer routes need no lookup of their own. Built once
+ * per isolate (src/db/prepared.ts): it runs on every authenticated request.
  */
-async function loadUser(db: Database, userId: number): Promise<AuthenticatedUser | undefined> {
-  const [row] = await db
-    .select(authQueryColumns)
+export const authQuery = preparedSelect(authQueryColumns, (select) =>
+  select
     .from(users)
     .leftJoin(customers, eq(customers.userId, users.id))
     .leftJoin(kycRecords, eq(kycRecords.customerId, customers.id))
     .leftJoin(addresses, eq(addresses.mainOf, customers.id))
-    .where(eq(users.id, userId))
-    .limit(1);
+    .where(eq(users.id, sql.placeholder('userId')))
+    .limit(1),
+);
+
+async function loadUser(db: Database, userId: number): Promise<AuthenticatedUser | undefined> {
+  const [row] = await authQuery.run(db, { userId });
   return row && toAuthenticatedUser(row);
 }
 

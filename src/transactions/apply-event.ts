@@ -15,6 +15,7 @@ import {
   type Plan,
   planFor,
   STATUS_EVENTS,
+  storeReport,
   type Target,
   viewAfter,
   wouldApply,
@@ -269,7 +270,7 @@ export async function applyPaymentEvent(
   let duplicate = target?.seen === true && kind === knownKind;
   if (!duplicate) {
     try {
-      await db.insert(paymentEvents).values({
+      await storeReport.run(db, {
         transactionId: target?.id ?? null,
         paymobTransactionId: facts.paymobTransactionId,
         kind,

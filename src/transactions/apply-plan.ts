@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
+import { preparedInsert, preparedSelect, preparedShapes } from '../db/prepared';
 import {
   customers,
   paymentEvents,
@@ -21,7 +22,7 @@ import { toTransactionView } from './view';
 /**
  * What `applyPaymentEvent` (src/transactions/apply-event.ts) reads and decides before it writes: the
  * transaction a report names, whether the report is bound to it, and the plan (a transition, a reversal
- * child for the ledger, a reported refund total, or nothing).
+ * child for the ledger, a reported refund total, or nothing); and the report's row it stores first.
  */
 
 export type Target = NonNullable<Awaited<ReturnType<typeof loadTarget>>>;
@@ -33,43 +34,90 @@ export type Target = NonNullable<Awaited<ReturnType<typeof loadTarget>>>;
  * recognised without trying the INSERT (docs/round-trips.md).
  */
 export async function loadTarget(db: Database, facts: PaymobTransactionFacts, kind?: string) {
-  const where =
-    facts.merchantOrderId !== null
-      ? eq(transactions.merchantOrderId, facts.merchantOrderId)
-      : facts.paymobOrderId !== null
-        ? eq(transactions.paymobOrderId, facts.paymobOrderId)
-        : undefined;
-  if (!where) return undefined;
-  const ledgerKind = facts.hasParentTransaction
-    ? sql<string | null>`(SELECT ${paymentReversals.kind} FROM ${paymentReversals}
-        WHERE ${paymentReversals.paymobChildId} = ${facts.paymobTransactionId}
-          AND ${paymentReversals.transactionId} = ${transactions.id})`
-    : sql<string | null>`NULL`;
-  const seen =
-    kind === undefined
-      ? sql<number>`0`
-      : sql<number>`exists (select 1 from ${paymentEvents} where ${paymentEvents.paymobTransactionId} = ${facts.paymobTransactionId}
-          and ${paymentEvents.kind} = ${kind})`;
-  const [row] = await db
-    .select({
-      // The API read shape, for the event's `data.object` (docs/webhooks.md §1), and what applying needs.
-      ...transactionViewColumns,
-      paymobRefundedCents: transactions.paymobRefundedCents,
-      ...ownerColumns,
-      ledgerKind: ledgerKind.as('ledger_kind'),
-      seen: seen.as('seen'),
-      childrenCents:
-        sql<string>`(SELECT COALESCE(SUM(${paymentReversals.amountCents}), 0) FROM ${paymentReversals}
-          WHERE ${paymentReversals.transactionId} = ${transactions.id} AND ${paymentReversals.kind} = 'refund'
-            AND ${paymentReversals.state} = 'applied')`.as('children_cents'),
-    })
-    .from(transactions)
-    .leftJoin(customers, eq(customers.id, transactions.customerId))
-    .leftJoin(users, eq(users.id, customers.userId))
-    .where(where)
-    .limit(1);
+  const by =
+    facts.merchantOrderId !== null ? 'merchant' : facts.paymobOrderId !== null ? 'paymob' : undefined;
+  if (!by) return undefined;
+  const statement = targetStatement(
+    `${by},${facts.hasParentTransaction ? 'child' : 'payment'},${kind === undefined ? 'any' : 'kind'}`,
+  );
+  const [row] = await statement.run(db, {
+    merchantOrderId: facts.merchantOrderId,
+    paymobOrderId: facts.paymobOrderId,
+    paymobTransactionId: facts.paymobTransactionId,
+    kind,
+  });
   return row && { ...row, childrenCents: Number(row.childrenCents), seen: Number(row.seen) === 1 };
 }
+
+/**
+ * loadTarget's statement for one shape (`by,child,kind`: which order id names the transaction, whether the
+ * report is a reversal child, whether its kind is known), built once per isolate (src/db/prepared.ts): it is
+ * the webhook's first statement and a redelivery's only one.
+ */
+const targetStatement = preparedShapes(8, (shape) => {
+  const [by, child, kind] = shape.split(',');
+  const id = sql.placeholder('paymobTransactionId');
+  const ledgerKind =
+    child === 'child'
+      ? sql<string | null>`(SELECT ${paymentReversals.kind} FROM ${paymentReversals}
+        WHERE ${paymentReversals.paymobChildId} = ${id}
+          AND ${paymentReversals.transactionId} = ${transactions.id})`
+      : sql<string | null>`NULL`;
+  const seen =
+    kind === 'any'
+      ? sql<number>`0`
+      : sql<number>`exists (select 1 from ${paymentEvents} where ${paymentEvents.paymobTransactionId} = ${id}
+          and ${paymentEvents.kind} = ${sql.placeholder('kind')})`;
+  const fields = {
+    // The API read shape, for the event's `data.object` (docs/webhooks.md §1), and what applying needs.
+    ...transactionViewColumns,
+    paymobRefundedCents: transactions.paymobRefundedCents,
+    ...ownerColumns,
+    ledgerKind: ledgerKind.as('ledger_kind'),
+    seen: seen.as('seen'),
+    childrenCents:
+      sql<string>`(SELECT COALESCE(SUM(${paymentReversals.amountCents}), 0) FROM ${paymentReversals}
+          WHERE ${paymentReversals.transactionId} = ${transactions.id} AND ${paymentReversals.kind} = 'refund'
+            AND ${paymentReversals.state} = 'applied')`.as('children_cents'),
+  };
+  return preparedSelect(fields, (select) =>
+    select
+      .from(transactions)
+      .leftJoin(customers, eq(customers.id, transactions.customerId))
+      .leftJoin(users, eq(users.id, customers.userId))
+      .where(
+        by === 'merchant'
+          ? eq(transactions.merchantOrderId, sql.placeholder('merchantOrderId'))
+          : eq(transactions.paymobOrderId, sql.placeholder('paymobOrderId')),
+      )
+      .limit(1),
+  );
+});
+
+/**
+ * The report's row (its unique PayMob id and kind recognises a duplicate), built once per isolate
+ * (src/db/prepared.ts): every first delivery writes it. Each value goes through its column's encoder.
+ */
+export const storeReport = preparedInsert(paymentEvents, [
+  'transactionId',
+  'paymobTransactionId',
+  'kind',
+  'source',
+  'type',
+  'merchantOrderId',
+  'paymobOrderId',
+  'amountCents',
+  'currency',
+  'success',
+  'pending',
+  'isRefunded',
+  'isVoided',
+  'hasParentTransaction',
+  'outcome',
+  'message',
+  'rawBody',
+  'receivedAt',
+]);
 
 /** docs/api.md §4.4 step 4: the event must be about this transaction's PayMob order, amount and currency. */
 export function bindingProblem(

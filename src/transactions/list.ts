@@ -1,7 +1,9 @@
 import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { QueryBuilder } from 'drizzle-orm/mysql-core';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
-import { customers, TRANSACTION_STATUSES, type TransactionStatus, transactions } from '../db/schema';
+import { preparedSelect, preparedShapes } from '../db/prepared';
+import { customers, TRANSACTION_STATUSES, transactions } from '../db/schema';
 import { type FieldErrors, notFound, unauthorized, validationError } from '../lib/errors';
 import { type Page, pageRequest, pageResponse } from '../lib/pagination';
 import type { Actor, AuthenticatedUser } from '../users/actor';
@@ -59,10 +61,20 @@ function parseDateTime(text: string): Date | undefined {
 const asList = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v) => v.trim());
 
-/** docs/api.md §4.3 filters as SQL conditions; every unusable value is a 400 naming its parameter. */
-function filterConditions(query: TransactionListQuery): SQL[] {
+/**
+ * The list's filters (docs/api.md §4.3) as a statement shape and its values: `key` names the conditions the
+ * statement needs (built once per shape, src/db/prepared.ts), `values` fills their placeholders. Every unusable
+ * value is a 400 naming its parameter.
+ */
+interface ListFilters {
+  key: string[];
+  values: Record<string, unknown>;
+}
+
+function filterConditions(query: TransactionListQuery): ListFilters {
   const errors: FieldErrors = {};
-  const conditions: SQL[] = [];
+  const key: string[] = [];
+  const values: Record<string, unknown> = {};
   const fail = (field: string, message: string) => {
     errors[field] = [...(errors[field] ?? []), message];
   };
@@ -74,18 +86,23 @@ function filterConditions(query: TransactionListQuery): SQL[] {
     }
   }
   if (statuses.length > 0 && !errors.status) {
-    conditions.push(inArray(transactions.status, statuses as TransactionStatus[]));
+    // A repeated status selects nothing more: at most one placeholder per status.
+    const distinct = [...new Set(statuses)];
+    key.push(`status${distinct.length}`);
+    distinct.forEach((status, i) => {
+      values[`status${i}`] = status;
+    });
   }
 
-  for (const [field, op] of [
-    ['created_after', gte],
-    ['created_before', lt],
-  ] as const) {
+  for (const field of ['created_after', 'created_before'] as const) {
     const raw = query[field]?.trim();
     if (raw === undefined || raw === '') continue;
     const at = parseDate(raw) ?? parseDateTime(raw);
     if (!at) fail(field, 'Enter a valid date (YYYY-MM-DD) or date-time (ISO 8601).');
-    else conditions.push(op(transactions.createdAt, at));
+    else {
+      key.push(field);
+      values[field] = at;
+    }
   }
 
   const day = query.created_at?.trim();
@@ -93,10 +110,9 @@ function filterConditions(query: TransactionListQuery): SQL[] {
     const start = parseDate(day);
     if (!start) fail('created_at', 'Enter a valid date (YYYY-MM-DD).');
     else {
-      conditions.push(
-        gte(transactions.createdAt, start),
-        lt(transactions.createdAt, new Date(start.getTime() + DAY_MS)),
-      );
+      key.push('created_at');
+      values.dayStart = start;
+      values.dayEnd = new Date(start.getTime() + DAY_MS);
     }
   }
 
@@ -104,7 +120,10 @@ function filterConditions(query: TransactionListQuery): SQL[] {
   if (merchantOrderId) {
     if (merchantOrderId.length > 40)
       fail('merchant_order_id', 'Ensure this field has no more than 40 characters.');
-    else conditions.push(eq(transactions.merchantOrderId, merchantOrderId));
+    else {
+      key.push('merchant_order_id');
+      values.merchantOrderId = merchantOrderId;
+    }
   }
 
   // Exact, untrimmed: a value no reference can have is a 400, not an empty page (docs/api.md §4.9).
@@ -112,19 +131,102 @@ function filterConditions(query: TransactionListQuery): SQL[] {
   if (merchantReference !== undefined && merchantReference !== '') {
     const problem = merchantReferenceProblem(merchantReference);
     if (problem) fail('merchant_reference', problem);
-    else conditions.push(eq(transactions.merchantReference, merchantReference));
+    else {
+      key.push('merchant_reference');
+      values.merchantReference = merchantReference;
+    }
   }
 
   const customer = query.customer?.trim();
   if (customer) {
     // For a customer this can only narrow their own list further (ownership still applies).
     if (!ID_PATTERN.test(customer)) fail('customer', 'Enter a whole number.');
-    else conditions.push(eq(transactions.customerId, Number(customer)));
+    else {
+      key.push('customer');
+      values.customer = Number(customer);
+    }
   }
 
   if (Object.keys(errors).length > 0) throw validationError(errors, 'Some filters are invalid.');
-  return conditions;
+  return { key, values };
 }
+
+const at = (name: string) => sql.placeholder(name);
+/** A placeholder for a time, written as the column writes its values (`2026-01-02 03:04:05.678`). */
+const atTime = (name: string) => sql.param(at(name), transactions.createdAt);
+
+/** One condition of a list shape, with placeholders for its values (see filterConditions). */
+function conditionOf(part: string): SQL[] {
+  const statuses = /^status(\d+)$/.exec(part);
+  if (statuses) {
+    const count = Number(statuses[1]);
+    return [
+      inArray(
+        transactions.status,
+        Array.from({ length: count }, (_, i) => at(`status${i}`)),
+      ),
+    ];
+  }
+  switch (part) {
+    case 'created_after':
+      return [gte(transactions.createdAt, atTime('created_after'))];
+    case 'created_before':
+      return [lt(transactions.createdAt, atTime('created_before'))];
+    case 'created_at':
+      return [gte(transactions.createdAt, atTime('dayStart')), lt(transactions.createdAt, atTime('dayEnd'))];
+    case 'merchant_order_id':
+      return [eq(transactions.merchantOrderId, at('merchantOrderId'))];
+    case 'merchant_reference':
+      return [eq(transactions.merchantReference, at('merchantReference'))];
+    case 'customer':
+      return [eq(transactions.customerId, at('customer'))];
+    // Ownership (see listOwnership).
+    case 'own:none':
+      return [sql`false`];
+    case 'own:customer':
+      return [eq(transactions.customerId, at('ownCustomer'))];
+    case 'own:user':
+      return [
+        inArray(
+          transactions.customerId,
+          new QueryBuilder()
+            .select({ id: customers.id })
+            .from(customers)
+            .where(eq(customers.userId, at('ownUser'))),
+        ),
+      ];
+    default:
+      throw new Error(`unknown transaction list condition ${part}`);
+  }
+}
+
+/** The list's ownership condition as a shape part (see ownership). */
+function listOwnership(actor: AuthenticatedUser | undefined, values: Record<string, unknown>): string[] {
+  if (!actor || isStaff(actor)) return [];
+  if (actor.customer === null) return ['own:none'];
+  if (actor.customer !== undefined) {
+    values.ownCustomer = actor.customer.id;
+    return ['own:customer'];
+  }
+  values.ownUser = actor.id;
+  return ['own:user'];
+}
+
+/**
+ * The page with the total beside each row, one statement per shape (which filters, which ownership), built on
+ * its first use in the isolate (src/db/prepared.ts). A filter list longer than anything the API offers is
+ * still answered, only not kept.
+ */
+const listStatement = preparedShapes(64, (key) =>
+  preparedSelect({ ...viewColumns, total: sql<number | string>`count(*) over ()`.as('total') }, (select) =>
+    select
+      .from(transactions)
+      .where(and(...(key === '' ? [] : key.split(',').flatMap(conditionOf))))
+      .orderBy(desc(transactions.createdAt), desc(transactions.id))
+      .limit(at('limit'))
+      .offset(at('offset')),
+  ),
+);
 
 /**
  * Customers see only their own transactions: by the customer id the auth query loaded (docs/round-trips.md),
@@ -151,17 +253,13 @@ export async function listTransactions(
   input: { query: TransactionListQuery; requestUrl: string },
 ): Promise<Page<TransactionView>> {
   const { query, requestUrl } = input;
-  const { db } = ctx;
   const actor = signedIn(ctx);
   const page = pageRequest(query);
-  const where = and(...filterConditions(query), ownership(db, actor));
-  const rows = await db
-    .select({ ...viewColumns, total: sql<number | string>`count(*) over ()`.as('total') })
-    .from(transactions)
-    .where(where)
-    .orderBy(desc(transactions.createdAt), desc(transactions.id))
-    .limit(page.pageSize)
-    .offset(page.offset);
+  const { key, values } = filterConditions(query);
+  key.push(...listOwnership(actor, values));
+  values.limit = page.pageSize;
+  values.offset = page.offset;
+  const rows = await listStatement(key.join(',')).run(ctx.db, values);
   const total = rows.length > 0 ? Number(rows[0]?.total) : page.page === 1 ? 0 : page.offset;
   return pageResponse(
     requestUrl,

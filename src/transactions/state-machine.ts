@@ -1,5 +1,6 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { preparedShapes, preparedStatement } from '../db/prepared';
 import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
 import { type EventMark, markAssignments, markJoin } from '../webhooks/events';
 
@@ -65,7 +66,22 @@ export interface TransitionChanges {
  * own source), so affected rows > 0 means "changed".
  */
 export async function transitionTransaction(
-  db: Pick<Database, 'update' | 'execute'>,
+  db: Database,
+  id: number,
+  to: TransactionStatus,
+  changes: TransitionChanges,
+  now: Date,
+  mark: EventMark | undefined,
+): Promise<boolean>;
+export async function transitionTransaction(
+  db: Pick<Database, 'update'>,
+  id: number,
+  to: TransactionStatus,
+  changes: TransitionChanges,
+  now: Date,
+): Promise<boolean>;
+export async function transitionTransaction(
+  db: Pick<Database, 'update'> | Database,
   id: number,
   to: TransactionStatus,
   changes: TransitionChanges,
@@ -75,16 +91,13 @@ export async function transitionTransaction(
   const from = sourcesOf(to);
   if (from.length === 0) return false;
   if (mark) {
+    // The overloads allow a mark only with the request's database: a transaction handle cannot run it.
+    if (!('$client' in db)) throw new Error('a marked transition runs as its own statement');
     const values: Record<string, unknown> = { ...changes, status: to, updatedAt: now };
-    const assignments: SQL[] = [];
-    for (const [key, value] of Object.entries(values)) {
-      if (value === undefined) continue;
-      const column = transactions[key as keyof TransitionChanges | 'status' | 'updatedAt'];
-      assignments.push(sql`${column} = ${sql.param(value, column)}`);
-    }
-    const result = await db.execute(sql`update ${transactions} join ${paymentEvents} on ${markJoin(mark)}
-      set ${sql.join(assignments, sql`, `)}, ${markAssignments(mark)}
-      where ${transactions.id} = ${id} and ${inArray(transactions.status, from)}`);
+    const assigned = Object.keys(values).filter((key) => values[key] !== undefined);
+    for (const [key, value] of Object.entries(mark)) values[`mark.${key}`] = value;
+    values.id = id;
+    const result = await markedTransition(`${to}:${assigned.join(',')}`).run(db, values);
     return result.rowsAffected > 0;
   }
   const result = await db
@@ -93,3 +106,28 @@ export async function transitionTransaction(
     .where(and(eq(transactions.id, id), inArray(transactions.status, from)));
   return result.rowsAffected === 1;
 }
+
+/** The mark's fields as placeholders named `mark.<field>`, for markJoin and markAssignments. */
+const MARK_PLACEHOLDERS = Object.fromEntries(
+  (['paymobTransactionId', 'kind', 'eventId', 'type', 'data', 'at'] as const).map((key) => [
+    key,
+    sql.placeholder(`mark.${key}`),
+  ]),
+) as unknown as EventMark;
+
+/**
+ * The marked transition's statement for one shape (`to:` and the columns it sets), built once per isolate
+ * (src/db/prepared.ts): the first delivery of a webhook runs it.
+ */
+const markedTransition = preparedShapes(32, (shape) => {
+  const [to, keys] = shape.split(':') as [TransactionStatus, string];
+  return preparedStatement(() => {
+    const assignments = keys.split(',').map((key) => {
+      const column = transactions[key as keyof TransitionChanges | 'status' | 'updatedAt'];
+      return sql`${column} = ${sql.param(sql.placeholder(key), column)}`;
+    });
+    return sql`update ${transactions} join ${paymentEvents} on ${markJoin(MARK_PLACEHOLDERS)}
+      set ${sql.join(assignments, sql`, `)}, ${markAssignments(MARK_PLACEHOLDERS)}
+      where ${transactions.id} = ${sql.placeholder('id')} and ${inArray(transactions.status, sourcesOf(to))}`;
+  });
+});
