@@ -94,6 +94,10 @@ describe('executeRaw', () => {
     ],
     ['a Cloudflare 522', () => new Response('<html>', { status: 522 })],
     ['an empty 404', () => new Response('', { status: 404 })],
+    [
+      'a long HTML 502',
+      () => new Response(`<html>${'x'.repeat(5000)}</html>`, { status: 502, statusText: 'Bad Gateway' }),
+    ],
   ])('throws what the driver throws on %s', async (_name, answer) => {
     const ours = clientAnswering(answer);
     const theirs = clientAnswering(answer);
