@@ -1,3 +1,4 @@
+import type { ExecutedQuery } from '@planetscale/database';
 import { format } from '@planetscale/database';
 import {
   Column,
@@ -18,7 +19,6 @@ import {
   type SelectedFields,
 } from 'drizzle-orm/mysql-core';
 import type { Database } from './client';
-import { type Executed, executeRaw, forEachValue } from './execute';
 
 /**
  * Hot statements (docs/design.md, "Hot statements"): the statements every authenticated request, the
@@ -109,15 +109,19 @@ function render(built: Built, params: unknown[]): string {
   return text;
 }
 
-/**
- * Sends the formatted text through the request's client (src/db/execute.ts); a failure is wrapped as drizzle
- * wraps it (`DrizzleQueryError`, the driver's error as its cause).
- */
-async function send(db: Database, built: Built, values: Values): Promise<Executed> {
+/** Sends the formatted text through the request's client; a failure is wrapped as drizzle wraps it. */
+async function send(
+  db: Database,
+  built: Built,
+  values: Values,
+  as: 'array' | 'object',
+): Promise<ExecutedQuery> {
   const params = driverValues(built, values);
   const text = render(built, params);
   try {
-    return await executeRaw(db.$client, text);
+    return as === 'array'
+      ? await db.$client.execute(text, null, { as: 'array' })
+      : await db.$client.execute(text, null, { as: 'object' });
   } catch (err) {
     throw new DrizzleQueryError(built.sql, params, err as Error);
   }
@@ -160,13 +164,14 @@ export function preparedSelect<F extends SelectedFields, Q extends { toSQL(): Qu
       return compiled().sql;
     },
     async run(db, values) {
-      const { fields: columns, rows } = await send(db, compiled(), values);
-      return rows.map((raw) => {
+      const { rows } = await send(db, compiled(), values, 'array');
+      return (rows as unknown[][]).map((raw) => {
         const row: Record<string, unknown> = {};
-        forEachValue(db.$client, columns, raw, (i, value) => {
+        for (let i = 0; i < keys.length; i++) {
+          const value = raw[i];
           row[keys[i] as string] =
             value === null || value === undefined ? null : (decoders[i]?.mapFromDriverValue(value) ?? value);
-        });
+        }
         return row as RowOf<Q>;
       });
     },
@@ -176,7 +181,7 @@ export function preparedSelect<F extends SelectedFields, Q extends { toSQL(): Qu
 /** A write (or any statement whose rows are not read) built once: `run` gives the driver's result. */
 export interface PreparedWrite<V = Values> {
   readonly sql: string;
-  run(db: Database, values: V): Promise<Executed>;
+  run(db: Database, values: V): Promise<ExecutedQuery>;
 }
 
 /** A statement written with drizzle's `sql` template, built on its first use and kept. */
@@ -190,7 +195,7 @@ export function preparedStatement(build: () => SQL): PreparedWrite {
     get sql() {
       return compiled().sql;
     },
-    run: (db, values) => send(db, compiled(), values),
+    run: (db, values) => send(db, compiled(), values, 'object'),
   };
 }
 
