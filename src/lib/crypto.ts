@@ -35,13 +35,25 @@ export function toBase64Url(bytes: Uint8Array): string {
   return toBase64(bytes).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
-/** Decodes standard base64; undefined when the input is not valid base64. */
-export function fromBase64(value: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) return undefined;
-  const binary = atob(value);
+function binaryToBytes(binary: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/** Decodes standard base64; undefined when the input is not valid base64. */
+export function fromBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) return undefined;
+  return binaryToBytes(atob(value));
+}
+
+/**
+ * Decodes unpadded base64url (what `toBase64Url` writes: JWT segments, cookies); undefined when the input is
+ * not base64url or has a length no encoding gives (4n + 1).
+ */
+export function fromBase64Url(value: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) return undefined;
+  return binaryToBytes(atob(value.replaceAll('-', '+').replaceAll('_', '/')));
 }
 
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {

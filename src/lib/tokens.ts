@@ -1,4 +1,4 @@
-import { toBase64Url, ulid, utf8 } from './crypto';
+import { fromBase64Url, toBase64Url, ulid, utf8 } from './crypto';
 
 /**
  * Access and refresh tokens: HS256 JWTs signed with JWT_SECRET (docs/api.md §2.3). Verification pins the algorithm,
@@ -99,21 +99,11 @@ export async function issueTokenPair(settings: TokenSettings, userId: number, no
   return { access, refresh };
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-/** One base64url segment (no padding) as bytes; undefined when it is not base64url. */
-function segmentBytes(segment: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!BASE64URL.test(segment) || segment.length % 4 === 1) return undefined;
-  const binary = atob(segment.replaceAll('-', '+').replaceAll('_', '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 /** One segment as a JSON object, or undefined. */
 function segmentObject(segment: string): Record<string, unknown> | undefined {
-  const bytes = segmentBytes(segment);
+  const bytes = fromBase64Url(segment);
   if (!bytes) return undefined;
   try {
     const value: unknown = JSON.parse(decoder.decode(bytes));
@@ -145,7 +135,7 @@ async function verifiedPayload(
     throw new TokenError(typeof header.alg === 'string' ? 'ERR_JOSE_ALG_NOT_ALLOWED' : 'ERR_JWS_INVALID');
   }
   if (header.crit !== undefined || header.b64 !== undefined) throw new TokenError('ERR_JOSE_NOT_SUPPORTED');
-  const signature = segmentBytes(signaturePart);
+  const signature = fromBase64Url(signaturePart);
   if (!signature || signature.length === 0) throw new TokenError('ERR_JWS_INVALID');
   const signed = utf8(`${headerPart}.${payloadPart}`);
   if (!(await crypto.subtle.verify('HMAC', await hmacKey(settings.JWT_SECRET), signature, signed))) {

@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { AppEnv, Variables } from '../../env';
-import { toBase64Url } from '../../lib/crypto';
+import { fromBase64Url, toBase64Url } from '../../lib/crypto';
 import { AppError, type FieldErrors } from '../../lib/errors';
 import type { AdminSession } from '../session/queries';
 import type { Flash } from './components';
@@ -72,10 +72,9 @@ function encodeFlash(flash: Flash): string {
 
 function decodeFlash(value: string): Flash | undefined {
   try {
-    const binary = atob(value.replaceAll('-', '+').replaceAll('_', '/'));
-    const parsed: unknown = JSON.parse(
-      new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))),
-    );
+    const bytes = fromBase64Url(value);
+    if (!bytes) return undefined;
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const { kind, message, details } = parsed as Record<string, unknown>;
     if ((kind !== 'success' && kind !== 'error' && kind !== 'info') || typeof message !== 'string')
