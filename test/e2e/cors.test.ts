@@ -5,18 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureCustomerProfile } from '../../src/customers/bootstrap';
-import { createDatabase, type Database } from '../../src/db/client';
-import { customers, transactions, users } from '../../src/db/schema';
+import type { Database } from '../../src/db/client';
+import { transactions } from '../../src/db/schema';
 import { ulid } from '../../src/lib/crypto';
-import { hashPassword } from '../../src/lib/password';
 import { CHROMIUM, launchChromium } from './browser';
+import { createPayer, PAYER_PASSWORD } from './payer';
 import { type Stack, startStack } from './stack';
-
-const PASSWORD = 'Kettle-Drum42!';
 
 /** The shop's page: signs in, then lists transactions; writes the outcome into the document. */
 const SHOP_PAGE = `<!doctype html><meta charset="utf-8"><title>Shop</title><pre id="out">working</pre>
@@ -74,26 +70,12 @@ describe.skipIf(!existsSync(CHROMIUM))('CORS from a shop on another origin, in C
     });
     browser = await launchChromium();
 
-    db = createDatabase(inject('databaseUrl'), `e2e-cors-${crypto.randomUUID()}`);
-    username = `shopper_${crypto.randomUUID().replaceAll('-', '').slice(0, 10)}`;
-    const inserted = await db.insert(users).values({
-      username,
-      email: `${username}@example.com`,
-      passwordHash: await hashPassword(PASSWORD),
-      role: 'CUSTOMER',
-      isActive: true,
-      isStaff: false,
-    });
-    const userId = Number(inserted.insertId);
-    await ensureCustomerProfile(db, userId);
-    const [customer] = await db
-      .select({ id: customers.id })
-      .from(customers)
-      .where(eq(customers.userId, userId));
-    if (!customer) throw new Error('no customer profile');
+    const payer = await createPayer(inject('databaseUrl'));
+    db = payer.db;
+    username = payer.username;
     merchantOrderId = `SP-${ulid()}`;
     await db.insert(transactions).values({
-      customerId: customer.id,
+      customerId: payer.customerId,
       merchantOrderId,
       amountCents: 250_00,
       currency: 'EGP',
@@ -113,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('CORS from a shop on another origin, in C
       await page.goto(`${origin}/`);
       // The page's own script makes the calls, so they are cross-origin requests from its origin.
       await page.evaluate(
-        `run(${JSON.stringify(stack.workerUrl)}, ${JSON.stringify(username)}, ${JSON.stringify(PASSWORD)})`,
+        `run(${JSON.stringify(stack.workerUrl)}, ${JSON.stringify(username)}, ${JSON.stringify(PAYER_PASSWORD)})`,
       );
       return (await page.textContent('#out')) ?? '';
     } finally {
