@@ -8,7 +8,13 @@ import { cpuPerRequest, cpuSpent, parseStat } from '../../tools/bench/procs.mjs'
 import { runLines } from '../../tools/bench/report.mjs';
 import { counterEntrySource } from '../../tools/bench/runtime.mjs';
 import { hasEnvironment } from '../../tools/bench/stack.mjs';
-import { bindingKind, COUNTERS_PATH, emptyCounts, withCounters } from '../../tools/bench/worker-counters.js';
+import {
+  bindingKind,
+  COUNTERS_PATH,
+  emptyCounts,
+  rateLimitStandIn,
+  withCounters,
+} from '../../tools/bench/worker-counters.js';
 
 // A real line from `cat /proc/self/stat` (Linux 6.x), with utime 1234 and stime 56.
 const STAT =
@@ -179,6 +185,36 @@ describe('bench-only binding counters', () => {
     expect(source).toContain('export * from "./index.js";');
     expect(source).toContain('export default withCounters(worker);');
   });
+
+  it('passes the Rate Limiting stand-ins to the wrapper when asked (--ratelimits in-isolate)', () => {
+    const source = counterEntrySource('index.js', { RATE_LIMIT_PROFILE: { limit: 30, period: 60 } });
+    expect(source).toContain(
+      'export default withCounters(worker, {"rateLimits":{"RATE_LIMIT_PROFILE":{"limit":30,"period":60}}});',
+    );
+  });
+
+  it('answers a named Rate Limiting binding in the isolate, one window per key, shared by every env', async () => {
+    const seen: Array<{ success: boolean }> = [];
+    const limited = {
+      async fetch(_request: Request, env: { RATE_LIMIT_PROFILE: ReturnType<typeof rateLimitStandIn> }) {
+        seen.push(await env.RATE_LIMIT_PROFILE.limit({ key: 'user:1' }));
+        return new Response('ok');
+      },
+    };
+    const wrapped = withCounters(limited, {
+      rateLimits: { RATE_LIMIT_PROFILE: { limit: 2, period: 60 } },
+    }) as unknown as Wrapped;
+    // Two different env objects: the windows are the isolate's, not the env's.
+    for (let i = 0; i < 3; i += 1) await call(wrapped, fakeEnv().env, '/p', `req-rl-${i}-0000`);
+    expect(seen.map((d) => d.success)).toEqual([true, true, false]);
+  });
+
+  it('keeps a fixed window per key in the stand-in', async () => {
+    const standIn = rateLimitStandIn({ limit: 1, period: 60 });
+    expect(await standIn.limit({ key: 'a' })).toEqual({ success: true });
+    expect(await standIn.limit({ key: 'b' })).toEqual({ success: true });
+    expect(await standIn.limit({ key: 'a' })).toEqual({ success: false });
+  });
 });
 
 describe('aggregating counts', () => {
@@ -238,13 +274,15 @@ describe('latest.md run list', () => {
     ]);
   });
 
-  it('says whether the asset router ran in front of the Worker', () => {
+  it('says whether the asset router ran in front of the Worker and how rate limits were answered', () => {
     const lines = runLines([
       { date: 'a', commit: 'c1', runtime: 'workerd', assets: false, results: [] },
       { date: 'b', commit: 'c2', runtime: 'workerd', assets: true, results: [] },
       { date: 'c', commit: 'c3', runtime: 'external', assets: null, results: [] },
+      { date: 'd', commit: 'c4', runtime: 'workerd', assets: false, ratelimits: 'in-isolate', results: [] },
     ]);
     expect(lines).toEqual([
+      '- d — commit `c4`, workerd, without [assets], Rate Limiting bindings in the isolate',
       '- c — commit `c3`, external',
       '- b — commit `c2`, workerd, with [assets]',
       '- a — commit `c1`, workerd, without [assets]',

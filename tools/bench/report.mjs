@@ -470,7 +470,9 @@ function roundCounts(counts) {
  */
 export function assetsMode(entry) {
   if (entry.runtime === 'external' || entry.assets === null) return '';
-  return entry.assets === false ? ', without [assets]' : ', with [assets]';
+  const assets = entry.assets === false ? ', without [assets]' : ', with [assets]';
+  // Runs without the field (recorded before it existed) used Miniflare's emulation, as `emulated` runs do.
+  return entry.ratelimits === 'in-isolate' ? `${assets}, Rate Limiting bindings in the isolate` : assets;
 }
 
 /**

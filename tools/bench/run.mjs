@@ -23,6 +23,9 @@
  * --commit <ref> (measure that commit instead of HEAD: before/after comparisons), --with-assets (serve the
  * config's `[assets]` too: Miniflare's asset router runs before the Worker on every request; off by default
  * because in production assets are routed outside the Worker's isolate, docs/benchmarks.md §2),
+ * --ratelimits emulated|in-isolate (how the Rate Limiting bindings are answered: by an in-isolate stand-in,
+ * the default, or by Miniflare's emulation, a service Worker and a Durable Object in the same workerd whose CPU
+ * is not the Worker's in production; docs/benchmarks.md §2),
  * --profile <dir> (a V8 CPU profile of the isolate per row through workerd's inspector; results not written).
  */
 
@@ -61,6 +64,7 @@ const { values: args } = parseArgs({
     'working-tree': { type: 'boolean', default: false },
     commit: { type: 'string' },
     'with-assets': { type: 'boolean', default: false },
+    ratelimits: { type: 'string' },
     profile: { type: 'string' },
     database: { type: 'string', default: 'stackpay_bench' },
     help: { type: 'boolean', default: false },
@@ -71,9 +75,19 @@ if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--wrangler-dev] [--no-counters] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
        [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,16,64]
        [--only live,health,...] [--no-write] [--keep] [--working-tree | --commit <ref>] [--with-assets]
-       [--profile <dir>]`);
+       [--ratelimits emulated|in-isolate] [--profile <dir>]`);
   process.exit(0);
 }
+
+// docs/benchmarks.md §2: the Rate Limiting bindings are answered in the isolate unless asked otherwise (the
+// stand-in lives in the counting wrapper, so without it Miniflare's emulation answers).
+const requestedRateLimits = args.ratelimits ?? (args['no-counters'] ? 'emulated' : 'in-isolate');
+if (requestedRateLimits !== 'emulated' && requestedRateLimits !== 'in-isolate') {
+  console.error(`[bench] --ratelimits must be emulated or in-isolate, not ${args.ratelimits}`);
+  process.exit(2);
+}
+/** @type {'emulated' | 'in-isolate'} */
+const RATE_LIMITS_MODE = requestedRateLimits;
 
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 22) {
@@ -202,6 +216,7 @@ async function main() {
       runtime: args['wrangler-dev'] ? 'wrangler-dev' : 'workerd',
       counters: !args['no-counters'],
       assets: args['with-assets'],
+      rateLimits: RATE_LIMITS_MODE,
       inspectorPort,
     });
     if (profileDir) {
@@ -210,7 +225,7 @@ async function main() {
     }
     const server = args['wrangler-dev']
       ? '`wrangler dev` (its proxy Worker, inspector, log relay and `[assets]` router included)'
-      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}`;
+      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}${RATE_LIMITS_MODE === 'in-isolate' ? ', Rate Limiting bindings answered in the isolate' : ", Miniflare's Rate Limiting emulation"}`;
     stack = {
       ...started,
       commit: source.commit,
@@ -481,6 +496,7 @@ async function main() {
         runtime: stack.runtime,
         // Whether Miniflare's asset router ran in front of the Worker (unknown for --url).
         assets: stack.assets ?? null,
+        ratelimits: stack.runtime === 'workerd' ? RATE_LIMITS_MODE : null,
         measured: stack.target,
         machine: { cpu: machine.cpu, cores: machine.cores, memory_gib: machine.memoryGiB },
         versions: { node: machine.node, wrangler: machine.wrangler, workerd: machine.workerd },

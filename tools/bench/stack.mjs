@@ -178,7 +178,8 @@ export async function buildWorker(outdir, root = REPO_ROOT) {
  * Starts everything; every started piece registers its own stop in `cleanups` (run in reverse order).
  * @param {{ log: (message: string) => void, cleanups: { push: (stop: () => Promise<void> | void) => void }, database: string,
  *   workDir: string, keepDatabase: boolean, workerLogLevel: string, source: Source,
- *   runtime: 'workerd' | 'wrangler-dev', counters: boolean, assets?: boolean, inspectorPort?: number }} options
+ *   runtime: 'workerd' | 'wrangler-dev', counters: boolean, assets?: boolean,
+ *   rateLimits?: 'emulated' | 'in-isolate', inspectorPort?: number }} options
  * @returns {Promise<Stack>}
  */
 export async function startStack({
@@ -192,6 +193,7 @@ export async function startStack({
   runtime,
   counters,
   assets = false,
+  rateLimits = 'emulated',
   inspectorPort,
 }) {
   const configPath = join(source.root, 'wrangler.toml');
@@ -270,6 +272,7 @@ export async function startStack({
       counters,
       logFile,
       assets,
+      rateLimits,
       inspectorPort,
     });
     cleanups.push(() => worker.stop());
