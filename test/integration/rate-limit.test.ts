@@ -129,6 +129,24 @@ describe('RateLimiter Durable Object', () => {
     expect(await stub.consume(key, 3, HOUR)).toMatchObject({ allowed: true, remaining: 2 });
   });
 
+  it('clears an object of the per-key layout (before issue 18) when its alarm fires', async () => {
+    // As the per-key layout left it: the window under the key-value API, an alarm at the window's end.
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`login:ip:${crypto.randomUUID()}`));
+    await runInDurableObject(stub, async (_instance: RateLimiter, state) => {
+      await state.storage.put('window', { start: Date.now() - 60_000, count: 4 });
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const left = await runInDurableObject(stub, async (_instance: RateLimiter, state) => ({
+      keys: [...(await state.storage.list()).keys()],
+      tables: state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'windows'")
+        .toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(left).toEqual({ keys: [], tables: [], alarm: null });
+  });
+
   it('counts separate keys independently', async () => {
     const a = counter();
     const b = counter();
