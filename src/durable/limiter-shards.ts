@@ -6,12 +6,11 @@ import type { RateLimiter } from './rate-limiter';
  */
 
 /**
- * Objects per scope. Each key belongs to exactly one of a scope's
- * SHARDS_PER_SCOPE objects, so counts stay exact. 16 because: a login touches two objects of its scope, and a
- * fixed pool is created once and then stays warm (creating an object costs 2.5–5 ms of workerd CPU,
- * docs/benchmarks.md §10), so fewer is cheaper; yet one object runs one request at a time (about a thousand
- * simple requests a second), so 16 per scope leave room for bursts of thousands of checks a second per scope.
- * Changing it moves keys to other objects: their current windows start again from zero (at most one window).
+ * Objects per scope; each key belongs to exactly one of them, so counts stay exact. 16 because a pool is created
+ * once and then stays warm (creating an object costs 2.5–5 ms of workerd CPU, docs/benchmarks.md §10), so fewer
+ * is cheaper, yet one object runs one request at a time (on the order of a thousand simple requests a second),
+ * so 16 per scope leave room for thousands of checks a second per scope. Changing it (or shardOf) moves keys to
+ * other objects, where their current window starts again from zero (docs/security.md §1).
  */
 export const SHARDS_PER_SCOPE = 16;
 
