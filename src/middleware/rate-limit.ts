@@ -8,8 +8,8 @@ import { describeError } from '../lib/logger';
 
 /**
  * docs/api.md §7. The security scopes are exact: fixed windows in a fixed pool of Durable Objects per scope,
- * each key owned by one of them (src/durable/rate-limiter.ts `limiterFor`). The
- * general throttles (`default`, `profile`, `payments`) use Cloudflare's Rate Limiting binding instead (see
+ * each key owned by one of them (`limiterFor`, src/durable/limiter-shards.ts; docs/security.md §1). The general
+ * throttles (`default`, `profile`, `payments`) use Cloudflare's Rate Limiting binding instead (see
  * BINDING_SCOPES): approximate, per Cloudflare location, no Durable Object round trip.
  */
 export const RATE_LIMITS = {
