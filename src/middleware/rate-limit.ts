@@ -1,13 +1,15 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { limiterFor } from '../durable/limiter-shards';
 import type { RateLimitDecision } from '../durable/rate-limiter';
 import type { AppEnv, Env } from '../env';
 import { AppError } from '../lib/errors';
 import { describeError } from '../lib/logger';
 
 /**
- * docs/api.md §7. The security scopes are exact: one Durable Object per (scope, key), fixed windows. The
- * general throttles (`default`, `profile`, `payments`) use Cloudflare's Rate Limiting binding instead (see
+ * docs/api.md §7. The security scopes are exact: fixed windows in a fixed pool of Durable Objects per scope,
+ * each key owned by one of them (`limiterFor`, src/durable/limiter-shards.ts; docs/security.md §1). The general
+ * throttles (`default`, `profile`, `payments`) use Cloudflare's Rate Limiting binding instead (see
  * BINDING_SCOPES): approximate, per Cloudflare location, no Durable Object round trip.
  */
 export const RATE_LIMITS = {
@@ -80,8 +82,8 @@ export async function consumeRateLimit(
   key: string,
 ): Promise<RateLimitDecision> {
   const { limit, windowSeconds } = RATE_LIMITS[scope];
-  const stub = namespace.get(namespace.idFromName(`${scope}:${key}`));
-  return stub.consume(limit, windowSeconds);
+  const counter = limiterFor(namespace, scope, key);
+  return counter.stub.consume(counter.key, limit, windowSeconds);
 }
 
 /** One unit for (scope, counter): the scope's binding for the general throttles, else the Durable Object. */
@@ -159,13 +161,14 @@ async function settle(c: Context<AppEnv>, scope: RateLimitScope, charged: Charge
     await Promise.all(
       charged
         .filter((k) => k.decision.allowed)
-        .map((k) =>
-          env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${scope}:${k.counter}`))
-            .refund(windowSeconds)
-            .catch((err: unknown) =>
-              c.get('logger').error('rate limiter refund failed', { scope, ...describeError(err) }),
-            ),
-        ),
+        .map(async (k) => {
+          try {
+            const counter = limiterFor(env.RATE_LIMITER, scope, k.counter);
+            await counter.stub.refund(counter.key, windowSeconds);
+          } catch (err) {
+            c.get('logger').error('rate limiter refund failed', { scope, ...describeError(err) });
+          }
+        }),
     );
   }
   throw rateLimited(policyOf(scope, charged), denied.name, denied.decision.resetSeconds);

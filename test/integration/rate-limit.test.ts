@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
+import { limiterFor, shardOf } from '../../src/durable/limiter-shards';
 import type { RateLimiter } from '../../src/durable/rate-limiter';
 import type { AppEnv } from '../../src/env';
 import { AppError } from '../../src/lib/errors';
@@ -19,15 +20,36 @@ import {
   rateLimitWithSubject,
 } from '../../src/middleware/rate-limit';
 
-const limiter = (name = `test:${crypto.randomUUID()}`) =>
-  env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
+/** A counter of its own: a fresh key in the `test` scope's pool (src/durable/limiter-shards.ts). */
+const counter = (key = `key:${crypto.randomUUID()}`) => limiterFor(env.RATE_LIMITER, 'test', key);
 // An hour-long window keeps a window boundary from falling inside a test.
 const HOUR = 3600;
 
+type Stub = ReturnType<typeof counter>['stub'];
+/** The rows of the object's `windows` table, by key. */
+const rowsOf = (stub: Stub, keys: string[]) =>
+  runInDurableObject(stub, (_instance: RateLimiter, state) => {
+    const rows = state.storage.sql
+      .exec<{ key: string; start: number; ends: number; count: number }>(
+        'SELECT key, start, ends, count FROM windows',
+      )
+      .toArray();
+    return new Map(rows.filter((r) => keys.includes(r.key)).map((r) => [r.key, r]));
+  });
+/** Keys that all hash to the same object as `first` (a shard holds many keys). */
+function sameShardKeys(first: string, n: number): string[] {
+  const keys = [first];
+  for (let i = 0; keys.length < n; i++) {
+    const candidate = `${first}:${i}`;
+    if (shardOf(candidate) === shardOf(first)) keys.push(candidate);
+  }
+  return keys;
+}
+
 describe('RateLimiter Durable Object', () => {
   it('allows exactly the limit under 50 concurrent consumes', async () => {
-    const stub = limiter();
-    const decisions = await Promise.all(Array.from({ length: 50 }, () => stub.consume(20, HOUR)));
+    const { stub, key } = counter();
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => stub.consume(key, 20, HOUR)));
 
     const allowed = decisions.filter((d) => d.allowed);
     expect(allowed).toHaveLength(20);
@@ -44,40 +66,130 @@ describe('RateLimiter Durable Object', () => {
   });
 
   it('keeps refusing once the limit is reached, without counting refusals', async () => {
-    const stub = limiter();
-    for (let i = 0; i < 3; i++) expect((await stub.consume(3, HOUR)).allowed).toBe(true);
+    const { stub, key } = counter();
+    for (let i = 0; i < 3; i++) expect((await stub.consume(key, 3, HOUR)).allowed).toBe(true);
     for (let i = 0; i < 5; i++)
-      expect(await stub.consume(3, HOUR)).toMatchObject({ allowed: false, remaining: 0 });
-    const stored = await runInDurableObject(stub, (_instance: RateLimiter, state) =>
-      state.storage.get<{ count: number }>('window'),
-    );
-    expect(stored?.count).toBe(3);
+      expect(await stub.consume(key, 3, HOUR)).toMatchObject({ allowed: false, remaining: 0 });
+    expect((await rowsOf(stub, [key])).get(key)?.count).toBe(3);
   });
 
-  it('schedules an alarm at the end of the window, which resets the count and clears storage', async () => {
-    const stub = limiter();
-    const first = await stub.consume(2, HOUR);
-    await stub.consume(2, HOUR);
-    expect((await stub.consume(2, HOUR)).allowed).toBe(false);
+  it('schedules an alarm at the end of the window; the sweep keeps a window that has not ended', async () => {
+    const { stub, key } = counter();
+    const first = await stub.consume(key, 2, HOUR);
+    await stub.consume(key, 2, HOUR);
+    expect((await stub.consume(key, 2, HOUR)).allowed).toBe(false);
 
-    const alarm = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
     const windowEnd = Math.ceil(Date.now() / (HOUR * 1000)) * HOUR * 1000;
+    const alarm = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
     expect(alarm).toBe(windowEnd);
-    expect(Math.abs((alarm ?? 0) - (Date.now() + first.resetSeconds * 1000))).toBeLessThan(2_000);
+    expect(Math.abs(windowEnd - (Date.now() + first.resetSeconds * 1000))).toBeLessThan(2_000);
+    expect((await rowsOf(stub, [key])).get(key)).toMatchObject({ ends: windowEnd, count: 2 });
 
+    // Run early, the sweep deletes nothing of a window still open: the key stays refused.
+    await runDurableObjectAlarm(stub);
+    expect((await rowsOf(stub, [key])).get(key)?.count).toBe(2);
+    expect((await stub.consume(key, 2, HOUR)).allowed).toBe(false);
+  });
+
+  it('sweeps only the windows that ended, then waits for the next window end', async () => {
+    const scope = `sweep-${crypto.randomUUID()}`;
+    const [shortKey, longKey] = sameShardKeys('short', 2) as [string, string];
+    const short = limiterFor(env.RATE_LIMITER, scope, shortKey);
+    const long = limiterFor(env.RATE_LIMITER, scope, longKey);
+    const { stub } = short;
+    expect(long.stub.id.equals(stub.id)).toBe(true);
+    // A 1-second window ends before the sleep does; an hour-long one does not.
+    await stub.consume(short.key, 5, 1);
+    await stub.consume(long.key, 5, HOUR);
+    await stub.consume(long.key, 5, HOUR);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // The alarm may already have fired on its own (at the short window's end): either way the sweep ran.
+    await runDurableObjectAlarm(stub);
+
+    const rows = await rowsOf(stub, [short.key, long.key]);
+    expect(rows.has(short.key)).toBe(false);
+    expect(rows.get(long.key)?.count).toBe(2);
+    const alarm = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
+    expect(alarm).toBe(rows.get(long.key)?.ends);
+    expect(await stub.consume(long.key, 5, HOUR)).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('frees all storage once every window has ended, and counts again from zero afterwards', async () => {
+    const { stub, key } = limiterFor(env.RATE_LIMITER, `idle-${crypto.randomUUID()}`, 'only');
+    for (let i = 0; i < 3; i++) await stub.consume(key, 3, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await runDurableObjectAlarm(stub);
+    const left = await runInDurableObject(stub, async (_instance: RateLimiter, state) => ({
+      tables: state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'windows'")
+        .toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(left).toEqual({ tables: [], alarm: null });
+    expect(await stub.consume(key, 3, HOUR)).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('clears an object of the per-key layout (before issue 18) when its alarm fires', async () => {
+    // As the per-key layout left it: the window under the key-value API, an alarm at the window's end.
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`login:ip:${crypto.randomUUID()}`));
+    await runInDurableObject(stub, async (_instance: RateLimiter, state) => {
+      await state.storage.put('window', { start: Date.now() - 60_000, count: 4 });
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const keys = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.list());
-    expect(keys.size).toBe(0);
-
-    expect(await stub.consume(2, HOUR)).toMatchObject({ allowed: true, remaining: 1 });
+    const left = await runInDurableObject(stub, async (_instance: RateLimiter, state) => ({
+      keys: [...(await state.storage.list()).keys()],
+      tables: state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'windows'")
+        .toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(left).toEqual({ keys: [], tables: [], alarm: null });
   });
 
   it('counts separate keys independently', async () => {
-    const a = limiter();
-    const b = limiter();
-    await Promise.all(Array.from({ length: 5 }, () => a.consume(5, HOUR)));
-    expect((await a.consume(5, HOUR)).allowed).toBe(false);
-    expect(await b.consume(5, HOUR)).toMatchObject({ allowed: true, remaining: 4 });
+    const a = counter();
+    const b = counter();
+    await Promise.all(Array.from({ length: 5 }, () => a.stub.consume(a.key, 5, HOUR)));
+    expect((await a.stub.consume(a.key, 5, HOUR)).allowed).toBe(false);
+    expect(await b.stub.consume(b.key, 5, HOUR)).toMatchObject({ allowed: true, remaining: 4 });
+  });
+
+  it('keeps many keys of one object independent: one exhausted key leaves the others untouched', async () => {
+    const keys = sameShardKeys(`key:${crypto.randomUUID()}`, 20);
+    const counters = keys.map((key) => counter(key));
+    const [exhausted, ...others] = counters as [(typeof counters)[0], ...typeof counters];
+    for (const other of others) expect(other.stub.id.equals(exhausted.stub.id)).toBe(true);
+
+    // Interleaved: the exhausted key's calls and its neighbours' calls reach the one object concurrently.
+    const results = await Promise.all([
+      ...Array.from({ length: 8 }, () => exhausted.stub.consume(exhausted.key, 3, HOUR)),
+      ...others.map((o) => o.stub.consume(o.key, 3, HOUR)),
+    ]);
+    expect(results.slice(0, 8).filter((d) => d.allowed)).toHaveLength(3);
+    for (const d of results.slice(8)) expect(d).toMatchObject({ allowed: true, remaining: 2 });
+
+    await exhausted.stub.refund(exhausted.key, HOUR);
+    const rows = await rowsOf(exhausted.stub, keys);
+    expect(rows.get(exhausted.key)?.count).toBe(2);
+    for (const o of others) expect(rows.get(o.key)?.count).toBe(1);
+  });
+
+  it('refunds one unit of the current window only, never below zero', async () => {
+    const { stub, key } = counter();
+    for (let i = 0; i < 2; i++) await stub.consume(key, 2, HOUR);
+    await stub.refund(key, HOUR);
+    expect(await stub.consume(key, 2, HOUR)).toMatchObject({ allowed: true, remaining: 0 });
+    // The same count as of the previous window: a refund now does not touch it, and a consume starts afresh.
+    await runInDurableObject(stub, (_instance: RateLimiter, state) => {
+      state.storage.sql.exec('UPDATE windows SET start = start - ?1 WHERE key = ?2', HOUR * 1000, key);
+    });
+    await stub.refund(key, HOUR);
+    expect((await rowsOf(stub, [key])).get(key)?.count).toBe(2);
+    expect(await stub.consume(key, 2, HOUR)).toMatchObject({ allowed: true, remaining: 1 });
+    const fresh = counter();
+    await fresh.stub.refund(fresh.key, HOUR);
+    expect((await rowsOf(fresh.stub, [fresh.key])).has(fresh.key)).toBe(false);
   });
 });
 
@@ -267,15 +379,15 @@ describe('rateLimitWithSubject (login: per IP and per account at once)', () => {
       get: (id: DurableObjectId) => {
         const stub = env.RATE_LIMITER.get(id);
         return {
-          consume: async (limit: number, window: number) => {
+          consume: async (key: string, limit: number, window: number) => {
             const which = started.length === 0 ? 'ip' : 'account';
             started.push(which);
             // The IP decision is held until the account check has started: in sequence this never ends.
             if (which === 'ip') await ipHeld;
             else releaseIp();
-            return stub.consume(limit, window);
+            return stub.consume(key, limit, window);
           },
-          refund: (window: number) => stub.refund(window),
+          refund: (key: string, window: number) => stub.refund(key, window),
         };
       },
     } as unknown as Namespace;

@@ -6,28 +6,51 @@
  * per route, dividing workerd's /proc CPU delta by N:
  * - `/noop`: answers at once;
  * - `/empty/fresh`, `/empty/warm`: one RPC to an object whose method touches no storage, on a new object name
- *   per request (a new object, as login's per-IP and per-account keys mostly are) or on one name (an object
- *   already in memory);
- * - `/limiter/fresh`, `/limiter/warm`: the same with src/durable/rate-limiter.ts's `consume` (storage get, put
- *   and, on a new window, setAlarm), copied below because this script runs no build.
+ *   per request (a new object) or on one name (an object already in memory);
+ * - `/perkey/fresh`, `/perkey/warm`: the limiter's layout before issue 18's pool — one object per (scope, key)
+ *   with its window in the key-value storage API (copied below, as it was in src/durable/rate-limiter.ts at
+ *   1419e63) — on a new key per request (as login's per-address key mostly is) or on one key;
+ * - `/pool/fresh`, `/pool/warm`: the real src/durable/rate-limiter.ts class reached through
+ *   src/durable/limiter-shards.ts `limiterFor` (a fixed pool of objects per scope, many keys per object; bundled
+ *   from the source with esbuild, so it cannot drift), on a new key per request or on one key.
  * Two rounds; compare rows of the same round.
  *
  * usage: node tools/bench/limiter-workerd.mjs [N=300]   (Node 22, as `npm run bench` uses)
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../dev-vars.mjs';
 import { serveScript } from './workerd-script.mjs';
 
 const N = Number(process.argv[2] ?? 300);
 const CONNECTIONS = 4;
 
+// esbuild comes with wrangler; the repository's own class and shard function, as the Worker bundle has them.
+const esbuild = createRequire(join(REPO_ROOT, 'package.json'))('esbuild');
+const { outputFiles } = await esbuild.build({
+  stdin: {
+    contents: `export { RateLimiter } from './src/durable/rate-limiter.ts';
+export { limiterFor } from './src/durable/limiter-shards.ts';`,
+    resolveDir: REPO_ROOT,
+    loader: 'ts',
+  },
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['cloudflare:workers'],
+  write: false,
+});
+const limiterModule = outputFiles[0].text;
+
 const script = `
-import { DurableObject } from 'cloudflare:workers';
+${limiterModule}
+import { DurableObject as PerKeyBase } from 'cloudflare:workers';
 const STATE_KEY = 'window';
-// src/durable/rate-limiter.ts's consume, verbatim but for the types.
-export class Limiter extends DurableObject {
+// The per-key layout's consume at 1419e63, verbatim but for the types.
+export class PerKey extends PerKeyBase {
   async consume(limit, windowSeconds) {
     const now = Date.now();
     const windowMs = windowSeconds * 1000;
@@ -45,7 +68,7 @@ export class Limiter extends DurableObject {
     await this.ctx.storage.deleteAll();
   }
 }
-export class Empty extends DurableObject {
+export class Empty extends PerKeyBase {
   consume(limit, windowSeconds) {
     return { allowed: true, limit, remaining: limit, resetSeconds: windowSeconds };
   }
@@ -55,9 +78,15 @@ export default {
   async fetch(request, env) {
     const [, kind, which] = new URL(request.url).pathname.split('/');
     if (kind === 'noop') return new Response('ok');
-    const namespace = kind === 'empty' ? env.EMPTY : env.LIMITER;
-    const name = which === 'fresh' ? 'login:ip:' + (fresh++) + ':' + Math.random() : 'login:ip:warm';
-    const decision = await namespace.get(namespace.idFromName(name)).consume(1000000, 60);
+    const key = which === 'fresh' ? 'ip:' + (fresh++) + ':' + Math.random() : 'ip:warm';
+    let decision;
+    if (kind === 'pool') {
+      const counter = limiterFor(env.LIMITER, 'login', key);
+      decision = await counter.stub.consume(counter.key, 1000000, 60);
+    } else {
+      const namespace = kind === 'empty' ? env.EMPTY : env.PERKEY;
+      decision = await namespace.get(namespace.idFromName('login:' + key)).consume(1000000, 60);
+    }
     return new Response(String(decision.remaining));
   },
 };`;
@@ -65,7 +94,8 @@ export default {
 const persist = mkdtempSync(join(tmpdir(), 'limiter-workerd-'));
 const worker = await serveScript(script, {
   durableObjects: {
-    LIMITER: { className: 'Limiter', useSQLite: true },
+    LIMITER: { className: 'RateLimiter', useSQLite: true },
+    PERKEY: { className: 'PerKey', useSQLite: true },
     EMPTY: { className: 'Empty', useSQLite: true },
   },
   durableObjectsPersist: persist,
@@ -73,7 +103,15 @@ const worker = await serveScript(script, {
 try {
   for (const round of [1, 2]) {
     const row = [];
-    for (const path of ['/noop', '/empty/fresh', '/empty/warm', '/limiter/fresh', '/limiter/warm']) {
+    for (const path of [
+      '/noop',
+      '/empty/fresh',
+      '/empty/warm',
+      '/perkey/fresh',
+      '/perkey/warm',
+      '/pool/fresh',
+      '/pool/warm',
+    ]) {
       row.push(`${path} ${(await worker.measure(path, N, CONNECTIONS)).toFixed(2)}`);
     }
     console.log(`round ${round}, workerd CPU ms per request over ${N}: ${row.join(', ')}`);

@@ -1,11 +1,13 @@
+import { limiterFor } from '../../durable/limiter-shards';
 import type { Env } from '../../env';
 import { randomBytes, toHex } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 
 /**
  * One-shot confirmations for actions that move money (refund, void). Each confirmation page carries a fresh
- * nonce; the POST claims it in the RateLimiter Durable Object with a limit of one, which is exact and atomic,
- * so a double click or a resubmitted form runs the action once. No new table is needed.
+ * nonce; the POST claims it in the RateLimiter Durable Objects (scope `admin_confirm`, src/durable/
+ * limiter-shards.ts) with a limit of one, which is exact and atomic, so a double click or a resubmitted form
+ * runs the action once. No new table is needed.
  */
 // Long enough that a window boundary (when a fixed window restarts) almost never falls between two clicks.
 const CLAIM_WINDOW_SECONDS = 24 * 60 * 60;
@@ -27,8 +29,8 @@ export async function claimConfirmation(
 ): Promise<boolean> {
   if (!nonce || !NONCE_SHAPE.test(nonce)) return false;
   try {
-    const stub = limiter.get(limiter.idFromName(`admin_confirm:${sessionId}:${action}:${nonce}`));
-    return (await stub.consume(1, CLAIM_WINDOW_SECONDS)).allowed;
+    const claim = limiterFor(limiter, 'admin_confirm', `${sessionId}:${action}:${nonce}`);
+    return (await claim.stub.consume(claim.key, 1, CLAIM_WINDOW_SECONDS)).allowed;
   } catch (err) {
     throw new AppError(
       503,
