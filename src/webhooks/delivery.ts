@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import type { ServiceContext } from '../context';
+import { preparedSelect, preparedStatement } from '../db/prepared';
 import { events, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { materialiseEvent, type WebhookMessage } from './events';
@@ -44,22 +45,46 @@ export async function enqueueDeliveries(
   );
 }
 
+/*
+ * The fan-out's statements, built once per isolate (src/db/prepared.ts, docs/design.md "Hot statements"): every
+ * event runs the first three and the last; the reading of its deliveries runs when an endpoint subscribes.
+ */
+const readEvent = preparedSelect({ type: events.type, dispatchedAt: events.dispatchedAt }, (select) =>
+  select
+    .from(events)
+    .where(eq(events.id, sql.placeholder('id')))
+    .limit(1),
+);
+const enabledEndpoints = preparedSelect(
+  { id: webhookEndpoints.id, events: webhookEndpoints.events },
+  (select) => select.from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true)),
+);
+const pendingDeliveries = preparedSelect(
+  { id: webhookDeliveries.id, attempts: webhookDeliveries.attempts },
+  (select) =>
+    select
+      .from(webhookDeliveries)
+      .where(
+        and(
+          eq(webhookDeliveries.eventId, sql.placeholder('eventId')),
+          eq(webhookDeliveries.state, 'pending'),
+        ),
+      ),
+);
+const markDispatched = preparedStatement(
+  () => sql`update ${events} set ${sql.identifier(events.dispatchedAt.name)} = ${sql.param(sql.placeholder('at'), events.dispatchedAt)}
+    where ${events.id} = ${sql.placeholder('id')}`,
+);
+
 /**
  * One delivery per enabled, subscribed endpoint (idempotent: the (event, endpoint) key is unique). First the
  * `events` row of an outbox mark is materialised (docs/webhooks.md §2; a no-op when it exists already).
  */
 async function fanOut(ctx: ServiceContext, eventId: string): Promise<void> {
   await materialiseEvent(ctx.db, eventId);
-  const [event] = await ctx.db
-    .select({ type: events.type, dispatchedAt: events.dispatchedAt })
-    .from(events)
-    .where(eq(events.id, eventId))
-    .limit(1);
+  const [event] = await readEvent.run(ctx.db, { id: eventId });
   if (!event || event.dispatchedAt) return;
-  const endpoints = await ctx.db
-    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.enabled, true));
+  const endpoints = await enabledEndpoints.run(ctx.db, {});
   const targets = endpoints.filter((endpoint) => {
     const types = subscribedTypes(endpoint.events);
     return types.includes('*') || types.includes(event.type);
@@ -69,16 +94,13 @@ async function fanOut(ctx: ServiceContext, eventId: string): Promise<void> {
       .insert(webhookDeliveries)
       .values(targets.map((t) => ({ eventId, endpointId: t.id, nextAttemptAt: ctx.now, createdAt: ctx.now })))
       .onDuplicateKeyUpdate({ set: { eventId: sql`${webhookDeliveries.eventId}` } });
-    const rows = await ctx.db
-      .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.state, 'pending')));
+    const rows = await pendingDeliveries.run(ctx.db, { eventId });
     await enqueueDeliveries(
       ctx,
       rows.map((r) => ({ id: r.id, attempt: r.attempts + 1, at: ctx.now })),
     );
   }
-  await ctx.db.update(events).set({ dispatchedAt: ctx.now }).where(eq(events.id, eventId));
+  await markDispatched.run(ctx.db, { id: eventId, at: ctx.now });
 }
 
 async function loadDelivery(ctx: ServiceContext, deliveryId: number) {
