@@ -1,12 +1,12 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import type { ServiceContext } from '../context';
-import { preparedSelect, preparedStatement } from '../db/prepared';
 import { events, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { materialiseEvent, type WebhookMessage } from './events';
 import { DELIVERY_TIMEOUT_MS, DISABLE_AFTER_MS, nextAttemptAt } from './policy';
 import { openSecret } from './secrets';
+import { enabledEndpoints, markDispatched, pendingDeliveries, readEvent } from './statements';
 import { eventBody, subscribedTypes } from './view';
 
 /**
@@ -44,37 +44,6 @@ export async function enqueueDeliveries(
     })),
   );
 }
-
-/*
- * The fan-out's statements, built once per isolate (src/db/prepared.ts, docs/design.md "Hot statements"): every
- * event runs the first three and the last; the reading of its deliveries runs when an endpoint subscribes.
- */
-const readEvent = preparedSelect({ type: events.type, dispatchedAt: events.dispatchedAt }, (select) =>
-  select
-    .from(events)
-    .where(eq(events.id, sql.placeholder('id')))
-    .limit(1),
-);
-const enabledEndpoints = preparedSelect(
-  { id: webhookEndpoints.id, events: webhookEndpoints.events },
-  (select) => select.from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true)),
-);
-const pendingDeliveries = preparedSelect(
-  { id: webhookDeliveries.id, attempts: webhookDeliveries.attempts },
-  (select) =>
-    select
-      .from(webhookDeliveries)
-      .where(
-        and(
-          eq(webhookDeliveries.eventId, sql.placeholder('eventId')),
-          eq(webhookDeliveries.state, 'pending'),
-        ),
-      ),
-);
-const markDispatched = preparedStatement(
-  () => sql`update ${events} set ${sql.identifier(events.dispatchedAt.name)} = ${sql.param(sql.placeholder('at'), events.dispatchedAt)}
-    where ${events.id} = ${sql.placeholder('id')}`,
-);
 
 /**
  * One delivery per enabled, subscribed endpoint (idempotent: the (event, endpoint) key is unique). First the

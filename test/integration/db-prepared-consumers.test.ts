@@ -1,0 +1,224 @@
+/**
+ * The queue consumers' hot statements (src/db/prepared.ts, docs/design.md "Hot statements"): the status
+ * e-mail's reservation and `sent` UPDATE (src/notifications/service.ts) and the webhook fan-out's statements
+ * (src/webhooks/events.ts, src/webhooks/statements.ts) read and write what the drizzle build they replaced
+ * did. A write is run twice, on twin rows: once prepared, once as drizzle built it per call; the rows must
+ * then be equal but for their keys and the clock.
+ */
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { emailEvents, events, paymentEvents, webhookDeliveries, webhookEndpoints } from '../../src/db/schema';
+import { type EmailRecord, markEmailSent, reserveEmail } from '../../src/notifications/service';
+import { materialiseEvent } from '../../src/webhooks/events';
+import {
+  enabledEndpoints,
+  markDispatched,
+  pendingDeliveries,
+  readEvent,
+} from '../../src/webhooks/statements';
+import { createUser, testDb, uniqueName } from './helpers';
+import { createPayer, insertTransaction } from './transactions-support';
+
+async function emailRow(key: string) {
+  const [row] = await testDb().select().from(emailEvents).where(eq(emailEvents.idempotencyKey, key));
+  if (!row) throw new Error(`no email_events row ${key}`);
+  const { id, idempotencyKey, createdAt, updatedAt, ...rest } = row;
+  return { rest, createdAt, updatedAt };
+}
+
+/** The clock columns are the database's or the isolate's time of the write: recent, not equal. */
+function recent(at: Date, since: number) {
+  expect(at.getTime()).toBeGreaterThanOrEqual(since - 2000);
+  expect(at.getTime()).toBeLessThanOrEqual(Date.now() + 2000);
+}
+
+describe("the status e-mail's statements write what drizzle wrote", () => {
+  it('the reservation INSERT, its claim on a retry, and the sent UPDATE (queued, and already delivered)', async () => {
+    const user = await createUser();
+    const record = (key: string, userId: number | null): EmailRecord => ({
+      idempotencyKey: key,
+      kind: 'transaction_status',
+      userId,
+      recipient: user.email,
+      subject: `Paiement reçu — "it's" \\ done ✓ ?`,
+      provider: 'mailgun',
+    });
+    const since = Date.now();
+    for (const userId of [user.id, null]) {
+      const prepared = uniqueName('mail-p');
+      const drizzle = uniqueName('mail-d');
+      expect(await reserveEmail(testDb(), record(prepared, userId), 2)).toBe(true);
+      // The drizzle build reserveEmail ran before.
+      await testDb()
+        .insert(emailEvents)
+        .values({ ...record(drizzle, userId), status: 'queued', attempts: 2 });
+      const [p, d] = [await emailRow(prepared), await emailRow(drizzle)];
+      expect(p.rest).toEqual(d.rest);
+      expect(p.rest).toMatchObject({ status: 'queued', attempts: 2, userId, sentAt: null, lastError: null });
+      recent(p.createdAt, since);
+      recent(p.updatedAt, since);
+
+      // A retry of the message claims the row once; a duplicate of the same attempt does not.
+      expect(await reserveEmail(testDb(), record(prepared, userId), 3)).toBe(true);
+      expect(await reserveEmail(testDb(), record(prepared, userId), 3)).toBe(false);
+      await testDb()
+        .update(emailEvents)
+        .set({ attempts: 3 })
+        .where(
+          and(
+            eq(emailEvents.idempotencyKey, drizzle),
+            eq(emailEvents.status, 'queued'),
+            lt(emailEvents.attempts, 3),
+          ),
+        );
+
+      const sentAt = new Date('2026-07-08T09:10:11.123Z');
+      await markEmailSent(testDb(), prepared, "<20260708.1@mg.example> it's", sentAt);
+      // The drizzle build markEmailSent ran before.
+      await testDb()
+        .update(emailEvents)
+        .set({
+          status: sql`case when ${emailEvents.status} = 'queued' then 'sent' else ${emailEvents.status} end`,
+          providerMessageId: "<20260708.1@mg.example> it's",
+          sentAt,
+          lastError: null,
+        })
+        .where(eq(emailEvents.idempotencyKey, drizzle));
+      const [ps, ds] = [await emailRow(prepared), await emailRow(drizzle)];
+      expect(ps.rest).toEqual(ds.rest);
+      expect(ps.rest).toMatchObject({ status: 'sent', attempts: 3, sentAt: ds.rest.sentAt });
+      expect(ps.rest.sentAt?.getTime()).toBe(sentAt.getTime());
+      recent(ps.updatedAt, since);
+    }
+
+    // A delivery report that arrived first: the row stays delivered, the rest is recorded.
+    const key = uniqueName('mail-delivered');
+    expect(await reserveEmail(testDb(), record(key, user.id), 1)).toBe(true);
+    await testDb()
+      .update(emailEvents)
+      .set({ status: 'delivered', lastError: 'deferred once' })
+      .where(eq(emailEvents.idempotencyKey, key));
+    await markEmailSent(testDb(), key, null, new Date('2026-07-08T09:10:12.000Z'));
+    expect((await emailRow(key)).rest).toMatchObject({
+      status: 'delivered',
+      providerMessageId: null,
+      lastError: null,
+    });
+  });
+});
+
+const endpointIds: string[] = [];
+afterAll(async () => {
+  if (endpointIds.length > 0) {
+    await testDb().delete(webhookEndpoints).where(inArray(webhookEndpoints.id, endpointIds));
+  }
+});
+
+describe("the webhook fan-out's statements read and write what drizzle did", () => {
+  it('materialising a marked report, reading the event, marking it dispatched', async () => {
+    const payer = await createPayer();
+    const transactionId = await insertTransaction(payer.customerId);
+    // Recent, so that a sweep another file runs meanwhile does not take these rows for lost ones.
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 345);
+    const mark = async () => {
+      const eventId = uniqueName('evt_p').slice(0, 40);
+      await testDb()
+        .insert(paymentEvents)
+        .values({
+          transactionId,
+          paymobTransactionId: 800_000_000 + Math.floor(Math.random() * 1e8),
+          kind: 'transaction',
+          source: 'processed_callback',
+          type: 'TRANSACTION',
+          outcome: 'applied',
+          rawBody: {},
+          eventId,
+          eventType: 'payment.succeeded',
+          eventData: JSON.stringify({ id: transactionId, note: 'it\'s "quoted"\n\\ ✓ ?' }),
+          eventAt: at,
+        });
+      return eventId;
+    };
+    const [prepared, drizzle] = [await mark(), await mark()];
+    await materialiseEvent(testDb(), prepared);
+    await materialiseEvent(testDb(), prepared); // a duplicated message adds nothing
+    // The drizzle build materialiseEvent ran before.
+    await testDb().execute(sql`insert ignore into ${events}
+      (${sql.identifier(events.id.name)}, ${sql.identifier(events.type.name)}, ${sql.identifier(events.objectType.name)},
+       ${sql.identifier(events.objectId.name)}, ${sql.identifier(events.data.name)}, ${sql.identifier(events.createdAt.name)})
+      select ${paymentEvents.eventId}, ${paymentEvents.eventType}, 'transaction', ${paymentEvents.transactionId},
+        ${paymentEvents.eventData}, ${paymentEvents.eventAt}
+      from ${paymentEvents} where ${paymentEvents.eventId} = ${drizzle}`);
+    const eventRows = async (id: string) => testDb().select().from(events).where(eq(events.id, id));
+    const [p] = await eventRows(prepared);
+    const [d] = await eventRows(drizzle);
+    expect(p && { ...p, id: '' }).toEqual(d && { ...d, id: '' });
+    expect(p).toMatchObject({ type: 'payment.succeeded', objectId: String(transactionId), createdAt: at });
+    expect(await eventRows(prepared)).toHaveLength(1);
+    // An id never marked selects nothing.
+    await materialiseEvent(testDb(), 'evt_never_marked');
+    expect(await eventRows('evt_never_marked')).toEqual([]);
+
+    const drizzleRead = (id: string) =>
+      testDb()
+        .select({ type: events.type, dispatchedAt: events.dispatchedAt })
+        .from(events)
+        .where(eq(events.id, id))
+        .limit(1);
+    for (const id of [prepared, 'evt_never_marked']) {
+      expect(await readEvent.run(testDb(), { id })).toEqual(await drizzleRead(id));
+    }
+    const dispatchedAt = new Date(at.getTime() + 1111);
+    await markDispatched.run(testDb(), { id: prepared, at: dispatchedAt });
+    await testDb().update(events).set({ dispatchedAt }).where(eq(events.id, drizzle));
+    const [read] = await readEvent.run(testDb(), { id: prepared });
+    expect(read).toEqual((await drizzleRead(drizzle))[0]);
+    expect(read?.dispatchedAt).toEqual(dispatchedAt);
+    expect(await readEvent.run(testDb(), { id: prepared })).toEqual(await drizzleRead(prepared));
+  });
+
+  it('the enabled endpoints and an event’s pending deliveries', async () => {
+    const endpoint = (enabled: boolean) => ({
+      id: uniqueName('we_t').slice(0, 40),
+      url: 'https://merchant.example/hooks?a=1',
+      // Subscribed to a type no event has: other files' fan-outs running now deliver nothing to it.
+      events: '["test.none","it\'s"]',
+      enabled,
+      secretSealed: 'v1.x.y',
+    });
+    const rows = [endpoint(true), endpoint(false), endpoint(true)];
+    endpointIds.push(...rows.map((r) => r.id));
+    await testDb().insert(webhookEndpoints).values(rows);
+    const mine = (list: Array<{ id: string }>) =>
+      list.filter((r) => endpointIds.includes(r.id)).sort((a, b) => a.id.localeCompare(b.id));
+    const prepared = mine(await enabledEndpoints.run(testDb(), {}));
+    const drizzle = mine(
+      await testDb()
+        .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.enabled, true)),
+    );
+    expect(prepared).toEqual(drizzle);
+    expect(prepared.map((r) => r.id)).toEqual([rows[0]?.id, rows[2]?.id].sort());
+
+    const eventId = uniqueName('evt_d').slice(0, 40);
+    await testDb()
+      .insert(webhookDeliveries)
+      .values(
+        rows.map((r, i) => ({
+          eventId,
+          endpointId: r.id,
+          state: i === 1 ? ('delivered' as const) : ('pending' as const),
+          attempts: i,
+        })),
+      );
+    const drizzlePending = await testDb()
+      .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.state, 'pending')));
+    const preparedPending = await pendingDeliveries.run(testDb(), { eventId });
+    expect(preparedPending).toEqual(drizzlePending);
+    expect(preparedPending.map((r) => r.attempts).sort()).toEqual([0, 2]);
+    await testDb().delete(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
+  });
+});
