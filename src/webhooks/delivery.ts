@@ -1,12 +1,22 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import type { ServiceContext } from '../context';
-import { events, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema';
+import { users, webhookDeliveries, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { materialiseEvent, type WebhookMessage } from './events';
 import { DELIVERY_TIMEOUT_MS, DISABLE_AFTER_MS, nextAttemptAt } from './policy';
 import { openSecret } from './secrets';
-import { enabledEndpoints, markDispatched, pendingDeliveries, readEvent } from './statements';
+import {
+  claimAttempt,
+  type DeliveryEnd,
+  deliveryOf,
+  enabledEndpoints,
+  endDelivery,
+  markDispatched,
+  pendingDeliveries,
+  readEvent,
+  recordAttempt,
+} from './statements';
 import { eventBody, subscribedTypes } from './view';
 
 /**
@@ -70,21 +80,6 @@ async function fanOut(ctx: ServiceContext, eventId: string): Promise<void> {
     );
   }
   await markDispatched.run(ctx.db, { id: eventId, at: ctx.now });
-}
-
-async function loadDelivery(ctx: ServiceContext, deliveryId: number) {
-  const [row] = await ctx.db
-    .select({
-      delivery: webhookDeliveries,
-      event: { id: events.id, type: events.type, data: events.data, createdAt: events.createdAt },
-      endpoint: webhookEndpoints,
-    })
-    .from(webhookDeliveries)
-    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-    .leftJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .where(eq(webhookDeliveries.id, deliveryId))
-    .limit(1);
-  return row;
 }
 
 interface AttemptResult {
@@ -159,12 +154,8 @@ async function readSample(response: Response): Promise<string | null> {
   return new TextDecoder().decode(bytes);
 }
 
-async function finish(
-  ctx: ServiceContext,
-  deliveryId: number,
-  set: Partial<typeof webhookDeliveries.$inferInsert>,
-) {
-  await ctx.db.update(webhookDeliveries).set(set).where(eq(webhookDeliveries.id, deliveryId));
+function finish(ctx: ServiceContext, deliveryId: number, end: DeliveryEnd): Promise<void> {
+  return endDelivery(ctx.db, deliveryId, end);
 }
 
 /**
@@ -176,7 +167,7 @@ export async function attemptDelivery(
   input: { deliveryId: number; attempt: number },
 ): Promise<void> {
   const { deliveryId } = input;
-  const row = await loadDelivery(ctx, deliveryId);
+  const row = await deliveryOf(ctx.db, deliveryId);
   if (row?.delivery.state !== 'pending' || row.delivery.attempts + 1 !== input.attempt) return;
   const { delivery, event, endpoint } = row;
   if (!endpoint?.enabled) {
@@ -188,27 +179,20 @@ export async function attemptDelivery(
   }
   // Claim this attempt: a concurrent duplicate of the message finds the count changed and stops.
   const attempt = input.attempt;
-  const claimed = await ctx.db
-    .update(webhookDeliveries)
-    .set({
-      attempts: attempt,
-      lastAttemptAt: ctx.now,
-      nextAttemptAt: new Date(ctx.now.getTime() + ATTEMPT_LEASE_MS),
-    })
-    .where(
-      and(
-        eq(webhookDeliveries.id, deliveryId),
-        eq(webhookDeliveries.state, 'pending'),
-        eq(webhookDeliveries.attempts, delivery.attempts),
-      ),
-    );
+  const claimed = await claimAttempt.run(ctx.db, {
+    id: deliveryId,
+    seen: delivery.attempts,
+    attempt,
+    at: ctx.now,
+    leaseUntil: new Date(ctx.now.getTime() + ATTEMPT_LEASE_MS),
+  });
   if (claimed.rowsAffected !== 1) return;
 
   const secret = await openSecret(ctx.config.JWT_SECRET, endpoint.id, endpoint.secretSealed);
   const result: AttemptResult = secret
     ? await send(endpoint.url, secret, event.id, eventBody(event))
     : { ok: false, status: null, durationMs: 0, body: null, error: 'the signing secret cannot be read' };
-  await ctx.db.insert(webhookAttempts).values({
+  await recordAttempt.run(ctx.db, {
     deliveryId,
     endpointId: endpoint.id,
     attempt,

@@ -7,14 +7,25 @@
  */
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emailEvents, events, paymentEvents, webhookDeliveries, webhookEndpoints } from '../../src/db/schema';
+import {
+  emailEvents,
+  events,
+  paymentEvents,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
+} from '../../src/db/schema';
 import { type EmailRecord, markEmailSent, reserveEmail } from '../../src/notifications/service';
 import { materialiseEvent } from '../../src/webhooks/events';
 import {
+  claimAttempt,
+  deliveryOf,
   enabledEndpoints,
+  endDelivery,
   markDispatched,
   pendingDeliveries,
   readEvent,
+  recordAttempt,
 } from '../../src/webhooks/statements';
 import { createUser, testDb, uniqueName } from './helpers';
 import { createPayer, insertTransaction } from './transactions-support';
@@ -219,6 +230,163 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
     const preparedPending = await pendingDeliveries.run(testDb(), { eventId });
     expect(preparedPending).toEqual(drizzlePending);
     expect(preparedPending.map((r) => r.attempts).sort()).toEqual([0, 2]);
+    await testDb().delete(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
+  });
+
+  it("a delivery attempt's read, claim, record and end", async () => {
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000 + 789);
+    const endpoint = {
+      id: uniqueName('we_a').slice(0, 40),
+      url: 'https://merchant.example/a',
+      events: '["test.none"]',
+      enabled: false,
+      secretSealed: 'v1.a.b',
+      failingSince: new Date(now.getTime() - 3600_000),
+    };
+    endpointIds.push(endpoint.id);
+    await testDb().insert(webhookEndpoints).values(endpoint);
+    const eventId = uniqueName('evt_a').slice(0, 40);
+    await testDb().insert(events).values({
+      id: eventId,
+      type: 'payment.succeeded',
+      objectType: 'transaction',
+      objectId: '1',
+      data: '{"note":"it\'s ✓ ?"}',
+      createdAt: now,
+      dispatchedAt: now,
+    });
+    // Twin deliveries of the event: one to the endpoint, one to an endpoint that no longer exists.
+    const gone = uniqueName('we_gone').slice(0, 40);
+    await testDb()
+      .insert(webhookDeliveries)
+      .values(
+        [endpoint.id, gone].map((endpointId) => ({
+          eventId,
+          endpointId,
+          attempts: 1,
+          nextAttemptAt: now,
+          createdAt: now,
+        })),
+      );
+    const ids = (
+      await testDb()
+        .select({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId })
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.eventId, eventId))
+    ).sort((a, b) => (a.endpointId === endpoint.id ? -1 : b.endpointId === endpoint.id ? 1 : 0));
+    const [p, d] = ids.map((r) => r.id) as [number, number];
+    // The drizzle build loadDelivery ran before (the endpoint's columns the attempt uses).
+    const drizzleRead = async (id: number) => {
+      const [row] = await testDb()
+        .select({
+          delivery: {
+            state: webhookDeliveries.state,
+            attempts: webhookDeliveries.attempts,
+            nextAttemptAt: webhookDeliveries.nextAttemptAt,
+            createdAt: webhookDeliveries.createdAt,
+          },
+          event: { id: events.id, type: events.type, data: events.data, createdAt: events.createdAt },
+          endpoint: {
+            id: webhookEndpoints.id,
+            url: webhookEndpoints.url,
+            enabled: webhookEndpoints.enabled,
+            secretSealed: webhookEndpoints.secretSealed,
+            failingSince: webhookEndpoints.failingSince,
+          },
+        })
+        .from(webhookDeliveries)
+        .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+        .leftJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+        .where(eq(webhookDeliveries.id, id))
+        .limit(1);
+      return row;
+    };
+    for (const id of [p, d, 987_654_321])
+      expect(await deliveryOf(testDb(), id)).toEqual(await drizzleRead(id));
+    expect((await deliveryOf(testDb(), p))?.endpoint).toMatchObject({
+      enabled: false,
+      failingSince: endpoint.failingSince,
+    });
+    expect((await deliveryOf(testDb(), d))?.endpoint).toBeNull();
+
+    const deliveryRows = async () => {
+      const rows = await testDb()
+        .select()
+        .from(webhookDeliveries)
+        .where(inArray(webhookDeliveries.id, [p, d]));
+      const byId = new Map(rows.map(({ id, endpointId, ...rest }) => [id, rest]));
+      return [byId.get(p), byId.get(d)];
+    };
+    const leaseUntil = new Date(now.getTime() + 120_000);
+    // The claim: the prepared one on p, drizzle's on d; a second claim at the old count changes nothing.
+    const claim = await claimAttempt.run(testDb(), { id: p, seen: 1, attempt: 2, at: now, leaseUntil });
+    expect(claim.rowsAffected).toBe(1);
+    expect(
+      (await claimAttempt.run(testDb(), { id: p, seen: 1, attempt: 2, at: now, leaseUntil })).rowsAffected,
+    ).toBe(0);
+    await testDb()
+      .update(webhookDeliveries)
+      .set({ attempts: 2, lastAttemptAt: now, nextAttemptAt: leaseUntil })
+      .where(
+        and(
+          eq(webhookDeliveries.id, d),
+          eq(webhookDeliveries.state, 'pending'),
+          eq(webhookDeliveries.attempts, 1),
+        ),
+      );
+    let [rp, rd] = await deliveryRows();
+    expect(rp).toEqual(rd);
+    expect(rp).toMatchObject({ attempts: 2, lastAttemptAt: now, nextAttemptAt: leaseUntil });
+
+    const attempt = (deliveryId: number) => ({
+      deliveryId,
+      endpointId: endpoint.id,
+      attempt: 2,
+      status: 503,
+      durationMs: 12,
+      responseBody: '{"error":"it\'s down"}\n\\ ✓',
+      error: 'HTTP 503',
+      createdAt: now,
+    });
+    await recordAttempt.run(testDb(), attempt(p));
+    await recordAttempt.run(testDb(), {
+      ...attempt(p),
+      attempt: 3,
+      status: null,
+      responseBody: null,
+      error: null,
+    });
+    await testDb().insert(webhookAttempts).values(attempt(d));
+    await testDb()
+      .insert(webhookAttempts)
+      .values({ ...attempt(d), attempt: 3, status: null, responseBody: null, error: null });
+    const attemptRows = async (deliveryId: number) =>
+      (
+        await testDb()
+          .select()
+          .from(webhookAttempts)
+          .where(eq(webhookAttempts.deliveryId, deliveryId))
+          .orderBy(webhookAttempts.attempt)
+      ).map(({ id, deliveryId, ...rest }) => rest);
+    expect(await attemptRows(p)).toEqual(await attemptRows(d));
+    expect(await attemptRows(p)).toHaveLength(2);
+
+    // Each end of an attempt, prepared on p and as drizzle built it on d.
+    const next = new Date(now.getTime() + 300_000);
+    for (const end of [
+      { nextAttemptAt: next },
+      { state: 'failed' as const, nextAttemptAt: null },
+      { state: 'delivered' as const, deliveredAt: now, nextAttemptAt: null },
+    ]) {
+      await endDelivery(testDb(), p, end);
+      await testDb().update(webhookDeliveries).set(end).where(eq(webhookDeliveries.id, d));
+      [rp, rd] = await deliveryRows();
+      expect(rp).toEqual(rd);
+      expect(rp).toMatchObject(end);
+    }
+    await testDb()
+      .delete(webhookAttempts)
+      .where(inArray(webhookAttempts.deliveryId, [p, d]));
     await testDb().delete(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
   });
 });
