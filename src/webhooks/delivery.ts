@@ -1,11 +1,11 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { Webhook } from 'standardwebhooks';
 import type { ServiceContext } from '../context';
 import { users, webhookDeliveries, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { materialiseEvent, type WebhookMessage } from './events';
 import { DELIVERY_TIMEOUT_MS, DISABLE_AFTER_MS, nextAttemptAt } from './policy';
 import { openSecret } from './secrets';
+import { webhookSignature } from './signature';
 import {
   claimAttempt,
   type DeliveryEnd,
@@ -99,7 +99,7 @@ async function send(url: string, secret: string, eventId: string, body: string):
     'User-Agent': 'StackPay-Webhooks/1.0',
     'webhook-id': eventId,
     'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(eventId, sentAt, body),
+    'webhook-signature': await webhookSignature(secret, eventId, sentAt, body),
   };
   const started = Date.now();
   try {
