@@ -17,16 +17,7 @@ import {
 } from '../../src/db/schema';
 import { type EmailRecord, markEmailSent, reserveEmail } from '../../src/notifications/service';
 import { materialiseEvent } from '../../src/webhooks/events';
-import {
-  claimAttempt,
-  deliveryOf,
-  enabledEndpoints,
-  endDelivery,
-  markDispatched,
-  pendingDeliveries,
-  readEvent,
-  recordAttempt,
-} from '../../src/webhooks/statements';
+import * as statements from '../../src/webhooks/statements';
 import { createUser, testDb, uniqueName } from './helpers';
 import { createPayer, insertTransaction } from './transactions-support';
 
@@ -177,15 +168,15 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
         .where(eq(events.id, id))
         .limit(1);
     for (const id of [prepared, 'evt_never_marked']) {
-      expect(await readEvent.run(testDb(), { id })).toEqual(await drizzleRead(id));
+      expect(await statements.readEvent.run(testDb(), { id })).toEqual(await drizzleRead(id));
     }
     const dispatchedAt = new Date(at.getTime() + 1111);
-    await markDispatched.run(testDb(), { id: prepared, at: dispatchedAt });
+    await statements.markDispatched.run(testDb(), { id: prepared, at: dispatchedAt });
     await testDb().update(events).set({ dispatchedAt }).where(eq(events.id, drizzle));
-    const [read] = await readEvent.run(testDb(), { id: prepared });
+    const [read] = await statements.readEvent.run(testDb(), { id: prepared });
     expect(read).toEqual((await drizzleRead(drizzle))[0]);
     expect(read?.dispatchedAt).toEqual(dispatchedAt);
-    expect(await readEvent.run(testDb(), { id: prepared })).toEqual(await drizzleRead(prepared));
+    expect(await statements.readEvent.run(testDb(), { id: prepared })).toEqual(await drizzleRead(prepared));
   });
 
   it('the enabled endpoints and an event’s pending deliveries', async () => {
@@ -202,7 +193,7 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
     await testDb().insert(webhookEndpoints).values(rows);
     const mine = (list: Array<{ id: string }>) =>
       list.filter((r) => endpointIds.includes(r.id)).sort((a, b) => a.id.localeCompare(b.id));
-    const prepared = mine(await enabledEndpoints.run(testDb(), {}));
+    const prepared = mine(await statements.enabledEndpoints.run(testDb(), {}));
     const drizzle = mine(
       await testDb()
         .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
@@ -227,7 +218,7 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
       .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.state, 'pending')));
-    const preparedPending = await pendingDeliveries.run(testDb(), { eventId });
+    const preparedPending = await statements.pendingDeliveries.run(testDb(), { eventId });
     expect(preparedPending).toEqual(drizzlePending);
     expect(preparedPending.map((r) => r.attempts).sort()).toEqual([0, 2]);
     await testDb().delete(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
@@ -302,12 +293,12 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
       return row;
     };
     for (const id of [p, d, 987_654_321])
-      expect(await deliveryOf(testDb(), id)).toEqual(await drizzleRead(id));
-    expect((await deliveryOf(testDb(), p))?.endpoint).toMatchObject({
+      expect(await statements.deliveryOf(testDb(), id)).toEqual(await drizzleRead(id));
+    expect((await statements.deliveryOf(testDb(), p))?.endpoint).toMatchObject({
       enabled: false,
       failingSince: endpoint.failingSince,
     });
-    expect((await deliveryOf(testDb(), d))?.endpoint).toBeNull();
+    expect((await statements.deliveryOf(testDb(), d))?.endpoint).toBeNull();
 
     const deliveryRows = async () => {
       const rows = await testDb()
@@ -319,10 +310,17 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
     };
     const leaseUntil = new Date(now.getTime() + 120_000);
     // The claim: the prepared one on p, drizzle's on d; a second claim at the old count changes nothing.
-    const claim = await claimAttempt.run(testDb(), { id: p, seen: 1, attempt: 2, at: now, leaseUntil });
+    const claim = await statements.claimAttempt.run(testDb(), {
+      id: p,
+      seen: 1,
+      attempt: 2,
+      at: now,
+      leaseUntil,
+    });
     expect(claim.rowsAffected).toBe(1);
     expect(
-      (await claimAttempt.run(testDb(), { id: p, seen: 1, attempt: 2, at: now, leaseUntil })).rowsAffected,
+      (await statements.claimAttempt.run(testDb(), { id: p, seen: 1, attempt: 2, at: now, leaseUntil }))
+        .rowsAffected,
     ).toBe(0);
     await testDb()
       .update(webhookDeliveries)
@@ -348,8 +346,8 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
       error: 'HTTP 503',
       createdAt: now,
     });
-    await recordAttempt.run(testDb(), attempt(p));
-    await recordAttempt.run(testDb(), {
+    await statements.recordAttempt.run(testDb(), attempt(p));
+    await statements.recordAttempt.run(testDb(), {
       ...attempt(p),
       attempt: 3,
       status: null,
@@ -378,7 +376,7 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
       { state: 'failed' as const, nextAttemptAt: null },
       { state: 'delivered' as const, deliveredAt: now, nextAttemptAt: null },
     ]) {
-      await endDelivery(testDb(), p, end);
+      await statements.endDelivery(testDb(), p, end);
       await testDb().update(webhookDeliveries).set(end).where(eq(webhookDeliveries.id, d));
       [rp, rd] = await deliveryRows();
       expect(rp).toEqual(rd);
