@@ -1,6 +1,6 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
-import { users, webhookDeliveries, webhookEndpoints } from '../db/schema';
+import { users, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { materialiseEvent, type WebhookMessage } from './events';
 import { DELIVERY_TIMEOUT_MS, DISABLE_AFTER_MS, nextAttemptAt } from './policy';
@@ -12,6 +12,7 @@ import {
   deliveryOf,
   enabledEndpoints,
   endDelivery,
+  insertDeliveries,
   markDispatched,
   pendingDeliveries,
   readEvent,
@@ -69,10 +70,12 @@ async function fanOut(ctx: ServiceContext, eventId: string): Promise<void> {
     return types.includes('*') || types.includes(event.type);
   });
   if (targets.length > 0) {
-    await ctx.db
-      .insert(webhookDeliveries)
-      .values(targets.map((t) => ({ eventId, endpointId: t.id, nextAttemptAt: ctx.now, createdAt: ctx.now })))
-      .onDuplicateKeyUpdate({ set: { eventId: sql`${webhookDeliveries.eventId}` } });
+    await insertDeliveries(
+      ctx.db,
+      eventId,
+      targets.map((t) => t.id),
+      ctx.now,
+    );
     const rows = await pendingDeliveries.run(ctx.db, { eventId });
     await enqueueDeliveries(
       ctx,

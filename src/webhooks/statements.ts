@@ -7,8 +7,8 @@ import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '..
 /*
  * The webhook queue consumer's statements (src/webhooks/delivery.ts), built once per isolate (src/db/prepared.ts,
  * docs/design.md "Hot statements"). The fan-out of every event reads the event and the enabled endpoints and
- * marks the event dispatched (after materialising it, src/webhooks/events.ts); it reads the event's pending
- * deliveries when an endpoint subscribes to it.
+ * marks the event dispatched (after materialising it, src/webhooks/events.ts); when an endpoint subscribes
+ * to it, it also inserts the deliveries and reads the pending ones.
  */
 export const readEvent = preparedSelect({ type: events.type, dispatchedAt: events.dispatchedAt }, (select) =>
   select
@@ -32,6 +32,36 @@ export const pendingDeliveries = preparedSelect(
         ),
       ),
 );
+/**
+ * One delivery per target endpoint, keeping a delivery that exists (the (event, endpoint) key is unique): one
+ * statement per number of targets, built once (`endpoint0`, `endpoint1`, … name the targets).
+ */
+const insertDeliveryRows = preparedShapes(8, (count) =>
+  preparedStatement(() => {
+    const column = (c: MySqlColumn) => sql.identifier(c.name);
+    const rows = Array.from(
+      { length: Number(count) },
+      (_, i) => sql`(${sql.placeholder('eventId')}, ${sql.placeholder(`endpoint${i}`)},
+        ${sql.param(sql.placeholder('at'), webhookDeliveries.nextAttemptAt)}, ${sql.param(sql.placeholder('at'), webhookDeliveries.createdAt)})`,
+    );
+    return sql`insert into ${webhookDeliveries} (${column(webhookDeliveries.eventId)}, ${column(webhookDeliveries.endpointId)},
+        ${column(webhookDeliveries.nextAttemptAt)}, ${column(webhookDeliveries.createdAt)})
+      values ${sql.join(rows, sql`, `)}
+      on duplicate key update ${column(webhookDeliveries.eventId)} = ${webhookDeliveries.eventId}`;
+  }),
+);
+
+export async function insertDeliveries(
+  db: Database,
+  eventId: string,
+  endpointIds: readonly string[],
+  at: Date,
+): Promise<void> {
+  if (endpointIds.length === 0) return;
+  const targets = Object.fromEntries(endpointIds.map((id, i) => [`endpoint${i}`, id]));
+  await insertDeliveryRows(String(endpointIds.length)).run(db, { ...targets, eventId, at });
+}
+
 export const markDispatched = preparedStatement(
   () => sql`update ${events} set ${sql.identifier(events.dispatchedAt.name)} = ${sql.param(sql.placeholder('at'), events.dispatchedAt)}
     where ${events.id} = ${sql.placeholder('id')}`,

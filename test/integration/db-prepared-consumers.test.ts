@@ -224,6 +224,51 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
     await testDb().delete(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
   });
 
+  it("the fan-out's INSERT of deliveries, for one and for several endpoints, twice", async () => {
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 321);
+    const rowsOf = async (eventId: string) =>
+      (await testDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId)))
+        .map(({ id, eventId, ...rest }) => rest)
+        .sort((a, b) => a.endpointId.localeCompare(b.endpointId));
+    for (const count of [1, 3]) {
+      const endpoints = Array.from({ length: count }, () => uniqueName('we_i').slice(0, 40));
+      const [prepared, drizzle] = [uniqueName('evt_ip').slice(0, 40), uniqueName('evt_id').slice(0, 40)];
+      // The drizzle build the fan-out ran before.
+      const drizzleInsert = () =>
+        testDb()
+          .insert(webhookDeliveries)
+          .values(
+            endpoints.map((endpointId) => ({
+              eventId: drizzle,
+              endpointId,
+              nextAttemptAt: at,
+              createdAt: at,
+            })),
+          )
+          .onDuplicateKeyUpdate({ set: { eventId: sql`${webhookDeliveries.eventId}` } });
+      await statements.insertDeliveries(testDb(), prepared, endpoints, at);
+      await drizzleInsert();
+      expect(await rowsOf(prepared)).toEqual(await rowsOf(drizzle));
+      expect(await rowsOf(prepared)).toHaveLength(count);
+      // A repeated fan-out keeps what the deliveries have done since.
+      for (const eventId of [prepared, drizzle]) {
+        await testDb()
+          .update(webhookDeliveries)
+          .set({ attempts: 4 })
+          .where(eq(webhookDeliveries.eventId, eventId));
+      }
+      await statements.insertDeliveries(testDb(), prepared, endpoints, new Date(at.getTime() + 5000));
+      await drizzleInsert();
+      expect(await rowsOf(prepared)).toEqual(await rowsOf(drizzle));
+      expect((await rowsOf(prepared)).map((r) => [r.attempts, r.createdAt])).toEqual(
+        endpoints.map(() => [4, at]),
+      );
+      await testDb()
+        .delete(webhookDeliveries)
+        .where(inArray(webhookDeliveries.eventId, [prepared, drizzle]));
+    }
+  });
+
   it("a delivery attempt's read, claim, record and end", async () => {
     const now = new Date(Math.floor(Date.now() / 1000) * 1000 + 789);
     const endpoint = {
