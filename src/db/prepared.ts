@@ -201,8 +201,9 @@ export function preparedStatement(build: () => SQL): PreparedWrite {
 
 /**
  * `INSERT INTO table (columns…) VALUES (…)` of exactly `keys`, each value through its column's encoder (as
- * drizzle's insert does); the other columns take their SQL defaults. A column with a drizzle-side default or
- * update function (`$defaultFn`, `$onUpdate`) must be listed: drizzle would compute it, this does not.
+ * drizzle's insert does); the other columns take their SQL defaults. A column with a drizzle-side default
+ * (`$defaultFn`, or an `$onUpdate` without an SQL default: drizzle's insert uses the SQL default first) must
+ * be listed: drizzle would compute it, this does not.
  */
 export function preparedInsert<T extends MySqlTable, K extends keyof T['$inferInsert'] & string>(
   table: T,
@@ -210,7 +211,7 @@ export function preparedInsert<T extends MySqlTable, K extends keyof T['$inferIn
 ): PreparedWrite<Pick<T['$inferInsert'], K>> {
   const columns = getTableColumns(table) as Record<string, Column>;
   for (const [key, column] of Object.entries(columns)) {
-    if ((column.defaultFn || column.onUpdateFn) && !keys.includes(key as K)) {
+    if ((column.defaultFn || (column.onUpdateFn && !column.default)) && !keys.includes(key as K)) {
       throw new Error(`preparedInsert: ${key} has a drizzle-side default; list it`);
     }
   }

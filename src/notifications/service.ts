@@ -1,5 +1,7 @@
 import { and, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { type Database, isDuplicateKey } from '../db/client';
+import { preparedInsert, preparedStatement } from '../db/prepared';
 import { emailEvents, webhookTokens } from '../db/schema';
 import type { NotificationMessage } from './messages';
 
@@ -33,6 +35,32 @@ export function emailRecordFor(
 }
 
 /**
+ * The reservation's INSERT and the `sent` UPDATE, built once per isolate (src/db/prepared.ts, docs/design.md
+ * "Hot statements"): every e-mail runs both. `updated_at` takes its SQL default on the INSERT, as with
+ * drizzle's insert; the UPDATE sets it, as drizzle's update does with the column's `$onUpdate`.
+ */
+const insertReservation = preparedInsert(emailEvents, [
+  'idempotencyKey',
+  'kind',
+  'userId',
+  'recipient',
+  'subject',
+  'provider',
+  'status',
+  'attempts',
+]);
+
+const markSent = preparedStatement(() => {
+  const set = (column: MySqlColumn, name: string) =>
+    sql`${sql.identifier(column.name)} = ${sql.param(sql.placeholder(name), column)}`;
+  return sql`update ${emailEvents} set ${sql.identifier(emailEvents.status.name)} =
+      case when ${emailEvents.status} = 'queued' then 'sent' else ${emailEvents.status} end,
+    ${set(emailEvents.providerMessageId, 'messageId')}, ${set(emailEvents.sentAt, 'sentAt')},
+    ${sql.identifier(emailEvents.lastError.name)} = null, ${set(emailEvents.updatedAt, 'updatedAt')}
+    where ${emailEvents.idempotencyKey} = ${sql.placeholder('key')}`;
+});
+
+/**
  * Reserves the right to send an e-mail for this delivery attempt of a queue message. One INSERT in the
  * common case; when the row exists (a retry, or a duplicate delivery) one guarded UPDATE claims it only if
  * it is still `queued` and no delivery at this attempt number or later has claimed it. So a retry sends at
@@ -41,7 +69,7 @@ export function emailRecordFor(
  */
 export async function reserveEmail(db: Database, record: EmailRecord, attempt: number): Promise<boolean> {
   try {
-    await db.insert(emailEvents).values({ ...record, status: 'queued', attempts: attempt });
+    await insertReservation.run(db, { ...record, status: 'queued', attempts: attempt });
     return true;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
@@ -69,15 +97,7 @@ export async function markEmailSent(
   messageId: string | null,
   now: Date,
 ) {
-  await db
-    .update(emailEvents)
-    .set({
-      status: sql`case when ${emailEvents.status} = 'queued' then 'sent' else ${emailEvents.status} end`,
-      providerMessageId: messageId,
-      sentAt: now,
-      lastError: null,
-    })
-    .where(eq(emailEvents.idempotencyKey, idempotencyKey));
+  await markSent.run(db, { key: idempotencyKey, messageId, sentAt: now, updatedAt: new Date() });
 }
 
 /** Keeps the latest failure on the row (the dead-letter consumer reports it); `permanent` also ends it. */

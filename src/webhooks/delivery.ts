@@ -1,11 +1,23 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
-import { Webhook } from 'standardwebhooks';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
-import { events, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema';
+import { users, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
 import { materialiseEvent, type WebhookMessage } from './events';
 import { DELIVERY_TIMEOUT_MS, DISABLE_AFTER_MS, nextAttemptAt } from './policy';
 import { openSecret } from './secrets';
+import { webhookSignature } from './signature';
+import {
+  claimAttempt,
+  type DeliveryEnd,
+  deliveryOf,
+  enabledEndpoints,
+  endDelivery,
+  insertDeliveries,
+  markDispatched,
+  pendingDeliveries,
+  readEvent,
+  recordAttempt,
+} from './statements';
 import { eventBody, subscribedTypes } from './view';
 
 /**
@@ -50,50 +62,27 @@ export async function enqueueDeliveries(
  */
 async function fanOut(ctx: ServiceContext, eventId: string): Promise<void> {
   await materialiseEvent(ctx.db, eventId);
-  const [event] = await ctx.db
-    .select({ type: events.type, dispatchedAt: events.dispatchedAt })
-    .from(events)
-    .where(eq(events.id, eventId))
-    .limit(1);
+  const [event] = await readEvent.run(ctx.db, { id: eventId });
   if (!event || event.dispatchedAt) return;
-  const endpoints = await ctx.db
-    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.enabled, true));
+  const endpoints = await enabledEndpoints.run(ctx.db, {});
   const targets = endpoints.filter((endpoint) => {
     const types = subscribedTypes(endpoint.events);
     return types.includes('*') || types.includes(event.type);
   });
   if (targets.length > 0) {
-    await ctx.db
-      .insert(webhookDeliveries)
-      .values(targets.map((t) => ({ eventId, endpointId: t.id, nextAttemptAt: ctx.now, createdAt: ctx.now })))
-      .onDuplicateKeyUpdate({ set: { eventId: sql`${webhookDeliveries.eventId}` } });
-    const rows = await ctx.db
-      .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.state, 'pending')));
+    await insertDeliveries(
+      ctx.db,
+      eventId,
+      targets.map((t) => t.id),
+      ctx.now,
+    );
+    const rows = await pendingDeliveries.run(ctx.db, { eventId });
     await enqueueDeliveries(
       ctx,
       rows.map((r) => ({ id: r.id, attempt: r.attempts + 1, at: ctx.now })),
     );
   }
-  await ctx.db.update(events).set({ dispatchedAt: ctx.now }).where(eq(events.id, eventId));
-}
-
-async function loadDelivery(ctx: ServiceContext, deliveryId: number) {
-  const [row] = await ctx.db
-    .select({
-      delivery: webhookDeliveries,
-      event: { id: events.id, type: events.type, data: events.data, createdAt: events.createdAt },
-      endpoint: webhookEndpoints,
-    })
-    .from(webhookDeliveries)
-    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-    .leftJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .where(eq(webhookDeliveries.id, deliveryId))
-    .limit(1);
-  return row;
+  await markDispatched.run(ctx.db, { id: eventId, at: ctx.now });
 }
 
 interface AttemptResult {
@@ -113,7 +102,7 @@ async function send(url: string, secret: string, eventId: string, body: string):
     'User-Agent': 'StackPay-Webhooks/1.0',
     'webhook-id': eventId,
     'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(eventId, sentAt, body),
+    'webhook-signature': await webhookSignature(secret, eventId, sentAt, body),
   };
   const started = Date.now();
   try {
@@ -168,12 +157,8 @@ async function readSample(response: Response): Promise<string | null> {
   return new TextDecoder().decode(bytes);
 }
 
-async function finish(
-  ctx: ServiceContext,
-  deliveryId: number,
-  set: Partial<typeof webhookDeliveries.$inferInsert>,
-) {
-  await ctx.db.update(webhookDeliveries).set(set).where(eq(webhookDeliveries.id, deliveryId));
+function finish(ctx: ServiceContext, deliveryId: number, end: DeliveryEnd): Promise<void> {
+  return endDelivery(ctx.db, deliveryId, end);
 }
 
 /**
@@ -185,7 +170,7 @@ export async function attemptDelivery(
   input: { deliveryId: number; attempt: number },
 ): Promise<void> {
   const { deliveryId } = input;
-  const row = await loadDelivery(ctx, deliveryId);
+  const row = await deliveryOf(ctx.db, deliveryId);
   if (row?.delivery.state !== 'pending' || row.delivery.attempts + 1 !== input.attempt) return;
   const { delivery, event, endpoint } = row;
   if (!endpoint?.enabled) {
@@ -197,27 +182,20 @@ export async function attemptDelivery(
   }
   // Claim this attempt: a concurrent duplicate of the message finds the count changed and stops.
   const attempt = input.attempt;
-  const claimed = await ctx.db
-    .update(webhookDeliveries)
-    .set({
-      attempts: attempt,
-      lastAttemptAt: ctx.now,
-      nextAttemptAt: new Date(ctx.now.getTime() + ATTEMPT_LEASE_MS),
-    })
-    .where(
-      and(
-        eq(webhookDeliveries.id, deliveryId),
-        eq(webhookDeliveries.state, 'pending'),
-        eq(webhookDeliveries.attempts, delivery.attempts),
-      ),
-    );
+  const claimed = await claimAttempt.run(ctx.db, {
+    id: deliveryId,
+    seen: delivery.attempts,
+    attempt,
+    at: ctx.now,
+    leaseUntil: new Date(ctx.now.getTime() + ATTEMPT_LEASE_MS),
+  });
   if (claimed.rowsAffected !== 1) return;
 
   const secret = await openSecret(ctx.config.JWT_SECRET, endpoint.id, endpoint.secretSealed);
   const result: AttemptResult = secret
     ? await send(endpoint.url, secret, event.id, eventBody(event))
     : { ok: false, status: null, durationMs: 0, body: null, error: 'the signing secret cannot be read' };
-  await ctx.db.insert(webhookAttempts).values({
+  await recordAttempt.run(ctx.db, {
     deliveryId,
     endpointId: endpoint.id,
     attempt,

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
+import { preparedStatement } from '../db/prepared';
 import { events, paymentEvents, transactions } from '../db/schema';
 import { ulid } from '../lib/crypto';
 import { validationError } from '../lib/errors';
@@ -86,15 +87,20 @@ export function markJoin(mark: EventMark): SQL {
 /**
  * Writes the `events` row of a marked report (docs/webhooks.md §2): one `INSERT IGNORE … SELECT` keyed on the
  * event id, so repeating it (a duplicated message, the sweep) adds nothing, and an id that was never marked
- * (or was recorded with `recordEvent`) selects nothing.
+ * (or was recorded with `recordEvent`) selects nothing. Built once per isolate (src/db/prepared.ts): every
+ * fan-out runs it.
  */
-export async function materialiseEvent(db: Pick<Database, 'execute'>, eventId: string): Promise<void> {
-  await db.execute(sql`insert ignore into ${events}
+const materialise = preparedStatement(
+  () => sql`insert ignore into ${events}
     (${sql.identifier(events.id.name)}, ${sql.identifier(events.type.name)}, ${sql.identifier(events.objectType.name)},
      ${sql.identifier(events.objectId.name)}, ${sql.identifier(events.data.name)}, ${sql.identifier(events.createdAt.name)})
     select ${paymentEvents.eventId}, ${paymentEvents.eventType}, 'transaction', ${paymentEvents.transactionId},
       ${paymentEvents.eventData}, ${paymentEvents.eventAt}
-    from ${paymentEvents} where ${paymentEvents.eventId} = ${eventId}`);
+    from ${paymentEvents} where ${paymentEvents.eventId} = ${sql.placeholder('eventId')}`,
+);
+
+export async function materialiseEvent(db: Database, eventId: string): Promise<void> {
+  await materialise.run(db, { eventId });
 }
 
 /**

@@ -1,9 +1,10 @@
 import { format } from '@planetscale/database';
 import { eq, sql } from 'drizzle-orm';
+import { datetime, int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { preparedSelect, preparedStatement, sqlLiteral } from '../../src/db/prepared';
-import { paymentEvents, transactions } from '../../src/db/schema';
+import { preparedInsert, preparedSelect, preparedStatement, sqlLiteral } from '../../src/db/prepared';
+import { emailEvents, paymentEvents, transactions } from '../../src/db/schema';
 
 // Hot statements (src/db/prepared.ts, docs/design.md "Hot statements"): the literals must be the driver's.
 describe('sqlLiteral renders values exactly as @planetscale/database formats them', () => {
@@ -76,6 +77,28 @@ describe('prepared statements', () => {
       'select `id`, `status` from `transactions` where `transactions`.`merchant_order_id` = ? limit ?',
     );
     expect(select.sql).toBe(select.sql);
+  });
+
+  it("insert a column with an SQL default and $onUpdate by its default, as drizzle's insert; refuse a drizzle-side default", () => {
+    // drizzle's insert gives an unlisted column its `$defaultFn`, else its SQL default, else its `$onUpdate`.
+    const table = mysqlTable('t', {
+      id: int('id').primaryKey(),
+      updatedAt: datetime('updated_at')
+        .notNull()
+        .default(sql`CURRENT_TIMESTAMP`)
+        .$onUpdate(() => new Date()),
+      touchedAt: datetime('touched_at').$onUpdate(() => new Date()),
+      token: varchar('token', { length: 8 }).$defaultFn(() => 'x'),
+    });
+    expect(preparedInsert(table, ['id', 'touchedAt', 'token']).sql).toBe(
+      'insert into `t` (`id`, `touched_at`, `token`) values (?, ?, ?)',
+    );
+    expect(() => preparedInsert(table, ['id', 'token'])).toThrow('touchedAt has a drizzle-side default');
+    expect(() => preparedInsert(table, ['id', 'touchedAt'])).toThrow('token has a drizzle-side default');
+    // The e-mail reservation (src/notifications/service.ts) leaves `updated_at` to its default.
+    expect(() =>
+      preparedInsert(emailEvents, ['idempotencyKey', 'kind', 'userId', 'recipient', 'subject', 'provider']),
+    ).not.toThrow();
   });
 
   it('refuse a statement with a ? of its own (the text is split at them)', () => {
