@@ -1,4 +1,5 @@
 import type { Field } from '@planetscale/database';
+import { binaryToBytes } from '../lib/crypto';
 
 /**
  * The PlanetScale driver's `cast` (how a result value of each field type becomes a JavaScript value), with the
@@ -16,15 +17,7 @@ const ASCII = /^[\x00-\x7f]*$/;
 function decodeUtf8(text: string): string {
   if (!text) return '';
   if (ASCII.test(text)) return text;
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return decoder.decode(bytes);
-}
-
-function bytesOf(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
+  return decoder.decode(binaryToBytes(text));
 }
 
 // The charset id of binary fields (the driver's BinaryId).
@@ -58,6 +51,6 @@ export function fastCast(field: Field, value: string | null): unknown {
     case 'FLOAT64':
       return Number.parseFloat(value);
   }
-  if (field.charset === BINARY) return bytesOf(value);
+  if (field.charset === BINARY) return binaryToBytes(value);
   return decodeUtf8(value);
 }

@@ -35,7 +35,8 @@ export function toBase64Url(bytes: Uint8Array): string {
   return toBase64(bytes).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
-function binaryToBytes(binary: string): Uint8Array<ArrayBuffer> {
+/** A binary string (one character per byte, as `atob` and the database driver give) as its bytes. */
+export function binaryToBytes(binary: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -64,11 +65,37 @@ export async function sha256Hex(value: string): Promise<string> {
   return toHex(await crypto.subtle.digest('SHA-256', utf8(value)));
 }
 
+// Past this many secrets (rotations in a long-lived isolate) the key cache starts again.
+const MAX_HMAC_KEYS = 64;
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The HMAC key of `secret`, imported once per (hash, secret) and isolate for signing and verifying: importing
+ * on every call was a measurable part of hot paths (docs/benchmarks.md §6, §10). The key's bytes are the
+ * secret's UTF-8, or, with `base64`, the bytes it encodes (a `whsec_` webhook secret's). A secret that is not
+ * base64 throws; a failed import is not kept.
+ */
+export function hmacKey(
+  secret: string,
+  {
+    hash = 'SHA-256',
+    encoding = 'utf8',
+  }: { hash?: 'SHA-256' | 'SHA-512'; encoding?: 'utf8' | 'base64' } = {},
+): Promise<CryptoKey> {
+  const cacheKey = `${hash}:${encoding}:${secret}`;
+  const cached = hmacKeys.get(cacheKey);
+  if (cached) return cached;
+  const raw = encoding === 'utf8' ? utf8(secret) : fromBase64(secret);
+  if (!raw || raw.length === 0) throw new Error('the HMAC secret is not base64');
+  const key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash }, false, ['sign', 'verify']);
+  if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+  hmacKeys.set(cacheKey, key);
+  key.catch(() => hmacKeys.delete(cacheKey));
+  return key;
+}
+
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  return toHex(await crypto.subtle.sign('HMAC', key, utf8(message)));
+  return toHex(await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(message)));
 }
 
 /**

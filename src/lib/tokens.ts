@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url, ulid, utf8 } from './crypto';
+import { fromBase64Url, hmacKey, toBase64Url, ulid, utf8 } from './crypto';
 
 /**
  * Access and refresh tokens: HS256 JWTs signed with JWT_SECRET (docs/api.md §2.3). Verification pins the algorithm,
@@ -39,22 +39,6 @@ export class TokenError extends Error {
 }
 
 const ALGORITHM = 'HS256';
-
-// HMAC keys, imported once per secret and isolate for signing and verifying (jose imported the key on every
-// call: docs/benchmarks.md §6 and §10).
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-      'verify',
-    ]);
-    hmacKeys.set(secret, key);
-  }
-  return key;
-}
 
 const segment = (value: object) => toBase64Url(utf8(JSON.stringify(value)));
 // The protected header of every token: the same bytes jose's SignJWT wrote.

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { fromHex } from '../lib/crypto';
+import { fromHex, hmacKey } from '../lib/crypto';
 import { EMAIL_KEY_VARIABLE } from '../mail/mailgun';
 import { normalizeMessageId } from '../mail/provider';
 import type { DeliveryEvent } from './service';
@@ -74,14 +74,12 @@ export async function verifyMailgunSignature(
 ): Promise<boolean> {
   const expected = fromHex(signature.signature);
   if (!expected) return false;
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(signingKey),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['verify'],
+  return crypto.subtle.verify(
+    'HMAC',
+    await hmacKey(signingKey),
+    expected,
+    encoder.encode(signature.timestamp + signature.token),
   );
-  return crypto.subtle.verify('HMAC', key, expected, encoder.encode(signature.timestamp + signature.token));
 }
 
 /** The signed timestamp is within the tolerance of now, in either direction (clock skew). */

@@ -4,7 +4,7 @@
  * the parsed callback exactly as received: never from a re-serialised or schema-transformed copy.
  */
 
-import { fromHex, toHex } from '../lib/crypto';
+import { fromHex, hmacKey, toHex } from '../lib/crypto';
 
 export const TRANSACTION_HMAC_FIELDS = [
   'amount_cents',
@@ -85,26 +85,14 @@ export function paymobHmacMessage(kind: PaymobHmacKind, data: Record<string, unk
 }
 
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-512' }, false, [
-      'sign',
-      'verify',
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
-}
+const paymobKey = (secret: string) => hmacKey(secret, { hash: 'SHA-512' });
 
 // An HMAC-SHA512 signature is exactly 128 hex characters; anything else is not one.
 const signatureBytes = (hex: string) => (hex.length === HMAC_HEX_LENGTH ? fromHex(hex) : undefined);
 
 /** Lowercase hex HMAC-SHA512 of `message` (used by tests and by anything that must sign like PayMob). */
 export async function paymobHmacHex(secret: string, message: string): Promise<string> {
-  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message));
+  const signature = await crypto.subtle.sign('HMAC', await paymobKey(secret), encoder.encode(message));
   return toHex(signature);
 }
 
@@ -123,5 +111,5 @@ export async function verifyPaymobHmac(
   const signature = signatureBytes(received.trim());
   if (!signature) return false;
   const message = encoder.encode(paymobHmacMessage(kind, data));
-  return crypto.subtle.verify('HMAC', await hmacKey(secret), signature, message);
+  return crypto.subtle.verify('HMAC', await paymobKey(secret), signature, message);
 }
