@@ -119,9 +119,7 @@ async function send(
   const params = driverValues(built, values);
   const text = render(built, params);
   try {
-    return as === 'array'
-      ? await db.$client.execute(text, null, { as: 'array' })
-      : await db.$client.execute(text, null, { as: 'object' });
+    return await db.$client.execute(text, null, { as } as { as: 'object' });
   } catch (err) {
     throw new DrizzleQueryError(built.sql, params, err as Error);
   }
@@ -199,6 +197,19 @@ export function preparedStatement(build: () => SQL): PreparedWrite {
   };
 }
 
+/** The placeholder `name` written as `column` writes its values (its encoder: dates, JSON, booleans). */
+export function bound(name: string, column: Column): Param {
+  return sql.param(sql.placeholder(name), column);
+}
+
+/**
+ * `column = <placeholder name>` for an UPDATE's SET, the column unqualified (a single-table UPDATE), the value
+ * through the column's encoder.
+ */
+export function assign(column: Column, name: string): SQL {
+  return sql`${sql.identifier(column.name)} = ${bound(name, column)}`;
+}
+
 /**
  * `INSERT INTO table (columns…) VALUES (…)` of exactly `keys`, each value through its column's encoder (as
  * drizzle's insert does); the other columns take their SQL defaults. A column with a drizzle-side default
@@ -225,7 +236,7 @@ export function preparedInsert<T extends MySqlTable, K extends keyof T['$inferIn
       listed.map((column) => sql.identifier(column.name)),
       sql`, `,
     )}) values (${sql.join(
-      keys.map((key, i) => sql.param(sql.placeholder(key), listed[i])),
+      keys.map((key, i) => bound(key, listed[i] as Column)),
       sql`, `,
     )})`;
   });

@@ -1,7 +1,6 @@
 import { and, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
-import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { type Database, isDuplicateKey } from '../db/client';
-import { preparedInsert, preparedStatement } from '../db/prepared';
+import { assign, preparedInsert, preparedStatement } from '../db/prepared';
 import { emailEvents, webhookTokens } from '../db/schema';
 import type { NotificationMessage } from './messages';
 
@@ -50,15 +49,13 @@ const insertReservation = preparedInsert(emailEvents, [
   'attempts',
 ]);
 
-const markSent = preparedStatement(() => {
-  const set = (column: MySqlColumn, name: string) =>
-    sql`${sql.identifier(column.name)} = ${sql.param(sql.placeholder(name), column)}`;
-  return sql`update ${emailEvents} set ${sql.identifier(emailEvents.status.name)} =
+const markSent = preparedStatement(
+  () => sql`update ${emailEvents} set ${sql.identifier(emailEvents.status.name)} =
       case when ${emailEvents.status} = 'queued' then 'sent' else ${emailEvents.status} end,
-    ${set(emailEvents.providerMessageId, 'messageId')}, ${set(emailEvents.sentAt, 'sentAt')},
-    ${sql.identifier(emailEvents.lastError.name)} = null, ${set(emailEvents.updatedAt, 'updatedAt')}
-    where ${emailEvents.idempotencyKey} = ${sql.placeholder('key')}`;
-});
+    ${assign(emailEvents.providerMessageId, 'messageId')}, ${assign(emailEvents.sentAt, 'sentAt')},
+    ${sql.identifier(emailEvents.lastError.name)} = null, ${assign(emailEvents.updatedAt, 'updatedAt')}
+    where ${emailEvents.idempotencyKey} = ${sql.placeholder('key')}`,
+);
 
 /**
  * Reserves the right to send an e-mail for this delivery attempt of a queue message. One INSERT in the

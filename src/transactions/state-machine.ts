@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { preparedShapes, preparedStatement } from '../db/prepared';
+import { bound, preparedShapes, preparedStatement } from '../db/prepared';
 import { paymentEvents, type TransactionStatus, transactions } from '../db/schema';
 import { type EventMark, markAssignments, markJoin } from '../webhooks/events';
 
@@ -124,7 +124,8 @@ const markedTransition = preparedShapes(32, (shape) => {
   return preparedStatement(() => {
     const assignments = keys.split(',').map((key) => {
       const column = transactions[key as keyof TransitionChanges | 'status' | 'updatedAt'];
-      return sql`${column} = ${sql.param(sql.placeholder(key), column)}`;
+      // Qualified: the statement joins payment_events.
+      return sql`${column} = ${bound(key, column)}`;
     });
     return sql`update ${transactions} join ${paymentEvents} on ${markJoin(MARK_PLACEHOLDERS)}
       set ${sql.join(assignments, sql`, `)}, ${markAssignments(MARK_PLACEHOLDERS)}

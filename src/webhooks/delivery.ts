@@ -8,7 +8,6 @@ import { openSecret } from './secrets';
 import { webhookSignature } from './signature';
 import {
   claimAttempt,
-  type DeliveryEnd,
   deliveryOf,
   enabledEndpoints,
   endDelivery,
@@ -157,10 +156,6 @@ async function readSample(response: Response): Promise<string | null> {
   return new TextDecoder().decode(bytes);
 }
 
-function finish(ctx: ServiceContext, deliveryId: number, end: DeliveryEnd): Promise<void> {
-  return endDelivery(ctx.db, deliveryId, end);
-}
-
 /**
  * Attempt number `attempt` of one delivery; schedules the next on failure and disables an endpoint failing for
  * three days. A message for another attempt number is a stale duplicate and is dropped.
@@ -174,7 +169,7 @@ export async function attemptDelivery(
   if (row?.delivery.state !== 'pending' || row.delivery.attempts + 1 !== input.attempt) return;
   const { delivery, event, endpoint } = row;
   if (!endpoint?.enabled) {
-    return finish(ctx, deliveryId, { state: 'failed', nextAttemptAt: null });
+    return endDelivery(ctx.db, deliveryId, { state: 'failed', nextAttemptAt: null });
   }
   // Early (a duplicate message or a capped delay): wait for the scheduled time.
   if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > ctx.now.getTime() + 1000) {
@@ -207,7 +202,7 @@ export async function attemptDelivery(
   });
 
   if (result.ok) {
-    await finish(ctx, deliveryId, { state: 'delivered', deliveredAt: ctx.now, nextAttemptAt: null });
+    await endDelivery(ctx.db, deliveryId, { state: 'delivered', deliveredAt: ctx.now, nextAttemptAt: null });
     if (endpoint.failingSince) {
       await ctx.db
         .update(webhookEndpoints)
@@ -217,7 +212,11 @@ export async function attemptDelivery(
     return;
   }
   const next = nextAttemptAt(attempt, delivery.createdAt, ctx.now);
-  await finish(ctx, deliveryId, next ? { nextAttemptAt: next } : { state: 'failed', nextAttemptAt: null });
+  await endDelivery(
+    ctx.db,
+    deliveryId,
+    next ? { nextAttemptAt: next } : { state: 'failed', nextAttemptAt: null },
+  );
   await noteFailure(ctx, endpoint);
   if (next) await enqueueDeliveries(ctx, [{ id: deliveryId, attempt: attempt + 1, at: next }]);
 }

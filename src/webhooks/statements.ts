@@ -1,7 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import type { Database } from '../db/client';
-import { preparedInsert, preparedSelect, preparedShapes, preparedStatement } from '../db/prepared';
+import {
+  assign,
+  bound,
+  preparedInsert,
+  preparedSelect,
+  preparedShapes,
+  preparedStatement,
+} from '../db/prepared';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema';
 
 /*
@@ -38,11 +44,11 @@ export const pendingDeliveries = preparedSelect(
  */
 const insertDeliveryRows = preparedShapes(8, (count) =>
   preparedStatement(() => {
-    const column = (c: MySqlColumn) => sql.identifier(c.name);
+    const column = (c: { name: string }) => sql.identifier(c.name);
     const rows = Array.from(
       { length: Number(count) },
       (_, i) => sql`(${sql.placeholder('eventId')}, ${sql.placeholder(`endpoint${i}`)},
-        ${sql.param(sql.placeholder('at'), webhookDeliveries.nextAttemptAt)}, ${sql.param(sql.placeholder('at'), webhookDeliveries.createdAt)})`,
+        ${bound('at', webhookDeliveries.nextAttemptAt)}, ${bound('at', webhookDeliveries.createdAt)})`,
     );
     return sql`insert into ${webhookDeliveries} (${column(webhookDeliveries.eventId)}, ${column(webhookDeliveries.endpointId)},
         ${column(webhookDeliveries.nextAttemptAt)}, ${column(webhookDeliveries.createdAt)})
@@ -63,8 +69,8 @@ export async function insertDeliveries(
 }
 
 export const markDispatched = preparedStatement(
-  () => sql`update ${events} set ${sql.identifier(events.dispatchedAt.name)} = ${sql.param(sql.placeholder('at'), events.dispatchedAt)}
-    where ${events.id} = ${sql.placeholder('id')}`,
+  () =>
+    sql`update ${events} set ${assign(events.dispatchedAt, 'at')} where ${events.id} = ${sql.placeholder('id')}`,
 );
 
 /*
@@ -130,14 +136,12 @@ export async function deliveryOf(db: Database, deliveryId: number): Promise<Deli
 }
 
 /** Claims attempt `attempt`: only while the delivery is pending at the count the reader saw. */
-export const claimAttempt = preparedStatement(() => {
-  const set = (column: MySqlColumn, name: string) =>
-    sql`${sql.identifier(column.name)} = ${sql.param(sql.placeholder(name), column)}`;
-  return sql`update ${webhookDeliveries} set ${set(webhookDeliveries.attempts, 'attempt')},
-      ${set(webhookDeliveries.lastAttemptAt, 'at')}, ${set(webhookDeliveries.nextAttemptAt, 'leaseUntil')}
+export const claimAttempt = preparedStatement(
+  () => sql`update ${webhookDeliveries} set ${assign(webhookDeliveries.attempts, 'attempt')},
+      ${assign(webhookDeliveries.lastAttemptAt, 'at')}, ${assign(webhookDeliveries.nextAttemptAt, 'leaseUntil')}
     where ${webhookDeliveries.id} = ${sql.placeholder('id')} and ${webhookDeliveries.state} = 'pending'
-      and ${webhookDeliveries.attempts} = ${sql.placeholder('seen')}`;
-});
+      and ${webhookDeliveries.attempts} = ${sql.placeholder('seen')}`,
+);
 
 export const recordAttempt = preparedInsert(webhookAttempts, [
   'deliveryId',
@@ -158,10 +162,9 @@ export type DeliveryEnd =
 
 const endStatement = preparedShapes(4, (shape) =>
   preparedStatement(() => {
-    const assignments = shape.split(',').map((key) => {
-      const column = webhookDeliveries[key as 'state' | 'deliveredAt' | 'nextAttemptAt'];
-      return sql`${sql.identifier(column.name)} = ${sql.param(sql.placeholder(key), column)}`;
-    });
+    const assignments = shape
+      .split(',')
+      .map((key) => assign(webhookDeliveries[key as 'state' | 'deliveredAt' | 'nextAttemptAt'], key));
     return sql`update ${webhookDeliveries} set ${sql.join(assignments, sql`, `)}
       where ${webhookDeliveries.id} = ${sql.placeholder('id')}`;
   }),
