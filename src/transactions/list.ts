@@ -200,16 +200,27 @@ function conditionOf(part: string): SQL[] {
   }
 }
 
-/** The list's ownership condition as a shape part (see ownership). */
+/**
+ * Customers see only their own transactions: by the customer id the auth query loaded (docs/round-trips.md),
+ * none without a profile, or through their user id (a sub-select) when the actor came without it. Staff see
+ * all (undefined). The one rule behind the list's shape part and the single read's condition.
+ */
+type Ownership = { by: 'none' } | { by: 'customer'; id: number } | { by: 'user'; id: number } | undefined;
+
+function ownershipOf(actor: AuthenticatedUser | undefined): Ownership {
+  if (!actor || isStaff(actor)) return undefined;
+  if (actor.customer === null) return { by: 'none' };
+  if (actor.customer !== undefined) return { by: 'customer', id: actor.customer.id };
+  return { by: 'user', id: actor.id };
+}
+
+/** The list's ownership condition as a shape part (conditionOf's `own:…`) and its value. */
 function listOwnership(actor: AuthenticatedUser | undefined, values: Record<string, unknown>): string[] {
-  if (!actor || isStaff(actor)) return [];
-  if (actor.customer === null) return ['own:none'];
-  if (actor.customer !== undefined) {
-    values.ownCustomer = actor.customer.id;
-    return ['own:customer'];
-  }
-  values.ownUser = actor.id;
-  return ['own:user'];
+  const own = ownershipOf(actor);
+  if (!own) return [];
+  if (own.by === 'customer') values.ownCustomer = own.id;
+  if (own.by === 'user') values.ownUser = own.id;
+  return [`own:${own.by}`];
 }
 
 /**
@@ -228,17 +239,15 @@ const listStatement = preparedShapes(64, (key) =>
   ),
 );
 
-/**
- * Customers see only their own transactions: by the customer id the auth query loaded (docs/round-trips.md),
- * `false` without a profile, or a sub-select when the actor came without it.
- */
+/** The single read's ownership condition (ownershipOf's rule, with its value). */
 function ownership(db: Database, actor: AuthenticatedUser | undefined): SQL | undefined {
-  if (!actor || isStaff(actor)) return undefined;
-  if (actor.customer === null) return sql`false`;
-  if (actor.customer !== undefined) return eq(transactions.customerId, actor.customer.id);
+  const own = ownershipOf(actor);
+  if (!own) return undefined;
+  if (own.by === 'none') return sql`false`;
+  if (own.by === 'customer') return eq(transactions.customerId, own.id);
   return inArray(
     transactions.customerId,
-    db.select({ id: customers.id }).from(customers).where(eq(customers.userId, actor.id)),
+    db.select({ id: customers.id }).from(customers).where(eq(customers.userId, own.id)),
   );
 }
 
