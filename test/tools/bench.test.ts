@@ -1,12 +1,15 @@
 // The benchmark's pure logic (docs/benchmarks.md): /proc stat parsing and CPU per process group, the
 // bench-only binding counters (run here in Node against fake bindings of the same shape as workerd's),
 // their aggregation, the wrangler config checks and the run list of latest.md.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareRuns, pickRun } from '../../tools/bench/compare.mjs';
 import { countsPerRequest, meanCounts } from '../../tools/bench/load.mjs';
-import { cpuPerRequest, cpuSpent, parseStat } from '../../tools/bench/procs.mjs';
+import { cpuPerRequest, cpuSpent, freePort, parseStat } from '../../tools/bench/procs.mjs';
 import { runLines } from '../../tools/bench/report.mjs';
-import { counterEntrySource } from '../../tools/bench/runtime.mjs';
+import { counterEntrySource, startWorkerd } from '../../tools/bench/runtime.mjs';
 import { hasEnvironment } from '../../tools/bench/stack.mjs';
 import {
   bindingKind,
@@ -280,8 +283,20 @@ describe('latest.md run list', () => {
       { date: 'b', commit: 'c2', runtime: 'workerd', assets: true, results: [] },
       { date: 'c', commit: 'c3', runtime: 'external', assets: null, results: [] },
       { date: 'd', commit: 'c4', runtime: 'workerd', assets: false, ratelimits: 'in-isolate', results: [] },
+      {
+        date: 'e',
+        commit: 'c5',
+        runtime: 'workerd',
+        assets: false,
+        ratelimits: 'in-isolate',
+        entry: 'direct',
+        results: [],
+      },
+      { date: 'f', commit: 'c6', runtime: 'workerd', assets: false, entry: 'miniflare', results: [] },
     ]);
     expect(lines).toEqual([
+      '- f — commit `c6`, workerd, without [assets]',
+      '- e — commit `c5`, workerd, without [assets], Rate Limiting bindings in the isolate, direct socket',
       '- d — commit `c4`, workerd, without [assets], Rate Limiting bindings in the isolate',
       '- c — commit `c3`, external',
       '- b — commit `c2`, workerd, with [assets]',
@@ -344,4 +359,54 @@ describe('before/after comparison', () => {
     expect(pickRun(runs, '-2')?.date).toBe('2');
     expect(pickRun(runs, 'ccc')).toBeUndefined();
   });
+});
+
+describe('serving the bundle (tools/bench/runtime.mjs)', () => {
+  // A real workerd through Miniflare's API, serving a Worker that says what reached it. Miniflare's entry
+  // Worker gives every request a `cf` object and rewrites `Accept-Encoding`; nothing does on the direct socket.
+  async function reached(entryWorker: boolean) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
+    try {
+      writeFileSync(
+        join(dir, 'wrangler.toml'),
+        'name = "probe"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n',
+      );
+      writeFileSync(
+        join(dir, 'index.js'),
+        'export default { fetch: (request) => Response.json({ cf: request.cf !== undefined, encoding: request.headers.get("Accept-Encoding"), path: new URL(request.url).pathname }) };\n',
+      );
+      const worker = await startWorkerd({
+        configPath: join(dir, 'wrangler.toml'),
+        entry: join(dir, 'index.js'),
+        vars: {},
+        port: await freePort(),
+        counters: false,
+        logFile: join(dir, 'workerd.log'),
+        entryWorker,
+      });
+      try {
+        const response = await fetch(`${worker.url}/probe?x=1`, {
+          headers: { 'Accept-Encoding': 'identity' },
+        });
+        return { status: response.status, body: await response.json(), pids: worker.workerdPids().length };
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('answers on a direct socket to the Worker by default, and through the entry Worker when asked', async () => {
+    expect(await reached(false)).toEqual({
+      status: 200,
+      body: { cf: false, encoding: 'identity', path: '/probe' },
+      pids: 1,
+    });
+    expect(await reached(true)).toEqual({
+      status: 200,
+      body: { cf: true, encoding: 'br, gzip', path: '/probe' },
+      pids: 1,
+    });
+  }, 60_000);
 });

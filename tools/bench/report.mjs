@@ -471,8 +471,10 @@ function roundCounts(counts) {
 export function assetsMode(entry) {
   if (entry.runtime === 'external' || entry.assets === null) return '';
   const assets = entry.assets === false ? ', without [assets]' : ', with [assets]';
-  // Runs without the field (recorded before it existed) used Miniflare's emulation, as `emulated` runs do.
-  return entry.ratelimits === 'in-isolate' ? `${assets}, Rate Limiting bindings in the isolate` : assets;
+  // Runs without the fields (recorded before they existed) used Miniflare's emulation, as `emulated` runs do,
+  // and its entry Worker, as `miniflare` runs do.
+  const limits = entry.ratelimits === 'in-isolate' ? ', Rate Limiting bindings in the isolate' : '';
+  return `${assets}${limits}${entry.entry === 'direct' ? ', direct socket' : ''}`;
 }
 
 /**

@@ -26,6 +26,8 @@
  * --ratelimits emulated|in-isolate (how the Rate Limiting bindings are answered: by an in-isolate stand-in,
  * the default, or by Miniflare's emulation, a service Worker and a Durable Object in the same workerd whose CPU
  * is not the Worker's in production; docs/benchmarks.md §2),
+ * --entry-worker (send requests through Miniflare's entry Worker, as `wrangler dev` does; by default the
+ * port is a direct socket to the Worker, as in production; docs/benchmarks.md §2),
  * --profile <dir> (a V8 CPU profile of the isolate per row through workerd's inspector; results not written).
  */
 
@@ -65,6 +67,7 @@ const { values: args } = parseArgs({
     commit: { type: 'string' },
     'with-assets': { type: 'boolean', default: false },
     ratelimits: { type: 'string' },
+    'entry-worker': { type: 'boolean', default: false },
     profile: { type: 'string' },
     database: { type: 'string', default: 'stackpay_bench' },
     help: { type: 'boolean', default: false },
@@ -75,7 +78,7 @@ if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--wrangler-dev] [--no-counters] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
        [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,16,64]
        [--only live,health,...] [--no-write] [--keep] [--working-tree | --commit <ref>] [--with-assets]
-       [--ratelimits emulated|in-isolate] [--profile <dir>]`);
+       [--ratelimits emulated|in-isolate] [--entry-worker] [--profile <dir>]`);
   process.exit(0);
 }
 
@@ -217,6 +220,7 @@ async function main() {
       counters: !args['no-counters'],
       assets: args['with-assets'],
       rateLimits: RATE_LIMITS_MODE,
+      entryWorker: args['entry-worker'],
       inspectorPort,
     });
     if (profileDir) {
@@ -225,7 +229,7 @@ async function main() {
     }
     const server = args['wrangler-dev']
       ? '`wrangler dev` (its proxy Worker, inspector, log relay and `[assets]` router included)'
-      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}${RATE_LIMITS_MODE === 'in-isolate' ? ', Rate Limiting bindings answered in the isolate' : ", Miniflare's Rate Limiting emulation"}`;
+      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}${RATE_LIMITS_MODE === 'in-isolate' ? ', Rate Limiting bindings answered in the isolate' : ", Miniflare's Rate Limiting emulation"}${args['entry-worker'] ? ", requests through Miniflare's entry Worker" : ', requests on a direct socket to the Worker'}`;
     stack = {
       ...started,
       commit: source.commit,
@@ -497,6 +501,8 @@ async function main() {
         // Whether Miniflare's asset router ran in front of the Worker (unknown for --url).
         assets: stack.assets ?? null,
         ratelimits: stack.runtime === 'workerd' ? RATE_LIMITS_MODE : null,
+        // Whether requests went through Miniflare's entry Worker or straight to ours (docs/benchmarks.md §2).
+        entry: stack.runtime === 'workerd' ? (args['entry-worker'] ? 'miniflare' : 'direct') : null,
         measured: stack.target,
         machine: { cpu: machine.cpu, cores: machine.cores, memory_gib: machine.memoryGiB },
         versions: { node: machine.node, wrangler: machine.wrangler, workerd: machine.workerd },

@@ -50,6 +50,9 @@ export function counterEntrySource(bundleFile, rateLimits) {
  * @param {'emulated' | 'in-isolate'} [options.rateLimits] how the config's `[[ratelimits]]` bindings are
  *   answered: Miniflare's emulation (default), or an in-isolate stand-in installed by the counting wrapper
  *   (docs/benchmarks.md §6)
+ * @param {boolean} [options.entryWorker] send requests through Miniflare's entry Worker, as `wrangler dev` and
+ *   Miniflare do by default; off by default: the port is a direct socket to our Worker, as in production,
+ *   where no such Worker runs in front of it (docs/benchmarks.md §2)
  * @param {number} [options.inspectorPort] open workerd's inspector there (`--profile`: CPU profiles; slows the
  *   Worker 2–4×, docs/benchmarks.md §6)
  * @param {string} options.logFile where the Worker's console output goes (not this process's terminal)
@@ -64,6 +67,7 @@ export async function startWorkerd({
   logFile,
   assets = false,
   rateLimits = 'emulated',
+  entryWorker = false,
   inspectorPort,
 }) {
   const { unstable_getMiniflareWorkerOptions } = require('wrangler');
@@ -114,7 +118,12 @@ export async function startWorkerd({
     // (tools/bench/stack.mjs reads the development ones; docs/benchmarks.md §4).
     bindings: vars,
     host: '127.0.0.1',
-    port,
+    // Miniflare's entry Worker (JavaScript in the same workerd) takes every request on its port, copies it
+    // into a new Request with a `cf` object, routes it and passes it on through a service binding, then
+    // inspects the response (miniflare/dist/src/workers/core/entry.worker.js). Production has nothing of
+    // that in the Worker's process, so by default the entry keeps a port of its own (Miniflare needs it)
+    // and the benchmark's port is a direct socket to our Worker (docs/benchmarks.md §2).
+    ...(entryWorker ? { port } : { port: 0, unsafeDirectSockets: [{ host: '127.0.0.1', port }] }),
     cf: false,
     logRequests: false,
     stripCfConnectingIp: false,
@@ -124,7 +133,11 @@ export async function startWorkerd({
     },
   });
   const mf = new Miniflare(options);
-  const url = (await mf.ready).toString().replace(/\/$/, '');
+  const entryUrl = (await mf.ready).toString();
+  const url = (entryWorker ? entryUrl : (await mf.unsafeGetDirectURL('stackpay')).toString()).replace(
+    /\/$/,
+    '',
+  );
   return {
     url,
     // Miniflare runs workerd as a child of this process.
