@@ -212,6 +212,118 @@ describe('bench-only binding counters', () => {
     expect(seen.map((d) => d.success)).toEqual([true, true, false]);
   });
 
+  describe('queue stand-ins (--queues in-isolate)', () => {
+    type Message = {
+      id: string;
+      body: unknown;
+      attempts: number;
+      ack: () => void;
+      retry: (o?: { delaySeconds?: number }) => void;
+    };
+    type Batch = { queue: string; messages: Message[] };
+    /** A Worker whose request sends `body` and whose consumer does what the message body says. */
+    function queued() {
+      const batches: Batch[] = [];
+      const realSends: Array<{ body: unknown; options: unknown }> = [];
+      const realBatches: unknown[] = [];
+      const waited: Promise<unknown>[] = [];
+      const env = {
+        ...fakeEnv().env,
+        NOTIFICATIONS: {
+          send: async (body: unknown, options: unknown) => {
+            realSends.push({ body, options });
+          },
+          sendBatch: async (items: unknown) => {
+            realBatches.push(items);
+          },
+        },
+      };
+      const app = {
+        async fetch(request: Request, e: typeof env) {
+          const body = (await request.json()) as { do: string; delay?: number };
+          await e.NOTIFICATIONS.send(body, body.delay ? { delaySeconds: body.delay } : undefined);
+          return new Response('sent');
+        },
+        async queue(batch: Batch, e: typeof env) {
+          batches.push(batch);
+          // The consumer's own calls are counted in the totals, not under the sending request.
+          await e.PAYMOB_CACHE.get('consumer');
+          for (const message of batch.messages) {
+            const what = (message.body as { do: string }).do;
+            if (what === 'throw') throw new Error('consumer failed');
+            if (what === 'retry') message.retry({ delaySeconds: 30 });
+            else message.ack();
+          }
+        },
+      };
+      const wrapped = withCounters(app, { queues: { NOTIFICATIONS: 'notifications' } }) as unknown as Wrapped;
+      const ctx = { waitUntil: (promise: Promise<unknown>) => waited.push(promise) };
+      const send = async (body: object, id = `req-q-${Math.random().toString(16).slice(2, 10)}`) => {
+        const response = await (wrapped.fetch as Handler)(
+          new Request('http://w/send', {
+            method: 'POST',
+            body: JSON.stringify(body),
+            headers: { 'x-request-id': id },
+          }),
+          env,
+          ctx,
+        );
+        await Promise.all(waited.splice(0));
+        return { status: response.status, id };
+      };
+      return { wrapped, env, send, batches, realSends, realBatches };
+    }
+
+    it('hands a message to the Worker’s own queue handler in the sender’s waitUntil, as a copy', async () => {
+      const q = queued();
+      const sent = { do: 'ack', nested: { n: 1 } };
+      const { status, id } = await q.send(sent);
+      expect(status).toBe(200);
+      expect(q.batches).toHaveLength(1);
+      const [batch] = q.batches as [Batch];
+      expect(batch.queue).toBe('notifications');
+      expect(batch.messages).toHaveLength(1);
+      expect(batch.messages[0]?.body).toEqual({ do: 'ack', nested: { n: 1 } });
+      expect(batch.messages[0]?.attempts).toBe(1);
+      expect(batch.messages[0]?.id).toMatch(/^[0-9a-f]{32}$/);
+      // Nothing went through the real (emulated) queue.
+      expect(q.realSends).toEqual([]);
+      expect(q.realBatches).toEqual([]);
+      // The send is the request's; the consumer's KV read is in the totals only.
+      const lookup = await call(q.wrapped, q.env as unknown as FakeEnv, COUNTERS_PATH, undefined, {
+        method: 'POST',
+        body: JSON.stringify([id]),
+      });
+      expect(await lookup.json()).toEqual([{ doCalls: 0, kvReads: 0, kvWrites: 0, queueSends: 1 }]);
+      const totals = await call(q.wrapped, q.env as unknown as FakeEnv, COUNTERS_PATH);
+      expect(await totals.json()).toEqual({ doCalls: 0, kvReads: 1, kvWrites: 0, queueSends: 1 });
+    });
+
+    it('gives a retried message, or those of a batch whose handler threw, to the real queue', async () => {
+      const q = queued();
+      await q.send({ do: 'retry' });
+      await q.send({ do: 'throw' });
+      expect(q.batches).toHaveLength(2);
+      expect(q.realSends).toEqual([
+        { body: { do: 'retry' }, options: { delaySeconds: 30 } },
+        { body: { do: 'throw' }, options: {} },
+      ]);
+    });
+
+    it('leaves a delayed message to the real queue', async () => {
+      const q = queued();
+      await q.send({ do: 'ack', delay: 5 });
+      expect(q.batches).toEqual([]);
+      expect(q.realBatches).toEqual([[{ body: { do: 'ack', delay: 5 }, delaySeconds: 5 }]]);
+    });
+
+    it('names the queues in the generated entry module', () => {
+      expect(counterEntrySource('index.js', undefined, { NOTIFICATIONS: 'notifications' })).toContain(
+        'export default withCounters(worker, {"queues":{"NOTIFICATIONS":"notifications"}});',
+      );
+    });
+  });
+
   it('keeps a fixed window per key in the stand-in', async () => {
     const standIn = rateLimitStandIn({ limit: 1, period: 60 });
     expect(await standIn.limit({ key: 'a' })).toEqual({ success: true });

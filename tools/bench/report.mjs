@@ -471,10 +471,11 @@ function roundCounts(counts) {
 export function assetsMode(entry) {
   if (entry.runtime === 'external' || entry.assets === null) return '';
   const assets = entry.assets === false ? ', without [assets]' : ', with [assets]';
-  // Runs without the fields (recorded before they existed) used Miniflare's emulation, as `emulated` runs do,
+  // Runs without the fields (recorded before they existed) used Miniflare's emulations, as `emulated` runs do,
   // and its entry Worker, as `miniflare` runs do.
   const limits = entry.ratelimits === 'in-isolate' ? ', Rate Limiting bindings in the isolate' : '';
-  return `${assets}${limits}${entry.entry === 'direct' ? ', direct socket' : ''}`;
+  const queues = entry.queues === 'in-isolate' ? ', queues in the isolate' : '';
+  return `${assets}${limits}${queues}${entry.entry === 'direct' ? ', direct socket' : ''}`;
 }
 
 /**

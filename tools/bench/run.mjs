@@ -26,6 +26,9 @@
  * --ratelimits emulated|in-isolate (how the Rate Limiting bindings are answered: by an in-isolate stand-in,
  * the default, or by Miniflare's emulation, a service Worker and a Durable Object in the same workerd whose CPU
  * is not the Worker's in production; docs/benchmarks.md §2),
+ * --queues emulated|in-isolate (how messages to the Worker's own queues reach its consumer: straight to its
+ * `queue` handler, the default, or through Miniflare's queue brokers, JavaScript Durable Objects in the same
+ * workerd; docs/benchmarks.md §2),
  * --entry-worker (send requests through Miniflare's entry Worker, as `wrangler dev` does; by default the
  * port is a direct socket to the Worker, as in production; docs/benchmarks.md §2),
  * --profile <dir> (a V8 CPU profile of the isolate per row through workerd's inspector; results not written).
@@ -67,6 +70,7 @@ const { values: args } = parseArgs({
     commit: { type: 'string' },
     'with-assets': { type: 'boolean', default: false },
     ratelimits: { type: 'string' },
+    queues: { type: 'string' },
     'entry-worker': { type: 'boolean', default: false },
     profile: { type: 'string' },
     database: { type: 'string', default: 'stackpay_bench' },
@@ -78,7 +82,7 @@ if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--wrangler-dev] [--no-counters] [--url http://127.0.0.1:8787 [--sim-url http://127.0.0.1:8790]
        [--sandbox-url http://127.0.0.1:8788]] [--users N] [--duration S] [--concurrency 1,16,64]
        [--only live,health,...] [--no-write] [--keep] [--working-tree | --commit <ref>] [--with-assets]
-       [--ratelimits emulated|in-isolate] [--entry-worker] [--profile <dir>]`);
+       [--ratelimits emulated|in-isolate] [--queues emulated|in-isolate] [--entry-worker] [--profile <dir>]`);
   process.exit(0);
 }
 
@@ -91,6 +95,14 @@ if (requestedRateLimits !== 'emulated' && requestedRateLimits !== 'in-isolate') 
 }
 /** @type {'emulated' | 'in-isolate'} */
 const RATE_LIMITS_MODE = requestedRateLimits;
+// The same for the queues: the stand-in lives in the counting wrapper too.
+const requestedQueues = args.queues ?? (args['no-counters'] ? 'emulated' : 'in-isolate');
+if (requestedQueues !== 'emulated' && requestedQueues !== 'in-isolate') {
+  console.error(`[bench] --queues must be emulated or in-isolate, not ${args.queues}`);
+  process.exit(2);
+}
+/** @type {'emulated' | 'in-isolate'} */
+const QUEUES_MODE = requestedQueues;
 
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 22) {
@@ -220,6 +232,7 @@ async function main() {
       counters: !args['no-counters'],
       assets: args['with-assets'],
       rateLimits: RATE_LIMITS_MODE,
+      queues: QUEUES_MODE,
       entryWorker: args['entry-worker'],
       inspectorPort,
     });
@@ -229,7 +242,7 @@ async function main() {
     }
     const server = args['wrangler-dev']
       ? '`wrangler dev` (its proxy Worker, inspector, log relay and `[assets]` router included)'
-      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}${RATE_LIMITS_MODE === 'in-isolate' ? ', Rate Limiting bindings answered in the isolate' : ", Miniflare's Rate Limiting emulation"}${args['entry-worker'] ? ", requests through Miniflare's entry Worker" : ', requests on a direct socket to the Worker'}`;
+      : `one bare workerd through Miniflare's API, ${args['with-assets'] ? 'with' : 'without'} the config's \`[assets]\`${started.countersUrl ? ', with the bench-only binding counters' : ''}${RATE_LIMITS_MODE === 'in-isolate' ? ', Rate Limiting bindings answered in the isolate' : ", Miniflare's Rate Limiting emulation"}${QUEUES_MODE === 'in-isolate' ? ', queue messages handed to the consumer in the isolate' : ", Miniflare's queue brokers"}${args['entry-worker'] ? ", requests through Miniflare's entry Worker" : ', requests on a direct socket to the Worker'}`;
     stack = {
       ...started,
       commit: source.commit,
@@ -501,6 +514,7 @@ async function main() {
         // Whether Miniflare's asset router ran in front of the Worker (unknown for --url).
         assets: stack.assets ?? null,
         ratelimits: stack.runtime === 'workerd' ? RATE_LIMITS_MODE : null,
+        queues: stack.runtime === 'workerd' ? QUEUES_MODE : null,
         // Whether requests went through Miniflare's entry Worker or straight to ours (docs/benchmarks.md §2).
         entry: stack.runtime === 'workerd' ? (args['entry-worker'] ? 'miniflare' : 'direct') : null,
         measured: stack.target,

@@ -179,7 +179,7 @@ export async function buildWorker(outdir, root = REPO_ROOT) {
  * @param {{ log: (message: string) => void, cleanups: { push: (stop: () => Promise<void> | void) => void }, database: string,
  *   workDir: string, keepDatabase: boolean, workerLogLevel: string, source: Source,
  *   runtime: 'workerd' | 'wrangler-dev', counters: boolean, assets?: boolean,
- *   rateLimits?: 'emulated' | 'in-isolate', entryWorker?: boolean, inspectorPort?: number }} options
+ *   rateLimits?: 'emulated' | 'in-isolate', queues?: 'emulated' | 'in-isolate', entryWorker?: boolean, inspectorPort?: number }} options
  * @returns {Promise<Stack>}
  */
 export async function startStack({
@@ -194,6 +194,7 @@ export async function startStack({
   counters,
   assets = false,
   rateLimits = 'emulated',
+  queues = 'emulated',
   entryWorker = false,
   inspectorPort,
 }) {
@@ -274,6 +275,7 @@ export async function startStack({
       logFile,
       assets,
       rateLimits,
+      queues,
       entryWorker,
       inspectorPort,
     });

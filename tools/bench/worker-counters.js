@@ -53,6 +53,94 @@ export function rateLimitStandIn({ limit, period }) {
   };
 }
 
+/**
+ * In-isolate stand-ins for the Worker's own queues (`npm run bench -- --queues in-isolate`, docs/benchmarks.md
+ * §2 item 7). Locally Miniflare runs each queue as a broker Durable Object written in JavaScript, in the same
+ * workerd process as our Worker: every `send` is an HTTP request to it (its body checked with zod, a log line
+ * per batch sent to Node), and each batch reaches the consumer through a service binding
+ * (miniflare/dist/src/workers/queues/broker.worker.js). In production the queue is Cloudflare's service and
+ * only the consumer's invocation runs in a Worker isolate. Here a message sent to a queue whose consumer is
+ * this Worker is delivered to the Worker's own `queue` handler as a batch of one (the body structured-cloned,
+ * as the queue serialises it), inside the sender's `waitUntil`: the consumer's work is counted as before,
+ * the broker's is not. Production batches up to `max_batch_size` messages per invocation, so one invocation
+ * per message makes the figure, if anything, higher. A message the consumer retries (or a batch whose handler
+ * throws) goes to the real binding with its delay, i.e. back through Miniflare (its attempts count restarts
+ * there); the bench expects none.
+ *
+ * @param {Record<string, string>} producers binding name → queue name, for the queues this Worker consumes
+ * @param {{ deliver: (batch: object) => Promise<void>, waitUntil: () => ((promise: Promise<unknown>) => void) | undefined }} worker
+ *   how to run the Worker's `queue` handler, and the `waitUntil` of the invocation that is sending (none: the
+ *   real binding is used)
+ */
+export function queueStandIns(producers, worker) {
+  /** @type {Map<string, (real: any) => object>} */
+  const makers = new Map();
+  for (const [binding, queueName] of Object.entries(producers)) {
+    makers.set(binding, (/** @type {any} */ real) => {
+      const deliver = async (/** @type {{ body: unknown, contentType?: string }[]} */ sent) => {
+        /** @type {Set<number>} */
+        const acked = new Set();
+        /** @type {Map<number, number | undefined>} */
+        const retried = new Map();
+        const messages = sent.map((item, i) => ({
+          id: crypto.randomUUID().replaceAll('-', ''),
+          timestamp: new Date(),
+          body: structuredClone(item.body),
+          attempts: 1,
+          ack: () => acked.add(i),
+          retry: (/** @type {{ delaySeconds?: number }} */ options = {}) =>
+            retried.set(i, options.delaySeconds),
+        }));
+        const batch = {
+          queue: queueName,
+          messages,
+          ackAll: () => {
+            for (let i = 0; i < messages.length; i++) acked.add(i);
+          },
+          retryAll: (/** @type {{ delaySeconds?: number }} */ options = {}) => {
+            for (let i = 0; i < messages.length; i++) retried.set(i, options.delaySeconds);
+          },
+        };
+        try {
+          await worker.deliver(batch);
+        } catch {
+          for (let i = 0; i < messages.length; i++) {
+            if (!acked.has(i) && !retried.has(i)) retried.set(i, undefined);
+          }
+        }
+        for (const [i, delaySeconds] of retried) {
+          if (acked.has(i)) continue;
+          const item = /** @type {{ body: unknown, contentType?: string }} */ (sent[i]);
+          await real.send(item.body, {
+            ...(item.contentType ? { contentType: item.contentType } : {}),
+            ...(delaySeconds ? { delaySeconds } : {}),
+          });
+        }
+      };
+      const enqueue = (
+        /** @type {{ body: unknown, contentType?: string, delaySeconds?: number }[]} */ items,
+      ) => {
+        const waitUntil = worker.waitUntil();
+        // A delayed message, or one sent outside an invocation we know, goes through the real queue.
+        if (!waitUntil || items.some((item) => item.delaySeconds)) return real.sendBatch(items);
+        waitUntil(deliver(items));
+        return Promise.resolve();
+      };
+      return {
+        send: (
+          /** @type {unknown} */ body,
+          /** @type {{ contentType?: string, delaySeconds?: number }} */ options = {},
+        ) => enqueue([{ body, ...options }]),
+        sendBatch: (
+          /** @type {{ body: unknown, contentType?: string, delaySeconds?: number }[]} */ items,
+          /** @type {{ delaySeconds?: number }} */ options = {},
+        ) => enqueue(items.map((item) => ({ delaySeconds: options.delaySeconds, ...item }))),
+      };
+    });
+  }
+  return makers;
+}
+
 /** @returns {Counts} */
 export function emptyCounts() {
   return { doCalls: 0, kvReads: 0, kvWrites: 0, queueSends: 0 };
@@ -69,15 +157,23 @@ export function bindingKind(/** @type {unknown} */ value) {
 }
 
 /**
- * @param {{ rateLimits?: Record<string, { limit: number, period: number }> }} [options] `rateLimits`: the
- *   Rate Limiting bindings (by name) to answer in the isolate instead (rateLimitStandIn)
+ * @typedef {{ rateLimits?: Record<string, { limit: number, period: number }>, queues?: Record<string, string> }} CounterOptions
+ * `rateLimits`: the Rate Limiting bindings (by name) to answer in the isolate instead (rateLimitStandIn);
+ * `queues`: the producer bindings (name → queue name) whose messages go straight to this Worker's `queue`
+ * handler (queueStandIns)
  */
-export function createCounters(options = {}) {
+
+/**
+ * @param {CounterOptions} [options]
+ * @param {Parameters<typeof queueStandIns>[1]} [worker] the Worker the queue stand-ins deliver to
+ */
+export function createCounters(options = {}, worker = undefined) {
   // One window map per binding for the isolate, whichever env object a call comes with.
   /** @type {Map<string, ReturnType<typeof rateLimitStandIn>>} */
   const standIns = new Map(
     Object.entries(options.rateLimits ?? {}).map(([name, config]) => [name, rateLimitStandIn(config)]),
   );
+  const queueMakers = worker ? queueStandIns(options.queues ?? {}, worker) : new Map();
   const totals = emptyCounts();
   /** @type {Map<string, Counts>} */
   const perRequest = new Map();
@@ -137,8 +233,10 @@ export function createCounters(options = {}) {
         const value = Reflect.get(t, prop, t);
         const kind = bindingKind(value);
         if (!kind) return value;
-        const proxy =
-          kind === 'durableObject'
+        const makeQueue = kind === 'queue' && typeof prop === 'string' ? queueMakers.get(prop) : undefined;
+        const proxy = makeQueue
+          ? wrapMethods(makeQueue(value), (name) => (QUEUE_SENDS.has(name) ? 'queueSends' : undefined))
+          : kind === 'durableObject'
             ? wrapNamespace(value)
             : wrapMethods(value, (name) =>
                 kind === 'kv'
@@ -174,26 +272,45 @@ export function createCounters(options = {}) {
     return current.run(mine, fn);
   };
 
+  /** Runs `fn` with its calls counted in the totals only (a queue consumer run from a request's waitUntil). */
+  const untracked = (/** @type {() => any} */ fn) => current.run(/** @type {any} */ (undefined), fn);
+
   const lookup = (/** @type {unknown} */ ids) =>
     Array.isArray(ids) ? ids.map((id) => perRequest.get(String(id)) ?? null) : null;
 
-  return { totals, wrapEnv, track, lookup };
+  return { totals, wrapEnv, track, untracked, lookup };
 }
 
 /**
  * @param {{ fetch?: Function, queue?: Function, scheduled?: Function }} worker the bundle's default export
- * @param {{ rateLimits?: Record<string, { limit: number, period: number }> }} [options] see createCounters
+ * @param {CounterOptions} [options] see createCounters
  */
 export function withCounters(worker, options = {}) {
   if (typeof worker !== 'object' || worker === null)
     throw new Error('bench counters: the bundle must export an object of handlers (fetch, queue, scheduled)');
-  const counters = createCounters(options);
-  /** @type {Record<string, unknown>} */
+  /** The invocation running now (its env and ctx), for the queue stand-ins. */
+  /** @type {AsyncLocalStorage<{ env: any, ctx: any }>} */
+  const invocation = new AsyncLocalStorage();
+  const counters = createCounters(options, {
+    // The consumer's calls are its own, not the sending request's: run it outside the request's counts.
+    deliver: async (batch) => {
+      // Only called when waitUntil() below found the sending invocation.
+      const running = invocation.getStore();
+      await counters.untracked(() => wrapped.queue?.(batch, running?.env, running?.ctx));
+    },
+    waitUntil: () => {
+      const ctx = invocation.getStore()?.ctx;
+      return ctx && typeof ctx.waitUntil === 'function'
+        ? (/** @type {Promise<unknown>} */ promise) => ctx.waitUntil(promise)
+        : undefined;
+    },
+  });
+  /** @type {Record<string, any>} */
   const wrapped = {};
   for (const [name, handler] of Object.entries(worker)) {
     if (typeof handler === 'function' && name !== 'fetch')
       wrapped[name] = (/** @type {any} */ event, /** @type {any} */ env, /** @type {any} */ ctx) =>
-        handler.call(worker, event, counters.wrapEnv(env), ctx);
+        invocation.run({ env, ctx }, () => handler.call(worker, event, counters.wrapEnv(env), ctx));
   }
   wrapped.fetch = async (/** @type {Request} */ request, /** @type {any} */ env, /** @type {any} */ ctx) => {
     const url = new URL(request.url);
@@ -201,8 +318,10 @@ export function withCounters(worker, options = {}) {
       if (request.method === 'POST') return Response.json(counters.lookup(await request.json()));
       return Response.json(counters.totals);
     }
-    return counters.track(request.headers.get('x-request-id'), () =>
-      worker.fetch?.call(worker, request, counters.wrapEnv(env), ctx),
+    return invocation.run({ env, ctx }, () =>
+      counters.track(request.headers.get('x-request-id'), () =>
+        worker.fetch?.call(worker, request, counters.wrapEnv(env), ctx),
+      ),
     );
   };
   return wrapped;
