@@ -265,7 +265,7 @@ describe('bench-only binding counters', () => {
             body: JSON.stringify(body),
             headers: { 'x-request-id': id },
           }),
-          env,
+          env as unknown as FakeEnv,
           ctx,
         );
         await Promise.all(waited.splice(0));
