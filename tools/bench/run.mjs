@@ -473,6 +473,10 @@ async function main() {
           (result.bindingsPerRequest
             ? `, DO ${result.bindingsPerRequest.doCalls.toFixed(2)}, KV reads ${result.bindingsPerRequest.kvReads.toFixed(2)}`
             : '') +
+          // Every statement the simulator answered during the row (queue consumers included) per request.
+          (result.dbTripsTotalPerRequest === null
+            ? ''
+            : `, DB statements in the window ${result.dbTripsTotalPerRequest.toFixed(2)}`) +
           (result.errors > 0 ? ` — e.g. ${result.errorSamples[0]}` : ''),
       );
     }
