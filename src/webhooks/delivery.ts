@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { users, webhookEndpoints } from '../db/schema';
 import { describeError } from '../lib/logger';
-import { materialiseEvent, type WebhookMessage } from './events';
+import { materialiseEvent, materialiseEventDispatched, type WebhookMessage } from './events';
 import { DELIVERY_TIMEOUT_MS, DISABLE_AFTER_MS, nextAttemptAt } from './policy';
 import { openSecret } from './secrets';
 import { webhookSignature } from './signature';
@@ -56,14 +56,21 @@ export async function enqueueDeliveries(
 }
 
 /**
- * One delivery per enabled, subscribed endpoint (idempotent: the (event, endpoint) key is unique). First the
- * `events` row of an outbox mark is materialised (docs/webhooks.md §2; a no-op when it exists already).
+ * One delivery per enabled, subscribed endpoint (idempotent: the (event, endpoint) key is unique). The
+ * `events` row of an outbox mark is materialised first (docs/webhooks.md §2; a no-op when it exists already).
+ * With no enabled endpoint at all, that and the dispatch mark are one statement (two for an event
+ * `recordEvent` wrote, which has no mark): docs/webhooks.md §3.
  */
 async function fanOut(ctx: ServiceContext, eventId: string): Promise<void> {
+  const endpoints = await enabledEndpoints.run(ctx.db, {});
+  if (endpoints.length === 0) {
+    if (!(await materialiseEventDispatched(ctx.db, eventId, ctx.now)))
+      await markDispatched.run(ctx.db, { id: eventId, at: ctx.now });
+    return;
+  }
   await materialiseEvent(ctx.db, eventId);
   const [event] = await readEvent.run(ctx.db, { id: eventId });
   if (!event || event.dispatchedAt) return;
-  const endpoints = await enabledEndpoints.run(ctx.db, {});
   const targets = endpoints.filter((endpoint) => {
     const types = subscribedTypes(endpoint.events);
     return types.includes('*') || types.includes(event.type);

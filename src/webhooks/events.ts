@@ -1,7 +1,7 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
-import { preparedStatement } from '../db/prepared';
+import { bound, preparedStatement } from '../db/prepared';
 import { events, paymentEvents, transactions } from '../db/schema';
 import { ulid } from '../lib/crypto';
 import { validationError } from '../lib/errors';
@@ -101,6 +101,33 @@ const materialise = preparedStatement(
 
 export async function materialiseEvent(db: Database, eventId: string): Promise<void> {
   await materialise.run(db, { eventId });
+}
+
+/**
+ * `materialise` for a fan-out with nobody to deliver to (no enabled endpoint): the row is written already
+ * dispatched, and a row the mark wrote before gets its dispatch time unless it has one. One statement instead
+ * of materialise, read and mark (docs/webhooks.md §3).
+ */
+const materialiseDispatched = preparedStatement(
+  () => sql`insert into ${events}
+    (${sql.identifier(events.id.name)}, ${sql.identifier(events.type.name)}, ${sql.identifier(events.objectType.name)},
+     ${sql.identifier(events.objectId.name)}, ${sql.identifier(events.data.name)}, ${sql.identifier(events.createdAt.name)},
+     ${sql.identifier(events.dispatchedAt.name)})
+    select ${paymentEvents.eventId}, ${paymentEvents.eventType}, 'transaction', ${paymentEvents.transactionId},
+      ${paymentEvents.eventData}, ${paymentEvents.eventAt}, ${bound('at', events.dispatchedAt)}
+    from ${paymentEvents} where ${paymentEvents.eventId} = ${sql.placeholder('eventId')}
+    on duplicate key update ${sql.identifier(events.dispatchedAt.name)} = coalesce(${events.dispatchedAt}, ${bound('at', events.dispatchedAt)})`,
+);
+
+/**
+ * Writes a marked report's `events` row as dispatched (see materialiseDispatched). False when no report carries
+ * that id (an event `recordEvent` wrote, or none): the caller then marks the row itself. A row dispatched
+ * already is left as it is and may answer either way (MySQL counts an unchanged row as affected only with
+ * CLIENT_FOUND_ROWS), after which the caller's mark, guarded on `dispatched_at IS NULL`, changes nothing.
+ */
+export async function materialiseEventDispatched(db: Database, eventId: string, at: Date): Promise<boolean> {
+  const written = await materialiseDispatched.run(db, { eventId, at });
+  return written.rowsAffected > 0;
 }
 
 /**

@@ -12,9 +12,10 @@ import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '..
 
 /*
  * The webhook queue consumer's statements (src/webhooks/delivery.ts), built once per isolate (src/db/prepared.ts,
- * docs/design.md "Hot statements"). The fan-out of every event reads the event and the enabled endpoints and
- * marks the event dispatched (after materialising it, src/webhooks/events.ts); when an endpoint subscribes
- * to it, it also inserts the deliveries and reads the pending ones.
+ * docs/design.md "Hot statements"). The fan-out of every event reads the enabled endpoints; with none, it writes
+ * the event dispatched in one statement (src/webhooks/events.ts, materialiseEventDispatched). Otherwise it
+ * materialises and reads the event and marks it dispatched; when an endpoint subscribes to it, it also inserts
+ * the deliveries and reads the pending ones.
  */
 export const readEvent = preparedSelect({ type: events.type, dispatchedAt: events.dispatchedAt }, (select) =>
   select
@@ -68,9 +69,11 @@ export async function insertDeliveries(
   await insertDeliveryRows(String(endpointIds.length)).run(db, { ...targets, eventId, at });
 }
 
+/** Marks an event dispatched, once: a repeated fan-out keeps the first time. */
 export const markDispatched = preparedStatement(
   () =>
-    sql`update ${events} set ${assign(events.dispatchedAt, 'at')} where ${events.id} = ${sql.placeholder('id')}`,
+    sql`update ${events} set ${assign(events.dispatchedAt, 'at')}
+      where ${events.id} = ${sql.placeholder('id')} and ${events.dispatchedAt} is null`,
 );
 
 /*

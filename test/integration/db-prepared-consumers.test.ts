@@ -16,7 +16,7 @@ import {
   webhookEndpoints,
 } from '../../src/db/schema';
 import { type EmailRecord, markEmailSent, reserveEmail } from '../../src/notifications/service';
-import { materialiseEvent } from '../../src/webhooks/events';
+import { materialiseEvent, materialiseEventDispatched, recordEvent } from '../../src/webhooks/events';
 import * as statements from '../../src/webhooks/statements';
 import { createUser, testDb, uniqueName } from './helpers';
 import { createPayer, insertTransaction } from './transactions-support';
@@ -177,6 +177,74 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
     expect(read).toEqual((await drizzleRead(drizzle))[0]);
     expect(read?.dispatchedAt).toEqual(dispatchedAt);
     expect(await statements.readEvent.run(testDb(), { id: prepared })).toEqual(await drizzleRead(prepared));
+  });
+
+  it('with nobody to deliver to: a marked report’s row written dispatched in one statement, once', async () => {
+    const payer = await createPayer();
+    const transactionId = await insertTransaction(payer.customerId);
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 678);
+    const mark = async () => {
+      const eventId = uniqueName('evt_d').slice(0, 40);
+      await testDb()
+        .insert(paymentEvents)
+        .values({
+          transactionId,
+          paymobTransactionId: 700_000_000 + Math.floor(Math.random() * 1e8),
+          kind: 'transaction',
+          source: 'processed_callback',
+          type: 'TRANSACTION',
+          outcome: 'applied',
+          rawBody: {},
+          eventId,
+          eventType: 'payment.succeeded',
+          eventData: JSON.stringify({ id: transactionId }),
+          eventAt: at,
+        });
+      return eventId;
+    };
+    const eventRow = async (id: string) => (await testDb().select().from(events).where(eq(events.id, id)))[0];
+    const first = new Date(at.getTime() + 1000);
+    const later = new Date(at.getTime() + 9000);
+
+    // No row yet: written whole, already dispatched — the same row materialise + mark would leave.
+    const [fresh, twin] = [await mark(), await mark()];
+    expect(await materialiseEventDispatched(testDb(), fresh, first)).toBe(true);
+    await materialiseEvent(testDb(), twin);
+    await statements.markDispatched.run(testDb(), { id: twin, at: first });
+    const [f, t] = [await eventRow(fresh), await eventRow(twin)];
+    expect(f && { ...f, id: '' }).toEqual(t && { ...t, id: '' });
+    expect(f).toMatchObject({
+      type: 'payment.succeeded',
+      objectId: String(transactionId),
+      dispatchedAt: first,
+    });
+    // Again (a duplicated message): the first dispatch time is kept. (Whether the unchanged row counts as
+    // affected depends on the connection's CLIENT_FOUND_ROWS; the fan-out is right either way.)
+    await materialiseEventDispatched(testDb(), fresh, later);
+    expect((await eventRow(fresh))?.dispatchedAt).toEqual(first);
+
+    // A row materialised before but not dispatched gets its dispatch time.
+    const undispatched = await mark();
+    await materialiseEvent(testDb(), undispatched);
+    expect((await eventRow(undispatched))?.dispatchedAt).toBeNull();
+    expect(await materialiseEventDispatched(testDb(), undispatched, first)).toBe(true);
+    expect((await eventRow(undispatched))?.dispatchedAt).toEqual(first);
+
+    // An event recordEvent wrote has no mark: nothing here; markDispatched marks it, once.
+    const ctx = { now: at, db: testDb() } as unknown as Parameters<typeof recordEvent>[0];
+    const recorded = await recordEvent(ctx, {
+      type: 'customer.kyc_approved',
+      objectId: 1,
+      object: { id: 1 },
+    });
+    expect(await materialiseEventDispatched(testDb(), recorded, first)).toBe(false);
+    expect((await eventRow(recorded))?.dispatchedAt).toBeNull();
+    await statements.markDispatched.run(testDb(), { id: recorded, at: first });
+    await statements.markDispatched.run(testDb(), { id: recorded, at: later });
+    expect((await eventRow(recorded))?.dispatchedAt).toEqual(first);
+    // An id nobody wrote: nothing.
+    expect(await materialiseEventDispatched(testDb(), 'evt_never_marked_d', first)).toBe(false);
+    expect(await eventRow('evt_never_marked_d')).toBeUndefined();
   });
 
   it('the enabled endpoints and an event’s pending deliveries', async () => {
