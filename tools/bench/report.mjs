@@ -437,6 +437,9 @@ export function historyEntry(/** @type {Row[]} */ rows, /** @type {Record<string
             p99: round(row.result.p99),
             errors: row.result.errors,
             db_trips: row.result.dbTripsPerRequest === null ? null : round(row.result.dbTripsPerRequest),
+            // Every statement of the row's window (queue consumers included) / requests.
+            db_trips_total:
+              row.result.dbTripsTotalPerRequest === null ? null : round(row.result.dbTripsTotalPerRequest),
             cpu_ms: row.result.cpuMsPerRequest === null ? null : round(row.result.cpuMsPerRequest, 3),
             cpu_ms_by_group: Object.fromEntries(
               Object.entries(row.result.cpu ?? {}).map(([name, ms]) => [
