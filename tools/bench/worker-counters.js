@@ -8,6 +8,8 @@
 // awaits). The proxy is created once per env object, so code that caches per env (src/env.ts) still does.
 // Two bench routes answer before the app: GET /__bench/counters (totals) and POST /__bench/counters
 // (body: JSON array of request ids → their counts). Bindings are recognised by shape, not by name.
+// Given the options, it also answers the Rate Limiting bindings and the Worker's own queues with in-isolate
+// stand-ins of what production does outside the isolate (rateLimitStandIn, queueStandIns; docs/benchmarks.md §2).
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -177,12 +179,16 @@ export function createCounters(options = {}, worker = undefined) {
   const totals = emptyCounts();
   /** @type {Map<string, Counts>} */
   const perRequest = new Map();
-  /** @type {AsyncLocalStorage<Counts>} */
+  /**
+   * The invocation running now: its env and ctx (for the queue stand-ins) and, for a request with an id, its
+   * counts. One store, so each request pays for one `AsyncLocalStorage.run`.
+   * @type {AsyncLocalStorage<{ counts?: Counts, env?: any, ctx?: any }>}
+   */
   const current = new AsyncLocalStorage();
 
   const count = (/** @type {keyof Counts} */ key) => {
     totals[key] += 1;
-    const mine = current.getStore();
+    const mine = current.getStore()?.counts;
     if (mine) mine[key] += 1;
   };
 
@@ -257,28 +263,41 @@ export function createCounters(options = {}, worker = undefined) {
     return wrapped;
   };
 
-  /** Runs `fn` with calls counted under `id` (and in the totals). */
-  const track = (/** @type {string | null} */ id, /** @type {() => any} */ fn) => {
-    if (!id) return fn();
-    let mine = perRequest.get(id);
-    if (!mine) {
-      mine = emptyCounts();
-      perRequest.set(id, mine);
-      if (perRequest.size > KEEP_REQUESTS) {
-        const oldest = perRequest.keys().next().value;
-        if (oldest !== undefined) perRequest.delete(oldest);
+  /**
+   * Runs `fn` as the invocation with this env and ctx, its calls counted under `id` when there is one (and
+   * always in the totals).
+   */
+  const track = (
+    /** @type {string | null} */ id,
+    /** @type {() => any} */ fn,
+    /** @type {{ env?: any, ctx?: any }} */ invocation = {},
+  ) => {
+    let mine;
+    if (id) {
+      mine = perRequest.get(id);
+      if (!mine) {
+        mine = emptyCounts();
+        perRequest.set(id, mine);
+        if (perRequest.size > KEEP_REQUESTS) {
+          const oldest = perRequest.keys().next().value;
+          if (oldest !== undefined) perRequest.delete(oldest);
+        }
       }
     }
-    return current.run(mine, fn);
+    return current.run({ counts: mine, env: invocation.env, ctx: invocation.ctx }, fn);
   };
 
   /** Runs `fn` with its calls counted in the totals only (a queue consumer run from a request's waitUntil). */
-  const untracked = (/** @type {() => any} */ fn) => current.run(/** @type {any} */ (undefined), fn);
+  const untracked = (/** @type {() => any} */ fn) =>
+    current.run({ ...current.getStore(), counts: undefined }, fn);
+
+  /** The env and ctx of the invocation running now, if it was started through `track`. */
+  const invocation = () => current.getStore();
 
   const lookup = (/** @type {unknown} */ ids) =>
     Array.isArray(ids) ? ids.map((id) => perRequest.get(String(id)) ?? null) : null;
 
-  return { totals, wrapEnv, track, untracked, lookup };
+  return { totals, wrapEnv, track, untracked, invocation, lookup };
 }
 
 /**
@@ -288,18 +307,15 @@ export function createCounters(options = {}, worker = undefined) {
 export function withCounters(worker, options = {}) {
   if (typeof worker !== 'object' || worker === null)
     throw new Error('bench counters: the bundle must export an object of handlers (fetch, queue, scheduled)');
-  /** The invocation running now (its env and ctx), for the queue stand-ins. */
-  /** @type {AsyncLocalStorage<{ env: any, ctx: any }>} */
-  const invocation = new AsyncLocalStorage();
   const counters = createCounters(options, {
     // The consumer's calls are its own, not the sending request's: run it outside the request's counts.
+    // Only called when waitUntil() below found the sending invocation.
     deliver: async (batch) => {
-      // Only called when waitUntil() below found the sending invocation.
-      const running = invocation.getStore();
+      const running = counters.invocation();
       await counters.untracked(() => wrapped.queue?.(batch, running?.env, running?.ctx));
     },
     waitUntil: () => {
-      const ctx = invocation.getStore()?.ctx;
+      const ctx = counters.invocation()?.ctx;
       return ctx && typeof ctx.waitUntil === 'function'
         ? (/** @type {Promise<unknown>} */ promise) => ctx.waitUntil(promise)
         : undefined;
@@ -310,7 +326,7 @@ export function withCounters(worker, options = {}) {
   for (const [name, handler] of Object.entries(worker)) {
     if (typeof handler === 'function' && name !== 'fetch')
       wrapped[name] = (/** @type {any} */ event, /** @type {any} */ env, /** @type {any} */ ctx) =>
-        invocation.run({ env, ctx }, () => handler.call(worker, event, counters.wrapEnv(env), ctx));
+        counters.track(null, () => handler.call(worker, event, counters.wrapEnv(env), ctx), { env, ctx });
   }
   wrapped.fetch = async (/** @type {Request} */ request, /** @type {any} */ env, /** @type {any} */ ctx) => {
     const url = new URL(request.url);
@@ -318,10 +334,10 @@ export function withCounters(worker, options = {}) {
       if (request.method === 'POST') return Response.json(counters.lookup(await request.json()));
       return Response.json(counters.totals);
     }
-    return invocation.run({ env, ctx }, () =>
-      counters.track(request.headers.get('x-request-id'), () =>
-        worker.fetch?.call(worker, request, counters.wrapEnv(env), ctx),
-      ),
+    return counters.track(
+      request.headers.get('x-request-id'),
+      () => worker.fetch?.call(worker, request, counters.wrapEnv(env), ctx),
+      { env, ctx },
     );
   };
   return wrapped;
