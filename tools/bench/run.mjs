@@ -86,23 +86,23 @@ if (args.help) {
   process.exit(0);
 }
 
-// docs/benchmarks.md §2: the Rate Limiting bindings are answered in the isolate unless asked otherwise (the
-// stand-in lives in the counting wrapper, so without it Miniflare's emulation answers).
-const requestedRateLimits = args.ratelimits ?? (args['no-counters'] ? 'emulated' : 'in-isolate');
-if (requestedRateLimits !== 'emulated' && requestedRateLimits !== 'in-isolate') {
-  console.error(`[bench] --ratelimits must be emulated or in-isolate, not ${args.ratelimits}`);
-  process.exit(2);
+/**
+ * docs/benchmarks.md §2: the Rate Limiting bindings and the Worker's own queues are answered in the isolate
+ * unless asked otherwise (`--ratelimits`, `--queues`). The stand-ins live in the counting wrapper, so without it
+ * Miniflare's emulations answer.
+ * @param {'ratelimits' | 'queues'} option
+ * @returns {'emulated' | 'in-isolate'}
+ */
+function emulationMode(option) {
+  const requested = args[option] ?? (args['no-counters'] ? 'emulated' : 'in-isolate');
+  if (requested !== 'emulated' && requested !== 'in-isolate') {
+    console.error(`[bench] --${option} must be emulated or in-isolate, not ${requested}`);
+    process.exit(2);
+  }
+  return requested;
 }
-/** @type {'emulated' | 'in-isolate'} */
-const RATE_LIMITS_MODE = requestedRateLimits;
-// The same for the queues: the stand-in lives in the counting wrapper too.
-const requestedQueues = args.queues ?? (args['no-counters'] ? 'emulated' : 'in-isolate');
-if (requestedQueues !== 'emulated' && requestedQueues !== 'in-isolate') {
-  console.error(`[bench] --queues must be emulated or in-isolate, not ${args.queues}`);
-  process.exit(2);
-}
-/** @type {'emulated' | 'in-isolate'} */
-const QUEUES_MODE = requestedQueues;
+const RATE_LIMITS_MODE = emulationMode('ratelimits');
+const QUEUES_MODE = emulationMode('queues');
 
 const [major] = process.versions.node.split('.').map(Number);
 if ((major ?? 0) < 22) {
