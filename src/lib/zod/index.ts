@@ -22,56 +22,35 @@
  * exports are all still there. test/unit/zod-entry.test.ts reads every `z.<member>` in src/ and fails when one
  * is missing here (tsc cannot: it checks against the real zod).
  */
-import {
-  any,
-  array,
-  boolean,
-  coerce,
-  config,
-  discriminatedUnion,
-  email,
-  enum as enum_,
-  iso,
-  literal,
-  looseObject,
-  NEVER,
-  null as null_,
-  number,
-  object,
-  record,
-  string,
-  union,
-  unknown,
-  url,
-  ZodError,
-  ZodType,
-} from './external';
+import * as zod from './external';
 
 export * from './external';
 
+// Static reads of the module namespace, so esbuild keeps only these exports (a namespace passed as a value
+// would keep them all).
 const z = {
-  any,
-  array,
-  boolean,
-  coerce,
-  config,
-  discriminatedUnion,
-  email,
-  enum: enum_,
-  iso,
-  literal,
-  looseObject,
-  NEVER,
-  null: null_,
-  number,
-  object,
-  record,
-  string,
-  union,
-  unknown,
-  url,
-  ZodError,
-  ZodType,
+  any: zod.any,
+  array: zod.array,
+  boolean: zod.boolean,
+  coerce: zod.coerce,
+  config: zod.config,
+  discriminatedUnion: zod.discriminatedUnion,
+  email: zod.email,
+  enum: zod.enum,
+  iso: zod.iso,
+  literal: zod.literal,
+  looseObject: zod.looseObject,
+  NEVER: zod.NEVER,
+  null: zod.null,
+  number: zod.number,
+  object: zod.object,
+  record: zod.record,
+  string: zod.string,
+  union: zod.union,
+  unknown: zod.unknown,
+  url: zod.url,
+  ZodError: zod.ZodError,
+  ZodType: zod.ZodType,
 };
 
 export { z, z as default };
