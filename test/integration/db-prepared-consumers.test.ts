@@ -116,31 +116,34 @@ afterAll(async () => {
   }
 });
 
+/** A stored PayMob report of the transaction carrying an outbox mark (docs/webhooks.md §2); its event id. */
+async function markReport(transactionId: number, at: Date, data: object): Promise<string> {
+  const eventId = uniqueName('evt_p').slice(0, 40);
+  await testDb()
+    .insert(paymentEvents)
+    .values({
+      transactionId,
+      paymobTransactionId: 800_000_000 + Math.floor(Math.random() * 1e8),
+      kind: 'transaction',
+      source: 'processed_callback',
+      type: 'TRANSACTION',
+      outcome: 'applied',
+      rawBody: {},
+      eventId,
+      eventType: 'payment.succeeded',
+      eventData: JSON.stringify(data),
+      eventAt: at,
+    });
+  return eventId;
+}
+
 describe("the webhook fan-out's statements read and write what drizzle did", () => {
   it('materialising a marked report, reading the event, marking it dispatched', async () => {
     const payer = await createPayer();
     const transactionId = await insertTransaction(payer.customerId);
     // Recent, so that a sweep another file runs meanwhile does not take these rows for lost ones.
     const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 345);
-    const mark = async () => {
-      const eventId = uniqueName('evt_p').slice(0, 40);
-      await testDb()
-        .insert(paymentEvents)
-        .values({
-          transactionId,
-          paymobTransactionId: 800_000_000 + Math.floor(Math.random() * 1e8),
-          kind: 'transaction',
-          source: 'processed_callback',
-          type: 'TRANSACTION',
-          outcome: 'applied',
-          rawBody: {},
-          eventId,
-          eventType: 'payment.succeeded',
-          eventData: JSON.stringify({ id: transactionId, note: 'it\'s "quoted"\n\\ ✓ ?' }),
-          eventAt: at,
-        });
-      return eventId;
-    };
+    const mark = () => markReport(transactionId, at, { id: transactionId, note: 'it\'s "quoted"\n\\ ✓ ?' });
     const [prepared, drizzle] = [await mark(), await mark()];
     await materialiseEvent(testDb(), prepared);
     await materialiseEvent(testDb(), prepared); // a duplicated message adds nothing
@@ -183,25 +186,7 @@ describe("the webhook fan-out's statements read and write what drizzle did", () 
     const payer = await createPayer();
     const transactionId = await insertTransaction(payer.customerId);
     const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 678);
-    const mark = async () => {
-      const eventId = uniqueName('evt_d').slice(0, 40);
-      await testDb()
-        .insert(paymentEvents)
-        .values({
-          transactionId,
-          paymobTransactionId: 700_000_000 + Math.floor(Math.random() * 1e8),
-          kind: 'transaction',
-          source: 'processed_callback',
-          type: 'TRANSACTION',
-          outcome: 'applied',
-          rawBody: {},
-          eventId,
-          eventType: 'payment.succeeded',
-          eventData: JSON.stringify({ id: transactionId }),
-          eventAt: at,
-        });
-      return eventId;
-    };
+    const mark = () => markReport(transactionId, at, { id: transactionId });
     const eventRow = async (id: string) => (await testDb().select().from(events).where(eq(events.id, id)))[0];
     const first = new Date(at.getTime() + 1000);
     const later = new Date(at.getTime() + 9000);
