@@ -52,7 +52,7 @@ export function counterEntrySource(bundleFile, rateLimits, queues) {
  *   isolate and the benchmarked routes are not assets (docs/benchmarks.md §2)
  * @param {'emulated' | 'in-isolate'} [options.rateLimits] how the config's `[[ratelimits]]` bindings are
  *   answered: Miniflare's emulation (default), or an in-isolate stand-in installed by the counting wrapper
- *   (docs/benchmarks.md §6)
+ *   (docs/benchmarks.md §2)
  * @param {'emulated' | 'in-isolate'} [options.queues] how messages to the Worker's own queues reach its
  *   consumer: through Miniflare's queue brokers (default), or straight to its `queue` handler, installed by the
  *   counting wrapper (docs/benchmarks.md §2)

@@ -26,13 +26,12 @@ const STUB_LOCAL = new Set(['id', 'name', 'then', 'constructor', 'toJSON']);
 /** @typedef {{ doCalls: number, kvReads: number, kvWrites: number, queueSends: number }} Counts */
 
 /**
- * An in-isolate stand-in for one Cloudflare Rate Limiting binding (`npm run bench -- --ratelimits in-isolate`,
- * docs/benchmarks.md §6): the binding's documented call, `limit({ key })` → `{ success }`, answered from a
+ * An in-isolate stand-in for one Cloudflare Rate Limiting binding (`npm run bench`'s default; `--ratelimits
+ * emulated` turns it off; docs/benchmarks.md §2 item 6, §11): the binding's documented call, `limit({ key })` → `{ success }`, answered from a
  * fixed window per key in this isolate's memory, with the binding's own `limit` and `period`. Locally Miniflare
  * emulates the binding with a service Worker and a Durable Object of its own, reached by an HTTP request per
  * call (miniflare/dist/src/workers/ratelimit/), which costs as much CPU in the same workerd as our code; in
- * production the call is answered by Cloudflare's rate-limiting service at the location. Bench only: the
- * default runs keep Miniflare's emulation.
+ * production the call is answered by Cloudflare's rate-limiting service at the location. Bench only.
  * @param {{ limit: number, period: number }} config
  */
 export function rateLimitStandIn({ limit, period }) {
