@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
@@ -18,19 +17,6 @@ export default defineConfig({
     silent: 'passed-only',
     projects: [
       {
-        // The Worker imports *.txt files as Text modules (wrangler's default module rules); the Node unit
-        // tests get the same default export, the file's text (src/data/common-passwords.ts).
-        plugins: [
-          {
-            name: 'text-modules',
-            enforce: 'pre',
-            load(id: string) {
-              return id.endsWith('.txt')
-                ? `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`
-                : null;
-            },
-          },
-        ],
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/tools/**/*.test.ts'],

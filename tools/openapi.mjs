@@ -5,20 +5,8 @@
  * The app's routes are imported under tsx (the same TypeScript the Worker runs, no workerd needed: building
  * the document touches no binding). `redocly lint` and openapi-typescript read that file.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-// `*.txt` imports are Text modules in the Worker (wrangler's default rule; src/data/common-passwords.txt):
-// give Node the same default export, the file's text.
-registerHooks({
-  load(url, context, nextLoad) {
-    if (!url.endsWith('.txt')) return nextLoad(url, context);
-    const text = readFileSync(fileURLToPath(url), 'utf8');
-    return { format: 'module', source: `export default ${JSON.stringify(text)};`, shortCircuit: true };
-  },
-});
 
 const out = resolve(process.argv[2] ?? 'dist/openapi.json');
 const { app } = await import('../src/app.ts');

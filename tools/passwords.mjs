@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Generates src/data/common-passwords.txt, the common-password list of the password policy (docs/api.md §2.2):
+// Generates public/data/common-passwords.txt, the common-password list of the password policy (docs/api.md §2.2):
 // the first 20,000 entries of src/passwords.json in the pinned devDependency @zxcvbn-ts/language-common (MIT;
 // github.com/zxcvbn-ts/zxcvbn, built from leaked-password frequency lists), after one header line. 20,000 is the
 // size of Django's own list; all 49,233 entries would add about 125 KiB gzipped to the Worker.
 //
-// Stored sorted and front-coded (docs/benchmarks.md "Cold start"), because the file is part of the Worker's
-// upload: each line is one character giving how many leading characters the entry shares with the entry before
+// A static asset (wrangler.toml `[assets]`), read by the Worker through its ASSETS binding on the first password
+// check in an isolate, so it is not part of the script's upload (docs/benchmarks.md §7). Stored sorted and
+// front-coded (docs/benchmarks.md §7), which halves what that first read decodes: each line is one character giving how many leading characters the entry shares with the entry before
 // it (`0` + n, so `0`…`D` for 0…20), then the rest of the entry. 79 KiB gzipped as a plain list in frequency
 // order, 40 KiB this way: an exact list, so the policy's answers do not change (a hash filter of the same size
 // would refuse some uncommon passwords). src/data/common-passwords.ts decodes it on first use.
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { writeOrCheck } from './generated-file.mjs';
 
 export const COMMON_PASSWORD_COUNT = 20_000;
-export const PASSWORDS_FILE = fileURLToPath(new URL('../src/data/common-passwords.txt', import.meta.url));
+export const PASSWORDS_FILE = fileURLToPath(new URL('../public/data/common-passwords.txt', import.meta.url));
 const PACKAGE = '@zxcvbn-ts/language-common';
 
 /**

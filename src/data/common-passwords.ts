@@ -1,16 +1,19 @@
-// The common-password list of the password policy (docs/api.md §2.2). The data is the generated text file next
-// to this module (tools/passwords.mjs, `npm run data:passwords`), imported as a Text module (wrangler's default
-// rule for *.txt; vitest.config.ts gives the Node unit tests the same import). A Text module is a string the
-// runtime hands over as is: nothing is parsed at startup, and the decoding below runs on first use only.
-// The file is sorted and front-coded to halve its share of the upload (docs/benchmarks.md "Cold start"): every
-// line is one character `0` + n, n = how many leading characters the entry shares with the one before it, then
-// the rest of the entry.
-import text from './common-passwords.txt';
+// The common-password list of the password policy (docs/api.md §2.2). The data is the generated static asset
+// public/data/common-passwords.txt (tools/passwords.mjs, `npm run data:passwords`). It is not part of the
+// Worker's script: the first password check in an isolate reads it through the ASSETS binding (wrangler.toml
+// `[assets]`) and keeps the decoded set, so the upload is 40 KiB smaller (docs/benchmarks.md §7) and isolates
+// that never check a password never read it. Public requests for the file get the Worker's 404
+// (`run_worker_first`).
+// The file is sorted and front-coded: every line after the header line is one character `0` + n, n = how many
+// leading characters the entry shares with the one before it, then the rest of the entry.
 
 export const COMMON_PASSWORD_COUNT = 20_000;
 
-/** The passwords, sorted: every line after the header line, decoded. */
-export function commonPasswordList(): string[] {
+/** The asset's path under public/; the binding ignores the URL's host. */
+export const COMMON_PASSWORDS_ASSET = '/data/common-passwords.txt';
+
+/** The passwords in the file's text, sorted: every line after the header line, decoded. */
+export function decodeCommonPasswords(text: string): string[] {
   const body = text.slice(text.indexOf('\n') + 1);
   const lines = (body.endsWith('\n') ? body.slice(0, -1) : body).split('\n');
   const list: string[] = [];
@@ -20,4 +23,32 @@ export function commonPasswordList(): string[] {
     list.push(previous);
   }
   return list;
+}
+
+// Only the finished set is shared between requests. A read still under way belongs to the request that started
+// it (workerd ties its I/O to that request), so a second request arriving meanwhile reads the file itself.
+let loaded: ReadonlySet<string> | undefined;
+
+/**
+ * The list as a set, read through `assets` on first use in the isolate. A missing or unreadable asset is a
+ * broken deployment (the file ships with the script in one `wrangler deploy`): it throws, the request fails
+ * as an internal error and the next request tries again; the policy never passes a password unchecked.
+ */
+export async function commonPasswords(assets: Fetcher): Promise<ReadonlySet<string>> {
+  if (loaded) return loaded;
+  const response = await assets.fetch(`https://assets.invalid${COMMON_PASSWORDS_ASSET}`);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(
+      `common-password list: the ASSETS binding answered ${response.status} for ${COMMON_PASSWORDS_ASSET}`,
+    );
+  }
+  const list = decodeCommonPasswords(await response.text());
+  if (list.length !== COMMON_PASSWORD_COUNT) {
+    throw new Error(
+      `common-password list: ${list.length} entries in ${COMMON_PASSWORDS_ASSET}, expected ${COMMON_PASSWORD_COUNT}`,
+    );
+  }
+  loaded ??= new Set(list);
+  return loaded;
 }

@@ -1,4 +1,5 @@
-import { commonPasswordList } from '../data/common-passwords';
+import { commonPasswords } from '../data/common-passwords';
+import type { Env } from '../env';
 
 /**
  * docs/api.md §2.2: every failing rule's message, in Django's wording where Django has the rule. Used by sign-up,
@@ -23,14 +24,6 @@ export const PASSWORD_MESSAGES = {
   spaces: 'This password must not contain spaces.',
   punctuation: 'This password must contain at least one punctuation character (such as ! ? . @ # $ %).',
 } as const;
-
-let commonPasswords: Set<string> | undefined;
-
-/** Built on first use, so isolates that never check a password never pay for the 20,000-entry set. */
-function isCommonPassword(password: string): boolean {
-  commonPasswords ??= new Set(commonPasswordList());
-  return commonPasswords.has(password.trim().toLowerCase());
-}
 
 /** Python's SequenceMatcher.quick_ratio: 2 * (characters in common, as multisets) / (total length). */
 function quickRatio(a: string, b: string): number {
@@ -73,13 +66,20 @@ export interface PasswordOwner {
   email?: string;
 }
 
-/** Every message the password fails, in a stable order; empty when it is acceptable. */
-export function passwordProblems(password: string, owner: PasswordOwner = {}): string[] {
+/**
+ * Every message the password fails, in a stable order; empty when it is acceptable. `common` is the
+ * common-password list (lower-case entries); the password is looked up trimmed and lower-cased.
+ */
+export function passwordProblems(
+  password: string,
+  owner: PasswordOwner,
+  common: ReadonlySet<string>,
+): string[] {
   const problems: string[] = [];
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH) problems.push(PASSWORD_MESSAGES.tooShort);
   if (length > PASSWORD_MAX_LENGTH) problems.push(PASSWORD_MESSAGES.tooLong);
-  if (isCommonPassword(password)) problems.push(PASSWORD_MESSAGES.common);
+  if (common.has(password.trim().toLowerCase())) problems.push(PASSWORD_MESSAGES.common);
   if (/^\p{Nd}+$/u.test(password)) problems.push(PASSWORD_MESSAGES.numeric);
   if (owner.username && isTooSimilar(password, owner.username))
     problems.push(PASSWORD_MESSAGES.similarToUsername);
@@ -92,4 +92,17 @@ export function passwordProblems(password: string, owner: PasswordOwner = {}): s
   if (/\s/u.test(password)) problems.push(PASSWORD_MESSAGES.spaces);
   if (!ASCII_PUNCTUATION.test(password)) problems.push(PASSWORD_MESSAGES.punctuation);
   return problems;
+}
+
+/**
+ * `passwordProblems` with the deployment's common-password list, read through the ASSETS binding on the first
+ * check in an isolate (src/data/common-passwords.ts). Used by sign-up, password change and reset, and the
+ * set-password link of admin-created users.
+ */
+export async function checkPasswordPolicy(
+  env: Pick<Env, 'ASSETS'>,
+  password: string,
+  owner: PasswordOwner,
+): Promise<string[]> {
+  return passwordProblems(password, owner, await commonPasswords(env.ASSETS));
 }

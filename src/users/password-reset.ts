@@ -8,7 +8,7 @@ import { AppError, notFound, validationError } from '../lib/errors';
 import { describeError } from '../lib/logger';
 import { hashPassword } from '../lib/password';
 import { lastLoginColumn } from './columns';
-import { passwordProblems } from './password-policy';
+import { checkPasswordPolicy } from './password-policy';
 import { startOfSecond } from './service';
 import { revokeAllRefreshTokens } from './sessions';
 
@@ -191,7 +191,10 @@ export async function confirmPasswordReset(
     .where(and(live, mayReset))
     .limit(1);
   if (!row) throw invalidResetToken();
-  const problems = passwordProblems(input.password, { username: row.username, email: row.email });
+  const problems = await checkPasswordPolicy(ctx.env, input.password, {
+    username: row.username,
+    email: row.email,
+  });
   if (problems.length > 0) throw validationError({ password: problems });
 
   const passwordHash = await hashPassword(input.password);

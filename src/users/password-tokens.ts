@@ -6,7 +6,7 @@ import { type PasswordTokenPurpose, passwordTokens, refreshTokens, users } from 
 import { randomBytes, sha256Hex, toBase64Url } from '../lib/crypto';
 import { AppError, notFound, validationError } from '../lib/errors';
 import { hashPassword } from '../lib/password';
-import { passwordProblems } from './password-policy';
+import { checkPasswordPolicy } from './password-policy';
 import { startOfSecond } from './service';
 
 /**
@@ -171,7 +171,10 @@ export async function setPasswordWithToken(
   { token, password }: { token: string; password: string },
 ): Promise<{ userId: number; username: string }> {
   const owner = await checkPasswordToken(ctx, { token, purpose: 'set_password' });
-  const problems = passwordProblems(password, { username: owner.username, email: owner.email });
+  const problems = await checkPasswordPolicy(ctx.env, password, {
+    username: owner.username,
+    email: owner.email,
+  });
   if (problems.length > 0) throw validationError({ password: problems });
   const passwordHash = await hashPassword(password);
   const tokenHash = await sha256Hex(token);

@@ -9,7 +9,7 @@ import type { PageRequest } from '../lib/pagination';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { actingUser } from './actor';
 import { type UserRow, userColumns } from './columns';
-import { passwordProblems } from './password-policy';
+import { checkPasswordPolicy } from './password-policy';
 import { expirePasswordTokens } from './password-tokens';
 import {
   duplicateIdentityErrors,
@@ -240,7 +240,10 @@ export async function changePassword(
   const actor = actingUser(ctx);
   const currentHash = await passwordHashOf(ctx, actor.id);
   const oldIsRight = currentHash !== undefined && (await verifyPassword(oldPassword, currentHash));
-  const newProblems = passwordProblems(newPassword, { username: actor.username, email: actor.email });
+  const newProblems = await checkPasswordPolicy(ctx.env, newPassword, {
+    username: actor.username,
+    email: actor.email,
+  });
   if (oldIsRight && newPassword === oldPassword) newProblems.unshift(PROFILE_MESSAGES.newPasswordSameAsOld);
   const errors: FieldErrors = {};
   if (!oldIsRight) errors.old_password = [PROFILE_MESSAGES.oldPasswordIncorrect];

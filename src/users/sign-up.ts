@@ -3,7 +3,7 @@ import { type Role, users } from '../db/schema';
 import { type FieldErrors, validationError } from '../lib/errors';
 import { hashPassword } from '../lib/password';
 import type { Actor } from './actor';
-import { passwordProblems } from './password-policy';
+import { checkPasswordPolicy } from './password-policy';
 import { duplicateIdentityErrors, identityConflicts, isStaffRole, mergeFieldErrors } from './service';
 import { issueVerificationCode } from './verification';
 import { type SignedUpUser, toSignedUpUser } from './view';
@@ -35,7 +35,10 @@ function roleErrors(role: Role, actor: Actor | undefined): FieldErrors {
  */
 export async function signUp(ctx: ServiceContext, input: SignUpInput): Promise<SignedUpUser> {
   const role = input.role_management ?? 'CUSTOMER';
-  const problems = passwordProblems(input.password, { username: input.username, email: input.email });
+  const problems = await checkPasswordPolicy(ctx.env, input.password, {
+    username: input.username,
+    email: input.email,
+  });
   const errors = mergeFieldErrors(
     await identityConflicts(ctx, { username: input.username, email: input.email }),
     problems.length > 0 ? { password: problems } : {},

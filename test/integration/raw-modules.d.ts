@@ -3,3 +3,9 @@ declare module '*.md?raw' {
   const text: string;
   export default text;
 }
+
+/** The same for the static assets under public/, e.g. the common-password list in common-passwords.test.ts. */
+declare module '*.txt?raw' {
+  const text: string;
+  export default text;
+}

@@ -1,7 +1,7 @@
 // The benchmark's pure logic (docs/benchmarks.md): /proc stat parsing and CPU per process group, the
 // bench-only binding counters (run here in Node against fake bindings of the same shape as workerd's),
 // their aggregation, the wrangler config checks and the run list of latest.md.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -476,16 +476,37 @@ describe('before/after comparison', () => {
 describe('serving the bundle (tools/bench/runtime.mjs)', () => {
   // A real workerd through Miniflare's API, serving a Worker that says what reached it. Miniflare's entry
   // Worker gives every request a `cf` object and rewrites `Accept-Encoding`; nothing does on the direct socket.
+  // The config has `[assets]` with a binding, as ours does: without --with-assets no asset router is in front
+  // (the request for an asset's path reaches the Worker), and the binding still reads the directory.
   async function reached(entryWorker: boolean) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
     try {
       writeFileSync(
         join(dir, 'wrangler.toml'),
-        'name = "probe"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n',
+        'name = "probe"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n' +
+          '[assets]\ndirectory = "public"\nbinding = "ASSETS"\n',
       );
+      mkdirSync(join(dir, 'public/data'), { recursive: true });
+      writeFileSync(join(dir, 'public/data/list.txt'), 'one\ntwo\n');
       writeFileSync(
         join(dir, 'index.js'),
-        'export default { fetch: (request) => Response.json({ cf: request.cf !== undefined, encoding: request.headers.get("Accept-Encoding"), path: new URL(request.url).pathname }) };\n',
+        `export default {
+  async fetch(request, env) {
+    const read = async (path) => {
+      const response = await env.ASSETS.fetch("https://assets.invalid" + path);
+      return [response.status, await response.text()];
+    };
+    return Response.json({
+      cf: request.cf !== undefined,
+      encoding: request.headers.get("Accept-Encoding"),
+      path: new URL(request.url).pathname,
+      asset: await read("/data/list.txt"),
+      missing: (await read("/data/none.txt"))[0],
+      outside: (await read("/data/..%2F..%2Fwrangler.toml"))[0],
+    });
+  },
+};
+`,
       );
       const worker = await startWorkerd({
         configPath: join(dir, 'wrangler.toml'),
@@ -497,7 +518,7 @@ describe('serving the bundle (tools/bench/runtime.mjs)', () => {
         entryWorker,
       });
       try {
-        const response = await fetch(`${worker.url}/probe?x=1`, {
+        const response = await fetch(`${worker.url}/data/list.txt?x=1`, {
           headers: { 'Accept-Encoding': 'identity' },
         });
         return { status: response.status, body: await response.json(), pids: worker.workerdPids().length };
@@ -509,15 +530,17 @@ describe('serving the bundle (tools/bench/runtime.mjs)', () => {
     }
   }
 
+  const assets = { asset: [200, 'one\ntwo\n'], missing: 404, outside: 404 };
+
   it('answers on a direct socket to the Worker by default, and through the entry Worker when asked', async () => {
     expect(await reached(false)).toEqual({
       status: 200,
-      body: { cf: false, encoding: 'identity', path: '/probe' },
+      body: { cf: false, encoding: 'identity', path: '/data/list.txt', ...assets },
       pids: 1,
     });
     expect(await reached(true)).toEqual({
       status: 200,
-      body: { cf: true, encoding: 'br, gzip', path: '/probe' },
+      body: { cf: true, encoding: 'br, gzip', path: '/data/list.txt', ...assets },
       pids: 1,
     });
   }, 60_000);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PASSWORDS_FILE, renderCommonPasswords } from '../../tools/passwords.mjs';
 
 describe('tools/passwords.mjs (npm run data:passwords)', () => {
-  it('wrote the committed src/data/common-passwords.txt byte for byte', () => {
+  it('wrote the committed public/data/common-passwords.txt byte for byte', () => {
     expect(readFileSync(PASSWORDS_FILE, 'utf8')).toBe(renderCommonPasswords());
   });
 

@@ -1,7 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
-import { COMMON_PASSWORD_COUNT, commonPasswordList } from '../../src/data/common-passwords';
-import { PASSWORD_MESSAGES as M, passwordProblems } from '../../src/users/password-policy';
+import { describe, expect, it, vi } from 'vitest';
+import { COMMON_PASSWORD_COUNT, decodeCommonPasswords } from '../../src/data/common-passwords';
+import {
+  PASSWORD_MESSAGES as M,
+  type PasswordOwner,
+  passwordProblems as problemsWith,
+} from '../../src/users/password-policy';
+
+// The static asset the Worker reads through its ASSETS binding (src/data/common-passwords.ts), read from disk
+// here; test/integration/common-passwords.test.ts checks the Worker under test reads the same list.
+const assetText = readFileSync(new URL('../../public/data/common-passwords.txt', import.meta.url), 'utf8');
+const list = decodeCommonPasswords(assetText);
+const common = new Set(list);
+const passwordProblems = (password: string, owner: PasswordOwner = {}) =>
+  problemsWith(password, owner, common);
 
 const owner = { username: 'amira.hassan', email: 'amira.hassan@example.com' };
 
@@ -66,8 +79,6 @@ describe('password policy (docs/api.md §2.2)', () => {
 });
 
 describe('common-password list', () => {
-  const list = commonPasswordList();
-
   it('has at least 10,000 entries, all lower-case and distinct', () => {
     expect(list.length).toBe(COMMON_PASSWORD_COUNT);
     expect(list.length).toBeGreaterThanOrEqual(10_000);
@@ -94,5 +105,37 @@ describe('common-password list', () => {
     const rest = source.slice(COMMON_PASSWORD_COUNT).filter((p) => !inList.has(p));
     expect(rest.length).toBeGreaterThan(1000);
     expect(rest.filter(refused)).toEqual([]);
+  });
+});
+
+describe('reading the list through the ASSETS binding (src/data/common-passwords.ts)', () => {
+  /** A stand-in for the binding: answers every read with `status` and `body`, and counts the reads. */
+  function answering(status: number, body = '') {
+    const binding = {
+      reads: 0,
+      fetch: async (url: string) => {
+        binding.reads += 1;
+        expect(url).toBe('https://assets.invalid/data/common-passwords.txt');
+        return new Response(body, { status });
+      },
+    };
+    return binding as typeof binding & Fetcher;
+  }
+
+  it('fails a check when the read fails or the file is short, keeps nothing, and reads again next time', async () => {
+    vi.resetModules();
+    const { commonPasswords } = await import('../../src/data/common-passwords');
+    const missing = answering(404);
+    await expect(commonPasswords(missing)).rejects.toThrow('the ASSETS binding answered 404');
+    const truncated = answering(200, assetText.slice(0, 1000));
+    await expect(commonPasswords(truncated)).rejects.toThrow(
+      /entries in \/data\/common-passwords\.txt, expected 20000/,
+    );
+    const good = answering(200, assetText);
+    expect(await commonPasswords(good)).toEqual(common);
+    // Kept for the isolate's life: later checks read nothing, even when the binding would now fail.
+    const later = answering(500);
+    expect(await commonPasswords(later)).toEqual(common);
+    expect([missing.reads, truncated.reads, good.reads, later.reads]).toEqual([1, 1, 1, 0]);
   });
 });

@@ -8,9 +8,9 @@
 // so the config's top-level [vars] may hold production values. Local state (KV, Durable Object storage, R2,
 // queues) is Miniflare's default: its temporary directory, removed when it is disposed.
 
-import { createWriteStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../dev-vars.mjs';
 import { workerdPids } from './procs.mjs';
 
@@ -78,14 +78,27 @@ export async function startWorkerd({
   inspectorPort,
 }) {
   const { unstable_getMiniflareWorkerOptions } = require('wrangler');
-  const { Miniflare, convertV4MiniflareOptions } = require('miniflare');
+  const { Miniflare, Response, convertV4MiniflareOptions } = require('miniflare');
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
   // The bundle is listed module by module below: wrangler's rules for text/wasm imports do not apply to it.
   delete workerOptions.modulesRules;
   // Without `[assets]`, workerd runs our Worker directly; with it, Miniflare puts its asset router and asset
-  // Workers (JavaScript, same workerd process) before ours on every request, which is not the Worker's CPU in
-  // production (docs/benchmarks.md §2, §6). The Worker has no ASSETS binding, so nothing else changes.
-  if (!assets) delete workerOptions.assets;
+  // Workers (JavaScript, same workerd process) before ours on every request (on the direct socket too), which
+  // is not the Worker's CPU in production (docs/benchmarks.md §2, §6). The Worker's own ASSETS binding (the
+  // common-password list, read once per isolate by the first password check: the fixtures' sign-ups) is then
+  // answered from the same directory by this process.
+  if (!assets) {
+    /** @type {{ directory?: string, binding?: string }} */
+    const { directory, binding } = workerOptions.assets ?? {};
+    if (directory && binding) {
+      workerOptions.serviceBindings = {
+        .../** @type {Record<string, unknown>} */ (workerOptions.serviceBindings ?? {}),
+        [binding]: (/** @type {Request} */ request) =>
+          assetFile(directory, new URL(request.url).pathname, Response),
+      };
+    }
+    delete workerOptions.assets;
+  }
   /** @type {Record<string, { limit: number, period: number }> | undefined} */
   let standIns;
   if (rateLimits === 'in-isolate') {
@@ -114,7 +127,7 @@ export async function startWorkerd({
   const dir = dirname(entry);
   /** @type {{ type: 'ESModule' | 'Text', path: string }[]} */
   const modules = [{ type: 'ESModule', path: entry }];
-  // wrangler writes Text modules (src/data/common-passwords.txt) next to index.js as <hash>-<name>.txt.
+  // wrangler writes Text modules next to index.js as <hash>-<name>.txt (none since the common-password list\n  // became a static asset; kept for bundles of earlier commits).
   for (const file of readdirSync(dir)) {
     if (file.endsWith('.txt')) modules.push({ type: 'Text', path: join(dir, file) });
   }
@@ -166,4 +179,22 @@ export async function startWorkerd({
       out.end();
     },
   };
+}
+
+/**
+ * A file under `directory` as the ASSETS binding answers it: 200 with its bytes, or 404 (also for a path that
+ * leaves the directory).
+ * @param {string} directory
+ * @param {string} pathname
+ * @template R
+ * @param {new (body: string | Uint8Array, init: { status: number }) => R} ResponseClass Miniflare's, which a Node
+ *   service binding must return
+ * @returns {R}
+ */
+export function assetFile(directory, pathname, ResponseClass) {
+  const path = resolve(directory, `.${decodeURIComponent(pathname)}`);
+  if (!path.startsWith(`${resolve(directory)}/`) || !existsSync(path) || !statSync(path).isFile()) {
+    return new ResponseClass('Not Found', { status: 404 });
+  }
+  return new ResponseClass(readFileSync(path), { status: 200 });
 }
