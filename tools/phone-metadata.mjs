@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Generates src/data/phone-metadata.json, the phone-number metadata the Worker validates with (docs/api.md §3,
+// Generates public/data/phone-metadata.json, the phone-number metadata the Worker validates with (docs/api.md §3,
 // `phone_number`; docs/benchmarks.md "Cold start"): libphonenumber-js's `max` metadata — every region, with the
 // per-type number patterns that make `isValid()` strict — minus what only formatting reads: each region's
 // `formats` (field 4 of the compressed metadata), `national_prefix_formatting_rule` (6) and
 // `national_prefix_optional_when_formatting` (9), per libphonenumber-js's es6/metadata.js, where only
 // es6/format.js calls `formats()` and only formatting reads the other two. Parsing, the region, validity and
-// E.164 (`phone.number`) read none of them. 38 KiB of the upload gzipped in full, 29 KiB this way.
+// E.164 (`phone.number`) read none of them. 38 KiB gzipped in full, 29 KiB this way. A static asset, read by the
+// Worker through its ASSETS binding on first use (src/data/phone-metadata.ts), so not part of the upload.
 //
 //   node tools/phone-metadata.mjs            rewrites the file
 //   node tools/phone-metadata.mjs --check    exits 1 when the committed file differs from what this script writes
@@ -18,7 +19,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeOrCheck } from './generated-file.mjs';
 
-export const PHONE_METADATA_FILE = fileURLToPath(new URL('../src/data/phone-metadata.json', import.meta.url));
+export const PHONE_METADATA_FILE = fileURLToPath(
+  new URL('../public/data/phone-metadata.json', import.meta.url),
+);
 /** Fields of a region's compressed metadata (libphonenumber-js v4 layout) that only formatting reads. */
 const FORMATTING_ONLY = [4, 6, 9];
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core';
-import phoneMetadata from '../data/phone-metadata.json';
+import { phoneMetadata, workerAssets } from '../data/phone-metadata';
 import { DOCUMENT_TYPES, type DocumentType, KYC_STATUSES } from '../db/schema';
 import type { FieldErrors } from '../lib/errors';
 import { openApiPattern } from '../lib/openapi';
@@ -44,14 +44,14 @@ const EARLIEST_DOB = '1900-01-01';
 // ---------------------------------------------------------------------------------------------------------
 // Pure rules (unit-tested), shared by the schemas below and by services that validate a merged state.
 
-const PHONE_METADATA = phoneMetadata as unknown as MetadataJson;
-
-/** The phone number in E.164 when it is written internationally (`+…`) and valid for its region. */
-export function normalizePhoneNumber(value: string): string | undefined {
+/**
+ * The phone number in E.164 when it is written internationally (`+…`) and valid for its region. `metadata` is
+ * libphonenumber-js's `max` metadata: real per-region number patterns, not only lengths (`min` accepts e.g.
+ * +20100123456), without the formatting rules, which validation never reads (src/data/phone-metadata.ts).
+ */
+export function normalizePhoneNumber(value: string, metadata: MetadataJson): string | undefined {
   if (!value.startsWith('+')) return undefined;
-  // `max` metadata: real per-region number patterns, not only lengths (`min` accepts e.g. +20100123456); without
-  // the formatting rules, which validation never reads (tools/phone-metadata.mjs, docs/benchmarks.md "Cold start").
-  const phone = parsePhoneNumberFromString(value, { extract: false }, PHONE_METADATA);
+  const phone = parsePhoneNumberFromString(value, { extract: false }, metadata);
   return phone?.isValid() ? phone.number : undefined;
 }
 
@@ -136,9 +136,11 @@ const phoneNumber = z
   .string()
   .trim()
   .max(32)
-  .transform((value, ctx) => {
+  // Asynchronous: the metadata is a static asset, read through the Worker's ASSETS binding on first use
+  // (src/data/phone-metadata.ts). The route validator parses with safeParseAsync.
+  .transform(async (value, ctx) => {
     if (value === '') return null;
-    const normalized = normalizePhoneNumber(value);
+    const normalized = normalizePhoneNumber(value, await phoneMetadata(await workerAssets()));
     if (!normalized) {
       ctx.addIssue({ code: 'custom', message: MESSAGES.phoneInvalid });
       return z.NEVER;

@@ -2,7 +2,8 @@
  * The static assets as `wrangler dev` serves them (docs/openapi.md §Static assets): Scalar's API reference at
  * /docs renders the OpenAPI document offline (every request stays on this origin, no CSP violation) and its
  * try-it sends a real request; problem `type` URIs resolve to an entry on /docs/errors; the admin stylesheet
- * is served with its headers; the common-password list is not served at all. Screenshots go to test-results/docs/.
+ * is served with its headers; the data files the Worker reads through its ASSETS binding are not served at all.
+ * Screenshots go to test-results/docs/.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
@@ -70,13 +71,15 @@ describe('static assets under wrangler dev', () => {
     expect(await res.text()).toContain('.table-wrap');
   });
 
-  it('keeps the common-password list private: the Worker answers its path with a 404 problem', async () => {
-    // wrangler.toml `run_worker_first = ["/data/*"]`: the list is read only through the ASSETS binding.
-    const res = await fetch(`${stack.workerUrl}/data/common-passwords.txt`);
-    expect(res.status).toBe(404);
-    expect(res.headers.get('Content-Type')).toMatch(/^application\/problem\+json/);
-    expect(res.headers.get('X-Request-Id')).not.toBeNull();
-    expect(((await res.json()) as { code: string }).code).toBe('not_found');
+  it('keeps the data files private: the Worker answers their paths with a 404 problem', async () => {
+    // wrangler.toml `run_worker_first = ["/data/*"]`: they are read only through the ASSETS binding.
+    for (const file of ['common-passwords.txt', 'phone-metadata.json']) {
+      const res = await fetch(`${stack.workerUrl}/data/${file}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('Content-Type')).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get('X-Request-Id')).not.toBeNull();
+      expect(((await res.json()) as { code: string }).code).toBe('not_found');
+    }
   });
 
   it('renders the API reference offline and its try-it calls the API', async () => {

@@ -189,6 +189,15 @@ describe('profile PUT and PATCH', () => {
     ],
     ['phone that is text', { phone_number: 'call me' }, { phone_number: [MESSAGES.phoneInvalid] }],
     [
+      // The phone check is asynchronous (its metadata is a static asset): it still reports with the rest.
+      'first name and phone both wrong',
+      { first_name: 'mo', phone_number: '+20100123456' },
+      {
+        first_name: ['Ensure this field has at least 3 characters.', MESSAGES.firstNameUppercase],
+        phone_number: [MESSAGES.phoneInvalid],
+      },
+    ],
+    [
       'dob too young',
       { dob: new Date(Date.now() - 17 * 365.25 * 86_400_000).toISOString().slice(0, 10) },
       { dob: [MESSAGES.tooYoung] },

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PHONE_METADATA_FILE, renderPhoneMetadata } from '../../tools/phone-metadata.mjs';
 
 describe('tools/phone-metadata.mjs', () => {
-  it('wrote the committed src/data/phone-metadata.json byte for byte', () => {
+  it('wrote the committed public/data/phone-metadata.json byte for byte', () => {
     expect(readFileSync(PHONE_METADATA_FILE, 'utf8')).toBe(renderPhoneMetadata());
   });
 

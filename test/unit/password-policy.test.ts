@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import { COMMON_PASSWORD_COUNT, decodeCommonPasswords } from '../../src/data/common-passwords';
@@ -7,10 +6,10 @@ import {
   type PasswordOwner,
   passwordProblems as problemsWith,
 } from '../../src/users/password-policy';
+import { COMMON_PASSWORDS_TEXT } from './data-files';
 
-// The static asset the Worker reads through its ASSETS binding (src/data/common-passwords.ts), read from disk
-// here; test/integration/common-passwords.test.ts checks the Worker under test reads the same list.
-const assetText = readFileSync(new URL('../../public/data/common-passwords.txt', import.meta.url), 'utf8');
+// The static asset the Worker reads through its ASSETS binding (src/data/common-passwords.ts).
+const assetText = COMMON_PASSWORDS_TEXT;
 const list = decodeCommonPasswords(assetText);
 const common = new Set(list);
 const passwordProblems = (password: string, owner: PasswordOwner = {}) =>
@@ -126,7 +125,9 @@ describe('reading the list through the ASSETS binding (src/data/common-passwords
     vi.resetModules();
     const { commonPasswords } = await import('../../src/data/common-passwords');
     const missing = answering(404);
-    await expect(commonPasswords(missing)).rejects.toThrow('the ASSETS binding answered 404');
+    await expect(commonPasswords(missing)).rejects.toThrow(
+      'the ASSETS binding answered 404 for /data/common-passwords.txt',
+    );
     const truncated = answering(200, assetText.slice(0, 1000));
     await expect(commonPasswords(truncated)).rejects.toThrow(
       /entries in \/data\/common-passwords\.txt, expected 20000/,

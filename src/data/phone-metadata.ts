@@ -1,0 +1,33 @@
+// The phone-number metadata `phone_number` is validated with (docs/api.md §3.2): libphonenumber-js's `max`
+// metadata without the formatting rules (tools/phone-metadata.mjs), the generated static asset
+// public/data/phone-metadata.json. It is not part of the Worker's script: the first phone number validated in
+// an isolate reads it through the ASSETS binding (./assets.ts) and keeps it, so the upload is 30 KiB smaller
+// and startup does not compile a 100 KiB object literal (docs/benchmarks.md §7).
+import type { MetadataJson } from 'libphonenumber-js/core';
+import { readDataAsset } from './assets';
+
+/** The asset's path under public/. */
+export const PHONE_METADATA_ASSET = '/data/phone-metadata.json';
+
+// Only the finished metadata is shared between requests (as in ./common-passwords.ts).
+let loaded: MetadataJson | undefined;
+
+/** The metadata, read through `assets` on first use in the isolate; a failed or foreign read throws. */
+export async function phoneMetadata(assets: Fetcher): Promise<MetadataJson> {
+  if (loaded) return loaded;
+  const metadata = (await (await readDataAsset(assets, PHONE_METADATA_ASSET)).json()) as {
+    version?: unknown;
+    countries?: unknown;
+  };
+  if (metadata.version !== 4 || typeof metadata.countries !== 'object' || metadata.countries === null) {
+    throw new Error(`phone metadata: ${PHONE_METADATA_ASSET} is not libphonenumber-js version 4 metadata`);
+  }
+  loaded ??= metadata as unknown as MetadataJson;
+  return loaded;
+}
+
+/** The Worker's own ASSETS binding, from the runtime (imported when first needed: Node tools never are). */
+export async function workerAssets(): Promise<Fetcher> {
+  const { env } = await import('cloudflare:workers');
+  return (env as { ASSETS: Fetcher }).ASSETS;
+}
