@@ -127,7 +127,8 @@ export async function startWorkerd({
   const dir = dirname(entry);
   /** @type {{ type: 'ESModule' | 'Text', path: string }[]} */
   const modules = [{ type: 'ESModule', path: entry }];
-  // wrangler writes Text modules next to index.js as <hash>-<name>.txt (none since the common-password list\n  // became a static asset; kept for bundles of earlier commits).
+  // wrangler writes Text modules next to index.js as <hash>-<name>.txt (none since the common-password list
+  // became a static asset; kept for bundles of earlier commits).
   for (const file of readdirSync(dir)) {
     if (file.endsWith('.txt')) modules.push({ type: 'Text', path: join(dir, file) });
   }
