@@ -73,7 +73,26 @@ export interface StackOptions {
   vars?: Record<string, string>;
 }
 
+/** How often a start is retried when another process took one of the chosen ports first. */
+const PORT_RACE_ATTEMPTS = 3;
+
+/**
+ * Starts the stack. The ports are chosen free and then handed to `wrangler dev`, which binds them a moment
+ * later; another process (a parallel test file's workerd, a socket bound to port 0) can take one in between.
+ * wrangler then exits with "Address already in use": only that failure is retried, with new ports.
+ */
 export async function startStack(databaseUrl: string, options: StackOptions = {}): Promise<Stack> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startStackOnce(databaseUrl, options);
+    } catch (err) {
+      const portTaken = err instanceof Error && err.message.includes('Address already in use');
+      if (!portTaken || attempt >= PORT_RACE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startStackOnce(databaseUrl: string, options: StackOptions): Promise<Stack> {
   const apiMode = options.apiMode ?? 'legacy';
   const workerPort = await freePort();
   const inspectorPort = await freePort();
