@@ -2,7 +2,7 @@
 // metadata without the formatting rules (tools/phone-metadata.mjs), the generated static asset
 // public/data/phone-metadata.json. It is not part of the Worker's script: the first phone number validated in
 // an isolate reads it through the ASSETS binding (./assets.ts) and keeps it, so the upload is 30 KiB smaller
-// and startup does not compile a 100 KiB object literal (docs/benchmarks.md §7).
+// (docs/benchmarks.md §7; startup did not measurably change).
 import type { MetadataJson } from 'libphonenumber-js/core';
 import { readDataAsset } from './assets';
 
