@@ -1,4 +1,4 @@
-import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, type Column, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import type { Database } from '../db/client';
 import { bound, preparedStatement } from '../db/prepared';
@@ -85,42 +85,46 @@ export function markJoin(mark: EventMark): SQL {
 }
 
 /**
- * Writes the `events` row of a marked report (docs/webhooks.md §2): one `INSERT IGNORE … SELECT` keyed on the
- * event id, so repeating it (a duplicated message, the sweep) adds nothing, and an id that was never marked
- * (or was recorded with `recordEvent`) selects nothing. Built once per isolate (src/db/prepared.ts): every
- * fan-out runs it.
+ * The `INSERT … SELECT` that copies a marked report's event into `events` (docs/webhooks.md §2), keyed on the
+ * event id; an id that was never marked (or was recorded with `recordEvent`) selects nothing.
+ * - Plain (`dispatched` false): `INSERT IGNORE`, so repeating it (a duplicated message, the sweep) adds nothing.
+ * - `dispatched`: for a fan-out with nobody to deliver to (no enabled endpoint), the row is written already
+ *   dispatched at the `at` placeholder, and a row written before gets that time unless it has one: one
+ *   statement instead of materialise, read and mark (docs/webhooks.md §3).
  */
-const materialise = preparedStatement(
-  () => sql`insert ignore into ${events}
-    (${sql.identifier(events.id.name)}, ${sql.identifier(events.type.name)}, ${sql.identifier(events.objectType.name)},
-     ${sql.identifier(events.objectId.name)}, ${sql.identifier(events.data.name)}, ${sql.identifier(events.createdAt.name)})
-    select ${paymentEvents.eventId}, ${paymentEvents.eventType}, 'transaction', ${paymentEvents.transactionId},
-      ${paymentEvents.eventData}, ${paymentEvents.eventAt}
-    from ${paymentEvents} where ${paymentEvents.eventId} = ${sql.placeholder('eventId')}`,
-);
+function copyMarkedEvent(dispatched: boolean): SQL {
+  const at = bound('at', events.dispatchedAt);
+  const columns: Column[] = [
+    events.id,
+    events.type,
+    events.objectType,
+    events.objectId,
+    events.data,
+    events.createdAt,
+  ];
+  if (dispatched) columns.push(events.dispatchedAt);
+  const select = sql`select ${paymentEvents.eventId}, ${paymentEvents.eventType}, 'transaction',
+      ${paymentEvents.transactionId}, ${paymentEvents.eventData}, ${paymentEvents.eventAt}${dispatched ? sql`, ${at}` : sql``}
+    from ${paymentEvents} where ${paymentEvents.eventId} = ${sql.placeholder('eventId')}`;
+  const into = sql`into ${events} (${sql.join(
+    columns.map((column) => sql.identifier(column.name)),
+    sql`, `,
+  )}) ${select}`;
+  return dispatched
+    ? sql`insert ${into} on duplicate key update ${sql.identifier(events.dispatchedAt.name)} = coalesce(${events.dispatchedAt}, ${at})`
+    : sql`insert ignore ${into}`;
+}
+
+// Built once per isolate (src/db/prepared.ts): every fan-out runs one of them.
+const materialise = preparedStatement(() => copyMarkedEvent(false));
+const materialiseDispatched = preparedStatement(() => copyMarkedEvent(true));
 
 export async function materialiseEvent(db: Database, eventId: string): Promise<void> {
   await materialise.run(db, { eventId });
 }
 
 /**
- * `materialise` for a fan-out with nobody to deliver to (no enabled endpoint): the row is written already
- * dispatched, and a row the mark wrote before gets its dispatch time unless it has one. One statement instead
- * of materialise, read and mark (docs/webhooks.md §3).
- */
-const materialiseDispatched = preparedStatement(
-  () => sql`insert into ${events}
-    (${sql.identifier(events.id.name)}, ${sql.identifier(events.type.name)}, ${sql.identifier(events.objectType.name)},
-     ${sql.identifier(events.objectId.name)}, ${sql.identifier(events.data.name)}, ${sql.identifier(events.createdAt.name)},
-     ${sql.identifier(events.dispatchedAt.name)})
-    select ${paymentEvents.eventId}, ${paymentEvents.eventType}, 'transaction', ${paymentEvents.transactionId},
-      ${paymentEvents.eventData}, ${paymentEvents.eventAt}, ${bound('at', events.dispatchedAt)}
-    from ${paymentEvents} where ${paymentEvents.eventId} = ${sql.placeholder('eventId')}
-    on duplicate key update ${sql.identifier(events.dispatchedAt.name)} = coalesce(${events.dispatchedAt}, ${bound('at', events.dispatchedAt)})`,
-);
-
-/**
- * Writes a marked report's `events` row as dispatched (see materialiseDispatched). False when no report carries
+ * Writes a marked report's `events` row as dispatched (copyMarkedEvent). False when no report carries
  * that id (an event `recordEvent` wrote, or none): the caller then marks the row itself. A row dispatched
  * already is left as it is and may answer either way (MySQL counts an unchanged row as affected only with
  * CLIENT_FOUND_ROWS), after which the caller's mark, guarded on `dispatched_at IS NULL`, changes nothing.
