@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core';
-import { phoneMetadata, workerAssets } from '../data/phone-metadata';
+import { workerAssets } from '../data/assets';
+import { phoneMetadata } from '../data/phone-metadata';
 import { DOCUMENT_TYPES, type DocumentType, KYC_STATUSES } from '../db/schema';
 import type { FieldErrors } from '../lib/errors';
 import { openApiPattern } from '../lib/openapi';

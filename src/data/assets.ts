@@ -16,3 +16,13 @@ export async function readDataAsset(assets: Fetcher, path: string): Promise<Resp
   }
   return response;
 }
+
+/**
+ * The Worker's own ASSETS binding, from the runtime, for code that is not handed the env: the profile schema's
+ * phone transform (src/customers/schemas.ts). Imported when first needed, so Node tools that import the app
+ * (`npm run openapi:build`) never load `cloudflare:workers`. Services take it from `ctx.env` instead.
+ */
+export async function workerAssets(): Promise<Fetcher> {
+  const { env } = await import('cloudflare:workers');
+  return (env as { ASSETS: Fetcher }).ASSETS;
+}

@@ -25,9 +25,3 @@ export async function phoneMetadata(assets: Fetcher): Promise<MetadataJson> {
   loaded ??= metadata as unknown as MetadataJson;
   return loaded;
 }
-
-/** The Worker's own ASSETS binding, from the runtime (imported when first needed: Node tools never are). */
-export async function workerAssets(): Promise<Fetcher> {
-  const { env } = await import('cloudflare:workers');
-  return (env as { ASSETS: Fetcher }).ASSETS;
-}

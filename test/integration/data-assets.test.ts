@@ -2,12 +2,13 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import passwordsFile from '../../public/data/common-passwords.txt?raw';
 import phoneFile from '../../public/data/phone-metadata.json?raw';
+import { workerAssets } from '../../src/data/assets';
 import {
   COMMON_PASSWORD_COUNT,
   COMMON_PASSWORDS_ASSET,
   commonPasswords,
 } from '../../src/data/common-passwords';
-import { PHONE_METADATA_ASSET, phoneMetadata, workerAssets } from '../../src/data/phone-metadata';
+import { PHONE_METADATA_ASSET, phoneMetadata } from '../../src/data/phone-metadata';
 import { checkPasswordPolicy, PASSWORD_MESSAGES } from '../../src/users/password-policy';
 
 // The generated data files are static assets, not part of the script (src/data/assets.ts, docs/benchmarks.md §7):

@@ -6,7 +6,7 @@ import {
   type PasswordOwner,
   passwordProblems as problemsWith,
 } from '../../src/users/password-policy';
-import { COMMON_PASSWORDS_TEXT } from './data-files';
+import { assetsAnswering, COMMON_PASSWORDS_TEXT } from './data-files';
 
 // The static asset the Worker reads through its ASSETS binding (src/data/common-passwords.ts).
 const assetText = COMMON_PASSWORDS_TEXT;
@@ -108,18 +108,8 @@ describe('common-password list', () => {
 });
 
 describe('reading the list through the ASSETS binding (src/data/common-passwords.ts)', () => {
-  /** A stand-in for the binding: answers every read with `status` and `body`, and counts the reads. */
-  function answering(status: number, body = '') {
-    const binding = {
-      reads: 0,
-      fetch: async (url: string) => {
-        binding.reads += 1;
-        expect(url).toBe('https://assets.invalid/data/common-passwords.txt');
-        return new Response(body, { status });
-      },
-    };
-    return binding as typeof binding & Fetcher;
-  }
+  const answering = (status: number, body = '') =>
+    assetsAnswering('/data/common-passwords.txt', status, body);
 
   it('fails a check when the read fails or the file is short, keeps nothing, and reads again next time', async () => {
     vi.resetModules();

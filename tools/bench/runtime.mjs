@@ -85,8 +85,8 @@ export async function startWorkerd({
   // Without `[assets]`, workerd runs our Worker directly; with it, Miniflare puts its asset router and asset
   // Workers (JavaScript, same workerd process) before ours on every request (on the direct socket too), which
   // is not the Worker's CPU in production (docs/benchmarks.md §2, §6). The Worker's own ASSETS binding (the
-  // common-password list, read once per isolate by the first password check: the fixtures' sign-ups) is then
-  // answered from the same directory by this process.
+  // data files of src/data/, each read once per isolate: here by the fixtures' sign-ups and profile writes) is
+  // then answered from the same directory by this process.
   if (!assets) {
     /** @type {{ directory?: string, binding?: string }} */
     const { directory, binding } = workerOptions.assets ?? {};

@@ -55,8 +55,8 @@ export function rateLimitStandIn({ limit, period }) {
 }
 
 /**
- * In-isolate stand-ins for the Worker's own queues (`npm run bench -- --queues in-isolate`, docs/benchmarks.md
- * §2 item 7). Locally Miniflare runs each queue as a broker Durable Object written in JavaScript, in the same
+ * In-isolate stand-ins for the Worker's own queues (`npm run bench`'s default; `--queues emulated` turns them
+ * off; docs/benchmarks.md §2 item 7). Locally Miniflare runs each queue as a broker Durable Object written in JavaScript, in the same
  * workerd process as our Worker: every `send` is an HTTP request to it (its body checked with zod, a log line
  * per batch sent to Node), and each batch reaches the consumer through a service binding
  * (miniflare/dist/src/workers/queues/broker.worker.js). In production the queue is Cloudflare's service and
