@@ -42,7 +42,11 @@ export function binaryToBytes(binary: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Decodes standard base64; undefined when the input is not valid base64. */
+/**
+ * Decodes standard base64; undefined when the input is not valid base64. Unlike `fromBase64Url` it accepts a
+ * non-canonical last character: its inputs are keys an operator generated and values this code stored, not
+ * something an attacker spells.
+ */
 export function fromBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) return undefined;
   return binaryToBytes(atob(value));
@@ -50,11 +54,14 @@ export function fromBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
 
 /**
  * Decodes unpadded base64url (what `toBase64Url` writes: JWT segments, cookies); undefined when the input is
- * not base64url or has a length no encoding gives (4n + 1).
+ * not base64url, has a length no encoding gives (4n + 1), or is not canonical. `atob` ignores the unused low
+ * bits of the last character, so without the canonical check four spellings decode to the same bytes and a
+ * token's signature could be altered in its last character and still verify (docs/api.md "Tokens").
  */
 export function fromBase64Url(value: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) return undefined;
-  return binaryToBytes(atob(value.replaceAll('-', '+').replaceAll('_', '/')));
+  const bytes = binaryToBytes(atob(value.replaceAll('-', '+').replaceAll('_', '/')));
+  return toBase64Url(bytes) === value ? bytes : undefined;
 }
 
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {

@@ -10,6 +10,24 @@ describe('fromBase64Url', () => {
     }
   });
 
+  it('refuses a non-canonical last character (unused low bits set) instead of decoding it like the canonical one', () => {
+    // 32 bytes (an HS256 signature) are 43 characters: the last carries 4 data bits and 2 unused ones.
+    // 31 bytes are 42 characters, the last with 2 unused bits; 30 bytes need none.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (const [length, unusedBits] of [
+      [32, 2],
+      [31, 4],
+    ] as const) {
+      const canonical = toBase64Url(new Uint8Array(length).fill(0xa5));
+      const last = alphabet.indexOf(canonical.at(-1) ?? '');
+      expect(fromBase64Url(canonical)).toEqual(new Uint8Array(length).fill(0xa5));
+      for (let extra = 1; extra < 1 << unusedBits; extra++) {
+        const variant = canonical.slice(0, -1) + alphabet[last | extra];
+        expect(fromBase64Url(variant), variant).toBeUndefined();
+      }
+    }
+  });
+
   it('refuses what no unpadded base64url encoding gives', () => {
     for (const value of ['a', 'abcde', 'ab+c', 'ab/c', 'ab==', 'ab c', 'ab\nc', 'ä']) {
       expect(fromBase64Url(value), value).toBeUndefined();

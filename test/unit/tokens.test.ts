@@ -252,6 +252,18 @@ describe('verifyToken (WebCrypto, cached key)', () => {
     }
   });
 
+  it('refuses the signature with the unused bits of its last character set (same bytes, other spelling)', async () => {
+    const t = await token();
+    const [header, payload, signature = ''] = t.split('.');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1) ?? '');
+    expect(last & 3).toBe(0); // 43 characters for 32 bytes: the last two bits are padding
+    for (let extra = 1; extra < 4; extra++) {
+      const forged = `${header}.${payload}.${signature.slice(0, -1)}${alphabet[last | extra]}`;
+      expect(await refused(verifyToken(settings, forged, 'access', now))).toBe('ERR_JWS_INVALID');
+    }
+  });
+
   it('refuses a signature of the wrong length and segments that are not base64url', async () => {
     const t = await token();
     const [header, payload, signature = ''] = t.split('.');
