@@ -52,16 +52,22 @@ export function fromBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
   return binaryToBytes(atob(value));
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /**
  * Decodes unpadded base64url (what `toBase64Url` writes: JWT segments, cookies); undefined when the input is
- * not base64url, has a length no encoding gives (4n + 1), or is not canonical. `atob` ignores the unused low
- * bits of the last character, so without the canonical check four spellings decode to the same bytes and a
- * token's signature could be altered in its last character and still verify (docs/api.md "Tokens").
+ * not base64url, has a length no encoding gives (4n + 1), or is not canonical: a last character that carries
+ * 2 (length 4n + 3) or 4 (length 4n + 2) unused bits must have them zero. `atob` ignores those bits, so
+ * without this check several spellings decode to the same bytes and a token's signature could be altered in
+ * its last character and still verify (docs/api.md "Tokens").
  */
 export function fromBase64Url(value: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) return undefined;
-  const bytes = binaryToBytes(atob(value.replaceAll('-', '+').replaceAll('_', '/')));
-  return toBase64Url(bytes) === value ? bytes : undefined;
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) return undefined;
+  const tail = value.length % 4;
+  if (tail === 1) return undefined;
+  if (tail !== 0 && BASE64URL_ALPHABET.indexOf(value.charAt(value.length - 1)) & (tail === 2 ? 0b1111 : 0b11))
+    return undefined;
+  return binaryToBytes(atob(value.replaceAll('-', '+').replaceAll('_', '/')));
 }
 
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {

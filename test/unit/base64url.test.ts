@@ -28,6 +28,19 @@ describe('fromBase64Url', () => {
     }
   });
 
+  it('gives every byte string exactly one spelling: no other last character decodes to the same bytes', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (let length = 1; length < 40; length++) {
+      const bytes = randomBytes(length);
+      const canonical = toBase64Url(bytes);
+      for (const other of alphabet) {
+        if (other === canonical.at(-1)) continue;
+        const decoded = fromBase64Url(canonical.slice(0, -1) + other);
+        expect(decoded === undefined || !decoded.every((b, i) => b === bytes[i])).toBe(true);
+      }
+    }
+  });
+
   it('refuses what no unpadded base64url encoding gives', () => {
     for (const value of ['a', 'abcde', 'ab+c', 'ab/c', 'ab==', 'ab c', 'ab\nc', 'ä']) {
       expect(fromBase64Url(value), value).toBeUndefined();
