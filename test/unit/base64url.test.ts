@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fromBase64Url, randomBytes, toBase64Url } from '../../src/lib/crypto';
 
+// RFC 4648 §5, in value order.
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 // The one base64url decoder (JWT segments in src/lib/tokens.ts, the admin flash cookie).
 describe('fromBase64Url', () => {
   it('reads back every length toBase64Url writes', () => {
@@ -13,7 +16,6 @@ describe('fromBase64Url', () => {
   it('refuses a non-canonical last character (unused low bits set) instead of decoding it like the canonical one', () => {
     // 32 bytes (an HS256 signature) are 43 characters: the last carries 4 data bits and 2 unused ones.
     // 31 bytes are 42 characters, the last with 2 unused bits; 30 bytes need none.
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (const [length, unusedBits] of [
       [32, 2],
       [31, 4],
@@ -29,7 +31,6 @@ describe('fromBase64Url', () => {
   });
 
   it('gives every byte string exactly one spelling: no other last character decodes to the same bytes', () => {
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (let length = 1; length < 40; length++) {
       const bytes = randomBytes(length);
       const canonical = toBase64Url(bytes);
