@@ -6,7 +6,7 @@
  */
 
 /** The asset at `path` (under public/); the binding ignores the URL's host. */
-export async function readDataAsset(assets: Fetcher, path: string): Promise<Response> {
+async function readDataAsset(assets: Fetcher, path: string): Promise<Response> {
   const response = await assets.fetch(`https://assets.invalid${path}`);
   if (!response.ok) {
     await response.body?.cancel();
@@ -15,6 +15,26 @@ export async function readDataAsset(assets: Fetcher, path: string): Promise<Resp
     throw new Error(`data asset: the ASSETS binding answered ${response.status} for ${path}`);
   }
   return response;
+}
+
+/**
+ * A data asset as `decode` turns it into a value, read through the binding it is given on first use in the
+ * isolate and kept. Only the finished value is shared between requests: a read still under way belongs to the
+ * request that started it (workerd ties its I/O to that request), so a request arriving meanwhile reads the
+ * file itself. A failed read, or a file `decode` refuses (it throws), keeps nothing: that request fails as an
+ * internal error and the next one reads again, so no check is ever run without its data.
+ */
+export function dataAsset<T>(
+  path: string,
+  decode: (response: Response) => Promise<T>,
+): (assets: Fetcher) => Promise<T> {
+  let loaded: T | undefined;
+  return async (assets) => {
+    if (loaded !== undefined) return loaded;
+    const value = await decode(await readDataAsset(assets, path));
+    loaded ??= value;
+    return loaded;
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readDataAsset } from './assets';
+import { dataAsset } from './assets';
 
 // The common-password list of the password policy (docs/api.md §2.2). The data is the generated static asset
 // public/data/common-passwords.txt (tools/passwords.mjs, `npm run data:passwords`). It is not part of the
@@ -26,22 +26,19 @@ export function decodeCommonPasswords(text: string): string[] {
   return list;
 }
 
-// Only the finished set is shared between requests. A read still under way belongs to the request that started
-// it (workerd ties its I/O to that request), so a second request arriving meanwhile reads the file itself.
-let loaded: ReadonlySet<string> | undefined;
-
 /**
- * The list as a set, read through `assets` on first use in the isolate (./assets.ts). A failed read or a short
- * file throws; the next check reads again, so the policy never passes a password unchecked.
+ * The list as a set, read through `assets` on first use in the isolate (./assets.ts `dataAsset`). A failed read
+ * or a short file throws and keeps nothing, so the policy never passes a password unchecked.
  */
-export async function commonPasswords(assets: Fetcher): Promise<ReadonlySet<string>> {
-  if (loaded) return loaded;
-  const list = decodeCommonPasswords(await (await readDataAsset(assets, COMMON_PASSWORDS_ASSET)).text());
-  if (list.length !== COMMON_PASSWORD_COUNT) {
-    throw new Error(
-      `common-password list: ${list.length} entries in ${COMMON_PASSWORDS_ASSET}, expected ${COMMON_PASSWORD_COUNT}`,
-    );
-  }
-  loaded ??= new Set(list);
-  return loaded;
-}
+export const commonPasswords = dataAsset(
+  COMMON_PASSWORDS_ASSET,
+  async (response): Promise<ReadonlySet<string>> => {
+    const list = decodeCommonPasswords(await response.text());
+    if (list.length !== COMMON_PASSWORD_COUNT) {
+      throw new Error(
+        `common-password list: ${list.length} entries in ${COMMON_PASSWORDS_ASSET}, expected ${COMMON_PASSWORD_COUNT}`,
+      );
+    }
+    return new Set(list);
+  },
+);

@@ -4,24 +4,19 @@
 // an isolate reads it through the ASSETS binding (./assets.ts) and keeps it, so the upload is 30 KiB smaller
 // (docs/benchmarks.md §7; startup did not measurably change).
 import type { MetadataJson } from 'libphonenumber-js/core';
-import { readDataAsset } from './assets';
+import { dataAsset } from './assets';
 
 /** The asset's path under public/. */
 export const PHONE_METADATA_ASSET = '/data/phone-metadata.json';
 
-// Only the finished metadata is shared between requests (as in ./common-passwords.ts).
-let loaded: MetadataJson | undefined;
-
-/** The metadata, read through `assets` on first use in the isolate; a failed or foreign read throws. */
-export async function phoneMetadata(assets: Fetcher): Promise<MetadataJson> {
-  if (loaded) return loaded;
-  const metadata = (await (await readDataAsset(assets, PHONE_METADATA_ASSET)).json()) as {
-    version?: unknown;
-    countries?: unknown;
-  };
+/**
+ * The metadata, read through `assets` on first use in the isolate (./assets.ts `dataAsset`); a failed or
+ * foreign read throws and keeps nothing.
+ */
+export const phoneMetadata = dataAsset(PHONE_METADATA_ASSET, async (response): Promise<MetadataJson> => {
+  const metadata = (await response.json()) as { version?: unknown; countries?: unknown };
   if (metadata.version !== 4 || typeof metadata.countries !== 'object' || metadata.countries === null) {
     throw new Error(`phone metadata: ${PHONE_METADATA_ASSET} is not libphonenumber-js version 4 metadata`);
   }
-  loaded ??= metadata as unknown as MetadataJson;
-  return loaded;
-}
+  return metadata as unknown as MetadataJson;
+});

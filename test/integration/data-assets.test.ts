@@ -14,7 +14,7 @@ import { checkPasswordPolicy, PASSWORD_MESSAGES } from '../../src/users/password
 // The generated data files are static assets, not part of the script (src/data/assets.ts, docs/benchmarks.md §7):
 // the Worker reads them through its ASSETS binding (wrangler.toml `[assets]`). That public requests for them get
 // the Worker's 404 (`run_worker_first`) is checked against `wrangler dev` in test/e2e/docs.test.ts; failed reads
-// and the per-isolate cache in test/unit/password-policy.test.ts; what the policy and the profile routes answer
+// and the per-isolate cache in test/unit/data-asset-cache.test.ts; what the policy and the profile routes answer
 // with them in users-*.test.ts and customers-profile.test.ts.
 describe('the data assets inside the Worker', () => {
   it('the ASSETS binding serves the committed files', async () => {

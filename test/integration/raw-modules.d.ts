@@ -4,7 +4,7 @@ declare module '*.md?raw' {
   export default text;
 }
 
-/** The same for the static assets under public/, e.g. the common-password list in common-passwords.test.ts. */
+/** The same for the static assets under public/, e.g. the data files in data-assets.test.ts. */
 declare module '*.txt?raw' {
   const text: string;
   export default text;

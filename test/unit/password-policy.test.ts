@@ -1,16 +1,15 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COMMON_PASSWORD_COUNT, decodeCommonPasswords } from '../../src/data/common-passwords';
 import {
   PASSWORD_MESSAGES as M,
   type PasswordOwner,
   passwordProblems as problemsWith,
 } from '../../src/users/password-policy';
-import { assetsAnswering, COMMON_PASSWORDS_TEXT } from './data-files';
+import { COMMON_PASSWORDS_TEXT } from './data-files';
 
 // The static asset the Worker reads through its ASSETS binding (src/data/common-passwords.ts).
-const assetText = COMMON_PASSWORDS_TEXT;
-const list = decodeCommonPasswords(assetText);
+const list = decodeCommonPasswords(COMMON_PASSWORDS_TEXT);
 const common = new Set(list);
 const passwordProblems = (password: string, owner: PasswordOwner = {}) =>
   problemsWith(password, owner, common);
@@ -104,29 +103,5 @@ describe('common-password list', () => {
     const rest = source.slice(COMMON_PASSWORD_COUNT).filter((p) => !inList.has(p));
     expect(rest.length).toBeGreaterThan(1000);
     expect(rest.filter(refused)).toEqual([]);
-  });
-});
-
-describe('reading the list through the ASSETS binding (src/data/common-passwords.ts)', () => {
-  const answering = (status: number, body = '') =>
-    assetsAnswering('/data/common-passwords.txt', status, body);
-
-  it('fails a check when the read fails or the file is short, keeps nothing, and reads again next time', async () => {
-    vi.resetModules();
-    const { commonPasswords } = await import('../../src/data/common-passwords');
-    const missing = answering(404);
-    await expect(commonPasswords(missing)).rejects.toThrow(
-      'the ASSETS binding answered 404 for /data/common-passwords.txt',
-    );
-    const truncated = answering(200, assetText.slice(0, 1000));
-    await expect(commonPasswords(truncated)).rejects.toThrow(
-      /entries in \/data\/common-passwords\.txt, expected 20000/,
-    );
-    const good = answering(200, assetText);
-    expect(await commonPasswords(good)).toEqual(common);
-    // Kept for the isolate's life: later checks read nothing, even when the binding would now fail.
-    const later = answering(500);
-    expect(await commonPasswords(later)).toEqual(common);
-    expect([missing.reads, truncated.reads, good.reads, later.reads]).toEqual([1, 1, 1, 0]);
   });
 });

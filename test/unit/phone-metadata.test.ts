@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import examples from 'libphonenumber-js/examples.mobile.json';
 import { parsePhoneNumberFromString as parseWithMax } from 'libphonenumber-js/max';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normalizePhoneNumber as normalize } from '../../src/customers/schemas';
-import { assetsAnswering, PHONE_METADATA } from './data-files';
+import { PHONE_METADATA } from './data-files';
 
 // public/data/phone-metadata.json is libphonenumber-js's `max` metadata without the formatting rules
 // (tools/phone-metadata.mjs). Validation must answer exactly as with the full `max` metadata.
@@ -49,27 +49,5 @@ describe('phone validation with the reduced metadata (tools/phone-metadata.mjs)'
       }),
       { numRuns: 5000 },
     );
-  });
-});
-
-describe('reading the metadata through the ASSETS binding (src/data/phone-metadata.ts)', () => {
-  const file = JSON.stringify(PHONE_METADATA);
-  const answering = (status: number, body = '') => assetsAnswering('/data/phone-metadata.json', status, body);
-
-  it('fails a validation when the read fails or the file is not the metadata, keeps nothing, reads again next time', async () => {
-    vi.resetModules();
-    const { phoneMetadata } = await import('../../src/data/phone-metadata');
-    const missing = answering(404);
-    await expect(phoneMetadata(missing)).rejects.toThrow(
-      'the ASSETS binding answered 404 for /data/phone-metadata.json',
-    );
-    const foreign = answering(200, JSON.stringify({ version: 3, countries: {} }));
-    await expect(phoneMetadata(foreign)).rejects.toThrow('is not libphonenumber-js version 4 metadata');
-    const good = answering(200, file);
-    expect(await phoneMetadata(good)).toEqual(PHONE_METADATA);
-    // Kept for the isolate's life: later validations read nothing, even when the binding would now fail.
-    const later = answering(500);
-    expect(await phoneMetadata(later)).toEqual(PHONE_METADATA);
-    expect([missing.reads, foreign.reads, good.reads, later.reads]).toEqual([1, 1, 1, 0]);
   });
 });
